@@ -1,0 +1,154 @@
+package events
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// MaxTextLength bounds every free-text field, so one careless paste cannot
+// bloat the history that every replay reads.
+const MaxTextLength = 10_000
+
+// Check collects the broken rules of one payload. The zero value is ready to
+// use; call [Check.Err] at the end.
+type Check struct {
+	fields []FieldError
+}
+
+// Fail records a broken rule on field.
+func (c *Check) Fail(field, format string, args ...any) {
+	c.fields = append(c.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns a [*ValidationError] naming the event type if any rule was
+// broken, or nil.
+func (c *Check) Err(eventType string) error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Type: eventType, Fields: c.fields}
+}
+
+// Text requires a non-blank string of bounded length.
+func (c *Check) Text(field, s string) {
+	if blank(s) {
+		c.Fail(field, "is required")
+		return
+	}
+	c.OptionalText(field, s)
+}
+
+// OptionalText bounds a string that may be empty.
+func (c *Check) OptionalText(field, s string) {
+	if len(s) > MaxTextLength {
+		c.Fail(field, "is longer than %d bytes", MaxTextLength)
+	}
+}
+
+// ID requires a UUID in its canonical textual form.
+func (c *Check) ID(field, s string) {
+	if s == "" {
+		c.Fail(field, "is required")
+		return
+	}
+	c.OptionalID(field, s)
+}
+
+// OptionalID requires s to be empty or a canonical UUID.
+func (c *Check) OptionalID(field, s string) {
+	if s == "" {
+		return
+	}
+	if id, err := uuid.Parse(s); err != nil || id.String() != s {
+		c.Fail(field, "%q is not an id (want a lowercase UUID)", s)
+	}
+}
+
+// IDs requires at least one id, each canonical and none repeated.
+func (c *Check) IDs(field string, ids []string) {
+	if len(ids) == 0 {
+		c.Fail(field, "needs at least one id")
+		return
+	}
+	c.OptionalIDs(field, ids)
+}
+
+// OptionalIDs requires each id to be canonical and none repeated.
+func (c *Check) OptionalIDs(field string, ids []string) {
+	seen := make(map[string]bool, len(ids))
+	for i, id := range ids {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		c.ID(name, id)
+		if seen[id] {
+			c.Fail(name, "%q is listed twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+// Level requires a level on the ladder.
+func (c *Check) Level(field string, l Level) {
+	if l == "" {
+		c.Fail(field, "is required")
+	} else if !l.Valid() {
+		c.Fail(field, "%q is not a level (want one of %v)", l, Levels)
+	}
+}
+
+// Roles requires at least one valid role, none repeated.
+func (c *Check) Roles(field string, roles []Role) {
+	if len(roles) == 0 {
+		c.Fail(field, "needs at least one role (one of %v)", Roles)
+		return
+	}
+	seen := make(map[Role]bool, len(roles))
+	for i, r := range roles {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		if !r.Valid() {
+			c.Fail(name, "%q is not a role (want one of %v)", r, Roles)
+		}
+		if seen[r] {
+			c.Fail(name, "%q is listed twice", r)
+		}
+		seen[r] = true
+	}
+}
+
+// OneOf requires s to be one of allowed.
+func (c *Check) OneOf(field, s string, allowed []string) {
+	if s == "" {
+		c.Fail(field, "is required (one of %v)", allowed)
+		return
+	}
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	c.Fail(field, "%q is not allowed (want one of %v)", s, allowed)
+}
+
+// Date requires a date.
+func (c *Check) Date(field string, d Date) {
+	if d.IsZero() {
+		c.Fail(field, "is required (YYYY-MM-DD)")
+	}
+}
+
+// Time requires a timestamp.
+func (c *Check) Time(field string, t time.Time) {
+	if t.IsZero() {
+		c.Fail(field, "is required (RFC 3339)")
+	}
+}
+
+func blank(s string) bool {
+	for _, r := range s {
+		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}

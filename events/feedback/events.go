@@ -1,0 +1,102 @@
+package feedback
+
+import "github.com/together-coop/together/events"
+
+// Event type names, as stored. Never rename one: history is kept under it.
+const (
+	TypeGiven     = "FeedbackGiven"
+	TypeResponded = "FeedbackResponded"
+	TypeRetracted = "FeedbackRetracted"
+)
+
+// StreamPrefix starts the name of every feedback stream.
+const StreamPrefix = "feedback-"
+
+// Stream returns the stream name of feedback id.
+func Stream(id string) string { return StreamPrefix + id }
+
+// Register adds every feedback event at its current schema version.
+func Register(r *events.Registry) {
+	r.Register(1, func() events.Payload { return &Given{} })
+	r.Register(1, func() events.Payload { return &Responded{} })
+	r.Register(1, func() events.Payload { return &Retracted{} })
+}
+
+// Channels are the ways feedback arrives.
+var Channels = []string{"engagement", "survey", "email", "letter", "phone", "online", "social_media", "in_person", "other"}
+
+// Sentiments are the overall tone of a piece of feedback.
+var Sentiments = []string{"positive", "neutral", "negative", "mixed"}
+
+// Influences say how far feedback changed what was done.
+var Influences = []string{"adopted", "partly_adopted", "not_adopted"}
+
+// Given records feedback. StakeholderID is empty for anonymous feedback
+// from the wider audience; EngagementID and ElementID are optional.
+type Given struct {
+	ProjectID     string   `json:"project_id"`
+	EngagementID  string   `json:"engagement_id,omitempty"`
+	ElementID     string   `json:"element_id,omitempty"`
+	StakeholderID string   `json:"stakeholder_id,omitempty"`
+	Channel       string   `json:"channel"`
+	Sentiment     string   `json:"sentiment"`
+	Themes        []string `json:"themes"`
+	Summary       string   `json:"summary"`
+}
+
+// EventType implements [events.Payload].
+func (*Given) EventType() string { return TypeGiven }
+
+// Validate implements [events.Payload].
+func (p *Given) Validate() error {
+	var c events.Check
+	c.ID("project_id", p.ProjectID)
+	c.OptionalID("engagement_id", p.EngagementID)
+	c.OptionalID("element_id", p.ElementID)
+	c.OptionalID("stakeholder_id", p.StakeholderID)
+	c.OneOf("channel", p.Channel, Channels)
+	c.OneOf("sentiment", p.Sentiment, Sentiments)
+	if len(p.Themes) > 50 {
+		c.Fail("themes", "at most 50 themes")
+	}
+	for _, t := range p.Themes {
+		c.Text("themes", t)
+	}
+	c.Text("summary", p.Summary)
+	return c.Err(TypeGiven)
+}
+
+// Anonymous reports whether nobody is named as the author.
+func (p *Given) Anonymous() bool { return p.StakeholderID == "" }
+
+// Responded records how the feedback influenced what was done, and why.
+type Responded struct {
+	Influence string `json:"influence"`
+	Reason    string `json:"reason"`
+}
+
+// EventType implements [events.Payload].
+func (*Responded) EventType() string { return TypeResponded }
+
+// Validate implements [events.Payload].
+func (p *Responded) Validate() error {
+	var c events.Check
+	c.OneOf("influence", p.Influence, Influences)
+	c.Text("reason", p.Reason)
+	return c.Err(TypeResponded)
+}
+
+// Retracted withdraws the feedback; it no longer counts anywhere.
+type Retracted struct {
+	Reason string `json:"reason"`
+}
+
+// EventType implements [events.Payload].
+func (*Retracted) EventType() string { return TypeRetracted }
+
+// Validate implements [events.Payload].
+func (p *Retracted) Validate() error {
+	var c events.Check
+	c.Text("reason", p.Reason)
+	return c.Err(TypeRetracted)
+}

@@ -1,0 +1,8 @@
+module github.com/together-coop/together/events
+
+go 1.26.0
+
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+)

@@ -1,0 +1,227 @@
+package stakeholder
+
+import (
+	"github.com/together-coop/together/events"
+)
+
+// Event type names, as stored. Never rename one: history is kept under it.
+const (
+	TypeRegistered           = "StakeholderRegistered"
+	TypeRolesChanged         = "StakeholderRolesChanged"
+	TypeDemographicsDeclared = "DemographicsDeclared"
+	TypeSupportNeedRecorded  = "SupportNeedRecorded"
+	TypeConsentRecorded      = "ConsentRecorded"
+	TypeConsentWithdrawn     = "ConsentWithdrawn"
+	TypeErased               = "StakeholderErased"
+)
+
+// StreamPrefix starts the name of every stakeholder stream.
+const StreamPrefix = "stakeholder-"
+
+// Stream returns the stream name of stakeholder id.
+func Stream(id string) string { return StreamPrefix + id }
+
+// PreferNotToSay is accepted for every demographic answer.
+const PreferNotToSay = "prefer_not_to_say"
+
+// Register adds every stakeholder event at its current schema version.
+func Register(r *events.Registry) {
+	r.Register(1, func() events.Payload { return &Registered{} })
+	r.Register(1, func() events.Payload { return &RolesChanged{} })
+	r.Register(1, func() events.Payload { return &DemographicsDeclared{} })
+	r.Register(1, func() events.Payload { return &SupportNeedRecorded{} })
+	r.Register(1, func() events.Payload { return &ConsentRecorded{} })
+	r.Register(1, func() events.Payload { return &ConsentWithdrawn{} })
+	r.Register(1, func() events.Payload { return &Erased{} })
+}
+
+// Sealed is personal data encrypted with the stakeholder's own key
+// (AES-256-GCM). The key id names the key in the key store; the
+// stakeholder id is the additional authenticated data, so a sealed value
+// cannot be moved to another person.
+type Sealed struct {
+	KeyID      string `json:"key_id"`
+	Nonce      []byte `json:"nonce"`
+	Ciphertext []byte `json:"ciphertext"`
+}
+
+func (s Sealed) check(c *events.Check, field string) {
+	if s.KeyID == "" || len(s.Nonce) == 0 || len(s.Ciphertext) == 0 {
+		c.Fail(field, "must be sealed personal data (key_id, nonce, ciphertext)")
+	}
+}
+
+// PII is what [Registered.PII] seals.
+type PII struct {
+	Name    string `json:"name"`
+	Contact string `json:"contact"`
+}
+
+// Validate checks the plain personal data before it is sealed.
+func (p PII) Validate() error {
+	var c events.Check
+	c.Text("name", p.Name)
+	c.OptionalText("contact", p.Contact)
+	return c.Err("")
+}
+
+// Demographics is what [DemographicsDeclared.Demographics] seals. Every
+// answer may be [PreferNotToSay]; an empty answer means not asked.
+type Demographics struct {
+	AgeBand           string `json:"age_band,omitempty"`
+	Ethnicity         string `json:"ethnicity,omitempty"`
+	Disability        string `json:"disability,omitempty"`
+	DeprivationDecile string `json:"deprivation_decile,omitempty"`
+}
+
+// AgeBands are the accepted age bands.
+var AgeBands = []string{"under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus", PreferNotToSay}
+
+// DisabilityAnswers are the accepted answers on disability.
+var DisabilityAnswers = []string{"yes", "no", PreferNotToSay}
+
+// DeprivationDeciles are the accepted deciles of the Index of Multiple
+// Deprivation, 1 the most deprived.
+var DeprivationDeciles = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", PreferNotToSay}
+
+// Validate checks the plain answers before they are sealed.
+func (d Demographics) Validate() error {
+	var c events.Check
+	if d == (Demographics{}) {
+		c.Fail("demographics", "declare at least one of age_band, ethnicity, disability, deprivation_decile")
+	}
+	optionalOneOf(&c, "age_band", d.AgeBand, AgeBands)
+	c.OptionalText("ethnicity", d.Ethnicity)
+	optionalOneOf(&c, "disability", d.Disability, DisabilityAnswers)
+	optionalOneOf(&c, "deprivation_decile", d.DeprivationDecile, DeprivationDeciles)
+	return c.Err("")
+}
+
+func optionalOneOf(c *events.Check, field, s string, allowed []string) {
+	if s != "" {
+		c.OneOf(field, s, allowed)
+	}
+}
+
+// RecruitmentChannels are the ways people are found, recorded to see whether
+// a programme reaches beyond the usual voices.
+var RecruitmentChannels = []string{"existing_group", "service_contact", "community_organisation", "staff_referral", "advert", "social_media", "word_of_mouth", "other"}
+
+// Registered records a new stakeholder.
+type Registered struct {
+	Roles              []events.Role `json:"roles"`
+	CurrentExperience  bool          `json:"current_experience"`
+	RecruitmentChannel string        `json:"recruitment_channel"`
+	PII                Sealed        `json:"pii"`
+}
+
+// EventType implements [events.Payload].
+func (*Registered) EventType() string { return TypeRegistered }
+
+// Validate implements [events.Payload].
+func (p *Registered) Validate() error {
+	var c events.Check
+	c.Roles("roles", p.Roles)
+	c.OneOf("recruitment_channel", p.RecruitmentChannel, RecruitmentChannels)
+	p.PII.check(&c, "pii")
+	return c.Err(TypeRegistered)
+}
+
+// RolesChanged replaces the stakeholder's roles.
+type RolesChanged struct {
+	Roles []events.Role `json:"roles"`
+}
+
+// EventType implements [events.Payload].
+func (*RolesChanged) EventType() string { return TypeRolesChanged }
+
+// Validate implements [events.Payload].
+func (p *RolesChanged) Validate() error {
+	var c events.Check
+	c.Roles("roles", p.Roles)
+	return c.Err(TypeRolesChanged)
+}
+
+// DemographicsDeclared records sealed [Demographics].
+type DemographicsDeclared struct {
+	Demographics Sealed `json:"demographics"`
+}
+
+// EventType implements [events.Payload].
+func (*DemographicsDeclared) EventType() string { return TypeDemographicsDeclared }
+
+// Validate implements [events.Payload].
+func (p *DemographicsDeclared) Validate() error {
+	var c events.Check
+	p.Demographics.check(&c, "demographics")
+	return c.Err(TypeDemographicsDeclared)
+}
+
+// SupportNeeds are the kinds of support a person may need to take part.
+var SupportNeeds = []string{"accessibility", "interpreter", "travel", "childcare", "caring_cover", "digital", "communication", "other"}
+
+// SupportNeedRecorded notes an adjustment the person needs to take part.
+type SupportNeedRecorded struct {
+	Need string `json:"need"`
+	Note string `json:"note"`
+}
+
+// EventType implements [events.Payload].
+func (*SupportNeedRecorded) EventType() string { return TypeSupportNeedRecorded }
+
+// Validate implements [events.Payload].
+func (p *SupportNeedRecorded) Validate() error {
+	var c events.Check
+	c.OneOf("need", p.Need, SupportNeeds)
+	c.OptionalText("note", p.Note)
+	return c.Err(TypeSupportNeedRecorded)
+}
+
+// ConsentScopes are what a person can consent to.
+var ConsentScopes = []string{"contact", "data_processing", "quotes", "photography", "recording"}
+
+// ConsentRecorded records consent for one scope.
+type ConsentRecorded struct {
+	Scope string `json:"scope"`
+}
+
+// EventType implements [events.Payload].
+func (*ConsentRecorded) EventType() string { return TypeConsentRecorded }
+
+// Validate implements [events.Payload].
+func (p *ConsentRecorded) Validate() error {
+	var c events.Check
+	c.OneOf("scope", p.Scope, ConsentScopes)
+	return c.Err(TypeConsentRecorded)
+}
+
+// ConsentWithdrawn withdraws consent for one scope.
+type ConsentWithdrawn struct {
+	Scope string `json:"scope"`
+}
+
+// EventType implements [events.Payload].
+func (*ConsentWithdrawn) EventType() string { return TypeConsentWithdrawn }
+
+// Validate implements [events.Payload].
+func (p *ConsentWithdrawn) Validate() error {
+	var c events.Check
+	c.OneOf("scope", p.Scope, ConsentScopes)
+	return c.Err(TypeConsentWithdrawn)
+}
+
+// Erased records that the person's key was destroyed (right to erasure);
+// their sealed data can no longer be read.
+type Erased struct {
+	Reason string `json:"reason"`
+}
+
+// EventType implements [events.Payload].
+func (*Erased) EventType() string { return TypeErased }
+
+// Validate implements [events.Payload].
+func (p *Erased) Validate() error {
+	var c events.Check
+	c.Text("reason", p.Reason)
+	return c.Err(TypeErased)
+}

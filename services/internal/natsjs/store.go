@@ -1,0 +1,153 @@
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/together-coop/together/events"
+)
+
+// DefaultStreamName is the JetStream stream that holds the events.
+const DefaultStreamName = "EVENTS"
+
+const (
+	subjectPrefix = "events."
+	// headerStreamVersion carries the event's version within its stream.
+	headerStreamVersion = "Together-Stream-Version"
+)
+
+// Store is an [events.Store] on one JetStream stream. It is safe for
+// concurrent use.
+type Store struct {
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	name     string
+	replicas int
+	timeout  time.Duration
+}
+
+var _ events.Store = (*Store)(nil)
+
+type options struct {
+	name     string
+	replicas int
+	timeout  time.Duration
+}
+
+// Option configures [New].
+type Option func(*options) error
+
+// WithStreamName names the JetStream stream. Default [DefaultStreamName].
+func WithStreamName(name string) Option {
+	return func(o *options) error {
+		if name == "" {
+			return fmt.Errorf("%w: stream name is empty", events.ErrInvalidOption)
+		}
+		o.name = name
+		return nil
+	}
+}
+
+// WithReplicas sets the stream's replica count: 1 on a single server, 3 or
+// 5 on a cluster. Default 1.
+func WithReplicas(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 5 {
+			return fmt.Errorf("%w: replicas must be 1 to 5", events.ErrInvalidOption)
+		}
+		o.replicas = n
+		return nil
+	}
+}
+
+// WithDefaultTimeout bounds each call to the server when ctx has no
+// deadline. Default 10s.
+func WithDefaultTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: timeout must be positive", events.ErrInvalidOption)
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// New creates or updates the event stream on the server behind nc and
+// returns a store on it. Options: [WithStreamName], [WithReplicas],
+// [WithDefaultTimeout].
+//
+// The stream keeps everything forever and refuses deletes and purges: the
+// history of record may only grow.
+func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
+	o := options{name: DefaultStreamName, replicas: 1, timeout: 10 * time.Second}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(o.timeout))
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	cfg := jetstream.StreamConfig{
+		Name:              o.name,
+		Description:       "together: the history of record of every involvement event",
+		Subjects:          []string{subjectPrefix + ">"},
+		Storage:           jetstream.FileStorage,
+		Retention:         jetstream.LimitsPolicy,
+		MaxMsgs:           -1,
+		MaxBytes:          -1,
+		MaxMsgsPerSubject: -1,
+		MaxAge:            0,
+		// Should a limit ever be set, refuse new events rather than
+		// silently dropping old history.
+		Discard:            jetstream.DiscardNew,
+		Duplicates:         2 * time.Minute,
+		DenyDelete:         true,
+		DenyPurge:          true,
+		AllowDirect:        true,
+		AllowAtomicPublish: true,
+		Replicas:           o.replicas,
+	}
+	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
+	}
+	return &Store{nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout}, nil
+}
+
+func subject(stream string) string { return subjectPrefix + stream }
+
+// Head implements [events.Store].
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// withTimeout applies the default timeout when ctx has no deadline.
+func (s *Store) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// isConflict reports whether err is JetStream refusing a stale expected
+// sequence: 10071 on a single server, 10164 on a replicated stream.
+func isConflict(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
