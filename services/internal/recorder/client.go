@@ -1,0 +1,222 @@
+package recorder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/together-coop/together/events"
+)
+
+// Client reaches the store through the recorder service. It implements
+// [events.Store] and is safe for concurrent use.
+type Client struct {
+	nc      *nats.Conn
+	timeout time.Duration
+}
+
+var _ events.Store = (*Client)(nil)
+
+// ErrUnavailable is returned when no recorder answered or the store behind
+// it failed; the request may be retried.
+var ErrUnavailable = errors.New("event store unavailable")
+
+// NewClient returns a client on nc. Calls whose ctx has no deadline wait
+// for the recorder at most timeout.
+func NewClient(nc *nats.Conn, timeout time.Duration) *Client {
+	return &Client{nc: nc, timeout: timeout}
+}
+
+func (c *Client) request(ctx context.Context, subject string, body any) ([]byte, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	msg, err := c.nc.RequestWithContext(ctx, subject, data)
+	switch {
+	case errors.Is(err, nats.ErrMaxPayload):
+		return nil, fmt.Errorf("%w: request of %d bytes is larger than NATS accepts", events.ErrInvalidEvent, len(data))
+	case errors.Is(err, nats.ErrNoResponders):
+		return nil, fmt.Errorf("%w: no recorder is running", ErrUnavailable)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, subject, err)
+	}
+	code := msg.Header.Get(micro.ErrorCodeHeader)
+	if code == "" {
+		return msg.Data, nil
+	}
+	desc := msg.Header.Get(micro.ErrorHeader)
+	switch code {
+	case errorCodeConflict:
+		var d conflictDetail
+		_ = json.Unmarshal(msg.Data, &d)
+		var stream string
+		if ar, ok := body.(appendRequest); ok {
+			stream = ar.Stream
+		}
+		return nil, &events.ConflictError{Stream: stream, Expected: d.Expected, Actual: d.Actual}
+	case errorCodeNotFound:
+		return nil, fmt.Errorf("%w: %s", events.ErrStreamNotFound, strings.TrimPrefix(desc, events.ErrStreamNotFound.Error()+": "))
+	case errorCodeInvalid, errorCodeMalformed, errorCodeTooLarge:
+		return nil, fmt.Errorf("%w: %s", events.ErrInvalidEvent, strings.TrimPrefix(desc, events.ErrInvalidEvent.Error()+": "))
+	default:
+		return nil, fmt.Errorf("%w: %s", ErrUnavailable, desc)
+	}
+}
+
+// Append implements [events.Store].
+func (c *Client) Append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (events.AppendResult, error) {
+	data, err := c.request(ctx, SubjectAppend, appendRequest{Stream: stream, ExpectedVersion: expected, Events: evs})
+	if err != nil {
+		return events.AppendResult{}, err
+	}
+	var res events.AppendResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		return events.AppendResult{}, fmt.Errorf("%w: unreadable append reply: %v", ErrUnavailable, err)
+	}
+	return res, nil
+}
+
+// ReadStream implements [events.Store].
+func (c *Client) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		if from == 0 {
+			from = 1
+		}
+		for {
+			p, err := c.page(ctx, SubjectReadStream, readStreamRequest{Stream: stream, FromVersion: from})
+			if err != nil {
+				yield(events.Envelope{}, err)
+				return
+			}
+			for _, e := range p.Events {
+				if !yield(e, nil) {
+					return
+				}
+				from = e.StreamVersion + 1
+			}
+			if !p.More {
+				return
+			}
+		}
+	}
+}
+
+// ReadAll implements [events.Store].
+func (c *Client) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		head, err := c.Head(ctx)
+		if err != nil {
+			yield(events.Envelope{}, err)
+			return
+		}
+		c.readRange(ctx, after, head, yield)
+	}
+}
+
+// readRange yields the events after position after up to head; it
+// reports whether the caller still wants more.
+func (c *Client) readRange(ctx context.Context, after, head uint64, yield func(events.Envelope, error) bool) (uint64, bool) {
+	for after < head {
+		p, err := c.page(ctx, SubjectReadAll, readAllRequest{After: after})
+		if err != nil {
+			yield(events.Envelope{}, err)
+			return after, false
+		}
+		for _, e := range p.Events {
+			if e.Position > head {
+				return after, true
+			}
+			if !yield(e, nil) {
+				return after, false
+			}
+			after = e.Position
+		}
+		if !p.More {
+			break
+		}
+	}
+	return after, true
+}
+
+// Subscribe implements [events.Store]: it reads what is there, then waits
+// for the recorder's append notifications and reads again.
+func (c *Client) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		wake := make(chan struct{}, 1)
+		sub, err := c.nc.Subscribe(SubjectAppended, func(*nats.Msg) {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		})
+		if err != nil {
+			yield(events.Envelope{}, fmt.Errorf("subscribe to append notifications: %w", err))
+			return
+		}
+		defer func() { _ = sub.Unsubscribe() }()
+		// Notifications are a hint; a slow poll covers one that was lost
+		// while the connection was down.
+		poll := time.NewTicker(5 * time.Second)
+		defer poll.Stop()
+		for {
+			head, err := c.Head(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				if !yield(events.Envelope{}, err) {
+					return
+				}
+			} else {
+				var more bool
+				if after, more = c.readRange(ctx, after, head, yield); !more || ctx.Err() != nil {
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-poll.C:
+			}
+		}
+	}
+}
+
+// Head implements [events.Store].
+func (c *Client) Head(ctx context.Context) (uint64, error) {
+	data, err := c.request(ctx, SubjectHead, struct{}{})
+	if err != nil {
+		return 0, err
+	}
+	var h headReply
+	if err := json.Unmarshal(data, &h); err != nil {
+		return 0, fmt.Errorf("%w: unreadable head reply: %v", ErrUnavailable, err)
+	}
+	return h.Position, nil
+}
+
+func (c *Client) page(ctx context.Context, subject string, req any) (page, error) {
+	data, err := c.request(ctx, subject, req)
+	if err != nil {
+		return page{}, err
+	}
+	var p page
+	if err := json.Unmarshal(data, &p); err != nil {
+		return page{}, fmt.Errorf("%w: unreadable page: %v", ErrUnavailable, err)
+	}
+	return p, nil
+}

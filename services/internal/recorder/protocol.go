@@ -1,0 +1,63 @@
+package recorder
+
+import (
+	"github.com/together-coop/together/events"
+)
+
+// Subjects of the recorder service. They are API: renaming one breaks
+// every running client.
+const (
+	ServiceName        = "recorder"
+	subjectGroup       = "together.recorder"
+	SubjectAppend      = subjectGroup + ".append"
+	SubjectReadStream  = subjectGroup + ".read_stream"
+	SubjectReadAll     = subjectGroup + ".read_all"
+	SubjectHead        = subjectGroup + ".head"
+	SubjectAppended    = "together.appended"
+	queueGroup         = "recorder"
+	maxReplyBytes      = 512 << 10 // well under NATS's default 1 MiB message limit
+	defaultPageEvents  = 1000
+	errorCodeInvalid   = "400"
+	errorCodeNotFound  = "404"
+	errorCodeConflict  = "409"
+	errorCodeTooLarge  = "413"
+	errorCodeStore     = "503"
+	errorCodeMalformed = "422"
+)
+
+type appendRequest struct {
+	Stream          string            `json:"stream"`
+	ExpectedVersion uint64            `json:"expected_version"`
+	Events          []events.Envelope `json:"events"`
+}
+
+type conflictDetail struct {
+	Expected uint64 `json:"expected"`
+	Actual   uint64 `json:"actual"`
+}
+
+type readStreamRequest struct {
+	Stream      string `json:"stream"`
+	FromVersion uint64 `json:"from_version"`
+}
+
+type readAllRequest struct {
+	After uint64 `json:"after"`
+	Limit int    `json:"limit"`
+}
+
+// page is one reply of a read: events in order, and whether more follow.
+type page struct {
+	Events []events.Envelope `json:"events"`
+	More   bool              `json:"more"`
+}
+
+type headReply struct {
+	Position uint64 `json:"position"`
+}
+
+// Appended is the notification published after every append.
+type Appended struct {
+	Stream   string `json:"stream"`
+	Position uint64 `json:"position"`
+}

@@ -1,0 +1,238 @@
+package recorder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/events"
+)
+
+// Service answers the recorder subjects from a store. Create it with
+// [NewService] and start it with [Service.Run].
+type Service struct {
+	nc       *nats.Conn
+	store    events.Store
+	registry *events.Registry
+	log      zerolog.Logger
+	timeout  time.Duration
+	// appendMu serialises stamping and appending, so that recorded times
+	// never go backwards along the global order: an as-of view is then
+	// always a prefix of the log. The cost is one store round trip at a
+	// time per recorder.
+	appendMu     sync.Mutex
+	lastRecorded time.Time
+	now          func() time.Time
+	inflight     chan struct{}
+}
+
+// ServiceOption configures [NewService].
+type ServiceOption func(*Service)
+
+// WithLogger sets the logger. Default: no logging.
+func WithLogger(l zerolog.Logger) ServiceOption { return func(s *Service) { s.log = l } }
+
+// WithClock sets the clock that stamps recorded times. Default time.Now.
+func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
+
+// NewService returns a recorder serving store on nc. Every event it is
+// asked to append must decode with registry. Options: [WithLogger],
+// [WithClock].
+func NewService(nc *nats.Conn, store events.Store, registry *events.Registry, opts ...ServiceOption) *Service {
+	s := &Service{
+		nc: nc, store: store, registry: registry,
+		log: zerolog.Nop(), timeout: 30 * time.Second, now: time.Now,
+		inflight: make(chan struct{}, 64),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Run serves requests until ctx is cancelled, then stops the service and
+// waits for the requests in flight.
+func (s *Service) Run(ctx context.Context) error {
+	svc, err := micro.AddService(s.nc, micro.Config{
+		Name:        ServiceName,
+		Version:     "1.0.0",
+		Description: "together event recorder: the only writer and reader of the event store",
+		QueueGroup:  queueGroup,
+	})
+	if err != nil {
+		return fmt.Errorf("add recorder service: %w", err)
+	}
+	var wg sync.WaitGroup
+	// micro calls a handler from one goroutine per endpoint; hand each
+	// request to its own goroutine, bounded, so that one slow fsync does not
+	// queue every other writer behind it.
+	async := func(h func(context.Context, micro.Request)) micro.HandlerFunc {
+		return func(req micro.Request) {
+			s.inflight <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-s.inflight; wg.Done() }()
+				rctx, cancel := context.WithTimeout(ctx, s.timeout)
+				defer cancel()
+				h(rctx, req)
+			}()
+		}
+	}
+	endpoints := []struct {
+		subject string
+		handler func(context.Context, micro.Request)
+	}{
+		{SubjectAppend, s.handleAppend},
+		{SubjectReadStream, s.handleReadStream},
+		{SubjectReadAll, s.handleReadAll},
+		{SubjectHead, s.handleHead},
+	}
+	for _, ep := range endpoints {
+		name := ep.subject[len(subjectGroup)+1:]
+		if err := svc.AddEndpoint(name, async(ep.handler), micro.WithEndpointSubject(ep.subject)); err != nil {
+			_ = svc.Stop()
+			return fmt.Errorf("add endpoint %s: %w", name, err)
+		}
+	}
+	s.log.Info().Msg("recorder serving")
+	<-ctx.Done()
+	err = svc.Stop()
+	wg.Wait()
+	return err
+}
+
+// recordedAt returns the next recorded time; the caller holds appendMu.
+func (s *Service) recordedAt() time.Time {
+	t := s.now().UTC().Truncate(time.Microsecond)
+	if !t.After(s.lastRecorded) {
+		t = s.lastRecorded.Add(time.Microsecond)
+	}
+	s.lastRecorded = t
+	return t
+}
+
+func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
+	var ar appendRequest
+	if err := events.DecodeStrict(req.Data(), &ar); err != nil {
+		respondError(req, errorCodeMalformed, "malformed append request: "+err.Error(), nil)
+		return
+	}
+	for i := range ar.Events {
+		if _, err := s.registry.Decode(ar.Events[i]); err != nil {
+			respondError(req, errorCodeInvalid, err.Error(), nil)
+			return
+		}
+	}
+	s.appendMu.Lock()
+	// One recorded time for the whole append: its events are one fact.
+	now := s.recordedAt()
+	for i := range ar.Events {
+		ar.Events[i].RecordedAt = now
+	}
+	res, err := s.store.Append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
+	s.appendMu.Unlock()
+	var conflict *events.ConflictError
+	switch {
+	case errors.As(err, &conflict):
+		detail, _ := json.Marshal(conflictDetail{Expected: conflict.Expected, Actual: conflict.Actual})
+		respondError(req, errorCodeConflict, err.Error(), detail)
+		return
+	case errors.Is(err, events.ErrInvalidEvent):
+		respondError(req, errorCodeInvalid, err.Error(), nil)
+		return
+	case err != nil:
+		s.log.Error().Err(err).Str("stream", ar.Stream).Msg("append failed")
+		respondError(req, errorCodeStore, "the event store did not take the append: "+err.Error(), nil)
+		return
+	}
+	s.log.Debug().Str("stream", ar.Stream).Uint64("position", res.Position).Int("events", len(ar.Events)).Msg("appended")
+	if err := req.RespondJSON(res); err != nil {
+		s.log.Warn().Err(err).Msg("reply to append")
+	}
+	note, _ := json.Marshal(Appended{Stream: ar.Stream, Position: res.Position})
+	if err := s.nc.Publish(SubjectAppended, note); err != nil {
+		s.log.Warn().Err(err).Msg("publish append notification")
+	}
+}
+
+func (s *Service) handleReadStream(ctx context.Context, req micro.Request) {
+	var r readStreamRequest
+	if err := events.DecodeStrict(req.Data(), &r); err != nil {
+		respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
+		return
+	}
+	if r.FromVersion == 0 {
+		r.FromVersion = 1
+	}
+	s.respondPage(req, s.store.ReadStream(ctx, r.Stream, r.FromVersion), defaultPageEvents)
+}
+
+func (s *Service) handleReadAll(ctx context.Context, req micro.Request) {
+	var r readAllRequest
+	if err := events.DecodeStrict(req.Data(), &r); err != nil {
+		respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
+		return
+	}
+	if r.Limit <= 0 || r.Limit > defaultPageEvents {
+		r.Limit = defaultPageEvents
+	}
+	s.respondPage(req, s.store.ReadAll(ctx, r.After), r.Limit)
+}
+
+// respondPage replies with events read from seq until limit events or
+// about maxReplyBytes, whichever comes first.
+func (s *Service) respondPage(req micro.Request, seq func(func(events.Envelope, error) bool), limit int) {
+	var p page
+	size := 0
+	var readErr error
+	for e, err := range seq {
+		if err != nil {
+			readErr = err
+			break
+		}
+		n := len(e.Payload) + 512
+		if len(p.Events) >= limit || len(p.Events) > 0 && size+n > maxReplyBytes {
+			p.More = true
+			break
+		}
+		p.Events = append(p.Events, e)
+		size += n
+	}
+	switch {
+	case errors.Is(readErr, events.ErrStreamNotFound):
+		respondError(req, errorCodeNotFound, readErr.Error(), nil)
+	case errors.Is(readErr, events.ErrInvalidEvent):
+		respondError(req, errorCodeInvalid, readErr.Error(), nil)
+	case readErr != nil:
+		s.log.Error().Err(readErr).Msg("read failed")
+		respondError(req, errorCodeStore, "the event store did not answer the read: "+readErr.Error(), nil)
+	default:
+		if err := req.RespondJSON(p); err != nil {
+			s.log.Warn().Err(err).Msg("reply to read")
+		}
+	}
+}
+
+func (s *Service) handleHead(ctx context.Context, req micro.Request) {
+	pos, err := s.store.Head(ctx)
+	if err != nil {
+		respondError(req, errorCodeStore, "the event store did not answer: "+err.Error(), nil)
+		return
+	}
+	_ = req.RespondJSON(headReply{Position: pos})
+}
+
+func respondError(req micro.Request, code, description string, data []byte) {
+	// The description travels in a header; keep it to one line.
+	if len(description) > 1000 {
+		description = description[:1000]
+	}
+	_ = req.Error(code, description, data)
+}
