@@ -1,0 +1,206 @@
+package actions
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/action"
+	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/engagements"
+	"github.com/together-coop/together/services/internal/feedback"
+	"github.com/together-coop/together/services/internal/projects"
+)
+
+// State is an action as its history tells it.
+type State struct {
+	ID        string
+	Exists    bool
+	AgreedOn  events.Date
+	Completed bool
+	Dropped   bool
+}
+
+// Fold builds the state from an action's history.
+func Fold(id string, history []command.Recorded) State {
+	s := State{ID: id}
+	for _, r := range history {
+		switch r.Data.(type) {
+		case *action.Agreed:
+			s.Exists, s.AgreedOn = true, events.DateOf(r.OccurredAt)
+		case *action.Completed:
+			s.Completed = true
+		case *action.Dropped:
+			s.Dropped = true
+		}
+	}
+	return s
+}
+
+func agree(s State, p action.Agreed) ([]events.Payload, error) {
+	if s.Exists {
+		return nil, command.Rejectf(command.ErrConflict, "action %s already exists", s.ID)
+	}
+	if p.FeedbackIDs == nil {
+		p.FeedbackIDs = []string{}
+	}
+	return []events.Payload{&p}, nil
+}
+
+// open accepts p for an action that is neither completed nor dropped.
+func open(s State, p events.Payload) ([]events.Payload, error) {
+	switch {
+	case !s.Exists:
+		return nil, command.Rejectf(command.ErrNotFound, "no action %s", s.ID)
+	case s.Completed:
+		return nil, command.Rejectf(command.ErrConflict, "action %s was already completed", s.ID)
+	case s.Dropped:
+		return nil, command.Rejectf(command.ErrConflict, "action %s was dropped", s.ID)
+	}
+	return []events.Payload{p}, nil
+}
+
+func complete(s State, p action.Completed, today events.Date) ([]events.Payload, error) {
+	if p.CompletedOn.After(today) {
+		return nil, command.Rejectf(command.ErrInvalid, "completed_on %s is in the future", p.CompletedOn)
+	}
+	if s.Exists && p.CompletedOn.Before(s.AgreedOn) {
+		return nil, command.Rejectf(command.ErrInvalid, "completed_on %s is before the action was agreed (%s)", p.CompletedOn, s.AgreedOn)
+	}
+	return open(s, &p)
+}
+
+// communicate closes the loop: there is an outcome to feed back once the
+// action was completed or dropped.
+func communicate(s State, p action.OutcomeCommunicated) ([]events.Payload, error) {
+	switch {
+	case !s.Exists:
+		return nil, command.Rejectf(command.ErrNotFound, "no action %s", s.ID)
+	case !s.Completed && !s.Dropped:
+		return nil, command.Rejectf(command.ErrConflict, "action %s is still open: complete or drop it before communicating its outcome", s.ID)
+	}
+	return []events.Payload{&p}, nil
+}
+
+// Service serves the action commands.
+type Service struct {
+	x *command.Executor
+}
+
+// New returns the service.
+func New(x *command.Executor) *Service { return &Service{x: x} }
+
+type agreeBody struct {
+	command.Common
+	action.Agreed
+}
+
+type completeBody struct {
+	command.Common
+	action.Completed
+}
+
+type dropBody struct {
+	command.Common
+	action.Dropped
+}
+
+type rescheduleBody struct {
+	command.Common
+	action.Rescheduled
+}
+
+type reassignBody struct {
+	command.Common
+	action.Reassigned
+}
+
+type communicateBody struct {
+	command.Common
+	action.OutcomeCommunicated
+}
+
+// Routes adds the service's endpoints to mux.
+func (s *Service) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/actions", command.Handler(s.x, http.StatusCreated, s.agree))
+	mux.Handle("POST /api/v1/actions/{id}/complete", command.Handler(s.x, http.StatusOK, s.complete))
+	mux.Handle("POST /api/v1/actions/{id}/drop", command.Handler(s.x, http.StatusOK, s.drop))
+	mux.Handle("POST /api/v1/actions/{id}/reschedule", command.Handler(s.x, http.StatusOK, s.reschedule))
+	mux.Handle("POST /api/v1/actions/{id}/reassign", command.Handler(s.x, http.StatusOK, s.reassign))
+	mux.Handle("POST /api/v1/actions/{id}/communicate", command.Handler(s.x, http.StatusOK, s.communicate))
+}
+
+func (s *Service) on(ctx context.Context, r *http.Request, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.onID(ctx, id, meta, decide)
+}
+
+func (s *Service) onID(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
+	res, err := s.x.Execute(ctx, action.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
+		return decide(Fold(id, h))
+	})
+	res.ID = id
+	return res, err
+}
+
+func (s *Service) agree(ctx context.Context, _ *http.Request, b *agreeBody, meta command.Meta) (command.Result, error) {
+	if err := b.Agreed.Validate(); err != nil {
+		return command.Result{}, err
+	}
+	if _, err := projects.Load(ctx, s.x, b.ProjectID); err != nil {
+		return command.Result{}, err
+	}
+	for _, fid := range b.FeedbackIDs {
+		f, err := feedback.Load(ctx, s.x, fid)
+		if err != nil {
+			return command.Result{}, err
+		}
+		if f.ProjectID != b.ProjectID {
+			return command.Result{}, command.Rejectf(command.ErrInvalid, "feedback %s belongs to project %s, not %s", fid, f.ProjectID, b.ProjectID)
+		}
+		if f.Retracted {
+			return command.Result{}, command.Rejectf(command.ErrConflict, "feedback %s was retracted", fid)
+		}
+	}
+	if b.EngagementID != "" {
+		eng, err := engagements.Load(ctx, s.x, b.EngagementID)
+		if err != nil {
+			return command.Result{}, err
+		}
+		if eng.ProjectID != b.ProjectID {
+			return command.Result{}, command.Rejectf(command.ErrInvalid, "engagement %s belongs to project %s, not %s", b.EngagementID, eng.ProjectID, b.ProjectID)
+		}
+	}
+	id, err := meta.NewID("action")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.onID(ctx, id, meta, func(st State) ([]events.Payload, error) { return agree(st, b.Agreed) })
+}
+
+func (s *Service) complete(ctx context.Context, r *http.Request, b *completeBody, meta command.Meta) (command.Result, error) {
+	if err := b.Completed.Validate(); err != nil {
+		return command.Result{}, err
+	}
+	today := events.DateOf(s.x.Now())
+	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return complete(st, b.Completed, today) })
+}
+
+func (s *Service) drop(ctx context.Context, r *http.Request, b *dropBody, meta command.Meta) (command.Result, error) {
+	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return open(st, &b.Dropped) })
+}
+
+func (s *Service) reschedule(ctx context.Context, r *http.Request, b *rescheduleBody, meta command.Meta) (command.Result, error) {
+	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return open(st, &b.Rescheduled) })
+}
+
+func (s *Service) reassign(ctx context.Context, r *http.Request, b *reassignBody, meta command.Meta) (command.Result, error) {
+	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return open(st, &b.Reassigned) })
+}
+
+func (s *Service) communicate(ctx context.Context, r *http.Request, b *communicateBody, meta command.Meta) (command.Result, error) {
+	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return communicate(st, b.OutcomeCommunicated) })
+}

@@ -1,0 +1,162 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/together-coop/together/events"
+)
+
+// Store is what the executor needs of the event store; in the services it
+// is the recorder client.
+type Store interface {
+	Append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (events.AppendResult, error)
+	ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error]
+}
+
+// Recorded is one event of a loaded history with its decoded payload.
+type Recorded struct {
+	events.Envelope
+	Data events.Payload
+}
+
+// Decide turns a stream's history (empty for a new stream) into the events
+// a command appends, or a rejection made with [Rejectf].
+type Decide func(history []Recorded) ([]events.Payload, error)
+
+// Result is what a command answers.
+type Result struct {
+	// ID is the id the command created or acted on.
+	ID            string      `json:"id"`
+	EventIDs      []uuid.UUID `json:"event_ids"`
+	StreamVersion uint64      `json:"stream_version"`
+	Position      uint64      `json:"position"`
+	// Replayed is true when an Idempotency-Key matched an earlier command
+	// and its original result is returned; nothing new was appended.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// Executor loads, decides and appends. It is safe for concurrent use.
+type Executor struct {
+	store    Store
+	registry *events.Registry
+	now      func() time.Time
+	attempts int
+}
+
+// NewExecutor returns an executor on store, decoding with registry and
+// reading the time from now.
+func NewExecutor(store Store, registry *events.Registry, now func() time.Time) *Executor {
+	return &Executor{store: store, registry: registry, now: now, attempts: 5}
+}
+
+// Now returns the executor's current time.
+func (x *Executor) Now() time.Time { return x.now() }
+
+// Load returns the decoded history of stream, or nil if it has no events.
+func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) {
+	var out []Recorded
+	for e, err := range x.store.ReadStream(ctx, stream, 1) {
+		if errors.Is(err, events.ErrStreamNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", stream, err)
+		}
+		p, err := x.registry.Decode(e)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: event %s at version %d: %w", stream, e.ID, e.StreamVersion, err)
+		}
+		out = append(out, Recorded{Envelope: e, Data: p})
+	}
+	return out, nil
+}
+
+// Execute runs one command on stream: load, replay an idempotent retry or
+// decide, append with the expected version, and on a concurrent change
+// start again from the new history.
+func (x *Executor) Execute(ctx context.Context, stream string, meta Meta, decide Decide) (Result, error) {
+	for range x.attempts {
+		history, err := x.Load(ctx, stream)
+		if err != nil {
+			return Result{}, err
+		}
+		if res, ok, err := replay(history, meta); ok || err != nil {
+			return res, err
+		}
+		payloads, err := decide(history)
+		if err != nil {
+			return Result{}, err
+		}
+		envs, ids, err := x.envelopes(payloads, meta)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := x.store.Append(ctx, stream, uint64(len(history)), envs)
+		if errors.Is(err, events.ErrWrongExpectedVersion) {
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{EventIDs: ids, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+	}
+	return Result{}, Rejectf(ErrBusy, "%s kept changing while the command ran; try again", stream)
+}
+
+// replay finds the events an earlier command with the same Idempotency-Key
+// appended to this stream.
+func replay(history []Recorded, meta Meta) (Result, bool, error) {
+	if meta.IdempotencyKey == "" {
+		return Result{}, false, nil
+	}
+	var res Result
+	for _, r := range history {
+		if r.Idempotency == nil || r.Idempotency.Key != meta.IdempotencyKey {
+			continue
+		}
+		if r.Idempotency.Digest != meta.digest {
+			return Result{}, false, Rejectf(ErrKeyReused, "Idempotency-Key %q was already used for a different request", meta.IdempotencyKey)
+		}
+		res.EventIDs = append(res.EventIDs, r.ID)
+		res.StreamVersion, res.Position = r.StreamVersion, r.Position
+	}
+	res.Replayed = len(res.EventIDs) > 0
+	return res, res.Replayed, nil
+}
+
+func (x *Executor) envelopes(payloads []events.Payload, meta Meta) ([]events.Envelope, []uuid.UUID, error) {
+	occurred := meta.OccurredAt
+	if occurred.IsZero() {
+		occurred = x.now()
+	}
+	var idem *events.Idempotency
+	if meta.IdempotencyKey != "" {
+		idem = &events.Idempotency{Key: meta.IdempotencyKey, Digest: meta.digest}
+	}
+	envs := make([]events.Envelope, len(payloads))
+	ids := make([]uuid.UUID, len(payloads))
+	for i, p := range payloads {
+		typ, version, data, err := x.registry.Encode(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		id, err := events.NewEventID()
+		if err != nil {
+			return nil, nil, err
+		}
+		envs[i] = events.Envelope{
+			ID: id, Type: typ, SchemaVersion: version,
+			OccurredAt: occurred.UTC().Truncate(time.Microsecond), Actor: meta.Actor,
+			CorrelationID: meta.CorrelationID, CausationID: meta.CausationID,
+			Idempotency: idem, Payload: data,
+		}
+		ids[i] = id
+	}
+	return envs, ids, nil
+}

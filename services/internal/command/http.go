@@ -1,0 +1,170 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/problem"
+	"github.com/together-coop/together/services/internal/recorder"
+)
+
+// Request headers a command reads.
+const (
+	HeaderIdempotencyKey = "Idempotency-Key"
+	HeaderActor          = "X-Actor"
+	HeaderCorrelationID  = "X-Correlation-Id"
+	HeaderRequestID      = "X-Request-Id"
+)
+
+// MaxBodyBytes bounds a command's body.
+const MaxBodyBytes = 64 << 10
+
+// clockSkew is how far into the future an occurred_at may be, to forgive a
+// client whose clock runs a little ahead of the server's.
+const clockSkew = time.Minute
+
+// Common holds the fields every command body accepts. Embed it.
+type Common struct {
+	// OccurredAt back-dates the event (RFC 3339); it may not be in the future.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+}
+
+func (c *Common) common() *Common { return c }
+
+// Body is a command body: a struct embedding [Common].
+type Body interface{ common() *Common }
+
+// Run carries out one decoded command.
+type Run[PB Body] func(ctx context.Context, r *http.Request, body PB, meta Meta) (Result, error)
+
+// Handler adapts a command to HTTP: it answers status (201 for a creation,
+// 200 otherwise) with the [Result], or a problem.
+func Handler[B any, PB interface {
+	*B
+	Body
+}](x *Executor, status int, run Run[PB]) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+				problem.Write(w, r, http.StatusUnsupportedMediaType, "send the command as application/json")
+				return
+			}
+		}
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			problem.Write(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes))
+			return
+		}
+		if err != nil {
+			problem.Write(w, r, http.StatusBadRequest, "the request body could not be read: "+err.Error())
+			return
+		}
+		body := PB(new(B))
+		if err := events.DecodeStrict(raw, body); err != nil {
+			problem.Write(w, r, http.StatusBadRequest, "the request body is not a valid command: "+err.Error())
+			return
+		}
+		meta, err := metaOf(r, raw, body.common(), x.Now())
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		res, err := run(r.Context(), r, body, meta)
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		if res.Replayed {
+			status = http.StatusOK
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		WriteJSON(w, status, res)
+	}
+}
+
+func metaOf(r *http.Request, raw []byte, c *Common, now time.Time) (Meta, error) {
+	m := Meta{
+		Actor:          strings.TrimSpace(r.Header.Get(HeaderActor)),
+		CorrelationID:  strings.TrimSpace(r.Header.Get(HeaderCorrelationID)),
+		CausationID:    r.Header.Get(HeaderRequestID),
+		IdempotencyKey: r.Header.Get(HeaderIdempotencyKey),
+	}
+	if m.Actor == "" {
+		m.Actor = "anonymous"
+	}
+	if m.CorrelationID == "" {
+		m.CorrelationID = m.CausationID
+	}
+	for name, v := range map[string]string{HeaderActor: m.Actor, HeaderCorrelationID: m.CorrelationID, HeaderIdempotencyKey: m.IdempotencyKey} {
+		if len(v) > 200 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return Meta{}, Rejectf(ErrInvalid, "header %s must be at most 200 printable characters", name)
+		}
+	}
+	if c.OccurredAt != nil {
+		if c.OccurredAt.IsZero() {
+			return Meta{}, Rejectf(ErrInvalid, "occurred_at is empty; leave it out to mean now")
+		}
+		if c.OccurredAt.After(now.Add(clockSkew)) {
+			return Meta{}, Rejectf(ErrInvalid, "occurred_at %s is in the future; events may be back-dated, not forward-dated", c.OccurredAt.Format(time.RFC3339))
+		}
+		m.OccurredAt = c.OccurredAt.UTC()
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, raw) != nil {
+		compact.Reset()
+		compact.Write(raw)
+	}
+	m.digest = digest(r.Method, r.URL.Path, compact.Bytes())
+	return m, nil
+}
+
+// WriteError answers err as a problem with the status of its kind.
+// Unexpected errors are logged and answered without internals.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *events.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		problem.Write(w, r, http.StatusBadRequest, "the command breaks "+plural(len(invalid.Fields), "rule")+": "+invalid.Error(), invalid.Fields...)
+	case errors.Is(err, ErrInvalid), errors.Is(err, events.ErrInvalidEvent):
+		problem.Write(w, r, http.StatusBadRequest, err.Error())
+	case errors.Is(err, ErrNotFound):
+		problem.Write(w, r, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrConflict):
+		problem.Write(w, r, http.StatusConflict, err.Error())
+	case errors.Is(err, ErrKeyReused):
+		problem.Write(w, r, http.StatusUnprocessableEntity, err.Error())
+	case errors.Is(err, ErrBusy), errors.Is(err, recorder.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("command not carried out")
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, http.StatusServiceUnavailable, "the event store is busy or unavailable; nothing was recorded, try again")
+	default:
+		zerolog.Ctx(r.Context()).Error().Err(err).Msg("command failed")
+		problem.Write(w, r, http.StatusInternalServerError, "the command failed unexpectedly; nothing was recorded")
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,165 @@
+package engagements
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/engagement"
+	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/projects"
+	"github.com/together-coop/together/services/internal/stakeholders"
+)
+
+// Service serves the engagement commands.
+type Service struct {
+	x *command.Executor
+}
+
+// New returns the service.
+func New(x *command.Executor) *Service { return &Service{x: x} }
+
+type planBody struct {
+	command.Common
+	engagement.Planned
+}
+
+type inviteBody struct {
+	command.Common
+	engagement.StakeholderInvited
+}
+
+type answerBody struct {
+	command.Common
+	engagement.InvitationAnswered
+}
+
+type heldBody struct {
+	command.Common
+	engagement.Held
+}
+
+type supportBody struct {
+	command.Common
+	engagement.SupportProvided
+}
+
+type cancelBody struct {
+	command.Common
+	engagement.Cancelled
+}
+
+// Routes adds the service's endpoints to mux.
+func (s *Service) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/engagements", command.Handler(s.x, http.StatusCreated, s.plan))
+	mux.Handle("POST /api/v1/engagements/{id}/invitations", command.Handler(s.x, http.StatusOK, s.invite))
+	mux.Handle("POST /api/v1/engagements/{id}/answers", command.Handler(s.x, http.StatusOK, s.answer))
+	mux.Handle("POST /api/v1/engagements/{id}/held", command.Handler(s.x, http.StatusOK, s.hold))
+	mux.Handle("POST /api/v1/engagements/{id}/support", command.Handler(s.x, http.StatusOK, s.provideSupport))
+	mux.Handle("POST /api/v1/engagements/{id}/cancel", command.Handler(s.x, http.StatusOK, s.cancel))
+}
+
+func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
+	res, err := s.x.Execute(ctx, engagement.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
+		return decide(Fold(id, h))
+	})
+	res.ID = id
+	return res, err
+}
+
+func (s *Service) plan(ctx context.Context, _ *http.Request, b *planBody, meta command.Meta) (command.Result, error) {
+	if err := b.Planned.Validate(); err != nil {
+		return command.Result{}, err
+	}
+	proj, err := projects.Load(ctx, s.x, b.ProjectID)
+	if err != nil {
+		return command.Result{}, err
+	}
+	if err := proj.CheckOpen(); err != nil {
+		return command.Result{}, err
+	}
+	for _, el := range b.ElementIDs {
+		if _, ok := proj.Elements[el]; !ok {
+			return command.Result{}, command.Rejectf(command.ErrNotFound, "project %s has no element %s", b.ProjectID, el)
+		}
+	}
+	if b.ElementIDs == nil {
+		b.ElementIDs = []string{}
+	}
+	id, err := meta.NewID("engagement")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return plan(st, b.Planned) })
+}
+
+func (s *Service) invite(ctx context.Context, r *http.Request, b *inviteBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	if err := s.checkStakeholders(ctx, b.Validate, b.StakeholderID); err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return invite(st, b.StakeholderInvited) })
+}
+
+func (s *Service) answer(ctx context.Context, r *http.Request, b *answerBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	if err := b.Validate(); err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return answer(st, b.InvitationAnswered) })
+}
+
+func (s *Service) hold(ctx context.Context, r *http.Request, b *heldBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	if _, err := Load(ctx, s.x, id); err != nil {
+		return command.Result{}, err
+	}
+	if err := s.checkStakeholders(ctx, b.Validate, b.AttendeeIDs...); err != nil {
+		return command.Result{}, err
+	}
+	today := events.DateOf(s.x.Now())
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return hold(st, b.Held, today) })
+}
+
+func (s *Service) provideSupport(ctx context.Context, r *http.Request, b *supportBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	if err := s.checkStakeholders(ctx, b.Validate, b.StakeholderID); err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return provideSupport(st, b.SupportProvided) })
+}
+
+func (s *Service) cancel(ctx context.Context, r *http.Request, b *cancelBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return cancel(st, b.Cancelled) })
+}
+
+// checkStakeholders validates the body first, so malformed ids are 400
+// rather than lookups, then requires each id to be a registered, not
+// erased, stakeholder.
+func (s *Service) checkStakeholders(ctx context.Context, validate func() error, ids ...string) error {
+	if err := validate(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := stakeholders.CheckActive(ctx, s.x, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/services/internal/problem"
+)
+
+// Routable is a service that adds its endpoints to a mux.
+type Routable interface {
+	Routes(mux *http.ServeMux)
+}
+
+// Check reports whether a dependency is usable; a nil error means ready.
+type Check func(ctx context.Context) error
+
+// Config is what the gateway serves.
+type Config struct {
+	Services []Routable
+	// Events reads the audit log for GET /api/v1/events.
+	Events EventReader
+	// Ready lists the checks behind /readyz, by name.
+	Ready map[string]Check
+	// Gatherer serves /metrics; Registerer takes the gateway's own metrics.
+	Gatherer   prometheus.Gatherer
+	Registerer prometheus.Registerer
+	Logger     zerolog.Logger
+}
+
+// New returns the HTTP handler of the whole API.
+func New(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	for _, s := range cfg.Services {
+		s.Routes(mux)
+	}
+	if cfg.Events != nil {
+		mux.Handle("GET /api/v1/events", eventsHandler(cfg.Events))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /readyz", readyHandler(cfg.Ready))
+	if cfg.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("GET /{$}", frontPage)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, r, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see GET / for the API")
+	})
+	m := newMetrics(cfg.Registerer)
+	return withRequestContext(cfg.Logger, m, mux)
+}

@@ -1,0 +1,197 @@
+package stakeholders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/stakeholder"
+	"github.com/together-coop/together/services/internal/command"
+)
+
+// Keyring seals personal data under a key per stakeholder and destroys
+// the key on erasure.
+type Keyring interface {
+	Seal(ctx context.Context, stakeholderID string, plaintext []byte) (stakeholder.Sealed, error)
+	Open(ctx context.Context, stakeholderID string, s stakeholder.Sealed) ([]byte, error)
+	Destroy(ctx context.Context, stakeholderID string) error
+}
+
+// Service serves the stakeholder commands and the stakeholder record.
+type Service struct {
+	x    *command.Executor
+	keys Keyring
+}
+
+// New returns the service.
+func New(x *command.Executor, keys Keyring) *Service { return &Service{x: x, keys: keys} }
+
+type registerBody struct {
+	command.Common
+	Name               string        `json:"name"`
+	Contact            string        `json:"contact"`
+	Roles              []events.Role `json:"roles"`
+	CurrentExperience  bool          `json:"current_experience"`
+	RecruitmentChannel string        `json:"recruitment_channel"`
+}
+
+type rolesBody struct {
+	command.Common
+	stakeholder.RolesChanged
+}
+
+type demographicsBody struct {
+	command.Common
+	stakeholder.Demographics
+}
+
+type supportNeedBody struct {
+	command.Common
+	stakeholder.SupportNeedRecorded
+}
+
+type consentBody struct {
+	command.Common
+	Scope string `json:"scope"`
+}
+
+type eraseBody struct {
+	command.Common
+	stakeholder.Erased
+}
+
+// Routes adds the service's endpoints to mux.
+func (s *Service) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/stakeholders", command.Handler(s.x, http.StatusCreated, s.register))
+	mux.Handle("POST /api/v1/stakeholders/{id}/roles", command.Handler(s.x, http.StatusOK, s.changeRoles))
+	mux.Handle("POST /api/v1/stakeholders/{id}/demographics", command.Handler(s.x, http.StatusOK, s.declareDemographics))
+	mux.Handle("POST /api/v1/stakeholders/{id}/support-needs", command.Handler(s.x, http.StatusOK, s.recordSupportNeed))
+	mux.Handle("POST /api/v1/stakeholders/{id}/consent", command.Handler(s.x, http.StatusOK, s.recordConsent))
+	mux.Handle("POST /api/v1/stakeholders/{id}/consent-withdrawals", command.Handler(s.x, http.StatusOK, s.withdrawConsent))
+	mux.Handle("POST /api/v1/stakeholders/{id}/erase", command.Handler(s.x, http.StatusOK, s.erase))
+	mux.HandleFunc("GET /api/v1/stakeholders/{id}", s.show)
+}
+
+func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
+	res, err := s.x.Execute(ctx, stakeholder.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
+		return decide(Fold(id, h))
+	})
+	res.ID = id
+	return res, err
+}
+
+// seal checks and seals v (PII or Demographics) for stakeholder id.
+func (s *Service) seal(ctx context.Context, id string, v interface{ Validate() error }) (stakeholder.Sealed, error) {
+	if err := v.Validate(); err != nil {
+		return stakeholder.Sealed{}, err
+	}
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return stakeholder.Sealed{}, err
+	}
+	return s.keys.Seal(ctx, id, plain)
+}
+
+func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody, meta command.Meta) (command.Result, error) {
+	id, err := meta.NewID("stakeholder")
+	if err != nil {
+		return command.Result{}, err
+	}
+	p := stakeholder.Registered{Roles: b.Roles, CurrentExperience: b.CurrentExperience, RecruitmentChannel: b.RecruitmentChannel}
+	// Check the plain fields before a key is made for somebody the
+	// command will not register.
+	p.PII = stakeholder.Sealed{KeyID: "pending", Nonce: []byte{0}, Ciphertext: []byte{0}}
+	if err := p.Validate(); err != nil {
+		return command.Result{}, err
+	}
+	if p.PII, err = s.seal(ctx, id, stakeholder.PII{Name: b.Name, Contact: b.Contact}); err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return register(st, p) })
+}
+
+func (s *Service) changeRoles(ctx context.Context, r *http.Request, b *rolesBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.RolesChanged) })
+}
+
+func (s *Service) declareDemographics(ctx context.Context, r *http.Request, b *demographicsBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	if _, err := Load(ctx, s.x, id); err != nil {
+		return command.Result{}, err
+	}
+	sealed, err := s.seal(ctx, id, b.Demographics)
+	if err != nil {
+		return command.Result{}, s.erasedIfDestroyed(id, err)
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
+		return onActive(st, &stakeholder.DemographicsDeclared{Demographics: sealed})
+	})
+}
+
+func (s *Service) recordSupportNeed(ctx context.Context, r *http.Request, b *supportNeedBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.SupportNeedRecorded) })
+}
+
+func (s *Service) recordConsent(ctx context.Context, r *http.Request, b *consentBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
+		return recordConsent(st, stakeholder.ConsentRecorded{Scope: b.Scope})
+	})
+}
+
+func (s *Service) withdrawConsent(ctx context.Context, r *http.Request, b *consentBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
+		return withdrawConsent(st, stakeholder.ConsentWithdrawn{Scope: b.Scope})
+	})
+}
+
+// erase records the erasure, then destroys the key. If the key cannot be
+// destroyed the command fails and may be retried: a retry of an erased
+// stakeholder destroys the key again before answering that they were
+// erased already.
+func (s *Service) erase(ctx context.Context, r *http.Request, b *eraseBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	res, err := s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.Erased) })
+	var st State
+	if errors.Is(err, command.ErrConflict) {
+		if st, _ = Load(ctx, s.x, id); !st.Erased {
+			return res, err
+		}
+	} else if err != nil {
+		return res, err
+	}
+	if derr := s.keys.Destroy(ctx, id); derr != nil {
+		return command.Result{}, derr
+	}
+	return res, err
+}
+
+func (s *Service) erasedIfDestroyed(id string, err error) error {
+	if isDestroyed(err) {
+		return command.Rejectf(command.ErrConflict, "stakeholder %s was erased", id)
+	}
+	return err
+}

@@ -1,0 +1,78 @@
+package stakeholders
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/stakeholder"
+	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/keyring"
+)
+
+// record is the stakeholder as shown to the project team: personal data
+// opened with the person's key, or null once they were erased.
+type record struct {
+	ID                 string                            `json:"id"`
+	Erased             bool                              `json:"erased"`
+	Name               *string                           `json:"name"`
+	Contact            *string                           `json:"contact"`
+	Roles              []events.Role                     `json:"roles"`
+	CurrentExperience  bool                              `json:"current_experience"`
+	RecruitmentChannel string                            `json:"recruitment_channel"`
+	Demographics       *stakeholder.Demographics         `json:"demographics"`
+	SupportNeeds       []stakeholder.SupportNeedRecorded `json:"support_needs"`
+	Consents           []string                          `json:"consents"`
+}
+
+func isDestroyed(err error) bool { return errors.Is(err, keyring.ErrKeyDestroyed) }
+
+func (s *Service) show(w http.ResponseWriter, r *http.Request) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		command.WriteError(w, r, err)
+		return
+	}
+	st, err := Load(r.Context(), s.x, id)
+	if err != nil {
+		command.WriteError(w, r, err)
+		return
+	}
+	rec := record{
+		ID: id, Erased: st.Erased, Roles: st.Roles, CurrentExperience: st.CurrentExperience,
+		RecruitmentChannel: st.RecruitmentChannel, SupportNeeds: st.SupportNeeds, Consents: []string{},
+	}
+	if rec.SupportNeeds == nil {
+		rec.SupportNeeds = []stakeholder.SupportNeedRecorded{}
+	}
+	for _, scope := range stakeholder.ConsentScopes {
+		if st.Consents[scope] {
+			rec.Consents = append(rec.Consents, scope)
+		}
+	}
+	if !st.Erased {
+		var pii stakeholder.PII
+		if err := s.open(r, id, st.PII, &pii); err != nil {
+			command.WriteError(w, r, s.erasedIfDestroyed(id, err))
+			return
+		}
+		rec.Name, rec.Contact = &pii.Name, &pii.Contact
+		if st.Demographics != nil {
+			rec.Demographics = &stakeholder.Demographics{}
+			if err := s.open(r, id, *st.Demographics, rec.Demographics); err != nil {
+				command.WriteError(w, r, s.erasedIfDestroyed(id, err))
+				return
+			}
+		}
+	}
+	command.WriteJSON(w, http.StatusOK, rec)
+}
+
+func (s *Service) open(r *http.Request, id string, sealed stakeholder.Sealed, into any) error {
+	plain, err := s.keys.Open(r.Context(), id, sealed)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(plain, into)
+}
