@@ -61,13 +61,16 @@ func open(s State, p events.Payload) ([]events.Payload, error) {
 }
 
 func complete(s State, p action.Completed, today events.Date) ([]events.Payload, error) {
+	if _, err := open(s, &p); err != nil {
+		return nil, err
+	}
 	if p.CompletedOn.After(today) {
 		return nil, command.Rejectf(command.ErrInvalid, "completed_on %s is in the future", p.CompletedOn)
 	}
-	if s.Exists && p.CompletedOn.Before(s.AgreedOn) {
+	if p.CompletedOn.Before(s.AgreedOn) {
 		return nil, command.Rejectf(command.ErrInvalid, "completed_on %s is before the action was agreed (%s)", p.CompletedOn, s.AgreedOn)
 	}
-	return open(s, &p)
+	return []events.Payload{&p}, nil
 }
 
 // communicate closes the loop: there is an outcome to feed back once the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,7 +53,7 @@ type Executor struct {
 // NewExecutor returns an executor on store, decoding with registry and
 // reading the time from now.
 func NewExecutor(store Store, registry *events.Registry, now func() time.Time) *Executor {
-	return &Executor{store: store, registry: registry, now: now, attempts: 5}
+	return &Executor{store: store, registry: registry, now: now, attempts: 20}
 }
 
 // Now returns the executor's current time.
@@ -81,7 +82,16 @@ func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) 
 // decide, append with the expected version, and on a concurrent change
 // start again from the new history.
 func (x *Executor) Execute(ctx context.Context, stream string, meta Meta, decide Decide) (Result, error) {
-	for range x.attempts {
+	for attempt := range x.attempts {
+		if attempt > 0 {
+			// Another writer got there first; step aside for a moment
+			// (random, growing) so that a crowd of writers thins out.
+			select {
+			case <-ctx.Done():
+				return Result{}, ctx.Err()
+			case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(1000)) * time.Microsecond):
+			}
+		}
 		history, err := x.Load(ctx, stream)
 		if err != nil {
 			return Result{}, err

@@ -145,13 +145,18 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		problem.Write(w, r, http.StatusConflict, err.Error())
 	case errors.Is(err, ErrKeyReused):
 		problem.Write(w, r, http.StatusUnprocessableEntity, err.Error())
-	case errors.Is(err, ErrBusy), errors.Is(err, recorder.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("command not carried out")
+	case errors.Is(err, ErrBusy):
 		w.Header().Set("Retry-After", "1")
-		problem.Write(w, r, http.StatusServiceUnavailable, "the event store is busy or unavailable; nothing was recorded, try again")
+		problem.Write(w, r, http.StatusServiceUnavailable, err.Error())
+	case errors.Is(err, recorder.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		// The append may or may not have landed: only a retry with the
+		// same Idempotency-Key is safe, so say so.
+		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("command not confirmed")
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, http.StatusServiceUnavailable, "the event store is unavailable or did not confirm in time; retry with the same Idempotency-Key to be sure it is recorded once")
 	default:
 		zerolog.Ctx(r.Context()).Error().Err(err).Msg("command failed")
-		problem.Write(w, r, http.StatusInternalServerError, "the command failed unexpectedly; nothing was recorded")
+		problem.Write(w, r, http.StatusInternalServerError, "the command failed unexpectedly; retry with the same Idempotency-Key to be sure it is recorded once")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -58,6 +59,9 @@ type Stack struct {
 	cancel   context.CancelFunc
 	done     chan error
 	log      zerolog.Logger
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Start starts NATS, the recorder, the command services and the HTTP API,
@@ -186,14 +190,17 @@ func (s *Stack) NATSURL() string { return s.ns.ClientURL() }
 func (s *Stack) Done() <-chan error { return s.done }
 
 // Shutdown stops taking requests, lets those in flight finish (until ctx
-// ends), stops the recorder and NATS.
+// ends), stops the recorder and NATS. Later calls return the first
+// call's result.
 func (s *Stack) Shutdown(ctx context.Context) error {
-	err := s.http.Shutdown(ctx)
-	if derr := <-s.done; err == nil {
-		err = derr
-	}
-	s.close()
-	return err
+	s.shutdownOnce.Do(func() {
+		s.shutdownErr = s.http.Shutdown(ctx)
+		if err := <-s.done; s.shutdownErr == nil {
+			s.shutdownErr = err
+		}
+		s.close()
+	})
+	return s.shutdownErr
 }
 
 func (s *Stack) close() {
