@@ -1,0 +1,178 @@
+package catalogue_test
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/catalogue"
+)
+
+const id1, id2 = "01a20000-0000-7000-8000-000000000001", "01a20000-0000-7000-8000-000000000002"
+
+const sealed = `{"key_id":"` + id1 + `","nonce":"AAECAwQFBgcICQoL","ciphertext":"c2VjcmV0"}`
+
+// valid has one well-formed payload of every event type in the catalogue.
+var valid = map[string]string{
+	"ProjectRegistered":       `{"programme":"South Tyneside","name":"Waiting areas","aim":"Calmer","lead":"Sarah"}`,
+	"ProjectElementAdded":     `{"element_id":"` + id1 + `","name":"Reception desk"}`,
+	"InvolvementDutyAssessed": `{"applies":true,"basis":"NHS Act 2006 s242","assessed_by":"Governance","rationale":"Changes care"}`,
+	"InvolvementDecided":      `{"element_id":"` + id1 + `","level":"co_design","previous_level":"consult","rationale":"r","decided_by":"Board","decision_rights":[{"holder":"patients","right":"veto"}],"expectations":"e"}`,
+	"ProjectClosed":           `{"summary":"Done"}`,
+	"StakeholderRegistered":   `{"roles":["service_user","frontline_staff"],"current_experience":true,"recruitment_channel":"advert","pii":` + sealed + `}`,
+	"StakeholderRolesChanged": `{"roles":["carer"]}`,
+	"DemographicsDeclared":    `{"demographics":` + sealed + `}`,
+	"SupportNeedRecorded":     `{"need":"interpreter","note":"Polish"}`,
+	"ConsentRecorded":         `{"scope":"quotes"}`,
+	"ConsentWithdrawn":        `{"scope":"quotes"}`,
+	"StakeholderErased":       `{"reason":"Asked"}`,
+	"EngagementPlanned":       `{"project_id":"` + id1 + `","element_ids":["` + id2 + `"],"title":"Workshop","method":"workshop","level":"co_produce","scheduled_for":"2026-03-01T10:00:00Z"}`,
+	"StakeholderInvited":      `{"stakeholder_id":"` + id1 + `","channel":"letter"}`,
+	"InvitationAnswered":      `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":"Working"}`,
+	"EngagementHeld":          `{"held_on":"2026-03-01","attendee_ids":["` + id1 + `"],"unnamed_attendees":4}`,
+	"SupportProvided":         `{"stakeholder_id":"` + id1 + `","kind":"childcare","amount_pence":2500}`,
+	"EngagementCancelled":     `{"reason":"Snow"}`,
+	"FeedbackGiven":           `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":["access"],"summary":"Hard to park"}`,
+	"FeedbackResponded":       `{"influence":"partly_adopted","reason":"Two spaces added"}`,
+	"FeedbackRetracted":       `{"reason":"Duplicate"}`,
+	"ActionAgreed":            `{"project_id":"` + id1 + `","feedback_ids":["` + id2 + `"],"description":"Add spaces","owner":"Estates","due_on":"2026-06-30"}`,
+	"ActionReassigned":        `{"owner":"Facilities"}`,
+	"ActionRescheduled":       `{"due_on":"2026-07-31","reason":"Delay"}`,
+	"ActionCompleted":         `{"completed_on":"2026-07-01","outcome":"Done"}`,
+	"ActionDropped":           `{"reason":"No budget"}`,
+	"OutcomeCommunicated":     `{"audience":"contributors","channel":"newsletter"}`,
+}
+
+func envelope(typ, payload string) events.Envelope {
+	return events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: 1, Payload: json.RawMessage(payload)}
+}
+
+func TestCatalogueIsComplete(t *testing.T) {
+	r := catalogue.New()
+	if got := len(r.Types()); got != len(valid) {
+		t.Errorf("catalogue has %d types, the design lists %d", got, len(valid))
+	}
+	for _, typ := range r.Types() {
+		if _, ok := valid[typ]; !ok {
+			t.Errorf("type %s has no valid sample in this test", typ)
+		}
+	}
+}
+
+func TestDecodeEncodeRoundTrip(t *testing.T) {
+	r := catalogue.New()
+	for typ, payload := range valid {
+		t.Run(typ, func(t *testing.T) {
+			p, err := r.Decode(envelope(typ, payload))
+			if err != nil {
+				t.Fatalf("Decode(%s) error: %v", payload, err)
+			}
+			gotType, version, data, err := r.Encode(p)
+			if err != nil || gotType != typ || version != 1 {
+				t.Fatalf("Encode = %s v%d, %v; want %s v1", gotType, version, err, typ)
+			}
+			again, err := r.Decode(envelope(typ, string(data)))
+			if err != nil {
+				t.Fatalf("Decode(Encode(x)) error: %v", err)
+			}
+			if !reflect.DeepEqual(p, again) {
+				t.Errorf("Decode(Encode(x)) = %+v, want %+v", again, p)
+			}
+		})
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	r := catalogue.New()
+	tests := []struct {
+		name, typ, payload string
+		version            int
+		wantField          string // a field named in the ValidationError, if any
+	}{
+		{"unknown type", "ProjectArchived", `{}`, 1, ""},
+		{"schema from the future", "ProjectClosed", `{"summary":"x"}`, 2, ""},
+		{"schema zero", "ProjectClosed", `{"summary":"x"}`, 0, ""},
+		{"malformed JSON", "ProjectClosed", `{"summary":`, 1, ""},
+		{"trailing data", "ProjectClosed", `{"summary":"x"} {}`, 1, ""},
+		{"unknown field", "ProjectClosed", `{"summary":"x","by":"y"}`, 1, ""},
+		{"wrong JSON type", "EngagementHeld", `{"held_on":"2026-03-01","attendee_ids":[],"unnamed_attendees":"four"}`, 1, ""},
+		{"blank text", "ProjectClosed", `{"summary":"  "}`, 1, "summary"},
+		{"unknown level", "InvolvementDecided", `{"element_id":"` + id1 + `","level":"partnership","rationale":"r","decided_by":"b","decision_rights":[],"expectations":""}`, 1, "level"},
+		{"unknown previous level", "InvolvementDecided", `{"element_id":"` + id1 + `","level":"consult","previous_level":"x","rationale":"r","decided_by":"b","decision_rights":[],"expectations":""}`, 1, "previous_level"},
+		{"id not a UUID", "ProjectElementAdded", `{"element_id":"42","name":"n"}`, 1, "element_id"},
+		{"uppercase UUID", "StakeholderInvited", `{"stakeholder_id":"01A20000-0000-7000-8000-000000000001","channel":"email"}`, 1, "stakeholder_id"},
+		{"no roles", "StakeholderRolesChanged", `{"roles":[]}`, 1, "roles"},
+		{"repeated role", "StakeholderRolesChanged", `{"roles":["carer","carer"]}`, 1, "roles[1]"},
+		{"unknown role", "StakeholderRolesChanged", `{"roles":["patient"]}`, 1, "roles[0]"},
+		{"unsealed pii", "StakeholderRegistered", `{"roles":["public"],"current_experience":false,"recruitment_channel":"advert","pii":{}}`, 1, "pii"},
+		{"bad date", "ActionRescheduled", `{"due_on":"2026-02-30","reason":"r"}`, 1, ""},
+		{"missing date", "ActionCompleted", `{"outcome":"o"}`, 1, "completed_on"},
+		{"negative unnamed", "EngagementHeld", `{"held_on":"2026-03-01","attendee_ids":[],"unnamed_attendees":-2}`, 1, "unnamed_attendees"},
+		{"attendee twice", "EngagementHeld", `{"held_on":"2026-03-01","attendee_ids":["` + id1 + `","` + id1 + `"],"unnamed_attendees":0}`, 1, "attendee_ids[1]"},
+		{"unknown method", "EngagementPlanned", `{"project_id":"` + id1 + `","element_ids":[],"title":"t","method":"party","level":"engage","scheduled_for":"2026-03-01T10:00:00Z"}`, 1, "method"},
+		{"negative amount", "SupportProvided", `{"stakeholder_id":"` + id1 + `","kind":"travel","amount_pence":-1}`, 1, "amount_pence"},
+		{"unknown influence", "FeedbackResponded", `{"influence":"maybe","reason":"r"}`, 1, "influence"},
+		{"unknown audience", "OutcomeCommunicated", `{"audience":"everyone","channel":"email"}`, 1, "audience"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := envelope(tt.typ, tt.payload)
+			e.SchemaVersion = tt.version
+			_, err := r.Decode(e)
+			if !errors.Is(err, events.ErrInvalidEvent) {
+				t.Fatalf("Decode error = %v, want ErrInvalidEvent", err)
+			}
+			if tt.wantField == "" {
+				return
+			}
+			var v *events.ValidationError
+			if !errors.As(err, &v) {
+				t.Fatalf("Decode error = %v, want a ValidationError naming %s", err, tt.wantField)
+			}
+			for _, f := range v.Fields {
+				if f.Field == tt.wantField {
+					return
+				}
+			}
+			t.Errorf("ValidationError %v does not name %s", v, tt.wantField)
+		})
+	}
+}
+
+// FuzzDecode feeds arbitrary payloads to every event type: decoding must
+// never panic, and whatever decodes must survive Encode and Decode again
+// unchanged.
+func FuzzDecode(f *testing.F) {
+	r := catalogue.New()
+	types := r.Types()
+	for i, typ := range types {
+		f.Add(uint8(i), []byte(valid[typ]))
+	}
+	f.Add(uint8(0), []byte(`null`))
+	f.Add(uint8(3), []byte(`{"level":null}`))
+	f.Fuzz(func(t *testing.T, which uint8, payload []byte) {
+		typ := types[int(which)%len(types)]
+		p, err := r.Decode(envelope(typ, string(payload)))
+		if err != nil {
+			if !errors.Is(err, events.ErrInvalidEvent) {
+				t.Fatalf("Decode error %v does not wrap ErrInvalidEvent", err)
+			}
+			return
+		}
+		_, _, data, err := r.Encode(p)
+		if err != nil {
+			t.Fatalf("Encode of a decoded %s failed: %v", typ, err)
+		}
+		again, err := r.Decode(envelope(typ, string(data)))
+		if err != nil {
+			t.Fatalf("Decode(Encode(x)) of %s failed: %v (%s)", typ, err, data)
+		}
+		if !reflect.DeepEqual(p, again) {
+			t.Fatalf("Decode(Encode(x)) = %+v, want %+v", again, p)
+		}
+	})
+}
