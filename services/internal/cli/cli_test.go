@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestCommandLine(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"no command", nil, 2, "Usage: together <command>", ""},
+		{"help", []string{"help"}, 0, "serve", ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{"serve help", []string{"serve", "--help"}, 0, "", "Example:\n  together serve"},
+		{"serve bad flag", []string{"serve", "--port", "1"}, 2, "", "flag provided but not defined: -port"},
+		{"serve stray argument", []string{"serve", "now"}, 2, "", `unexpected argument "now"`},
+		{"serve bad log level", []string{"serve", "--log-level", "loud"}, 2, "", `--log-level "loud" is not one of`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := Main(context.Background(), tt.args, noEnv, &out, &errOut)
+			if code != tt.wantCode {
+				t.Errorf("Main(%q) = %d, want %d (stderr %q)", tt.args, code, tt.wantCode, errOut.String())
+			}
+			if !strings.Contains(out.String(), tt.wantStdout) {
+				t.Errorf("stdout = %q, want it to contain %q", out.String(), tt.wantStdout)
+			}
+			if !strings.Contains(errOut.String(), tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", errOut.String(), tt.wantStderr)
+			}
+		})
+	}
+}
