@@ -1,0 +1,317 @@
+// Package ledger folds the event history into the entities the reports are
+// computed from — projects and their elements and decisions, stakeholders
+// and their roles over time, engagements, feedback and actions — keeping
+// for every fact when it occurred and when it was recorded, so that any
+// report can be computed as of any past moment and over any window.
+//
+// The ledger is pure and deterministic: the same events applied in the
+// same order give the same ledger. It is not safe for concurrent use; the
+// runner that feeds it serialises access.
+package ledger
+
+import (
+	"time"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/action"
+	"github.com/together-coop/together/events/engagement"
+	"github.com/together-coop/together/events/feedback"
+	"github.com/together-coop/together/events/project"
+	"github.com/together-coop/together/events/stakeholder"
+)
+
+// Fact stamps something that happened: its place in the global order, its
+// business time and the time the system learned of it.
+type Fact struct {
+	Position   uint64
+	OccurredAt time.Time
+	RecordedAt time.Time
+}
+
+// KnownAt reports whether the fact was recorded at or before asOf.
+func (f Fact) KnownAt(asOf time.Time) bool { return !f.RecordedAt.After(asOf) }
+
+// Ledger is every entity of the history.
+type Ledger struct {
+	Projects     map[string]*Project
+	Stakeholders map[string]*Stakeholder
+	Engagements  map[string]*Engagement
+	Feedback     map[string]*Feedback
+	Actions      map[string]*Action
+
+	// In the order they were registered, so reports list them stably.
+	ProjectOrder    []string
+	EngagementOrder []string
+	FeedbackOrder   []string
+	ActionOrder     []string
+
+	// Position is the last position applied.
+	Position uint64
+	// recorded lists (recorded time, position) of every applied event, so
+	// the position a report reflects as of a moment is a binary search.
+	recorded []stamp
+}
+
+type stamp struct {
+	at       time.Time
+	position uint64
+}
+
+// Project is a project with its elements.
+type Project struct {
+	ID        string
+	Fact      Fact
+	Programme string
+	Name      string
+	Elements  []*Element
+	Closed    *Fact
+}
+
+// Element is a part of a project and the involvement decided on it.
+type Element struct {
+	ID        string
+	ProjectID string
+	Name      string
+	Fact      Fact
+	Decisions []Decision
+}
+
+// Decision is one involvement decision on an element.
+type Decision struct {
+	Fact
+	project.InvolvementDecided
+}
+
+// Stakeholder is a person and their roles over time.
+type Stakeholder struct {
+	ID    string
+	Fact  Fact
+	Roles []RolesAt
+}
+
+// RolesAt is the set of roles a stakeholder held from a fact on.
+type RolesAt struct {
+	Fact
+	Roles []events.Role
+}
+
+// Engagement is an activity with its invitations and, once held, attendance.
+type Engagement struct {
+	ID          string
+	ProjectID   string
+	ElementIDs  []string
+	Level       events.Level
+	Fact        Fact
+	Invitations []*Invitation
+	Held        *Held
+	Cancelled   *Fact
+}
+
+// Invitation is one stakeholder invited to one engagement, with answers.
+type Invitation struct {
+	Fact
+	StakeholderID string
+	Answers       []Answer
+}
+
+// Answer is a yes or no to an invitation.
+type Answer struct {
+	Fact
+	Accepted bool
+}
+
+// Held is the day an engagement took place and who came.
+type Held struct {
+	Fact
+	HeldOn           events.Date
+	AttendeeIDs      []string
+	UnnamedAttendees int
+}
+
+// Feedback is one piece of feedback.
+type Feedback struct {
+	ID            string
+	ProjectID     string
+	EngagementID  string
+	ElementID     string
+	StakeholderID string
+	Fact          Fact
+	Retracted     *Fact
+	// ActionIDs lists the actions agreed from it, in order.
+	ActionIDs []string
+}
+
+// Action is an action with its due dates, completion and communications.
+type Action struct {
+	ID             string
+	ProjectID      string
+	FeedbackIDs    []string
+	Fact           Fact
+	DueOn          events.Date
+	Reschedules    []Reschedule
+	Completed      *Completion
+	Dropped        *Fact
+	Communications []Fact
+}
+
+// Reschedule moved an action's due date.
+type Reschedule struct {
+	Fact
+	DueOn events.Date
+}
+
+// Completion is when an action was done.
+type Completion struct {
+	Fact
+	CompletedOn events.Date
+}
+
+// New returns an empty ledger.
+func New() *Ledger {
+	return &Ledger{
+		Projects:     map[string]*Project{},
+		Stakeholders: map[string]*Stakeholder{},
+		Engagements:  map[string]*Engagement{},
+		Feedback:     map[string]*Feedback{},
+		Actions:      map[string]*Action{},
+	}
+}
+
+// PositionAt returns the last position recorded at or before asOf, the
+// position a report as of that moment reflects.
+func (l *Ledger) PositionAt(asOf time.Time) uint64 {
+	lo, hi := 0, len(l.recorded)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if l.recorded[mid].at.After(asOf) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if lo == 0 {
+		return 0
+	}
+	return l.recorded[lo-1].position
+}
+
+// Apply folds one event into the ledger. Events must come in global order;
+// an event naming an entity the ledger has not seen is ignored, as the
+// write side never stores one.
+func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
+	f := Fact{Position: e.Position, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
+	l.Position = e.Position
+	l.recorded = append(l.recorded, stamp{at: e.RecordedAt, position: e.Position})
+	id := streamID(e.Stream)
+	switch p := p.(type) {
+	case *project.Registered:
+		l.Projects[id] = &Project{ID: id, Fact: f, Programme: p.Programme, Name: p.Name}
+		l.ProjectOrder = append(l.ProjectOrder, id)
+	case *project.ElementAdded:
+		if pr := l.Projects[id]; pr != nil {
+			pr.Elements = append(pr.Elements, &Element{ID: p.ElementID, ProjectID: id, Name: p.Name, Fact: f})
+		}
+	case *project.InvolvementDecided:
+		if el := l.element(id, p.ElementID); el != nil {
+			el.Decisions = append(el.Decisions, Decision{Fact: f, InvolvementDecided: *p})
+		}
+	case *project.Closed:
+		if pr := l.Projects[id]; pr != nil {
+			pr.Closed = &f
+		}
+	case *stakeholder.Registered:
+		l.Stakeholders[id] = &Stakeholder{ID: id, Fact: f, Roles: []RolesAt{{Fact: f, Roles: p.Roles}}}
+	case *stakeholder.RolesChanged:
+		if s := l.Stakeholders[id]; s != nil {
+			s.Roles = append(s.Roles, RolesAt{Fact: f, Roles: p.Roles})
+		}
+	case *engagement.Planned:
+		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Level: p.Level, Fact: f}
+		l.EngagementOrder = append(l.EngagementOrder, id)
+	case *engagement.StakeholderInvited:
+		if en := l.Engagements[id]; en != nil {
+			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: p.StakeholderID})
+		}
+	case *engagement.InvitationAnswered:
+		if inv := l.invitation(id, p.StakeholderID); inv != nil {
+			inv.Answers = append(inv.Answers, Answer{Fact: f, Accepted: p.Accepted})
+		}
+	case *engagement.Held:
+		if en := l.Engagements[id]; en != nil {
+			en.Held = &Held{Fact: f, HeldOn: p.HeldOn, AttendeeIDs: p.AttendeeIDs, UnnamedAttendees: p.UnnamedAttendees}
+		}
+	case *engagement.Cancelled:
+		if en := l.Engagements[id]; en != nil {
+			en.Cancelled = &f
+		}
+	case *feedback.Given:
+		l.Feedback[id] = &Feedback{ID: id, ProjectID: p.ProjectID, EngagementID: p.EngagementID, ElementID: p.ElementID, StakeholderID: p.StakeholderID, Fact: f}
+		l.FeedbackOrder = append(l.FeedbackOrder, id)
+	case *feedback.Retracted:
+		if fb := l.Feedback[id]; fb != nil {
+			fb.Retracted = &f
+		}
+	case *action.Agreed:
+		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, Fact: f, DueOn: p.DueOn}
+		l.ActionOrder = append(l.ActionOrder, id)
+		for _, fid := range p.FeedbackIDs {
+			if fb := l.Feedback[fid]; fb != nil {
+				fb.ActionIDs = append(fb.ActionIDs, id)
+			}
+		}
+	case *action.Rescheduled:
+		if a := l.Actions[id]; a != nil {
+			a.Reschedules = append(a.Reschedules, Reschedule{Fact: f, DueOn: p.DueOn})
+		}
+	case *action.Completed:
+		if a := l.Actions[id]; a != nil {
+			a.Completed = &Completion{Fact: f, CompletedOn: p.CompletedOn}
+		}
+	case *action.Dropped:
+		if a := l.Actions[id]; a != nil {
+			a.Dropped = &f
+		}
+	case *action.OutcomeCommunicated:
+		if a := l.Actions[id]; a != nil {
+			a.Communications = append(a.Communications, f)
+		}
+	}
+	// Events that no report reads (duty assessments, demographics, support,
+	// consent, erasure, responses, reassignments) change nothing here.
+}
+
+func (l *Ledger) element(projectID, elementID string) *Element {
+	pr := l.Projects[projectID]
+	if pr == nil {
+		return nil
+	}
+	for _, el := range pr.Elements {
+		if el.ID == elementID {
+			return el
+		}
+	}
+	return nil
+}
+
+func (l *Ledger) invitation(engagementID, stakeholderID string) *Invitation {
+	en := l.Engagements[engagementID]
+	if en == nil {
+		return nil
+	}
+	for i := len(en.Invitations) - 1; i >= 0; i-- {
+		if en.Invitations[i].StakeholderID == stakeholderID {
+			return en.Invitations[i]
+		}
+	}
+	return nil
+}
+
+// streamID returns the id part of "<aggregate>-<id>".
+func streamID(stream string) string {
+	for _, prefix := range []string{project.StreamPrefix, stakeholder.StreamPrefix, engagement.StreamPrefix, feedback.StreamPrefix, action.StreamPrefix} {
+		if len(stream) > len(prefix) && stream[:len(prefix)] == prefix {
+			return stream[len(prefix):]
+		}
+	}
+	return stream
+}

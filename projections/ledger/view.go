@@ -1,0 +1,125 @@
+package ledger
+
+import (
+	"time"
+
+	"github.com/together-coop/together/events"
+)
+
+// RolesKnownAt returns the stakeholder's roles as known at asOf, or nil if the
+// stakeholder was not yet known.
+func (s *Stakeholder) RolesKnownAt(asOf time.Time) []events.Role {
+	var roles []events.Role
+	for _, r := range s.Roles {
+		if r.KnownAt(asOf) {
+			roles = r.Roles
+		}
+	}
+	return roles
+}
+
+// AcceptedAt reports whether the invitation's latest answer known at asOf
+// is yes.
+func (inv *Invitation) AcceptedAt(asOf time.Time) bool {
+	accepted := false
+	for _, a := range inv.Answers {
+		if a.KnownAt(asOf) {
+			accepted = a.Accepted
+		}
+	}
+	return accepted
+}
+
+// HeldAt returns the engagement's attendance if it was known at asOf.
+func (en *Engagement) HeldAt(asOf time.Time) *Held {
+	if en.Held != nil && en.Held.KnownAt(asOf) {
+		return en.Held
+	}
+	return nil
+}
+
+// Attended reports whether the stakeholder is a named attendee.
+func (h *Held) Attended(stakeholderID string) bool {
+	for _, a := range h.AttendeeIDs {
+		if a == stakeholderID {
+			return true
+		}
+	}
+	return false
+}
+
+// RetractedAt reports whether the feedback's retraction was known at asOf.
+func (fb *Feedback) RetractedAt(asOf time.Time) bool {
+	return fb.Retracted != nil && fb.Retracted.KnownAt(asOf)
+}
+
+// DueOnAt returns the due date in force at asOf (recorded time).
+func (a *Action) DueOnAt(asOf time.Time) events.Date {
+	due := a.DueOn
+	for _, r := range a.Reschedules {
+		if r.KnownAt(asOf) {
+			due = r.DueOn
+		}
+	}
+	return due
+}
+
+// DueOnBefore returns the due date in force just before the event at
+// position: the due date a completion is judged against.
+func (a *Action) DueOnBefore(position uint64) events.Date {
+	due := a.DueOn
+	for _, r := range a.Reschedules {
+		if r.Position < position {
+			due = r.DueOn
+		}
+	}
+	return due
+}
+
+// CompletedAt returns the completion if known at asOf.
+func (a *Action) CompletedAt(asOf time.Time) *Completion {
+	if a.Completed != nil && a.Completed.KnownAt(asOf) {
+		return a.Completed
+	}
+	return nil
+}
+
+// DroppedAt reports whether the drop was known at asOf.
+func (a *Action) DroppedAt(asOf time.Time) bool {
+	return a.Dropped != nil && a.Dropped.KnownAt(asOf)
+}
+
+// RescheduledAt reports whether any reschedule was known at asOf.
+func (a *Action) RescheduledAt(asOf time.Time) bool {
+	return len(a.Reschedules) > 0 && a.Reschedules[0].KnownAt(asOf)
+}
+
+// FirstCommunicationAfterCompletion returns the earliest (by business
+// time) communication known at asOf that was recorded after the completion
+// known at asOf: the moment the loop closed, or nil.
+func (a *Action) FirstCommunicationAfterCompletion(asOf time.Time) *Fact {
+	c := a.CompletedAt(asOf)
+	if c == nil {
+		return nil
+	}
+	var first *Fact
+	for i := range a.Communications {
+		f := &a.Communications[i]
+		if f.KnownAt(asOf) && f.Position > c.Position && (first == nil || f.OccurredAt.Before(first.OccurredAt)) {
+			first = f
+		}
+	}
+	return first
+}
+
+// CurrentLevel returns the element's level after the last decision known
+// at asOf, or "" if none.
+func (el *Element) CurrentLevel(asOf time.Time) events.Level {
+	var level events.Level
+	for _, d := range el.Decisions {
+		if d.KnownAt(asOf) {
+			level = d.Level
+		}
+	}
+	return level
+}

@@ -1,0 +1,223 @@
+package participation_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/participation"
+)
+
+func f(v float64) *float64 { return &v }
+
+func roles(su, carer, fs, manager, commissioner, partner, public int) projections.RoleCounts {
+	return projections.RoleCounts{
+		events.RoleServiceUser: su, events.RoleCarer: carer, events.RoleFrontlineStaff: fs, events.RoleManager: manager,
+		events.RoleCommissioner: commissioner, events.RolePartner: partner, events.RolePublic: public,
+	}
+}
+
+func coverage(byLevel map[events.Level]projections.RoleCounts) map[events.Level]projections.RoleCounts {
+	out := map[events.Level]projections.RoleCounts{}
+	for _, lv := range events.Levels {
+		out[lv] = projections.NewRoleCounts()
+		if rc, ok := byLevel[lv]; ok {
+			out[lv] = rc
+		}
+	}
+	return out
+}
+
+func date(s string) *time.Time {
+	t, _ := projections.ParseMoment(s)
+	return &t
+}
+
+// TestStory checks every figure against the story of historytest.Story,
+// counted by hand (the counts are in the comments).
+func TestStory(t *testing.T) {
+	l := historytest.Story().Ledger()
+	tests := []struct {
+		name string
+		q    projections.Query
+		want participation.Report
+	}{
+		{
+			// Participations: w1 (Ann, Ben, Eve), w2 (Cat, Eve), feedback
+			// f1 (Ann) and f3 (Ben); f4 by Dev was retracted. So Ann 2,
+			// Ben 2, Eve 2, Cat 1: Σc = 7, Σc² = 13. Cat is a service
+			// user as of the 20th.
+			name: "Letters as of the 21st",
+			q:    projections.Query{Project: historytest.Letters, AsOf: historytest.Day(21)},
+			want: participation.Report{
+				Participants:         4,
+				ByRole:               roles(2, 1, 2, 0, 0, 0, 1),
+				Invited:              5, // w1: Ann, Ben, Cat, Dev; w2: Eve
+				Accepted:             2, // Ann, Ben; Dev changed to no, Cat said no, Eve never answered
+				AttendedOfInvited:    3, // Ann and Ben at w1, Eve at w2
+				UnnamedAttendees:     2,
+				AnonymousFeedback:    1, // f2
+				NewVoices:            4,
+				NewVoiceShare:        f(1),
+				EffectiveVoices:      f(49.0 / 13),
+				TopDecileShare:       f(2.0 / 7), // ⌈0.4⌉ = 1 person with 2 of 7
+				LivedExperienceShare: f(3.0 / 4), // Ann, Ben, Cat
+				Coverage: coverage(map[events.Level]projections.RoleCounts{
+					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1), // w1: Ann, Ben, Eve
+					events.LevelConsult:  roles(1, 0, 1, 0, 0, 0, 1), // w2: Cat, Eve
+				}),
+				MissingRoles: []events.Role{},
+			},
+		},
+		{
+			// Before the 20th Cat was frontline staff only.
+			name: "Letters as of the 15th",
+			q:    projections.Query{Project: historytest.Letters, AsOf: historytest.Day(15)},
+			want: participation.Report{
+				Participants: 4, ByRole: roles(1, 1, 2, 0, 0, 0, 1),
+				Invited: 5, Accepted: 2, AttendedOfInvited: 3, UnnamedAttendees: 2, AnonymousFeedback: 1,
+				NewVoices: 4, NewVoiceShare: f(1), EffectiveVoices: f(49.0 / 13), TopDecileShare: f(2.0 / 7),
+				LivedExperienceShare: f(2.0 / 4),
+				Coverage: coverage(map[events.Level]projections.RoleCounts{
+					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1),
+					events.LevelConsult:  roles(0, 0, 1, 0, 0, 0, 1),
+				}),
+				MissingRoles: []events.Role{},
+			},
+		},
+		{
+			// Window 6th–10th inclusive: f1 (Ann), f3 (Ben), w2 (Cat, Eve),
+			// one each. Only Cat took part first inside the window; the
+			// others first came to w1 on the 5th.
+			name: "Letters in a window",
+			q:    projections.Query{Project: historytest.Letters, From: date("2026-03-06"), To: date("2026-03-11"), AsOf: historytest.Day(21)},
+			want: participation.Report{
+				Participants: 4, ByRole: roles(2, 1, 2, 0, 0, 0, 1),
+				Invited: 1, Accepted: 0, AttendedOfInvited: 1, // Eve, invited on the 9th
+				UnnamedAttendees: 0, AnonymousFeedback: 1,
+				NewVoices: 1, NewVoiceShare: f(1.0 / 4), EffectiveVoices: f(4), TopDecileShare: f(1.0 / 4),
+				LivedExperienceShare: f(3.0 / 4),
+				Coverage: coverage(map[events.Level]projections.RoleCounts{
+					events.LevelConsult: roles(1, 0, 1, 0, 0, 0, 1),
+				}),
+				MissingRoles: []events.Role{},
+			},
+		},
+		{
+			// Parking: w4 with Ann only. Ann's participation in Letters
+			// does not make her an old voice here: first participation is
+			// counted within the scope.
+			name: "Parking, a single service user",
+			q:    projections.Query{Project: historytest.Parking, AsOf: historytest.Day(21)},
+			want: participation.Report{
+				Participants: 1, ByRole: roles(1, 0, 0, 0, 0, 0, 0),
+				NewVoices: 1, NewVoiceShare: f(1), EffectiveVoices: f(1), TopDecileShare: f(1),
+				LivedExperienceShare: f(1),
+				Coverage:             coverage(map[events.Level]projections.RoleCounts{events.LevelEngage: roles(1, 0, 0, 0, 0, 0, 0)}),
+				MissingRoles:         []events.Role{events.RoleCarer},
+			},
+		},
+		{
+			// Programme North is Letters and Waiting: Dev comes in through
+			// w3 and f5 (2 participations). Ann 2, Ben 2, Eve 2, Cat 1,
+			// Dev 2: Σc = 9, Σc² = 17; the top ⌈0.5⌉ = 1 has 2.
+			name: "programme North",
+			q:    projections.Query{Programme: "North", AsOf: historytest.Day(21)},
+			want: participation.Report{
+				Participants: 5, ByRole: roles(2, 1, 2, 1, 0, 0, 1),
+				Invited: 5, Accepted: 2, AttendedOfInvited: 3, UnnamedAttendees: 2, AnonymousFeedback: 1,
+				NewVoices: 5, NewVoiceShare: f(1), EffectiveVoices: f(81.0 / 17), TopDecileShare: f(2.0 / 9),
+				LivedExperienceShare: f(3.0 / 5),
+				Coverage: coverage(map[events.Level]projections.RoleCounts{
+					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1),
+					events.LevelConsult:  roles(1, 0, 1, 0, 0, 0, 1),
+					events.LevelEngage:   roles(0, 0, 0, 1, 0, 0, 0),
+				}),
+				MissingRoles: []events.Role{},
+			},
+		},
+		{
+			// As of the 4th nothing was held and no feedback given.
+			name: "before anything happened",
+			q:    projections.Query{AsOf: historytest.Day(4)},
+			want: participation.Report{
+				ByRole: roles(0, 0, 0, 0, 0, 0, 0), Invited: 4, Accepted: 2, // Ann, Ben; Dev's change is known on the 4th at 10:00
+				Coverage:     coverage(nil),
+				MissingRoles: []events.Role{events.RoleServiceUser, events.RoleCarer},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := participation.Compute(l, tt.q)
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(participation.Report{}, "Header")); diff != "" {
+				t.Errorf("Compute() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A person with two roles counts once among participants and once under
+// each role; anonymous feedback and unnamed attendees count only where
+// defined.
+func TestCountingRules(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1)).
+		Project("p", "P", "p").
+		Stakeholder("both", events.RoleServiceUser, events.RoleFrontlineStaff).
+		Plan("w", "p", events.LevelCoProduce, "workshop").
+		Hold("w", 30, "both").
+		Feedback("anon1", "p", "w", "", "").
+		Feedback("anon2", "p", "", "", "").
+		Feedback("mine", "p", "w", "", "both")
+	got := participation.Compute(b.Ledger(), projections.Query{AsOf: historytest.Day(2)})
+	if got.Participants != 1 {
+		t.Errorf("participants = %d, want 1 (two roles, one person)", got.Participants)
+	}
+	if got.ByRole[events.RoleServiceUser] != 1 || got.ByRole[events.RoleFrontlineStaff] != 1 {
+		t.Errorf("by_role = %v, want 1 under each of her roles", got.ByRole)
+	}
+	if got.UnnamedAttendees != 30 || got.AnonymousFeedback != 2 {
+		t.Errorf("unnamed_attendees, anonymous_feedback = %d, %d, want 30, 2", got.UnnamedAttendees, got.AnonymousFeedback)
+	}
+	// 2 participations (attendance + her feedback) by one person.
+	if got.EffectiveVoices == nil || *got.EffectiveVoices != 1 || *got.TopDecileShare != 1 {
+		t.Errorf("effective_voices, top_decile_share = %v, %v, want 1, 1", got.EffectiveVoices, got.TopDecileShare)
+	}
+	if got.Coverage[events.LevelCoProduce][events.RoleServiceUser] != 1 || got.Coverage[events.LevelCoProduce][events.RolePublic] != 0 {
+		t.Errorf("coverage = %v, unnamed attendees must not appear in it", got.Coverage[events.LevelCoProduce])
+	}
+}
+
+// An event recorded after as_of is invisible, even when back-dated to
+// before it; and a back-dated event falls in the window of when it
+// occurred.
+func TestAsOfAndBackDating(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1)).
+		Project("p", "P", "p").Stakeholder("s", events.RoleCarer).Plan("w", "p", events.LevelConsult, "survey")
+	// Recorded on the 20th, but held on the 3rd.
+	b.At(historytest.Day(20)).BackDated(historytest.Day(3)).Hold("w", 0, "s")
+	l := b.Ledger()
+	for _, tt := range []struct {
+		name string
+		q    projections.Query
+		want int
+	}{
+		{"as of the 19th the back-dated event is unknown", projections.Query{AsOf: historytest.Day(19)}, 0},
+		{"as of the 20th it is known", projections.Query{AsOf: historytest.Day(20)}, 1},
+		{"it counts in the window of the 3rd", projections.Query{AsOf: historytest.Day(21), From: date("2026-03-03"), To: date("2026-03-04")}, 1},
+		{"not in the window of the 20th", projections.Query{AsOf: historytest.Day(21), From: date("2026-03-20"), To: date("2026-03-21")}, 0},
+		{"to is exclusive", projections.Query{AsOf: historytest.Day(21), From: date("2026-03-01"), To: date("2026-03-03T10:00:00Z")}, 0},
+		{"from is inclusive", projections.Query{AsOf: historytest.Day(21), From: date("2026-03-03T10:00:00Z")}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := participation.Compute(l, tt.q).Participants; got != tt.want {
+				t.Errorf("participants = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
