@@ -1,0 +1,70 @@
+package projections_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/together-coop/together/projections"
+)
+
+func TestStatistics(t *testing.T) {
+	tests := []struct {
+		name        string
+		xs          []int
+		median, p90 *float64
+	}{
+		{"none", nil, nil, nil},
+		{"one", []int{7}, f(7), f(7)},
+		{"two: the mean of the middle", []int{18, 9}, f(13.5), f(18)},
+		{"odd", []int{5, 1, 3}, f(3), f(5)},
+		// ⌈0.9·10⌉ = 9th smallest.
+		{"ten", []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, f(5.5), f(9)},
+		// ⌈0.9·11⌉ = 10th smallest.
+		{"eleven", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, f(6), f(10)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := projections.Median(tt.xs); !same(got, tt.median) {
+				t.Errorf("Median(%v) = %v, want %v", tt.xs, show(got), show(tt.median))
+			}
+			if got := projections.P90(tt.xs); !same(got, tt.p90) {
+				t.Errorf("P90(%v) = %v, want %v", tt.xs, show(got), show(tt.p90))
+			}
+		})
+	}
+	if projections.Ratio(1, 0) != nil || *projections.Ratio(1, 4) != 0.25 {
+		t.Error("Ratio: want nil over nothing and 0.25 for 1/4")
+	}
+	late := time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC)
+	early := time.Date(2026, 3, 2, 0, 1, 0, 0, time.UTC)
+	if d := projections.Days(late, early); d != 1 {
+		t.Errorf("Days across midnight = %d, want 1 (calendar days, not 24-hour periods)", d)
+	}
+}
+
+func TestParseMoment(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"2026-03-01":                time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		"2026-03-01T10:00:00+01:00": time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+	} {
+		if got, err := projections.ParseMoment(in); err != nil || !got.Equal(want) {
+			t.Errorf("ParseMoment(%q) = %v, %v, want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2026-13-01", "1 March 2026"} {
+		if _, err := projections.ParseMoment(bad); err == nil {
+			t.Errorf("ParseMoment(%q) accepted", bad)
+		}
+	}
+}
+
+func f(v float64) *float64 { return &v }
+
+func same(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+func show(v *float64) any {
+	if v == nil {
+		return "null"
+	}
+	return *v
+}
