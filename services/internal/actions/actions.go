@@ -189,6 +189,10 @@ func (s *Service) complete(ctx context.Context, r *http.Request, b *completeBody
 		return command.Result{}, err
 	}
 	today := events.DateOf(s.x.Now())
+	if meta.OccurredAt.IsZero() {
+		// Completed on a given day: that is when it happened.
+		meta.OccurredAt = b.CompletedOn.Time()
+	}
 	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return complete(st, b.Completed, today) })
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/stack"
 )
 
@@ -20,6 +21,7 @@ func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	dataDir := fs.String("data", orDefault(env("TOGETHER_DATA"), "./data"), "data directory (env TOGETHER_DATA)")
 	httpAddr := fs.String("http", orDefault(env("TOGETHER_HTTP"), "127.0.0.1:8080"), "HTTP listen address (env TOGETHER_HTTP)")
 	natsListen := fs.String("nats-listen", "", "let other processes reach the embedded NATS at this address, e.g. 127.0.0.1:4222 (default: in-process only)")
+	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON file of red/amber thresholds for the programme view, over the defaults (env TOGETHER_THRESHOLDS)")
 	logLevel := fs.String("log-level", orDefault(env("TOGETHER_LOG_LEVEL"), "info"), "debug, info, warn or error (env TOGETHER_LOG_LEVEL)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
@@ -52,13 +54,27 @@ Flags:
 		fmt.Fprintf(stderr, "together serve: --log-level %q is not one of debug, info, warn, error\n", *logLevel)
 		return 2
 	}
+	var thresholds *programme.Thresholds
+	if *thresholdsFile != "" {
+		data, err := os.ReadFile(*thresholdsFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "together serve: --thresholds: %v\n", err)
+			return 2
+		}
+		t, err := programme.ParseThresholds(data)
+		if err != nil {
+			fmt.Fprintf(stderr, "together serve: --thresholds %s: %v\n", *thresholdsFile, err)
+			return 2
+		}
+		thresholds = &t
+	}
 	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
 		fmt.Fprintf(stderr, "together serve: data directory: %v\n", err)
 		return 1
 	}
 	log := zerolog.New(stderr).Level(level).With().Timestamp().Str("service", "together").Logger()
 
-	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log})
+	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log, Thresholds: thresholds})
 	if err != nil {
 		log.Error().Err(err).Msg("could not start")
 		return 1

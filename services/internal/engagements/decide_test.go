@@ -25,17 +25,39 @@ func TestDecisions(t *testing.T) {
 		state   State
 		wantErr error
 	}{
-		{"invite a new person", func(s State) ([]events.Payload, error) { return invite(s, engagement.StakeholderInvited{StakeholderID: "cat"}) }, planned, nil},
-		{"invite twice", func(s State) ([]events.Payload, error) { return invite(s, engagement.StakeholderInvited{StakeholderID: "ann"}) }, planned, command.ErrConflict},
-		{"invite after held", func(s State) ([]events.Payload, error) { return invite(s, engagement.StakeholderInvited{StakeholderID: "cat"}) }, held, command.ErrConflict},
-		{"invite to unknown", func(s State) ([]events.Payload, error) { return invite(s, engagement.StakeholderInvited{StakeholderID: "cat"}) }, State{}, command.ErrNotFound},
-		{"answer an invitation", func(s State) ([]events.Payload, error) { return answer(s, engagement.InvitationAnswered{StakeholderID: "ann"}) }, planned, nil},
-		{"change an answer", func(s State) ([]events.Payload, error) { return answer(s, engagement.InvitationAnswered{StakeholderID: "ben"}) }, planned, nil},
-		{"answer uninvited", func(s State) ([]events.Payload, error) { return answer(s, engagement.InvitationAnswered{StakeholderID: "cat"}) }, planned, command.ErrConflict},
-		{"hold", func(s State) ([]events.Payload, error) { return hold(s, engagement.Held{HeldOn: day("2026-05-10")}, today) }, planned, nil},
-		{"hold twice", func(s State) ([]events.Payload, error) { return hold(s, engagement.Held{HeldOn: day("2026-05-10")}, today) }, held, command.ErrConflict},
-		{"hold cancelled", func(s State) ([]events.Payload, error) { return hold(s, engagement.Held{HeldOn: day("2026-05-10")}, today) }, cancelled, command.ErrConflict},
-		{"hold tomorrow", func(s State) ([]events.Payload, error) { return hold(s, engagement.Held{HeldOn: day("2026-05-11")}, today) }, planned, command.ErrInvalid},
+		{"invite a new person", func(s State) ([]events.Payload, error) {
+			return invite(s, engagement.StakeholderInvited{StakeholderID: "cat"})
+		}, planned, nil},
+		{"invite twice", func(s State) ([]events.Payload, error) {
+			return invite(s, engagement.StakeholderInvited{StakeholderID: "ann"})
+		}, planned, command.ErrConflict},
+		{"invite after held", func(s State) ([]events.Payload, error) {
+			return invite(s, engagement.StakeholderInvited{StakeholderID: "cat"})
+		}, held, command.ErrConflict},
+		{"invite to unknown", func(s State) ([]events.Payload, error) {
+			return invite(s, engagement.StakeholderInvited{StakeholderID: "cat"})
+		}, State{}, command.ErrNotFound},
+		{"answer an invitation", func(s State) ([]events.Payload, error) {
+			return answer(s, engagement.InvitationAnswered{StakeholderID: "ann"})
+		}, planned, nil},
+		{"change an answer", func(s State) ([]events.Payload, error) {
+			return answer(s, engagement.InvitationAnswered{StakeholderID: "ben"})
+		}, planned, nil},
+		{"answer uninvited", func(s State) ([]events.Payload, error) {
+			return answer(s, engagement.InvitationAnswered{StakeholderID: "cat"})
+		}, planned, command.ErrConflict},
+		{"hold", func(s State) ([]events.Payload, error) {
+			return hold(s, engagement.Held{HeldOn: day("2026-05-10")}, today)
+		}, planned, nil},
+		{"hold twice", func(s State) ([]events.Payload, error) {
+			return hold(s, engagement.Held{HeldOn: day("2026-05-10")}, today)
+		}, held, command.ErrConflict},
+		{"hold cancelled", func(s State) ([]events.Payload, error) {
+			return hold(s, engagement.Held{HeldOn: day("2026-05-10")}, today)
+		}, cancelled, command.ErrConflict},
+		{"hold tomorrow", func(s State) ([]events.Payload, error) {
+			return hold(s, engagement.Held{HeldOn: day("2026-05-11")}, today)
+		}, planned, command.ErrInvalid},
 		{"support after held", func(s State) ([]events.Payload, error) { return provideSupport(s, engagement.SupportProvided{}) }, held, nil},
 		{"support cancelled", func(s State) ([]events.Payload, error) { return provideSupport(s, engagement.SupportProvided{}) }, cancelled, command.ErrConflict},
 		{"cancel", func(s State) ([]events.Payload, error) { return cancel(s, engagement.Cancelled{Reason: "r"}) }, planned, nil},

@@ -127,6 +127,12 @@ func (s *Service) hold(ctx context.Context, r *http.Request, b *heldBody, meta c
 		return command.Result{}, err
 	}
 	today := events.DateOf(s.x.Now())
+	if meta.OccurredAt.IsZero() && !b.HeldOn.IsZero() {
+		// The business time of a held engagement is the day it was held,
+		// so reports place it in the right window even when it is
+		// recorded days later.
+		meta.OccurredAt = b.HeldOn.Time()
+	}
 	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return hold(st, b.Held, today) })
 }
 

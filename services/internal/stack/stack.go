@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
@@ -31,6 +32,7 @@ import (
 	"github.com/together-coop/together/services/internal/natsjs"
 	"github.com/together-coop/together/services/internal/projects"
 	"github.com/together-coop/together/services/internal/recorder"
+	"github.com/together-coop/together/services/internal/reports"
 	"github.com/together-coop/together/services/internal/stakeholders"
 )
 
@@ -47,6 +49,9 @@ type Config struct {
 	Logger     zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Thresholds set the programme view's red, amber and green; nil means
+	// the defaults.
+	Thresholds *programme.Thresholds
 }
 
 // Stack is a running together. Stop it with Shutdown.
@@ -121,9 +126,17 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 		return nil, err
 	}
 	x := command.NewExecutor(client, registry, cfg.Now)
+	runner := reports.NewRunner(client, registry, log.With().Str("component", "projections").Logger(), reg)
+	runDone := make(chan error, 1)
+	go func() { runDone <- runner.Run(runCtx) }()
+	thresholds := programme.DefaultThresholds()
+	if cfg.Thresholds != nil {
+		thresholds = *cfg.Thresholds
+	}
 	handler := gateway.New(gateway.Config{
 		Services: []gateway.Routable{
 			projects.New(x), stakeholders.New(x, keys), engagements.New(x), feedback.New(x), actions.New(x),
+			reports.NewService(runner, thresholds, cfg.Now),
 		},
 		Events: client,
 		Ready: map[string]gateway.Check{
@@ -133,7 +146,8 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 				}
 				return nil
 			},
-			"store": func(ctx context.Context) error { _, err := client.Head(ctx); return err },
+			"store":       func(ctx context.Context) error { _, err := client.Head(ctx); return err },
+			"projections": func(context.Context) error { return runner.Stalled() },
 		},
 		Gatherer: reg, Registerer: reg,
 		Logger: log.With().Str("component", "http").Logger(),
@@ -153,6 +167,9 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 		}
 		cancel()
 		if rerr := <-recDone; err == nil {
+			err = rerr
+		}
+		if rerr := <-runDone; err == nil {
 			err = rerr
 		}
 		s.done <- err
