@@ -65,15 +65,6 @@ func (q Query) Projects(l *ledger.Ledger) []*ledger.Project {
 	return out
 }
 
-// InScope returns the set of project ids in scope.
-func (q Query) InScope(l *ledger.Ledger) map[string]bool {
-	set := map[string]bool{}
-	for _, p := range q.Projects(l) {
-		set[p.ID] = true
-	}
-	return set
-}
-
 // Header is what every report echoes about itself.
 type Header struct {
 	Report   string     `json:"report"`

@@ -107,20 +107,9 @@ func element(l *ledger.Ledger, q projections.Query, el *ledger.Element) Element 
 // to the element, known at AsOf.
 func linkedEngagements(l *ledger.Ledger, q projections.Query, el *ledger.Element) []*ledger.Held {
 	var out []*ledger.Held
-	for _, id := range l.EngagementOrder {
-		en := l.Engagements[id]
-		if en.ProjectID != el.ProjectID {
-			continue
-		}
-		h := en.HeldAt(q.AsOf)
-		if h == nil {
-			continue
-		}
-		for _, e := range en.ElementIDs {
-			if e == el.ID {
-				out = append(out, h)
-				break
-			}
+	for _, id := range el.EngagementIDs {
+		if h := l.Engagements[id].HeldAt(q.AsOf); h != nil {
+			out = append(out, h)
 		}
 	}
 	return out
@@ -146,10 +135,9 @@ func evidence(l *ledger.Ledger, q projections.Query, el *ledger.Element, linked 
 		}
 	}
 	ev.Participants = len(seen)
-	for _, id := range l.FeedbackOrder {
+	for _, id := range el.FeedbackIDs {
 		fb := l.Feedback[id]
-		if fb.ProjectID == el.ProjectID && fb.ElementID == el.ID && q.Known(fb.Fact) && !fb.RetractedAt(q.AsOf) &&
-			fb.Fact.OccurredAt.Before(decision.OccurredAt) {
+		if q.Known(fb.Fact) && !fb.RetractedAt(q.AsOf) && fb.Fact.OccurredAt.Before(decision.OccurredAt) {
 			ev.Feedback++
 		}
 	}

@@ -39,13 +39,12 @@ type Report struct {
 // in the window; the feedback counted is that given in the window. What
 // became of them is as known at AsOf, whenever it happened.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
-	scope := q.InScope(l)
+	projects := q.Projects(l)
 	r := Report{Header: projections.HeaderOf(Name, q, l)}
 	today := events.DateOf(q.AsOf)
 	var daysToComplete []int
-	for _, id := range l.ActionOrder {
-		a := l.Actions[id]
-		if !scope[a.ProjectID] || !q.Counts(a.Fact) {
+	for _, a := range actions(l, projects) {
+		if !q.Counts(a.Fact) {
 			continue
 		}
 		r.Agreed++
@@ -75,9 +74,8 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	r.P90DaysToComplete = projections.P90(daysToComplete)
 
 	var daysToOutcome []int
-	for _, id := range l.FeedbackOrder {
-		fb := l.Feedback[id]
-		if !scope[fb.ProjectID] || !q.Counts(fb.Fact) || fb.RetractedAt(q.AsOf) {
+	for _, fb := range feedback(l, projects) {
+		if !q.Counts(fb.Fact) || fb.RetractedAt(q.AsOf) {
 			continue
 		}
 		r.Feedback++
@@ -107,6 +105,26 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	r.LoopClosedRate = projections.Ratio(r.LoopClosed, r.Feedback)
 	r.MedianDaysFeedbackToOutcome = projections.Median(daysToOutcome)
 	return r
+}
+
+func actions(l *ledger.Ledger, projects []*ledger.Project) []*ledger.Action {
+	var out []*ledger.Action
+	for _, pr := range projects {
+		for _, id := range pr.ActionIDs {
+			out = append(out, l.Actions[id])
+		}
+	}
+	return out
+}
+
+func feedback(l *ledger.Ledger, projects []*ledger.Project) []*ledger.Feedback {
+	var out []*ledger.Feedback
+	for _, pr := range projects {
+		for _, id := range pr.FeedbackIDs {
+			out = append(out, l.Feedback[id])
+		}
+	}
+	return out
 }
 
 // CSV returns the report as one row per figure.

@@ -210,3 +210,9 @@ func (b *Builder) Communicate(id string) *Builder {
 	b.add(action.Stream(id), &action.OutcomeCommunicated{Audience: "contributors", Channel: "email"})
 	return b
 }
+
+func streamOfEngagement(id string) string { return engagement.Stream(id) }
+
+func supportPayload(stakeholderID string) events.Payload {
+	return &engagement.SupportProvided{StakeholderID: stakeholderID, Kind: "travel", AmountPence: 450}
+}

@@ -65,6 +65,11 @@ type Project struct {
 	Name      string
 	Elements  []*Element
 	Closed    *Fact
+	// The project's engagements, feedback and actions, in order, so that
+	// a report on one project reads only what is its own.
+	EngagementIDs []string
+	FeedbackIDs   []string
+	ActionIDs     []string
 }
 
 // Element is a part of a project and the involvement decided on it.
@@ -74,6 +79,10 @@ type Element struct {
 	Name      string
 	Fact      Fact
 	Decisions []Decision
+	// EngagementIDs and FeedbackIDs link the engagements planned on the
+	// element and the feedback given on it.
+	EngagementIDs []string
+	FeedbackIDs   []string
 }
 
 // Decision is one involvement decision on an element.
@@ -228,6 +237,14 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	case *engagement.Planned:
 		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Level: p.Level, Fact: f}
 		l.EngagementOrder = append(l.EngagementOrder, id)
+		if pr := l.Projects[p.ProjectID]; pr != nil {
+			pr.EngagementIDs = append(pr.EngagementIDs, id)
+		}
+		for _, eid := range p.ElementIDs {
+			if el := l.element(p.ProjectID, eid); el != nil {
+				el.EngagementIDs = append(el.EngagementIDs, id)
+			}
+		}
 	case *engagement.StakeholderInvited:
 		if en := l.Engagements[id]; en != nil {
 			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: p.StakeholderID})
@@ -247,6 +264,12 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	case *feedback.Given:
 		l.Feedback[id] = &Feedback{ID: id, ProjectID: p.ProjectID, EngagementID: p.EngagementID, ElementID: p.ElementID, StakeholderID: p.StakeholderID, Fact: f}
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
+		if pr := l.Projects[p.ProjectID]; pr != nil {
+			pr.FeedbackIDs = append(pr.FeedbackIDs, id)
+		}
+		if el := l.element(p.ProjectID, p.ElementID); el != nil {
+			el.FeedbackIDs = append(el.FeedbackIDs, id)
+		}
 	case *feedback.Retracted:
 		if fb := l.Feedback[id]; fb != nil {
 			fb.Retracted = &f
@@ -254,6 +277,9 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	case *action.Agreed:
 		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, Fact: f, DueOn: p.DueOn}
 		l.ActionOrder = append(l.ActionOrder, id)
+		if pr := l.Projects[p.ProjectID]; pr != nil {
+			pr.ActionIDs = append(pr.ActionIDs, id)
+		}
 		for _, fid := range p.FeedbackIDs {
 			if fb := l.Feedback[fid]; fb != nil {
 				fb.ActionIDs = append(fb.ActionIDs, id)

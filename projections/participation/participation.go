@@ -44,34 +44,32 @@ type participation struct {
 // participations lists every participation in scope known at AsOf,
 // ignoring the window: attendance of held engagements (one per engagement)
 // and identified feedback that was not retracted.
-func participations(l *ledger.Ledger, q projections.Query, scope map[string]bool) []participation {
+func participations(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) []participation {
 	var out []participation
-	for _, id := range l.EngagementOrder {
-		en := l.Engagements[id]
-		if !scope[en.ProjectID] {
-			continue
+	for _, pr := range projects {
+		for _, id := range pr.EngagementIDs {
+			h := l.Engagements[id].HeldAt(q.AsOf)
+			if h == nil {
+				continue
+			}
+			for _, s := range h.AttendeeIDs {
+				out = append(out, participation{stakeholderID: s, fact: h.Fact})
+			}
 		}
-		h := en.HeldAt(q.AsOf)
-		if h == nil {
-			continue
+		for _, id := range pr.FeedbackIDs {
+			fb := l.Feedback[id]
+			if fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
+				continue
+			}
+			out = append(out, participation{stakeholderID: fb.StakeholderID, fact: fb.Fact})
 		}
-		for _, s := range h.AttendeeIDs {
-			out = append(out, participation{stakeholderID: s, fact: h.Fact})
-		}
-	}
-	for _, id := range l.FeedbackOrder {
-		fb := l.Feedback[id]
-		if !scope[fb.ProjectID] || fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
-			continue
-		}
-		out = append(out, participation{stakeholderID: fb.StakeholderID, fact: fb.Fact})
 	}
 	return out
 }
 
 // Compute returns the report for q.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
-	scope := q.InScope(l)
+	projects := q.Projects(l)
 	r := Report{
 		Header:       projections.HeaderOf(Name, q, l),
 		ByRole:       projections.NewRoleCounts(),
@@ -84,7 +82,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 
 	counts := map[string]int{}        // participations in the window
 	first := map[string]ledger.Fact{} // first participation ever, in scope
-	for _, p := range participations(l, q, scope) {
+	for _, p := range participations(l, q, projects) {
 		if f, ok := first[p.stakeholderID]; !ok || earlier(p.fact, f) {
 			first[p.stakeholderID] = p.fact
 		}
@@ -131,9 +129,8 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	}
 
 	attendees := map[events.Level]map[string]bool{} // distinct attendees per level
-	for _, id := range l.EngagementOrder {
-		en := l.Engagements[id]
-		if !scope[en.ProjectID] || !q.Known(en.Fact) {
+	for _, en := range engagements(l, projects) {
+		if !q.Known(en.Fact) {
 			continue
 		}
 		h := en.HeldAt(q.AsOf)
@@ -166,13 +163,25 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			}
 		}
 	}
-	for _, id := range l.FeedbackOrder {
-		fb := l.Feedback[id]
-		if scope[fb.ProjectID] && fb.StakeholderID == "" && q.Counts(fb.Fact) && !fb.RetractedAt(q.AsOf) {
-			r.AnonymousFeedback++
+	for _, pr := range projects {
+		for _, id := range pr.FeedbackIDs {
+			fb := l.Feedback[id]
+			if fb.StakeholderID == "" && q.Counts(fb.Fact) && !fb.RetractedAt(q.AsOf) {
+				r.AnonymousFeedback++
+			}
 		}
 	}
 	return r
+}
+
+func engagements(l *ledger.Ledger, projects []*ledger.Project) []*ledger.Engagement {
+	var out []*ledger.Engagement
+	for _, pr := range projects {
+		for _, id := range pr.EngagementIDs {
+			out = append(out, l.Engagements[id])
+		}
+	}
+	return out
 }
 
 // earlier orders participations by business time, then by position.

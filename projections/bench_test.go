@@ -1,0 +1,77 @@
+package projections_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/decisions"
+	"github.com/together-coop/together/projections/followthrough"
+	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/projections/participation"
+	"github.com/together-coop/together/projections/programme"
+)
+
+const benchEvents = 200_000
+
+var generated = sync.OnceValue(func() *historytest.Builder { return historytest.Generate(42, benchEvents) })
+
+// BenchmarkApply folds a generated programme of 200,000 events into a new
+// ledger; the payloads are already decoded.
+func BenchmarkApply(b *testing.B) {
+	h := generated()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		l := ledger.New()
+		for _, e := range h.Events {
+			l.Apply(e.Envelope, e.Payload)
+		}
+	}
+	b.ReportMetric(float64(len(h.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDecodeAndApply adds what a replay also pays: decoding and
+// validating every payload against the catalogue.
+func BenchmarkDecodeAndApply(b *testing.B) {
+	h := generated()
+	r := catalogue.New()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		l := ledger.New()
+		for _, e := range h.Events {
+			p, err := r.Decode(e.Envelope)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l.Apply(e.Envelope, p)
+		}
+	}
+	b.ReportMetric(float64(len(h.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkReports computes each report over the whole generated
+// programme, as the dashboard asks for it.
+func BenchmarkReports(b *testing.B) {
+	h := generated()
+	l := h.Ledger()
+	q := projections.Query{AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+	reports := map[string]func(){
+		"participation":  func() { participation.Compute(l, q) },
+		"follow-through": func() { followthrough.Compute(l, q) },
+		"decisions":      func() { decisions.Compute(l, q) },
+		"programme":      func() { programme.Compute(l, q, programme.DefaultThresholds()) },
+	}
+	for _, name := range []string{"participation", "follow-through", "decisions", "programme"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				reports[name]()
+			}
+		})
+	}
+}
