@@ -8,6 +8,7 @@ import (
 	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/project"
+	"github.com/together-coop/together/events/seal"
 	"github.com/together-coop/together/events/stakeholder"
 )
 
@@ -19,5 +20,6 @@ func New() *events.Registry {
 	engagement.Register(r)
 	feedback.Register(r)
 	action.Register(r)
+	seal.Register(r)
 	return r
 }

@@ -45,6 +45,7 @@ var valid = map[string]string{
 	"ActionCompleted":         `{"completed_on":"2026-07-01","outcome":"Done"}`,
 	"ActionDropped":           `{"reason":"No budget"}`,
 	"OutcomeCommunicated":     `{"audience":"contributors","channel":"newsletter"}`,
+	"LedgerSealed":            `{"through_position":41,"events":41,"chain_hash":"0d1e7c1c4b9a4b7f1a2e3d4c5b6a79880d1e7c1c4b9a4b7f1a2e3d4c5b6a7988"}`,
 }
 
 func envelope(typ, payload string) events.Envelope {
