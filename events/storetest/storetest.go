@@ -22,19 +22,21 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/hashchain"
 )
 
 // Option adjusts the suite to a real difference of a backend.
 type Option func(*suite)
 
 type suite struct {
-	stampsRecordedAt bool
+	stamps bool
 }
 
-// StampsRecordedAt is for a store that sets every event's recorded time
-// itself, as the recorder does: the suite then checks that recorded times
-// are set and never go backwards instead of checking the writer's value.
-func StampsRecordedAt() Option { return func(s *suite) { s.stampsRecordedAt = true } }
+// Stamps is for a store that sets every event's recorded time and hash
+// chain itself, as the recorder does: the suite then checks that recorded
+// times never go backwards and that the history verifies
+// (hashchain.Verifier), instead of checking the writer's values.
+func Stamps() Option { return func(s *suite) { s.stamps = true } }
 
 // Run runs every conformance test against stores made by newStore.
 func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Option) {
@@ -44,7 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Option)
 	}
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s events.Store)
+		fn   func(t *testing.T, s events.Store, cfg suite)
 	}{
 		{"AppendAndReadStream", testAppendAndReadStream},
 		{"ExpectedVersion", testExpectedVersion},
@@ -62,7 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Option)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)
-			tt.fn(t, s)
+			tt.fn(t, s, cfg)
 			checkRecordedTimes(t, s, cfg)
 		})
 	}
@@ -145,7 +147,7 @@ func readAll(t *testing.T, s events.Store, after uint64) []events.Envelope {
 
 // checkStored compares what was read with what was written: the
 // writer's fields unchanged, the store's fields set.
-func checkStored(t *testing.T, got events.Envelope, sent events.Envelope, stream string, version uint64) {
+func checkStored(t *testing.T, cfg suite, got events.Envelope, sent events.Envelope, stream string, version uint64) {
 	t.Helper()
 	if got.ID != sent.ID || got.Type != sent.Type || got.SchemaVersion != sent.SchemaVersion {
 		t.Errorf("stored event = %s %s v%d, want %s %s v%d", got.ID, got.Type, got.SchemaVersion, sent.ID, sent.Type, sent.SchemaVersion)
@@ -159,11 +161,12 @@ func checkStored(t *testing.T, got events.Envelope, sent events.Envelope, stream
 	if !got.OccurredAt.Equal(sent.OccurredAt) {
 		t.Errorf("event %s occurred at %v, want %v", got.ID, got.OccurredAt, sent.OccurredAt)
 	}
-	if got.Actor != sent.Actor || got.CorrelationID != sent.CorrelationID || got.CausationID != sent.CausationID ||
-		got.PrevHash != sent.PrevHash || got.Hash != sent.Hash {
-		t.Errorf("event %s metadata = %q %q %q %q %q, want %q %q %q %q %q", got.ID,
-			got.Actor, got.CorrelationID, got.CausationID, got.PrevHash, got.Hash,
-			sent.Actor, sent.CorrelationID, sent.CausationID, sent.PrevHash, sent.Hash)
+	if got.Actor != sent.Actor || got.CorrelationID != sent.CorrelationID || got.CausationID != sent.CausationID {
+		t.Errorf("event %s metadata = %q %q %q, want %q %q %q", got.ID,
+			got.Actor, got.CorrelationID, got.CausationID, sent.Actor, sent.CorrelationID, sent.CausationID)
+	}
+	if !cfg.stamps && (got.PrevHash != sent.PrevHash || got.Hash != sent.Hash) {
+		t.Errorf("event %s hashes = %q %q, want the writer's %q %q", got.ID, got.PrevHash, got.Hash, sent.PrevHash, sent.Hash)
 	}
 	if (got.Idempotency == nil) != (sent.Idempotency == nil) || got.Idempotency != nil && *got.Idempotency != *sent.Idempotency {
 		t.Errorf("event %s idempotency = %+v, want %+v", got.ID, got.Idempotency, sent.Idempotency)
@@ -180,6 +183,7 @@ func checkStored(t *testing.T, got events.Envelope, sent events.Envelope, stream
 func checkRecordedTimes(t *testing.T, s events.Store, cfg suite) {
 	t.Helper()
 	var prev time.Time
+	v := hashchain.NewVerifier()
 	for e, err := range s.ReadAll(ctx(t), 0) {
 		if err != nil {
 			t.Errorf("ReadAll error: %v", err)
@@ -188,17 +192,22 @@ func checkRecordedTimes(t *testing.T, s events.Store, cfg suite) {
 		if e.RecordedAt.IsZero() {
 			t.Errorf("event %s has no recorded time", e.ID)
 		}
-		if cfg.stampsRecordedAt && e.RecordedAt.Before(prev) {
+		if cfg.stamps {
+			if err := v.Add(e); err != nil {
+				t.Errorf("the stamped history does not verify: %v", err)
+			}
+		}
+		if cfg.stamps && e.RecordedAt.Before(prev) {
 			t.Errorf("event %s recorded at %v, before the previous event (%v)", e.ID, e.RecordedAt, prev)
 		}
-		if !cfg.stampsRecordedAt && !e.RecordedAt.Equal(recordedAtOf(e.ID)) {
+		if !cfg.stamps && !e.RecordedAt.Equal(recordedAtOf(e.ID)) {
 			t.Errorf("event %s recorded at %v, the writer set %v", e.ID, e.RecordedAt, recordedAtOf(e.ID))
 		}
 		prev = e.RecordedAt
 	}
 }
 
-func testAppendAndReadStream(t *testing.T, s events.Store) {
+func testAppendAndReadStream(t *testing.T, s events.Store, cfg suite) {
 	sent := newEvents(t, 3)
 	res := mustAppend(t, s, "project-a", 0, sent[:1])
 	if res.StreamVersion != 1 || res.Position == 0 {
@@ -216,7 +225,7 @@ func testAppendAndReadStream(t *testing.T, s events.Store) {
 		t.Fatalf("ReadStream returned %d events, want 3", len(got))
 	}
 	for i := range got {
-		checkStored(t, got[i], sent[i], "project-a", uint64(i+1))
+		checkStored(t, cfg, got[i], sent[i], "project-a", uint64(i+1))
 		if i > 0 && got[i].Position <= got[i-1].Position {
 			t.Errorf("positions %d then %d, want increasing", got[i-1].Position, got[i].Position)
 		}
@@ -230,7 +239,7 @@ func testAppendAndReadStream(t *testing.T, s events.Store) {
 	}
 }
 
-func testExpectedVersion(t *testing.T, s events.Store) {
+func testExpectedVersion(t *testing.T, s events.Store, cfg suite) {
 	mustAppend(t, s, "action-a", 0, newEvents(t, 2))
 	tests := []struct {
 		name     string
@@ -258,7 +267,7 @@ func testExpectedVersion(t *testing.T, s events.Store) {
 	}
 }
 
-func testIdempotentRetry(t *testing.T, s events.Store) {
+func testIdempotentRetry(t *testing.T, s events.Store, cfg suite) {
 	batch := newEvents(t, 2)
 	first := mustAppend(t, s, "feedback-a", 0, batch)
 	again := mustAppend(t, s, "feedback-a", 0, batch)
@@ -284,7 +293,7 @@ func testIdempotentRetry(t *testing.T, s events.Store) {
 	}
 }
 
-func testAtomicAppend(t *testing.T, s events.Store) {
+func testAtomicAppend(t *testing.T, s events.Store, cfg suite) {
 	mustAppend(t, s, "engagement-a", 0, newEvents(t, 1))
 	if _, err := s.Append(ctx(t), "engagement-a", 0, newEvents(t, 5)); !errors.Is(err, events.ErrWrongExpectedVersion) {
 		t.Fatalf("stale batch error = %v, want ErrWrongExpectedVersion", err)
@@ -304,7 +313,7 @@ func testAtomicAppend(t *testing.T, s events.Store) {
 	}
 }
 
-func testReadStreamFrom(t *testing.T, s events.Store) {
+func testReadStreamFrom(t *testing.T, s events.Store, cfg suite) {
 	sent := newEvents(t, 4)
 	mustAppend(t, s, "stakeholder-a", 0, sent)
 	got, err := readStream(t, s, "stakeholder-a", 3)
@@ -320,7 +329,7 @@ func testReadStreamFrom(t *testing.T, s events.Store) {
 	}
 }
 
-func testReadStreamNotFound(t *testing.T, s events.Store) {
+func testReadStreamNotFound(t *testing.T, s events.Store, cfg suite) {
 	mustAppend(t, s, "project-b", 0, newEvents(t, 1))
 	_, err := readStream(t, s, "project-missing", 1)
 	if !errors.Is(err, events.ErrStreamNotFound) {
@@ -332,7 +341,7 @@ func testReadStreamNotFound(t *testing.T, s events.Store) {
 	}
 }
 
-func testGlobalOrder(t *testing.T, s events.Store) {
+func testGlobalOrder(t *testing.T, s events.Store, cfg suite) {
 	var order []uuid.UUID
 	versions := map[string]uint64{}
 	for i := range 12 {
@@ -360,7 +369,7 @@ func testGlobalOrder(t *testing.T, s events.Store) {
 	}
 }
 
-func testReadAllStopsAtHead(t *testing.T, s events.Store) {
+func testReadAllStopsAtHead(t *testing.T, s events.Store, cfg suite) {
 	mustAppend(t, s, "action-x", 0, newEvents(t, 3))
 	n := 0
 	for _, err := range s.ReadAll(ctx(t), 0) {
@@ -381,7 +390,7 @@ func testReadAllStopsAtHead(t *testing.T, s events.Store) {
 	}
 }
 
-func testConcurrentAppendsOneStream(t *testing.T, s events.Store) {
+func testConcurrentAppendsOneStream(t *testing.T, s events.Store, cfg suite) {
 	const writers = 8
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
@@ -408,7 +417,7 @@ func testConcurrentAppendsOneStream(t *testing.T, s events.Store) {
 	}
 }
 
-func testConcurrentAppendsManyStreams(t *testing.T, s events.Store) {
+func testConcurrentAppendsManyStreams(t *testing.T, s events.Store, cfg suite) {
 	const writers, each = 6, 5
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -443,7 +452,7 @@ func testConcurrentAppendsManyStreams(t *testing.T, s events.Store) {
 	}
 }
 
-func testSubscribe(t *testing.T, s events.Store) {
+func testSubscribe(t *testing.T, s events.Store, cfg suite) {
 	early := newEvents(t, 2)
 	mustAppend(t, s, "project-sub", 0, early)
 	subCtx, cancel := context.WithCancel(ctx(t))
@@ -502,7 +511,7 @@ func testSubscribe(t *testing.T, s events.Store) {
 	}
 }
 
-func testInvalidAppend(t *testing.T, s events.Store) {
+func testInvalidAppend(t *testing.T, s events.Store, cfg suite) {
 	noID := newEvent(t, "X")
 	noID.ID = uuid.Nil
 	noType := newEvent(t, "X")

@@ -33,6 +33,17 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 			yield(events.Envelope{}, fmt.Errorf("%w: %s", events.ErrStreamNotFound, stream))
 			return
 		}
+		if from == version {
+			// Only the last event: the recorder asks for it on every
+			// append, to chain the next one to its hash.
+			m, err := s.stream.GetMsg(ctx, lastSeq)
+			if err != nil {
+				yield(events.Envelope{}, fmt.Errorf("read %s at sequence %d: %w", stream, lastSeq, err))
+				return
+			}
+			yield(decode(m.Data, m.Sequence))
+			return
+		}
 		subj := subject(stream)
 		for seq := uint64(1); seq <= lastSeq; {
 			m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/hashchain"
 )
 
 // Service answers the recorder subjects from a store. Create it with
@@ -31,6 +32,12 @@ type Service struct {
 	lastRecorded time.Time
 	now          func() time.Time
 	inflight     chan struct{}
+
+	sealEvery    int
+	sealInterval time.Duration
+	sealNow      chan struct{}
+	unsealed     int // events appended since the last seal; under appendMu
+	sealer       sealer
 }
 
 // ServiceOption configures [NewService].
@@ -42,14 +49,23 @@ func WithLogger(l zerolog.Logger) ServiceOption { return func(s *Service) { s.lo
 // WithClock sets the clock that stamps recorded times. Default time.Now.
 func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
 
+// WithSeals sets how often the recorder seals the global order: after
+// every events appended, and every interval if anything was appended since.
+// every 0 turns sealing off (for tests that count events). Default 1000
+// events or one minute.
+func WithSeals(every int, interval time.Duration) ServiceOption {
+	return func(s *Service) { s.sealEvery, s.sealInterval = every, interval }
+}
+
 // NewService returns a recorder serving store on nc. Every event it is
 // asked to append must decode with registry. Options: [WithLogger],
-// [WithClock].
+// [WithClock], [WithSeals].
 func NewService(nc *nats.Conn, store events.Store, registry *events.Registry, opts ...ServiceOption) *Service {
 	s := &Service{
 		nc: nc, store: store, registry: registry,
 		log: zerolog.Nop(), timeout: 30 * time.Second, now: time.Now,
-		inflight: make(chan struct{}, 64),
+		inflight:  make(chan struct{}, 64),
+		sealEvery: 1000, sealInterval: time.Minute, sealNow: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)
@@ -102,9 +118,18 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 	s.log.Info().Msg("recorder serving")
-	<-ctx.Done()
+	s.runSealer(ctx)
 	err = svc.Stop()
 	wg.Wait()
+	// Seal what this recorder appended, so a clean stop leaves the whole
+	// history sealed.
+	if s.sealEvery > 0 {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if serr := s.seal(sctx); serr != nil {
+			s.log.Warn().Err(serr).Msg("final seal")
+		}
+		cancel()
+	}
 	return err
 }
 
@@ -130,14 +155,7 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 			return
 		}
 	}
-	s.appendMu.Lock()
-	// One recorded time for the whole append: its events are one fact.
-	now := s.recordedAt()
-	for i := range ar.Events {
-		ar.Events[i].RecordedAt = now
-	}
-	res, err := s.store.Append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
-	s.appendMu.Unlock()
+	res, err := s.append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
 	var conflict *events.ConflictError
 	switch {
 	case errors.As(err, &conflict):
@@ -156,10 +174,62 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 	if err := req.RespondJSON(res); err != nil {
 		s.log.Warn().Err(err).Msg("reply to append")
 	}
-	note, _ := json.Marshal(Appended{Stream: ar.Stream, Position: res.Position})
+}
+
+// append stamps the recorded time and the stream's hash chain on evs and
+// appends them, one append at a time.
+func (s *Service) append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (events.AppendResult, error) {
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	prev, err := s.lastHash(ctx, stream, expected)
+	if err != nil {
+		return events.AppendResult{}, err
+	}
+	// One recorded time for the whole append: its events are one fact.
+	now := s.recordedAt()
+	for i := range evs {
+		evs[i].RecordedAt = now
+		evs[i].Stream = stream
+		evs[i].StreamVersion = expected + uint64(i) + 1
+		evs[i].OccurredAt = evs[i].OccurredAt.UTC()
+	}
+	if err := hashchain.Seal(prev, evs); err != nil {
+		return events.AppendResult{}, err
+	}
+	res, err := s.store.Append(ctx, stream, expected, evs)
+	if err != nil {
+		return res, err
+	}
+	note, _ := json.Marshal(Appended{Stream: stream, Position: res.Position})
 	if err := s.nc.Publish(SubjectAppended, note); err != nil {
 		s.log.Warn().Err(err).Msg("publish append notification")
 	}
+	s.unsealed += len(evs)
+	if s.sealEvery > 0 && s.unsealed >= s.sealEvery {
+		select {
+		case s.sealNow <- struct{}{}:
+		default:
+		}
+	}
+	return res, nil
+}
+
+// lastHash returns the hash of the stream's event at version, "" for a
+// new stream. A stream at another version fails the append anyway.
+func (s *Service) lastHash(ctx context.Context, stream string, version uint64) (string, error) {
+	if version == 0 {
+		return "", nil
+	}
+	for e, err := range s.store.ReadStream(ctx, stream, version) {
+		if errors.Is(err, events.ErrStreamNotFound) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return e.Hash, nil
+	}
+	return "", nil
 }
 
 func (s *Service) handleReadStream(ctx context.Context, req micro.Request) {
