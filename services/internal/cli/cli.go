@@ -22,6 +22,9 @@ type subcommand struct {
 func subcommands() []subcommand {
 	return []subcommand{
 		{"serve", "run everything in one process on an embedded NATS (the default)", runServe},
+		{"verify", "check the history's hash chains and seals; report the first break", runVerify},
+		{"replay", "rebuild a report as the system knew it at a past moment", runReplay},
+		{"export", "write the history and every report to a folder an auditor can open", runExport},
 	}
 }
 

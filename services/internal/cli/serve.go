@@ -11,7 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/stack"
 )
 
@@ -54,19 +53,10 @@ Flags:
 		fmt.Fprintf(stderr, "together serve: --log-level %q is not one of debug, info, warn, error\n", *logLevel)
 		return 2
 	}
-	var thresholds *programme.Thresholds
-	if *thresholdsFile != "" {
-		data, err := os.ReadFile(*thresholdsFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "together serve: --thresholds: %v\n", err)
-			return 2
-		}
-		t, err := programme.ParseThresholds(data)
-		if err != nil {
-			fmt.Fprintf(stderr, "together serve: --thresholds %s: %v\n", *thresholdsFile, err)
-			return 2
-		}
-		thresholds = &t
+	thresholds, err := loadThresholds(*thresholdsFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "together serve: %v\n", err)
+		return 2
 	}
 	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
 		fmt.Fprintf(stderr, "together serve: data directory: %v\n", err)
@@ -74,7 +64,7 @@ Flags:
 	}
 	log := zerolog.New(stderr).Level(level).With().Timestamp().Str("service", "together").Logger()
 
-	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log, Thresholds: thresholds})
+	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log, Thresholds: &thresholds})
 	if err != nil {
 		log.Error().Err(err).Msg("could not start")
 		return 1

@@ -39,10 +39,26 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/reports/{report}", s.report)
 }
 
-// report is one computed report, ready to render.
-type report interface{ CSV() []byte }
+// Report is one computed report, ready to render.
+type Report interface{ CSV() []byte }
 
-func (s *Service) compute(name string, l *ledger.Ledger, q projections.Query) (report, bool) {
+// Names lists the reports in the order they are documented.
+var Names = []string{participation.Name, followthrough.Name, decisions.Name, programme.Name}
+
+// Known reports whether there is a report called name.
+func Known(name string) bool {
+	for _, n := range Names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Compute computes the report called name, or reports false if there is
+// no such report. The live API, replays and exports all compute through
+// it, so they give the same document for the same history and query.
+func Compute(name string, l *ledger.Ledger, q projections.Query, t programme.Thresholds) (Report, bool) {
 	switch name {
 	case participation.Name:
 		return participation.Compute(l, q), true
@@ -51,14 +67,27 @@ func (s *Service) compute(name string, l *ledger.Ledger, q projections.Query) (r
 	case decisions.Name:
 		return decisions.Compute(l, q), true
 	case programme.Name:
-		return programme.Compute(l, q, s.thresholds), true
+		return programme.Compute(l, q, t), true
 	}
 	return nil, false
 }
 
+// JSON renders a report as the API serves it: compact, one line.
+func JSON(r Report) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func (s *Service) compute(name string, l *ledger.Ledger, q projections.Query) (Report, bool) {
+	return Compute(name, l, q, s.thresholds)
+}
+
 func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("report")
-	if _, ok := s.compute(name, ledger.New(), projections.Query{AsOf: time.Unix(0, 0)}); !ok {
+	if !Known(name) {
 		problem.Write(w, r, http.StatusNotFound, fmt.Sprintf("no report %q: there are participation, follow-through, decisions and programme", name))
 		return
 	}
@@ -78,7 +107,7 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var rep report
+	var rep Report
 	var known bool
 	s.runner.Read(func(l *ledger.Ledger) {
 		known = q.Project == "" || l.Projects[q.Project] != nil && q.Known(l.Projects[q.Project].Fact)
@@ -96,13 +125,13 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(rep.CSV())
 		return
 	}
-	body, err := json.Marshal(rep)
+	body, err := JSON(rep)
 	if err != nil {
 		problem.Write(w, r, http.StatusInternalServerError, "the report could not be encoded")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
 }
 
 func (s *Service) parse(r *http.Request) (q projections.Query, format string, minPosition uint64, err error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/actions"
+	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/engagements"
@@ -137,6 +138,7 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 		Services: []gateway.Routable{
 			projects.New(x), stakeholders.New(x, keys), engagements.New(x), feedback.New(x), actions.New(x),
 			reports.NewService(runner, thresholds, cfg.Now),
+			audit.NewService(client),
 		},
 		Events: client,
 		Ready: map[string]gateway.Check{

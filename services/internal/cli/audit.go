@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"time"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/services/internal/audit"
+	"github.com/together-coop/together/services/internal/reports"
+	"github.com/together-coop/together/services/internal/stack"
+)
+
+// source is where an audit command reads the history from.
+type source struct {
+	data, file string
+}
+
+func (s *source) flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.data, "data", "", "data directory of a stopped together")
+	fs.StringVar(&s.file, "file", "", "events.ndjson of an export")
+}
+
+// open returns the history in global order and a function to release it.
+func (s *source) open(ctx context.Context) (iter.Seq2[events.Envelope, error], func(), error) {
+	switch {
+	case s.data != "" && s.file != "":
+		return nil, nil, errors.New("give --data or --file, not both")
+	case s.file != "":
+		if _, err := os.Stat(s.file); err != nil {
+			return nil, nil, err
+		}
+		return audit.ReadFile(s.file), func() {}, nil
+	case s.data != "":
+		h, err := stack.OpenHistory(ctx, s.data)
+		if err != nil {
+			return nil, nil, err
+		}
+		return h.ReadAll(ctx, 0), func() { _ = h.Close() }, nil
+	}
+	return nil, nil, errors.New("give --data DIR (a stopped system) or --file EXPORT/events.ndjson")
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "together %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, false
+	}
+	return 0, true
+}
+
+func runVerify(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var src source
+	src.flags(fs)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: together verify --data DIR | --file EXPORT/events.ndjson [--json]
+
+Walks the whole history and checks every event's hash, each stream's hash
+chain and every ledger seal over the global order. Prints the first break
+with its stream, version and position and exits 1, or prints the number of
+events and the final chain hash and exits 0. For a running system, use
+GET /api/v1/audit/verify instead.
+
+Examples:
+  together verify --data ./data
+  together verify --file ./export-2026-03/events.ndjson
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	history, done, err := src.open(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "together verify: %v\n", err)
+		return 2
+	}
+	defer done()
+	progress := progressTo(stderr, "verified")
+	res, err := audit.Verify(history, progress)
+	endProgress(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "together verify: reading the history: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+	} else if res.OK {
+		fmt.Fprintf(stdout, "OK: %d events verified, %d seals (last through position %d)\nchain hash: %s\n",
+			res.Result.Events, res.Result.Seals, res.Result.LastSealedPosition, res.Result.ChainHash)
+		if res.Result.LastSealedPosition < res.Result.LastPosition {
+			fmt.Fprintf(stdout, "note: events after position %d are chained per stream but not yet sealed\n", res.Result.LastSealedPosition)
+		}
+	} else {
+		b := res.Break
+		fmt.Fprintf(stdout, "BROKEN at position %d: stream %s version %d (event %s)\n%s\n(%d events verified before it)\n",
+			b.Position, b.Stream, b.StreamVersion, b.EventID, b.Reason, res.Result.Events)
+	}
+	if !res.OK {
+		return 1
+	}
+	return 0
+}
+
+func runReplay(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var src source
+	src.flags(fs)
+	asOf := fs.String("as-of", "", "the moment (recorded time; date or RFC 3339) to rebuild the report as it was known then (default now)")
+	occurredBefore := fs.String("occurred-before", "", "business-time view: only what occurred before this moment")
+	report := fs.String("report", "", "decisions, participation, follow-through or programme")
+	projectID := fs.String("project", "", "scope the report to one project")
+	programmeName := fs.String("programme", "", "scope the report to one programme")
+	format := fs.String("format", "table", "table, json or csv")
+	thresholdsFile := fs.String("thresholds", "", "JSON thresholds for the programme view (as for serve)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: together replay --data DIR | --file EXPORT/events.ndjson --report NAME
+                      [--as-of T] [--occurred-before T] [--project ID | --programme NAME]
+                      [--format table|json|csv]
+
+Rebuilds a report from the history alone, as the system knew it at --as-of
+(recorded time). The JSON is the same document the live API served at that
+moment; two replays of the same history give the same bytes. With
+--report decisions and --format table it prints the decision audit trail:
+for each element, every involvement decision in order, with its evidence.
+
+Examples:
+  together replay --data ./data --report decisions --project 01a2… --as-of 2026-03-31
+  together replay --file export/events.ndjson --report participation --format json
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "together replay: "+format+"\n", a...)
+		return 2
+	}
+	q := projections.Query{Project: *projectID, Programme: *programmeName, AsOf: time.Now().UTC()}
+	if *asOf != "" {
+		t, err := projections.ParseMoment(*asOf)
+		if err != nil {
+			return fail("--as-of: %v", err)
+		}
+		q.AsOf = t
+	}
+	if *occurredBefore != "" {
+		t, err := projections.ParseMoment(*occurredBefore)
+		if err != nil {
+			return fail("--occurred-before: %v", err)
+		}
+		q.To = &t
+	}
+	if err := q.Validate(); err != nil {
+		return fail("%v", err)
+	}
+	if *format != "table" && *format != "json" && *format != "csv" {
+		return fail("--format %q: want table, json or csv", *format)
+	}
+	thresholds, err := loadThresholds(*thresholdsFile)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if !reports.Known(*report) {
+		return fail("--report %q: want one of %v", *report, reports.Names)
+	}
+	history, done, err := src.open(ctx)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer done()
+	l, err := audit.Rebuild(history, catalogue.New(), q.AsOf)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if q.Project != "" && l.Projects[q.Project] == nil {
+		return fail("no project %s as of %s", q.Project, q.AsOf.Format(time.RFC3339))
+	}
+	rep, _ := reports.Compute(*report, l, q, thresholds)
+	var out []byte
+	switch *format {
+	case "json":
+		out, err = reports.JSON(rep)
+	case "csv":
+		out = rep.CSV()
+	default:
+		out = audit.Table(rep)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	_, _ = stdout.Write(out)
+	return 0
+}
+
+func runExport(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var src source
+	src.flags(fs)
+	out := fs.String("out", "", "folder to write (must be new or empty)")
+	asOf := fs.String("as-of", "", "export the history as known at this moment (default now)")
+	thresholdsFile := fs.String("thresholds", "", "JSON thresholds for the programme view (as for serve)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: together export --data DIR --out FOLDER [--as-of T]
+
+Writes FOLDER/events.ndjson (the history, one envelope a line, in global
+order), FOLDER/reports/<report>.csv for every report as of T, and
+FOLDER/manifest.json with the event count and the chain hash. The history
+is verified as it is written; the folder can be zipped, opened in a
+spreadsheet, and checked offline with together verify --file.
+
+Example:
+  together export --data ./data --out ./export-2026-03 --as-of 2026-03-31
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "together export: "+format+"\n", a...)
+		return 2
+	}
+	if *out == "" {
+		return fail("--out FOLDER is required")
+	}
+	moment := time.Now().UTC()
+	if *asOf != "" {
+		t, err := projections.ParseMoment(*asOf)
+		if err != nil {
+			return fail("--as-of: %v", err)
+		}
+		moment = t
+	}
+	thresholds, err := loadThresholds(*thresholdsFile)
+	if err != nil {
+		return fail("%v", err)
+	}
+	history, done, err := src.open(ctx)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer done()
+	m, err := audit.Export(history, catalogue.New(), moment, thresholds, *out)
+	if err != nil {
+		fmt.Fprintf(stderr, "together export: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "exported %d events (through position %d) and %d reports to %s\nchain hash: %s\n",
+		m.Events, m.LastPosition, len(m.Files)-1, *out, m.ChainHash)
+	return 0
+}
+
+func loadThresholds(path string) (programme.Thresholds, error) {
+	if path == "" {
+		return programme.DefaultThresholds(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return programme.Thresholds{}, fmt.Errorf("--thresholds: %w", err)
+	}
+	t, err := programme.ParseThresholds(data)
+	if err != nil {
+		return programme.Thresholds{}, fmt.Errorf("--thresholds %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// progressTo returns a progress callback that redraws one line on a
+// terminal, or nil when stderr is not one.
+func progressTo(stderr io.Writer, verb string) func(uint64) {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	start := time.Now()
+	return func(n uint64) {
+		rate := float64(n) / max(time.Since(start).Seconds(), 1e-3)
+		fmt.Fprintf(f, "\r%s %d events (%.0f/s)…", verb, n, rate)
+	}
+}
+
+func endProgress(stderr io.Writer) {
+	if progressTo(stderr, "") != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+}
