@@ -25,6 +25,9 @@ func subcommands() []subcommand {
 		{"verify", "check the history's hash chains and seals; report the first break", runVerify},
 		{"replay", "rebuild a report as the system knew it at a past moment", runReplay},
 		{"export", "write the history and every report to a folder an auditor can open", runExport},
+		{"recorder", "run the recorder alone (holds the store: JetStream or KurrentDB)", runRecorder},
+		{"service", "run one command service alone: projects, stakeholders, engagements, feedback, actions", runService},
+		{"reports", "run the reports service alone", runReports},
 	}
 }
 
@@ -51,7 +54,7 @@ func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("together — an event-sourced ledger of involvement for co-production programmes\n\nUsage: together <command> [flags]\n\nCommands:\n")
 	for _, c := range subcommands() {
-		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'together <command> --help' for a command's flags and an example.\n")
 	_, _ = io.WriteString(w, b.String())

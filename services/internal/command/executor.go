@@ -48,12 +48,17 @@ type Executor struct {
 	registry *events.Registry
 	now      func() time.Time
 	attempts int
+	metrics  *metrics
 }
 
 // NewExecutor returns an executor on store, decoding with registry and
-// reading the time from now.
-func NewExecutor(store Store, registry *events.Registry, now func() time.Time) *Executor {
-	return &Executor{store: store, registry: registry, now: now, attempts: 20}
+// reading the time from now. Options: [WithMetrics].
+func NewExecutor(store Store, registry *events.Registry, now func() time.Time, opts ...ExecutorOption) *Executor {
+	x := &Executor{store: store, registry: registry, now: now, attempts: 20}
+	for _, o := range opts {
+		o(x)
+	}
+	return x
 }
 
 // Now returns the executor's current time.

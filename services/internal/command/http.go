@@ -55,6 +55,8 @@ func Handler[B any, PB interface {
 	Body
 }](x *Executor, status int, run Run[PB]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		outcome := OutcomeInvalid
+		defer func() { x.observe(r.Pattern, outcome) }()
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 				problem.Write(w, r, http.StatusUnsupportedMediaType, "send the command as application/json")
@@ -82,11 +84,13 @@ func Handler[B any, PB interface {
 			return
 		}
 		res, err := run(r.Context(), r, body, meta)
+		outcome = outcomeOf(err)
 		if err != nil {
 			WriteError(w, r, err)
 			return
 		}
 		if res.Replayed {
+			outcome = OutcomeReplayed
 			status = http.StatusOK
 			w.Header().Set("Idempotent-Replayed", "true")
 		}

@@ -84,6 +84,9 @@ func New(connection string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kurrentdb connection string: %w", err)
 	}
+	// The client logs its discovery to the console by default; errors
+	// reach us as errors, so keep the process's logs ours.
+	cfg.Logger = esdb.NoopLogging()
 	client, err := esdb.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kurrentdb client: %w", err)

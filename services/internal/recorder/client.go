@@ -44,7 +44,12 @@ func (c *Client) request(ctx context.Context, subject string, body any) ([]byte,
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	msg, err := c.nc.RequestWithContext(ctx, subject, data)
+	req := nats.NewMsg(subject)
+	req.Data = data
+	if ar, ok := body.(appendRequest); ok && len(ar.Events) > 0 && ar.Events[0].CorrelationID != "" {
+		req.Header.Set(HeaderCorrelationID, ar.Events[0].CorrelationID)
+	}
+	msg, err := c.nc.RequestMsgWithContext(ctx, req)
 	switch {
 	case errors.Is(err, nats.ErrMaxPayload):
 		return nil, fmt.Errorf("%w: request of %d bytes is larger than NATS accepts", events.ErrInvalidEvent, len(data))

@@ -25,6 +25,10 @@ const (
 	errorCodeMalformed = "422"
 )
 
+// HeaderCorrelationID carries the request's correlation id to the
+// recorder, for its logs; the id itself is stored in each envelope.
+const HeaderCorrelationID = "X-Correlation-Id"
+
 type appendRequest struct {
 	Stream          string            `json:"stream"`
 	ExpectedVersion uint64            `json:"expected_version"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
@@ -38,6 +39,10 @@ type Service struct {
 	sealNow      chan struct{}
 	unsealed     int // events appended since the last seal; under appendMu
 	sealer       sealer
+
+	storeName  string
+	registerer prometheus.Registerer
+	metrics    *metrics
 }
 
 // ServiceOption configures [NewService].
@@ -48,6 +53,12 @@ func WithLogger(l zerolog.Logger) ServiceOption { return func(s *Service) { s.lo
 
 // WithClock sets the clock that stamps recorded times. Default time.Now.
 func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
+
+// WithMetrics registers the recorder's metrics with reg, labelled with
+// the store's name (jetstream, kurrentdb, memory). Default: none.
+func WithMetrics(reg prometheus.Registerer, store string) ServiceOption {
+	return func(s *Service) { s.registerer, s.storeName = reg, store }
+}
 
 // WithSeals sets how often the recorder seals the global order: after
 // every events appended, and every interval if anything was appended since.
@@ -70,6 +81,7 @@ func NewService(nc *nats.Conn, store events.Store, registry *events.Registry, op
 	for _, o := range opts {
 		o(s)
 	}
+	s.metrics = newMetrics(s.registerer, s.storeName)
 	return s
 }
 
@@ -155,7 +167,22 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 			return
 		}
 	}
+	if corr := req.Headers().Get(HeaderCorrelationID); corr != "" {
+		ctx = s.log.With().Str("correlation_id", corr).Logger().WithContext(ctx)
+	}
+	start := time.Now()
 	res, err := s.append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
+	outcome := outcomeOK
+	switch {
+	case errors.Is(err, events.ErrWrongExpectedVersion):
+		outcome = outcomeConflict
+	case errors.Is(err, events.ErrInvalidEvent):
+		outcome = outcomeInvalid
+	case err != nil:
+		outcome = outcomeError
+	}
+	s.metrics.duration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+	s.metrics.appends.WithLabelValues(outcome).Inc()
 	var conflict *events.ConflictError
 	switch {
 	case errors.As(err, &conflict):
@@ -166,11 +193,16 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 		respondError(req, errorCodeInvalid, err.Error(), nil)
 		return
 	case err != nil:
-		s.log.Error().Err(err).Str("stream", ar.Stream).Msg("append failed")
+		zerolog.Ctx(ctx).Error().Err(err).Str("stream", ar.Stream).Msg("append failed")
 		respondError(req, errorCodeStore, "the event store did not take the append: "+err.Error(), nil)
 		return
 	}
-	s.log.Debug().Str("stream", ar.Stream).Uint64("position", res.Position).Int("events", len(ar.Events)).Msg("appended")
+	for _, e := range ar.Events {
+		s.metrics.appended.WithLabelValues(e.Type).Inc()
+	}
+	if l := zerolog.Ctx(ctx); l.Debug().Enabled() {
+		l.Debug().Str("stream", ar.Stream).Uint64("position", res.Position).Int("events", len(ar.Events)).Msg("appended")
+	}
 	if err := req.RespondJSON(res); err != nil {
 		s.log.Warn().Err(err).Msg("reply to append")
 	}

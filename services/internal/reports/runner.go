@@ -21,6 +21,7 @@ const ProjectionName = "ledger"
 // Source is where the runner reads the history: the recorder client.
 type Source interface {
 	Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error]
+	Head(ctx context.Context) (uint64, error)
 }
 
 // Runner feeds the ledger. Reads of the ledger go through [Runner.Read],
@@ -73,6 +74,26 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 					return 0
 				}
 				return float64(r.lastAt.UnixNano()) / 1e9
+			}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name:        "together_projection_lag_events",
+				Help:        "Events stored but not yet applied to the projection.",
+				ConstLabels: prometheus.Labels{"projection": ProjectionName},
+			}, func() float64 { return float64(r.lag()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name:        "together_projection_lag_seconds",
+				Help:        "While behind, how long ago the last applied event was recorded; 0 when caught up.",
+				ConstLabels: prometheus.Labels{"projection": ProjectionName},
+			}, func() float64 {
+				if r.lag() == 0 {
+					return 0
+				}
+				r.mu.RLock()
+				defer r.mu.RUnlock()
+				if r.lastAt.IsZero() {
+					return 0
+				}
+				return time.Since(r.lastAt).Seconds()
 			}),
 		)
 	}
@@ -133,6 +154,19 @@ func (r *Runner) follow(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// lag asks the store for its head and returns how far the projection is
+// behind it, in positions (events on JetStream; KurrentDB positions are
+// log offsets, so there it is a distance, not a count).
+func (r *Runner) lag() uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	head, err := r.source.Head(ctx)
+	if cp := r.Checkpoint(); err == nil && head > cp {
+		return head - cp
+	}
+	return 0
 }
 
 // Checkpoint returns the position of the last event applied.

@@ -118,7 +118,8 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	rec := recorder.NewService(s.nc, store, registry,
-		recorder.WithLogger(log.With().Str("component", "recorder").Logger()), recorder.WithClock(cfg.Now))
+		recorder.WithLogger(log.With().Str("component", "recorder").Logger()), recorder.WithClock(cfg.Now),
+		recorder.WithMetrics(reg, "jetstream"))
 	recDone := make(chan error, 1)
 	go func() { recDone <- rec.Run(runCtx) }()
 
@@ -126,7 +127,7 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 	if err := waitForRecorder(ctx, client, recDone); err != nil {
 		return nil, err
 	}
-	x := command.NewExecutor(client, registry, cfg.Now)
+	x := command.NewExecutor(client, registry, cfg.Now, command.WithMetrics(reg))
 	runner := reports.NewRunner(client, registry, log.With().Str("component", "projections").Logger(), reg)
 	runDone := make(chan error, 1)
 	go func() { runDone <- runner.Run(runCtx) }()

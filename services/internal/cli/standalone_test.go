@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+
+	"github.com/together-coop/together/services/internal/embednats"
+	"github.com/together-coop/together/services/internal/kurrent/kurrenttest"
+)
+
+// syncBuffer is a log sink several goroutines write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs a together command in the background and returns the URL it
+// logged once ready.
+func start(t *testing.T, ctx context.Context, args ...string) (url string, logs *syncBuffer) {
+	t.Helper()
+	logs = &syncBuffer{}
+	done := make(chan int, 1)
+	ctx, stop := context.WithCancel(ctx)
+	go func() { done <- Main(ctx, args, func(string) string { return "" }, io.Discard, logs) }()
+	// Cleanups run last-in first-out: the last service started stops first.
+	t.Cleanup(func() {
+		stop()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("together %s exited %d:\n%s", args[0], code, logs.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("together %s did not stop", args[0])
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(logs.String()))
+		for sc.Scan() {
+			var line struct {
+				URL string `json:"url"`
+			}
+			if json.Unmarshal(sc.Bytes(), &line) == nil && strings.HasPrefix(line.URL, "http://") {
+				return line.URL, logs
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("together %v exited %d before it was ready:\n%s", args, code, logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("together %v was not ready:\n%s", args, logs.String())
+	return "", nil
+}
+
+func post(t *testing.T, url, body string) map[string]any {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	if res.StatusCode >= 300 {
+		t.Fatalf("POST %s = %d %v", url, res.StatusCode, m)
+	}
+	return m
+}
+
+func get(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+// TestServicesRunAlone starts NATS on loopback and each service as its own
+// process would (through the CLI), on the JetStream store and on the
+// KurrentDB protocol double, and drives a command through one service
+// and a report through another.
+func TestServicesRunAlone(t *testing.T) {
+	for _, store := range []string{"jetstream", "kurrentdb"} {
+		t.Run(store, func(t *testing.T) {
+			srv, err := embednats.Start(embednats.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Shutdown)
+			ctx := context.Background()
+			natsURL := srv.ClientURL()
+			recArgs := []string{"recorder", "--nats", natsURL, "--http", "127.0.0.1:0", "--store", store}
+			if store == "kurrentdb" {
+				recArgs = append(recArgs, "--kurrentdb", kurrenttest.Start(t))
+			}
+			recURL, _ := start(t, ctx, recArgs...)
+			projectsURL, _ := start(t, ctx, "service", "projects", "--nats", natsURL, "--http", "127.0.0.1:0")
+			stakeholdersURL, _ := start(t, ctx, "service", "stakeholders", "--nats", natsURL, "--http", "127.0.0.1:0")
+			reportsURL, _ := start(t, ctx, "reports", "--nats", natsURL, "--http", "127.0.0.1:0")
+
+			p := post(t, projectsURL+"/api/v1/projects", `{"programme":"North","name":"Alone","aim":"a","lead":"l"}`)
+			post(t, stakeholdersURL+"/api/v1/stakeholders", `{"name":"Ann","roles":["carer"],"recruitment_channel":"advert"}`)
+			pos := post(t, projectsURL+"/api/v1/projects/"+p["id"].(string)+"/elements", `{"name":"Desk"}`)["position"].(float64)
+			code, body := get(t, reportsURL+"/api/v1/reports/decisions?min_position="+strconv.FormatFloat(pos, 'f', 0, 64))
+			if code != 200 || !strings.Contains(string(body), `"name":"Desk"`) {
+				t.Fatalf("report from the reports service = %d %s", code, body)
+			}
+			if code, body := get(t, reportsURL+"/api/v1/audit/verify"); code != 200 || !strings.Contains(string(body), `"ok":true`) {
+				t.Errorf("verify = %d %s", code, body)
+			}
+			for name, url := range map[string]string{"recorder": recURL, "projects": projectsURL, "reports": reportsURL} {
+				if code, body := get(t, url+"/readyz"); code != 200 {
+					t.Errorf("%s /readyz = %d %s", name, code, body)
+				}
+				code, metrics := get(t, url+"/metrics")
+				if code != 200 {
+					t.Fatalf("%s /metrics = %d", name, code)
+				}
+				problems, err := promlint.New(bytes.NewReader(metrics)).Lint()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range problems {
+					if strings.HasPrefix(p.Metric, "together_") {
+						t.Errorf("%s metric %s: %s", name, p.Metric, p.Text)
+					}
+				}
+				for _, want := range map[string][]string{
+					"recorder": {"together_store_append_duration_seconds_bucket", "together_store_appends_total", "together_store_events_appended_total", "together_nats_reconnects_total"},
+					"projects": {"together_commands_total{command=\"POST /api/v1/projects\",outcome=\"recorded\"} 1", "together_http_requests_total"},
+					"reports":  {"together_projection_position", "together_projection_lag_events", "together_projection_lag_seconds", "together_projection_events_applied_total"},
+				}[name] {
+					if !strings.Contains(string(metrics), want) {
+						t.Errorf("%s /metrics lacks %s", name, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+package recorder
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Outcomes of an append, the values of the outcome label.
+const (
+	outcomeOK       = "ok"
+	outcomeConflict = "conflict"
+	outcomeInvalid  = "invalid"
+	outcomeError    = "error"
+)
+
+type metrics struct {
+	duration *prometheus.HistogramVec
+	appends  *prometheus.CounterVec
+	appended *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer, store string) *metrics {
+	labels := prometheus.Labels{"store": store}
+	m := &metrics{
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:        "together_store_append_duration_seconds",
+			Help:        "Time from the recorder taking an append to the store acknowledging it (durably), by outcome.",
+			ConstLabels: labels,
+			Buckets:     prometheus.ExponentialBuckets(0.0002, 2, 16),
+		}, []string{"outcome"}),
+		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name:        "together_store_appends_total",
+			Help:        "Appends the recorder handled, by outcome.",
+			ConstLabels: labels,
+		}, []string{"outcome"}),
+		appended: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name:        "together_store_events_appended_total",
+			Help:        "Events appended to the store, by event type.",
+			ConstLabels: labels,
+		}, []string{"event_type"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.duration, m.appends, m.appended)
+	}
+	return m
+}
