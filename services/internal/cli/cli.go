@@ -28,6 +28,7 @@ func subcommands() []subcommand {
 		{"recorder", "run the recorder alone (holds the store: JetStream or KurrentDB)", runRecorder},
 		{"service", "run one command service alone: projects, stakeholders, engagements, feedback, actions", runService},
 		{"reports", "run the reports service alone", runReports},
+		{"healthcheck", "exit 0 if a URL answers 200 (the containers' health check)", runHealthcheck},
 	}
 }
 
@@ -54,7 +55,7 @@ func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("together — an event-sourced ledger of involvement for co-production programmes\n\nUsage: together <command> [flags]\n\nCommands:\n")
 	for _, c := range subcommands() {
-		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'together <command> --help' for a command's flags and an example.\n")
 	_, _ = io.WriteString(w, b.String())
