@@ -167,3 +167,21 @@ func TestServicesRunAlone(t *testing.T) {
 		})
 	}
 }
+
+// A service tells the truth about its dependencies: without a recorder
+// it is alive but not ready.
+func TestReadinessWithoutRecorder(t *testing.T) {
+	srv, err := embednats.Start(embednats.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	url, _ := start(t, context.Background(), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0")
+	if code, _ := get(t, url+"/healthz"); code != 200 {
+		t.Errorf("/healthz = %d, want 200", code)
+	}
+	code, body := get(t, url+"/readyz")
+	if code != 503 || !strings.Contains(string(body), `"recorder":`) || strings.Contains(string(body), `"recorder":"ok"`) {
+		t.Errorf("/readyz without a recorder = %d %s, want 503 naming the recorder", code, body)
+	}
+}

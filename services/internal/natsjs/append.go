@@ -41,7 +41,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	}
 	msgs := make([]*nats.Msg, len(prepared))
 	for i, e := range prepared {
-		if msgs[i], err = encode(e); err != nil {
+		if msgs[i], err = s.encode(e); err != nil {
 			return events.AppendResult{}, err
 		}
 	}
@@ -66,12 +66,12 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	return events.AppendResult{StreamVersion: expected + uint64(len(prepared)), Position: pos}, nil
 }
 
-func encode(e events.Envelope) (*nats.Msg, error) {
+func (s *Store) encode(e events.Envelope) (*nats.Msg, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("%w: encode %s: %v", events.ErrInvalidEvent, e.ID, err)
 	}
-	m := nats.NewMsg(subject(e.Stream))
+	m := nats.NewMsg(s.subject(e.Stream))
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, e.ID.String())
 	m.Header.Set(headerStreamVersion, strconv.FormatUint(e.StreamVersion, 10))
@@ -121,7 +121,7 @@ func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, lastSeq uint
 // last returns the version and JetStream sequence of the stream's last
 // event, zeros if it has none.
 func (s *Store) last(ctx context.Context, stream string) (version, seq uint64, err error) {
-	m, err := s.stream.GetLastMsgForSubject(ctx, subject(stream))
+	m, err := s.stream.GetLastMsgForSubject(ctx, s.subject(stream))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, 0, nil
 	}

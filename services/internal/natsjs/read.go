@@ -44,7 +44,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 			yield(decode(m.Data, m.Sequence))
 			return
 		}
-		subj := subject(stream)
+		subj := s.subject(stream)
 		for seq := uint64(1); seq <= lastSeq; {
 			m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
 			if err != nil {

@@ -61,12 +61,13 @@ func replayFixture(b *testing.B, n int) string {
 	}
 	defer nc.Close()
 	ctx := context.Background()
-	if _, err := New(ctx, nc); err != nil {
+	fixture, err := New(ctx, nc)
+	if err != nil {
 		b.Fatal(err)
 	}
 	js, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
 	for i, e := range h.Events {
-		m, err := encode(e.Envelope)
+		m, err := fixture.encode(e.Envelope)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package natsjs
 import (
 	"context"
 	"errors"
+	"strings"
 	"fmt"
 	"time"
 
@@ -24,6 +25,7 @@ const (
 // Store is an [events.Store] on one JetStream stream. It is safe for
 // concurrent use.
 type Store struct {
+	prefix   string
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	stream   jetstream.Stream
@@ -35,6 +37,7 @@ type Store struct {
 var _ events.Store = (*Store)(nil)
 
 type options struct {
+	prefix   string
 	name     string
 	replicas int
 	timeout  time.Duration
@@ -50,6 +53,18 @@ func WithStreamName(name string) Option {
 			return fmt.Errorf("%w: stream name is empty", events.ErrInvalidOption)
 		}
 		o.name = name
+		return nil
+	}
+}
+
+// WithSubjectPrefix sets the first token of the event subjects, so that
+// several stores can share one NATS account. Default "events".
+func WithSubjectPrefix(prefix string) Option {
+	return func(o *options) error {
+		if prefix == "" || strings.ContainsAny(prefix, ".*> ") {
+			return fmt.Errorf("%w: subject prefix %q must be one token", events.ErrInvalidOption, prefix)
+		}
+		o.prefix = prefix + "."
 		return nil
 	}
 }
@@ -79,13 +94,13 @@ func WithDefaultTimeout(d time.Duration) Option {
 }
 
 // New creates or updates the event stream on the server behind nc and
-// returns a store on it. Options: [WithStreamName], [WithReplicas],
-// [WithDefaultTimeout].
+// returns a store on it. Options: [WithStreamName], [WithSubjectPrefix],
+// [WithReplicas], [WithDefaultTimeout].
 //
 // The stream keeps everything forever and refuses deletes and purges: the
 // history of record may only grow.
 func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
-	o := options{name: DefaultStreamName, replicas: 1, timeout: 10 * time.Second}
+	o := options{prefix: subjectPrefix, name: DefaultStreamName, replicas: 1, timeout: 10 * time.Second}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -98,7 +113,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	cfg := jetstream.StreamConfig{
 		Name:              o.name,
 		Description:       "together: the history of record of every involvement event",
-		Subjects:          []string{subjectPrefix + ">"},
+		Subjects:          []string{o.prefix + ">"},
 		Storage:           jetstream.FileStorage,
 		Retention:         jetstream.LimitsPolicy,
 		MaxMsgs:           -1,
@@ -119,10 +134,10 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
 	}
-	return &Store{nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout}, nil
+	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout}, nil
 }
 
-func subject(stream string) string { return subjectPrefix + stream }
+func (s *Store) subject(stream string) string { return s.prefix + stream }
 
 // Head implements [events.Store].
 func (s *Store) Head(ctx context.Context) (uint64, error) {

@@ -501,3 +501,19 @@ func TestHealthAndFrontPage(t *testing.T) {
 		}
 	}
 }
+
+// The correlation id a client sends is stored in the event; every answer
+// carries a request id.
+func TestCorrelationID(t *testing.T) {
+	_, a := startStack(t, t.TempDir())
+	r := a.post("/api/v1/projects", `{"programme":"p","name":"n","aim":"a","lead":"l"}`, "X-Correlation-Id", "board-paper-2026-03")
+	r.id(t)
+	if r.header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id on the answer")
+	}
+	evs := a.events()
+	last := evs[len(evs)-1]
+	if last.CorrelationID != "board-paper-2026-03" || last.CausationID != r.header.Get("X-Request-Id") {
+		t.Errorf("stored correlation %q causation %q, want the client's correlation id and the request id %q", last.CorrelationID, last.CausationID, r.header.Get("X-Request-Id"))
+	}
+}
