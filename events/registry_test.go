@@ -93,7 +93,11 @@ func TestEncodeRefusesWhatDoesNotValidate(t *testing.T) {
 
 func TestRegistrationMistakesPanic(t *testing.T) {
 	tests := map[string]func(){
-		"twice":            func() { r := events.NewRegistry(); r.Register(1, func() events.Payload { return &renamed{} }); r.Register(1, func() events.Payload { return &renamed{} }) },
+		"twice": func() {
+			r := events.NewRegistry()
+			r.Register(1, func() events.Payload { return &renamed{} })
+			r.Register(1, func() events.Payload { return &renamed{} })
+		},
 		"version zero":     func() { events.NewRegistry().Register(0, func() events.Payload { return &renamed{} }) },
 		"upcaster unknown": func() { events.NewRegistry().RegisterUpcaster("Nope", 1, nil) },
 		"upcaster too far": func() {

@@ -3,8 +3,8 @@ package natsjs
 import (
 	"context"
 	"errors"
-	"strings"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
