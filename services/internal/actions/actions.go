@@ -142,11 +142,7 @@ func (s *Service) on(ctx context.Context, r *http.Request, meta command.Meta, de
 }
 
 func (s *Service) onID(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	res, err := s.x.Execute(ctx, action.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
-		return decide(Fold(id, h))
-	})
-	res.ID = id
-	return res, err
+	return command.On(ctx, s.x, action.Stream(id), id, meta, Fold, decide)
 }
 
 func (s *Service) agree(ctx context.Context, _ *http.Request, b *agreeBody, meta command.Meta) (command.Result, error) {

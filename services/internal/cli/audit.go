@@ -161,14 +161,11 @@ Flags:
 		fmt.Fprintf(stderr, "together replay: "+format+"\n", a...)
 		return 2
 	}
-	q := projections.Query{Project: *projectID, Programme: *programmeName, AsOf: time.Now().UTC()}
-	if *asOf != "" {
-		t, err := projections.ParseMoment(*asOf)
-		if err != nil {
-			return fail("--as-of: %v", err)
-		}
-		q.AsOf = t
+	moment, err := asOfFlag(*asOf)
+	if err != nil {
+		return fail("%v", err)
 	}
+	q := projections.Query{Project: *projectID, Programme: *programmeName, AsOf: moment}
 	if *occurredBefore != "" {
 		t, err := projections.ParseMoment(*occurredBefore)
 		if err != nil {
@@ -252,13 +249,9 @@ Flags:
 	if *out == "" {
 		return fail("--out FOLDER is required")
 	}
-	moment := time.Now().UTC()
-	if *asOf != "" {
-		t, err := projections.ParseMoment(*asOf)
-		if err != nil {
-			return fail("--as-of: %v", err)
-		}
-		moment = t
+	moment, err := asOfFlag(*asOf)
+	if err != nil {
+		return fail("%v", err)
 	}
 	thresholds, err := loadThresholds(*thresholdsFile)
 	if err != nil {
@@ -277,6 +270,18 @@ Flags:
 	fmt.Fprintf(stdout, "exported %d events (through position %d) and %d reports to %s\nchain hash: %s\n",
 		m.Events, m.LastPosition, len(m.Files)-1, *out, m.ChainHash)
 	return 0
+}
+
+// asOfFlag reads --as-of: a date or RFC 3339 time, now if empty.
+func asOfFlag(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := projections.ParseMoment(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--as-of: %w", err)
+	}
+	return t, nil
 }
 
 func loadThresholds(path string) (programme.Thresholds, error) {

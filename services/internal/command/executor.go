@@ -175,3 +175,14 @@ func (x *Executor) envelopes(payloads []events.Payload, meta Meta) ([]events.Env
 	}
 	return envs, ids, nil
 }
+
+// On runs a command on the aggregate id whose history is stream: it folds
+// the history into the aggregate's state and lets decide choose the
+// events. The result names id.
+func On[S any](ctx context.Context, x *Executor, stream, id string, meta Meta, fold func(id string, history []Recorded) S, decide func(S) ([]events.Payload, error)) (Result, error) {
+	res, err := x.Execute(ctx, stream, meta, func(h []Recorded) ([]events.Payload, error) {
+		return decide(fold(id, h))
+	})
+	res.ID = id
+	return res, err
+}

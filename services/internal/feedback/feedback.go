@@ -99,11 +99,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 }
 
 func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	res, err := s.x.Execute(ctx, feedback.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
-		return decide(Fold(id, h))
-	})
-	res.ID = id
-	return res, err
+	return command.On(ctx, s.x, feedback.Stream(id), id, meta, Fold, decide)
 }
 
 func (s *Service) give(ctx context.Context, _ *http.Request, b *giveBody, meta command.Meta) (command.Result, error) {

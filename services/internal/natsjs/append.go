@@ -121,7 +121,11 @@ func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, lastSeq uint
 // last returns the version and JetStream sequence of the stream's last
 // event, zeros if it has none.
 func (s *Store) last(ctx context.Context, stream string) (version, seq uint64, err error) {
-	m, err := s.stream.GetLastMsgForSubject(ctx, s.subject(stream))
+	var m *jetstream.RawStreamMsg
+	err = untilAnswered(ctx, func() (err error) {
+		m, err = s.stream.GetLastMsgForSubject(ctx, s.subject(stream))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, 0, nil
 	}
@@ -170,4 +174,33 @@ func (s *Store) resolve(ctx context.Context, stream string, expected uint64, att
 		return events.AppendResult{}, err
 	}
 	return events.AppendResult{}, &events.ConflictError{Stream: stream, Expected: expected, Actual: actual}
+}
+
+// untilAnswered retries get while nobody answers it: on a cluster a new or
+// re-electing stream has no responder for direct gets for a moment. Any
+// other outcome, or the end of ctx, is returned.
+func untilAnswered(ctx context.Context, get func() error) error {
+	return retry(ctx, get, notAnswered)
+}
+
+func notAnswered(err error) bool {
+	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
+}
+
+// retry calls op again, with growing pauses, while its error is transient;
+// it returns the first other outcome, or the last error when ctx ends.
+func retry(ctx context.Context, op func() error, transient func(error) bool) error {
+	wait := 5 * time.Millisecond
+	for {
+		err := op()
+		if !transient(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 250*time.Millisecond)
+	}
 }

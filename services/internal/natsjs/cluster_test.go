@@ -33,7 +33,9 @@ func TestConformanceOnCluster(t *testing.T) {
 	n := 0
 	storetest.Run(t, func(t *testing.T) events.Store {
 		n++
-		s, err := natsjs.New(context.Background(), nc, natsjs.WithReplicas(3), natsjs.WithStreamName(fmt.Sprintf("EVENTS_%d", n)), natsjs.WithSubjectPrefix(fmt.Sprintf("ev%d", n)))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := natsjs.New(ctx, nc, natsjs.WithReplicas(3), natsjs.WithStreamName(fmt.Sprintf("EVENTS_%d", n)), natsjs.WithSubjectPrefix(fmt.Sprintf("ev%d", n)))
 		if err != nil {
 			t.Fatal(err)
 		}

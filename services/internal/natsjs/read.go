@@ -36,7 +36,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 		if from == version {
 			// Only the last event: the recorder asks for it on every
 			// append, to chain the next one to its hash.
-			m, err := s.stream.GetMsg(ctx, lastSeq)
+			var m *jetstream.RawStreamMsg
+			err := untilAnswered(ctx, func() (err error) {
+				m, err = s.stream.GetMsg(ctx, lastSeq)
+				return err
+			})
 			if err != nil {
 				yield(events.Envelope{}, fmt.Errorf("read %s at sequence %d: %w", stream, lastSeq, err))
 				return
@@ -46,7 +50,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 		}
 		subj := s.subject(stream)
 		for seq := uint64(1); seq <= lastSeq; {
-			m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+			var m *jetstream.RawStreamMsg
+			err := untilAnswered(ctx, func() (err error) {
+				m, err = s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+				return err
+			})
 			if err != nil {
 				yield(events.Envelope{}, fmt.Errorf("read %s at sequence %d: %w", stream, seq, err))
 				return

@@ -13,6 +13,10 @@ import (
 	"github.com/together-coop/together/events"
 )
 
+// errCodeNoSuitablePeers is JetStream's "no suitable peers for placement":
+// too few cluster nodes are up, for now, to place the replicas.
+const errCodeNoSuitablePeers jetstream.ErrorCode = 10005
+
 // DefaultStreamName is the JetStream stream that holds the events.
 const DefaultStreamName = "EVENTS"
 
@@ -130,7 +134,17 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 		AllowAtomicPublish: true,
 		Replicas:           o.replicas,
 	}
-	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	// A cluster that is still forming, or re-electing after a node left,
+	// answers "no responders" or "no suitable peers" for a moment: wait for
+	// it as long as ctx allows.
+	var s jetstream.Stream
+	err = retry(ctx, func() (err error) {
+		s, err = js.CreateOrUpdateStream(ctx, cfg)
+		return err
+	}, func(err error) bool {
+		var apiErr *jetstream.APIError
+		return notAnswered(err) || errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoSuitablePeers
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
 	}

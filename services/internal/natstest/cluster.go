@@ -21,20 +21,21 @@ type Cluster struct {
 // a meta leader, and shuts them down through t.Cleanup.
 func RunCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	ports := make([]int, n)
+	// Take every port up front, client and cluster alike, so that a server
+	// picking a random client port cannot take another's route port.
+	ports := freePorts(t, 2*n)
 	var routes []string
-	for i := range ports {
-		ports[i] = freePort(t)
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[i]))
+	for i := range n {
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[n+i]))
 	}
 	c := &Cluster{}
 	for i := range n {
 		opts := &server.Options{
 			ServerName: fmt.Sprintf("node-%d", i+1),
-			Host:       "127.0.0.1", Port: server.RANDOM_PORT,
+			Host:       "127.0.0.1", Port: ports[i],
 			JetStream: true, StoreDir: t.TempDir(), SyncAlways: true,
 			NoSigs: true, NoLog: true,
-			Cluster: server.ClusterOpts{Name: "together-test", Host: "127.0.0.1", Port: ports[i]},
+			Cluster: server.ClusterOpts{Name: "together-test", Host: "127.0.0.1", Port: ports[n+i]},
 			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
 		}
 		s, err := server.NewServer(opts)
@@ -57,10 +58,13 @@ func RunCluster(t testing.TB, n int) *Cluster {
 		}
 	}
 	for time.Now().Before(deadline) {
+		leader, current := false, true
 		for _, s := range c.Servers {
-			if s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) == n {
-				return c
-			}
+			leader = leader || s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) == n
+			current = current && s.JetStreamIsCurrent() && s.NumRoutes() >= n-1
+		}
+		if leader && current {
+			return c
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -90,11 +94,16 @@ func (c *Cluster) Connect(t testing.TB) *nats.Conn {
 	return nc
 }
 
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// freePorts returns n distinct ports that were free a moment ago.
+func freePorts(t testing.TB, n int) []int {
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }

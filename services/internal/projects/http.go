@@ -57,11 +57,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 
 // on runs decide on the state of project id.
 func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	res, err := s.x.Execute(ctx, project.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
-		return decide(Fold(id, h))
-	})
-	res.ID = id
-	return res, err
+	return command.On(ctx, s.x, project.Stream(id), id, meta, Fold, decide)
 }
 
 func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody, meta command.Meta) (command.Result, error) {

@@ -75,11 +75,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 }
 
 func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	res, err := s.x.Execute(ctx, stakeholder.Stream(id), meta, func(h []command.Recorded) ([]events.Payload, error) {
-		return decide(Fold(id, h))
-	})
-	res.ID = id
-	return res, err
+	return command.On(ctx, s.x, stakeholder.Stream(id), id, meta, Fold, decide)
 }
 
 // seal checks and seals v (PII or Demographics) for stakeholder id.
