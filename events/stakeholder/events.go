@@ -121,10 +121,22 @@ func (*Registered) EventType() string { return TypeRegistered }
 // Validate implements [events.Payload].
 func (p *Registered) Validate() error {
 	var c events.Check
-	c.Roles("roles", p.Roles)
-	c.OneOf("recruitment_channel", p.RecruitmentChannel, RecruitmentChannels)
+	p.checkDetails(&c)
 	p.PII.check(&c, "pii")
 	return c.Err(TypeRegistered)
+}
+
+// ValidateDetails checks everything but the sealed personal data: what a
+// service checks before it makes a key for somebody.
+func (p *Registered) ValidateDetails() error {
+	var c events.Check
+	p.checkDetails(&c)
+	return c.Err(TypeRegistered)
+}
+
+func (p *Registered) checkDetails(c *events.Check) {
+	c.Roles("roles", p.Roles)
+	c.OneOf("recruitment_channel", p.RecruitmentChannel, RecruitmentChannels)
 }
 
 // RolesChanged replaces the stakeholder's roles.

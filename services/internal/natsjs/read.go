@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -98,7 +99,10 @@ func (s *Store) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.En
 // up to and including sequence until, or forever if until is 0. It ends
 // quietly when ctx is cancelled.
 func (s *Store) consume(ctx context.Context, after, until uint64, yield func(events.Envelope, error) bool) {
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	// Ordered consumers are ephemeral; a short inactivity threshold lets the
+	// server forget one soon after its reader stops, as paged reads create
+	// many of them.
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy, InactiveThreshold: 10 * time.Second}
 	if after > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = after + 1

@@ -98,8 +98,7 @@ func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody
 	p := stakeholder.Registered{Roles: b.Roles, CurrentExperience: b.CurrentExperience, RecruitmentChannel: b.RecruitmentChannel}
 	// Check the plain fields before a key is made for somebody the
 	// command will not register.
-	p.PII = stakeholder.Sealed{KeyID: "pending", Nonce: []byte{0}, Ciphertext: []byte{0}}
-	if err := p.Validate(); err != nil {
+	if err := p.ValidateDetails(); err != nil {
 		return command.Result{}, err
 	}
 	if p.PII, err = s.seal(ctx, id, stakeholder.PII{Name: b.Name, Contact: b.Contact}); err != nil {
