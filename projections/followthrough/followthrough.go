@@ -43,7 +43,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	r := Report{Header: projections.HeaderOf(Name, q, l)}
 	today := events.DateOf(q.AsOf)
 	var daysToComplete []int
-	for _, a := range actions(l, projects) {
+	for _, a := range l.ActionsOf(projects) {
 		if !q.Counts(a.Fact) {
 			continue
 		}
@@ -74,7 +74,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	r.P90DaysToComplete = projections.P90(daysToComplete)
 
 	var daysToOutcome []int
-	for _, fb := range feedback(l, projects) {
+	for _, fb := range l.FeedbackOf(projects) {
 		if !q.Counts(fb.Fact) || fb.RetractedAt(q.AsOf) {
 			continue
 		}
@@ -105,26 +105,6 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	r.LoopClosedRate = projections.Ratio(r.LoopClosed, r.Feedback)
 	r.MedianDaysFeedbackToOutcome = projections.Median(daysToOutcome)
 	return r
-}
-
-func actions(l *ledger.Ledger, projects []*ledger.Project) []*ledger.Action {
-	var out []*ledger.Action
-	for _, pr := range projects {
-		for _, id := range pr.ActionIDs {
-			out = append(out, l.Actions[id])
-		}
-	}
-	return out
-}
-
-func feedback(l *ledger.Ledger, projects []*ledger.Project) []*ledger.Feedback {
-	var out []*ledger.Feedback
-	for _, pr := range projects {
-		for _, id := range pr.FeedbackIDs {
-			out = append(out, l.Feedback[id])
-		}
-	}
-	return out
 }
 
 // CSV returns the report as one row per figure.

@@ -123,3 +123,37 @@ func (el *Element) CurrentLevel(asOf time.Time) events.Level {
 	}
 	return level
 }
+
+// EngagementsOf returns the engagements of the projects, project by
+// project, each in the order planned.
+func (l *Ledger) EngagementsOf(projects []*Project) []*Engagement {
+	var out []*Engagement
+	for _, p := range projects {
+		for _, id := range p.EngagementIDs {
+			out = append(out, l.Engagements[id])
+		}
+	}
+	return out
+}
+
+// FeedbackOf returns the feedback on the projects, in the order given.
+func (l *Ledger) FeedbackOf(projects []*Project) []*Feedback {
+	var out []*Feedback
+	for _, p := range projects {
+		for _, id := range p.FeedbackIDs {
+			out = append(out, l.Feedback[id])
+		}
+	}
+	return out
+}
+
+// ActionsOf returns the actions of the projects, in the order agreed.
+func (l *Ledger) ActionsOf(projects []*Project) []*Action {
+	var out []*Action
+	for _, p := range projects {
+		for _, id := range p.ActionIDs {
+			out = append(out, l.Actions[id])
+		}
+	}
+	return out
+}

@@ -46,23 +46,20 @@ type participation struct {
 // and identified feedback that was not retracted.
 func participations(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) []participation {
 	var out []participation
-	for _, pr := range projects {
-		for _, id := range pr.EngagementIDs {
-			h := l.Engagements[id].HeldAt(q.AsOf)
-			if h == nil {
-				continue
-			}
-			for _, s := range h.AttendeeIDs {
-				out = append(out, participation{stakeholderID: s, fact: h.Fact})
-			}
+	for _, en := range l.EngagementsOf(projects) {
+		h := en.HeldAt(q.AsOf)
+		if h == nil {
+			continue
 		}
-		for _, id := range pr.FeedbackIDs {
-			fb := l.Feedback[id]
-			if fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
-				continue
-			}
-			out = append(out, participation{stakeholderID: fb.StakeholderID, fact: fb.Fact})
+		for _, s := range h.AttendeeIDs {
+			out = append(out, participation{stakeholderID: s, fact: h.Fact})
 		}
+	}
+	for _, fb := range l.FeedbackOf(projects) {
+		if fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
+			continue
+		}
+		out = append(out, participation{stakeholderID: fb.StakeholderID, fact: fb.Fact})
 	}
 	return out
 }
@@ -129,7 +126,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	}
 
 	attendees := map[events.Level]map[string]bool{} // distinct attendees per level
-	for _, en := range engagements(l, projects) {
+	for _, en := range l.EngagementsOf(projects) {
 		if !q.Known(en.Fact) {
 			continue
 		}
@@ -163,25 +160,12 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			}
 		}
 	}
-	for _, pr := range projects {
-		for _, id := range pr.FeedbackIDs {
-			fb := l.Feedback[id]
-			if fb.StakeholderID == "" && q.Counts(fb.Fact) && !fb.RetractedAt(q.AsOf) {
-				r.AnonymousFeedback++
-			}
+	for _, fb := range l.FeedbackOf(projects) {
+		if fb.StakeholderID == "" && q.Counts(fb.Fact) && !fb.RetractedAt(q.AsOf) {
+			r.AnonymousFeedback++
 		}
 	}
 	return r
-}
-
-func engagements(l *ledger.Ledger, projects []*ledger.Project) []*ledger.Engagement {
-	var out []*ledger.Engagement
-	for _, pr := range projects {
-		for _, id := range pr.EngagementIDs {
-			out = append(out, l.Engagements[id])
-		}
-	}
-	return out
 }
 
 // earlier orders participations by business time, then by position.
