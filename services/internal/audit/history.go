@@ -2,6 +2,8 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -56,4 +58,32 @@ func ReadFile(path string) iter.Seq2[events.Envelope, error] {
 			}
 		}
 	}
+}
+
+// LastPosition returns the position of the last event of an events.ndjson
+// file, reading only its end: what a progress bar measures against.
+func LastPosition(path string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := st.Size()
+	start := max(size-maxLine, 0)
+	tail := make([]byte, size-start)
+	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
+		return 0, err
+	}
+	lines := bytes.Split(bytes.TrimRight(tail, "\n"), []byte("\n"))
+	var last struct {
+		Position uint64 `json:"position"`
+	}
+	if err := json.Unmarshal(lines[len(lines)-1], &last); err != nil {
+		return 0, fmt.Errorf("last line of %s: %w", path, err)
+	}
+	return last.Position, nil
 }

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -59,4 +60,15 @@ func FuzzReadNDJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLastPosition(t *testing.T) {
+	path := t.TempDir() + "/events.ndjson"
+	second := strings.Replace(line, `"position":1`, `"position":7`, 1)
+	if err := os.WriteFile(path, []byte(line+"\n"+second+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := audit.LastPosition(path); err != nil || got != 7 {
+		t.Errorf("LastPosition = %d, %v, want 7", got, err)
+	}
 }

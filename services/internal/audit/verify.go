@@ -17,8 +17,9 @@ type Verification struct {
 
 // Verify walks history in order and reports the first break, or a clean
 // result. progress, if not nil, is called every so often with the count
-// so far. An error is returned only when the history cannot be read.
-func Verify(history iter.Seq2[events.Envelope, error], progress func(events uint64)) (Verification, error) {
+// so far and the position reached. An error is returned only when the
+// history cannot be read.
+func Verify(history iter.Seq2[events.Envelope, error], progress func(events, position uint64)) (Verification, error) {
 	v := hashchain.NewVerifier()
 	n := uint64(0)
 	for e, err := range history {
@@ -34,11 +35,11 @@ func Verify(history iter.Seq2[events.Envelope, error], progress func(events uint
 		}
 		n++
 		if progress != nil && n%10_000 == 0 {
-			progress(n)
+			progress(n, e.Position)
 		}
 	}
 	if progress != nil {
-		progress(n)
+		progress(n, v.Result().LastPosition)
 	}
 	return Verification{OK: true, Result: v.Result()}, nil
 }

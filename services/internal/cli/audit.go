@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/together-coop/together/events"
@@ -30,24 +31,41 @@ func (s *source) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.file, "file", "", "events.ndjson of an export")
 }
 
+// head returns the position of the history's last event, for progress;
+// 0 if it cannot tell.
+func (s *source) head(ctx context.Context, h *stack.History) uint64 {
+	if h != nil {
+		p, _ := h.Head(ctx)
+		return p
+	}
+	p, _ := audit.LastPosition(s.file)
+	return p
+}
+
 // open returns the history in global order and a function to release it.
 func (s *source) open(ctx context.Context) (iter.Seq2[events.Envelope, error], func(), error) {
+	history, done, _, err := s.openWithHead(ctx)
+	return history, done, err
+}
+
+// openWithHead also returns the position of the last event (0 if unknown).
+func (s *source) openWithHead(ctx context.Context) (iter.Seq2[events.Envelope, error], func(), uint64, error) {
 	switch {
 	case s.data != "" && s.file != "":
-		return nil, nil, errors.New("give --data or --file, not both")
+		return nil, nil, 0, errors.New("give --data or --file, not both")
 	case s.file != "":
 		if _, err := os.Stat(s.file); err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return audit.ReadFile(s.file), func() {}, nil
+		return audit.ReadFile(s.file), func() {}, s.head(ctx, nil), nil
 	case s.data != "":
 		h, err := stack.OpenHistory(ctx, s.data)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return h.ReadAll(ctx, 0), func() { _ = h.Close() }, nil
+		return h.ReadAll(ctx, 0), func() { _ = h.Close() }, s.head(ctx, h), nil
 	}
-	return nil, nil, errors.New("give --data DIR (a stopped system) or --file EXPORT/events.ndjson")
+	return nil, nil, 0, errors.New("give --data DIR (a stopped system) or --file EXPORT/events.ndjson")
 }
 
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (int, bool) {
@@ -90,13 +108,13 @@ Flags:
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
-	history, done, err := src.open(ctx)
+	history, done, head, err := src.openWithHead(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "together verify: %v\n", err)
 		return 2
 	}
 	defer done()
-	progress := progressTo(stderr, "verified")
+	progress := progressTo(stderr, head)
 	res, err := audit.Verify(history, progress)
 	endProgress(stderr)
 	if err != nil {
@@ -299,9 +317,8 @@ func loadThresholds(path string) (programme.Thresholds, error) {
 	return t, nil
 }
 
-// progressTo returns a progress callback that redraws one line on a
-// terminal, or nil when stderr is not one.
-func progressTo(stderr io.Writer, verb string) func(uint64) {
+// terminal returns stderr as a terminal, or nil when it is not one.
+func terminal(stderr io.Writer) *os.File {
 	f, ok := stderr.(*os.File)
 	if !ok {
 		return nil
@@ -309,15 +326,37 @@ func progressTo(stderr io.Writer, verb string) func(uint64) {
 	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
+	return f
+}
+
+// progressTo returns a progress callback that redraws a bar on a
+// terminal, measured against the last position head (a count and rate
+// only if head is unknown), or nil when stderr is not a terminal.
+func progressTo(stderr io.Writer, head uint64) func(events, position uint64) {
+	f := terminal(stderr)
+	if f == nil {
+		return nil
+	}
 	start := time.Now()
-	return func(n uint64) {
-		rate := float64(n) / max(time.Since(start).Seconds(), 1e-3)
-		fmt.Fprintf(f, "\r%s %d events (%.0f/s)…", verb, n, rate)
+	return func(n, position uint64) {
+		_, _ = io.WriteString(f, progressLine(n, position, head, time.Since(start)))
 	}
 }
 
+// progressLine draws "[#####.....]  50%  1234 events  5678/s".
+func progressLine(n, position, head uint64, elapsed time.Duration) string {
+	rate := float64(n) / max(elapsed.Seconds(), 1e-3)
+	if head == 0 {
+		return fmt.Sprintf("\rverified %d events (%.0f/s)…", n, rate)
+	}
+	const width = 30
+	done := min(float64(position)/float64(head), 1)
+	filled := int(done * width)
+	return fmt.Sprintf("\r[%s%s] %3.0f%%  %d events  %.0f/s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done*100, n, rate)
+}
+
 func endProgress(stderr io.Writer) {
-	if progressTo(stderr, "") != nil {
-		fmt.Fprint(stderr, "\r\033[K")
+	if f := terminal(stderr); f != nil {
+		_, _ = io.WriteString(f, "\r\033[K")
 	}
 }

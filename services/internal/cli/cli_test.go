@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCommandLine(t *testing.T) {
@@ -38,5 +39,20 @@ func TestCommandLine(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", errOut.String(), tt.wantStderr)
 			}
 		})
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	for _, tt := range []struct {
+		n, position, head uint64
+		want              string
+	}{
+		{5000, 5000, 10000, "\r[###############...............]  50%  5000 events  5000/s"},
+		{10000, 10000, 10000, "\r[##############################] 100%  10000 events  10000/s"},
+		{3000, 3000, 0, "\rverified 3000 events (3000/s)…"},
+	} {
+		if got := progressLine(tt.n, tt.position, tt.head, time.Second); got != tt.want {
+			t.Errorf("progressLine(%d, %d, %d) = %q, want %q", tt.n, tt.position, tt.head, got, tt.want)
+		}
 	}
 }
