@@ -80,3 +80,20 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	*d = parsed
 	return nil
 }
+
+// MarshalBinary encodes the date for gob (read-model snapshots).
+func (d Date) MarshalBinary() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalBinary decodes what MarshalBinary wrote.
+func (d *Date) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	parsed, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = parsed
+	return nil
+}

@@ -45,16 +45,17 @@ type Ledger struct {
 	FeedbackOrder   []string
 	ActionOrder     []string
 
-	// Position is the last position applied.
-	Position uint64
+	// Position is the last position applied, LastEventID its event.
+	Position    uint64
+	LastEventID string
 	// recorded lists (recorded time, position) of every applied event, so
 	// the position a report reflects as of a moment is a binary search.
 	recorded []stamp
 }
 
 type stamp struct {
-	at       time.Time
-	position uint64
+	At       time.Time
+	Position uint64
 }
 
 // Project is a project with its elements.
@@ -192,7 +193,7 @@ func (l *Ledger) PositionAt(asOf time.Time) uint64 {
 	lo, hi := 0, len(l.recorded)
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if l.recorded[mid].at.After(asOf) {
+		if l.recorded[mid].At.After(asOf) {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -201,7 +202,7 @@ func (l *Ledger) PositionAt(asOf time.Time) uint64 {
 	if lo == 0 {
 		return 0
 	}
-	return l.recorded[lo-1].position
+	return l.recorded[lo-1].Position
 }
 
 // Apply folds one event into the ledger. Events must come in global order;
@@ -210,7 +211,8 @@ func (l *Ledger) PositionAt(asOf time.Time) uint64 {
 func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	f := Fact{Position: e.Position, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
 	l.Position = e.Position
-	l.recorded = append(l.recorded, stamp{at: e.RecordedAt, position: e.Position})
+	l.LastEventID = e.ID.String()
+	l.recorded = append(l.recorded, stamp{At: e.RecordedAt, Position: e.Position})
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:

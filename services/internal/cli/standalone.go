@@ -243,7 +243,18 @@ Example:
 	}
 	defer nc.Drain()
 	client := recorder.NewClient(nc, 10*time.Second)
-	runner := reports.NewRunner(client, catalogue.New(), p.log.With().Str("component", "projections").Logger(), p.reg)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		p.log.Error().Err(err).Msg("could not start")
+		return 1
+	}
+	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, c.replicas)
+	if err != nil {
+		p.log.Error().Err(err).Msg("could not open the snapshot bucket")
+		return 1
+	}
+	runner := reports.NewRunner(client, catalogue.New(), p.log.With().Str("component", "projections").Logger(), p.reg,
+		reports.WithSnapshots(snapshots, 5*time.Minute))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
 	g.Go(func() error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,12 +159,12 @@ func (s *Service) recordedAt() time.Time {
 func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 	var ar appendRequest
 	if err := events.DecodeStrict(req.Data(), &ar); err != nil {
-		respondError(req, errorCodeMalformed, "malformed append request: "+err.Error(), nil)
+		s.respondError(req, errorCodeMalformed, "malformed append request: "+err.Error(), nil)
 		return
 	}
 	for i := range ar.Events {
 		if _, err := s.registry.Decode(ar.Events[i]); err != nil {
-			respondError(req, errorCodeInvalid, err.Error(), nil)
+			s.respondError(req, errorCodeInvalid, err.Error(), nil)
 			return
 		}
 	}
@@ -187,14 +188,14 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 	switch {
 	case errors.As(err, &conflict):
 		detail, _ := json.Marshal(conflictDetail{Expected: conflict.Expected, Actual: conflict.Actual})
-		respondError(req, errorCodeConflict, err.Error(), detail)
+		s.respondError(req, errorCodeConflict, err.Error(), detail)
 		return
 	case errors.Is(err, events.ErrInvalidEvent):
-		respondError(req, errorCodeInvalid, err.Error(), nil)
+		s.respondError(req, errorCodeInvalid, err.Error(), nil)
 		return
 	case err != nil:
 		zerolog.Ctx(ctx).Error().Err(err).Str("stream", ar.Stream).Msg("append failed")
-		respondError(req, errorCodeStore, "the event store did not take the append: "+err.Error(), nil)
+		s.respondError(req, errorCodeStore, "the event store did not take the append: "+err.Error(), nil)
 		return
 	}
 	for _, e := range ar.Events {
@@ -203,9 +204,7 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 	if l := zerolog.Ctx(ctx); l.Debug().Enabled() {
 		l.Debug().Str("stream", ar.Stream).Uint64("position", res.Position).Int("events", len(ar.Events)).Msg("appended")
 	}
-	if err := req.RespondJSON(res); err != nil {
-		s.log.Warn().Err(err).Msg("reply to append")
-	}
+	s.respondJSON(req, res)
 }
 
 // append stamps the recorded time and the stream's hash chain on evs and
@@ -267,7 +266,7 @@ func (s *Service) lastHash(ctx context.Context, stream string, version uint64) (
 func (s *Service) handleReadStream(ctx context.Context, req micro.Request) {
 	var r readStreamRequest
 	if err := events.DecodeStrict(req.Data(), &r); err != nil {
-		respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
+		s.respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
 		return
 	}
 	if r.FromVersion == 0 {
@@ -279,7 +278,7 @@ func (s *Service) handleReadStream(ctx context.Context, req micro.Request) {
 func (s *Service) handleReadAll(ctx context.Context, req micro.Request) {
 	var r readAllRequest
 	if err := events.DecodeStrict(req.Data(), &r); err != nil {
-		respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
+		s.respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
 		return
 	}
 	if r.Limit <= 0 || r.Limit > defaultPageEvents {
@@ -309,32 +308,57 @@ func (s *Service) respondPage(req micro.Request, seq func(func(events.Envelope, 
 	}
 	switch {
 	case errors.Is(readErr, events.ErrStreamNotFound):
-		respondError(req, errorCodeNotFound, readErr.Error(), nil)
+		s.respondError(req, errorCodeNotFound, readErr.Error(), nil)
 	case errors.Is(readErr, events.ErrInvalidEvent):
-		respondError(req, errorCodeInvalid, readErr.Error(), nil)
+		s.respondError(req, errorCodeInvalid, readErr.Error(), nil)
 	case readErr != nil:
 		s.log.Error().Err(readErr).Msg("read failed")
-		respondError(req, errorCodeStore, "the event store did not answer the read: "+readErr.Error(), nil)
+		s.respondError(req, errorCodeStore, "the event store did not answer the read: "+readErr.Error(), nil)
 	default:
-		if err := req.RespondJSON(p); err != nil {
-			s.log.Warn().Err(err).Msg("reply to read")
-		}
+		s.respondJSON(req, p)
 	}
 }
 
 func (s *Service) handleHead(ctx context.Context, req micro.Request) {
 	pos, err := s.store.Head(ctx)
 	if err != nil {
-		respondError(req, errorCodeStore, "the event store did not answer: "+err.Error(), nil)
+		s.respondError(req, errorCodeStore, "the event store did not answer: "+err.Error(), nil)
 		return
 	}
-	_ = req.RespondJSON(headReply{Position: pos})
+	s.respondJSON(req, headReply{Position: pos})
 }
 
-func respondError(req micro.Request, code, description string, data []byte) {
+// The replies go straight to the request's reply subject: the handlers
+// answer from their own goroutines, after micro's handler has returned,
+// and micro's own Respond and Error record state that its handler goroutine
+// reads when the handler returns.
+
+func (s *Service) respondJSON(req micro.Request, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		s.respondError(req, errorCodeStore, "reply could not be encoded: "+err.Error(), nil)
+		return
+	}
+	s.reply(req, &nats.Msg{Data: data})
+}
+
+func (s *Service) respondError(req micro.Request, code, description string, data []byte) {
 	// The description travels in a header; keep it to one line.
 	if len(description) > 1000 {
 		description = description[:1000]
 	}
-	_ = req.Error(code, description, data)
+	m := &nats.Msg{Data: data, Header: nats.Header{}}
+	m.Header.Set(micro.ErrorHeader, strings.ReplaceAll(description, "\n", " "))
+	m.Header.Set(micro.ErrorCodeHeader, code)
+	s.reply(req, m)
+}
+
+func (s *Service) reply(req micro.Request, m *nats.Msg) {
+	m.Subject = req.Reply()
+	if m.Subject == "" {
+		return // a request nobody waits for
+	}
+	if err := s.nc.PublishMsg(m); err != nil {
+		s.log.Warn().Err(err).Msg("reply")
+	}
 }

@@ -21,7 +21,28 @@ const ProjectionName = "ledger"
 // Source is where the runner reads the history: the recorder client.
 type Source interface {
 	Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error]
+	ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error]
 	Head(ctx context.Context) (uint64, error)
+}
+
+// Snapshots keeps the latest snapshot of the ledger, so that a restart
+// resumes from it rather than replaying the whole history.
+type Snapshots interface {
+	// Load returns the latest snapshot, or nil if there is none.
+	Load(ctx context.Context) ([]byte, error)
+	Save(ctx context.Context, snapshot []byte) error
+}
+
+// RunnerOption configures [NewRunner].
+type RunnerOption func(*Runner)
+
+// WithSnapshots resumes from the snapshot in s at start, and saves one
+// when the runner stops and, while it runs, at most once per interval when
+// events were applied (0: only on stop). Saving by time rather than by
+// count keeps a long catch-up from writing snapshot after snapshot.
+// Default: none, every start replays the whole history.
+func WithSnapshots(s Snapshots, interval time.Duration) RunnerOption {
+	return func(r *Runner) { r.snapshots, r.snapshotInterval = s, interval }
 }
 
 // Runner feeds the ledger. Reads of the ledger go through [Runner.Read],
@@ -42,11 +63,17 @@ type Runner struct {
 	advanced chan struct{}
 
 	applied prometheus.Counter
+
+	snapshots        Snapshots
+	snapshotInterval time.Duration
+	sinceSnapshot    int
+	savedAt          time.Time
 }
 
 // NewRunner returns a runner that reads from source and decodes with
-// registry; its metrics go to reg (nil for none).
-func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg prometheus.Registerer) *Runner {
+// registry; its metrics go to reg (nil for none). Options:
+// [WithSnapshots].
+func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg prometheus.Registerer, opts ...RunnerOption) *Runner {
 	r := &Runner{
 		source: source, registry: registry, log: log,
 		ledger: ledger.New(), advanced: make(chan struct{}),
@@ -55,6 +82,9 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 			Help:        "Events applied to the projection.",
 			ConstLabels: prometheus.Labels{"projection": ProjectionName},
 		}),
+	}
+	for _, o := range opts {
+		o(r)
 	}
 	if reg != nil {
 		reg.MustRegister(r.applied,
@@ -106,6 +136,9 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 // answering as of that position and readiness says why, rather than
 // silently skipping history.
 func (r *Runner) Run(ctx context.Context) error {
+	r.restore(ctx)
+	r.savedAt = time.Now()
+	defer r.saveOnStop(ctx)
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := r.follow(ctx)
@@ -148,6 +181,12 @@ func (r *Runner) follow(ctx context.Context) error {
 		r.advanced = make(chan struct{})
 		r.mu.Unlock()
 		r.applied.Inc()
+		if r.snapshots != nil {
+			r.sinceSnapshot++
+			if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval {
+				r.save(ctx)
+			}
+		}
 		if !caughtUp {
 			caughtUp = true
 			r.log.Debug().Uint64("position", e.Position).Msg("projection applying")
@@ -208,4 +247,66 @@ func (r *Runner) Read(f func(l *ledger.Ledger)) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	f(r.ledger)
+}
+
+// restore resumes from the latest snapshot if there is one and the store
+// still holds, at its position, the event it was taken after; otherwise
+// the runner starts from the beginning.
+func (r *Runner) restore(ctx context.Context) {
+	if r.snapshots == nil {
+		return
+	}
+	data, err := r.snapshots.Load(ctx)
+	if err != nil || data == nil {
+		if err != nil {
+			r.log.Warn().Err(err).Msg("no snapshot loaded; replaying the whole history")
+		}
+		return
+	}
+	l, err := ledger.Restore(data)
+	if err != nil {
+		r.log.Warn().Err(err).Msg("snapshot unusable; replaying the whole history")
+		return
+	}
+	if l.Position > 0 {
+		matched := false
+		for e, err := range r.source.ReadAll(ctx, l.Position-1) {
+			matched = err == nil && e.Position == l.Position && e.ID.String() == l.LastEventID
+			break
+		}
+		if !matched {
+			r.log.Warn().Uint64("position", l.Position).Msg("snapshot does not match the store; replaying the whole history")
+			return
+		}
+	}
+	r.mu.Lock()
+	r.ledger, r.checkpoint = l, l.Position
+	r.mu.Unlock()
+	r.log.Info().Uint64("position", l.Position).Msg("projection resumed from snapshot")
+}
+
+// save writes a snapshot of the ledger as it is now.
+func (r *Runner) save(ctx context.Context) {
+	r.mu.RLock()
+	data, err := r.ledger.Snapshot()
+	position := r.checkpoint
+	r.mu.RUnlock()
+	if err == nil {
+		err = r.snapshots.Save(ctx, data)
+	}
+	if err != nil {
+		r.log.Warn().Err(err).Msg("snapshot not saved")
+		return
+	}
+	r.sinceSnapshot, r.savedAt = 0, time.Now()
+	r.log.Debug().Uint64("position", position).Int("bytes", len(data)).Msg("snapshot saved")
+}
+
+func (r *Runner) saveOnStop(ctx context.Context) {
+	if r.snapshots == nil || r.sinceSnapshot == 0 || r.Stalled() != nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	r.save(sctx)
 }

@@ -55,6 +55,10 @@ type Config struct {
 	Thresholds *programme.Thresholds
 }
 
+// snapshotInterval is how often, at most, the reports save a snapshot of
+// their ledger while events arrive (and always on a clean stop).
+const snapshotInterval = 5 * time.Minute
+
 // Stack is a running together. Stop it with Shutdown.
 type Stack struct {
 	ns       *embednats.Server
@@ -128,7 +132,12 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 		return nil, err
 	}
 	x := command.NewExecutor(client, registry, cfg.Now, command.WithMetrics(reg))
-	runner := reports.NewRunner(client, registry, log.With().Str("component", "projections").Logger(), reg)
+	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, 1)
+	if err != nil {
+		return nil, err
+	}
+	runner := reports.NewRunner(client, registry, log.With().Str("component", "projections").Logger(), reg,
+		reports.WithSnapshots(snapshots, snapshotInterval))
 	runDone := make(chan error, 1)
 	go func() { runDone <- runner.Run(runCtx) }()
 	thresholds := programme.DefaultThresholds()
