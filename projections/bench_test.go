@@ -75,3 +75,30 @@ func BenchmarkReports(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSnapshot encodes and restores the ledger of the generated
+// programme: what a reports restart costs instead of a full replay.
+func BenchmarkSnapshot(b *testing.B) {
+	l := generated().Ledger()
+	data, err := l.Snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := l.Snapshot(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(data))/(1<<20), "MiB")
+	})
+	b.Run("restore", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ledger.Restore(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
