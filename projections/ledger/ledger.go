@@ -48,12 +48,13 @@ type Ledger struct {
 	// Position is the last position applied, LastEventID its event.
 	Position    uint64
 	LastEventID string
-	// recorded lists (recorded time, position) of every applied event, so
+	// Recorded lists (recorded time, position) of every applied event, so
 	// the position a report reflects as of a moment is a binary search.
-	recorded []stamp
+	Recorded []Stamp
 }
 
-type stamp struct {
+// Stamp is when one event was recorded and where it landed.
+type Stamp struct {
 	At       time.Time
 	Position uint64
 }
@@ -190,10 +191,10 @@ func New() *Ledger {
 // PositionAt returns the last position recorded at or before asOf, the
 // position a report as of that moment reflects.
 func (l *Ledger) PositionAt(asOf time.Time) uint64 {
-	lo, hi := 0, len(l.recorded)
+	lo, hi := 0, len(l.Recorded)
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if l.recorded[mid].At.After(asOf) {
+		if l.Recorded[mid].At.After(asOf) {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -202,7 +203,7 @@ func (l *Ledger) PositionAt(asOf time.Time) uint64 {
 	if lo == 0 {
 		return 0
 	}
-	return l.recorded[lo-1].Position
+	return l.Recorded[lo-1].Position
 }
 
 // Apply folds one event into the ledger. Events must come in global order;
@@ -212,7 +213,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	f := Fact{Position: e.Position, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
 	l.Position = e.Position
 	l.LastEventID = e.ID.String()
-	l.recorded = append(l.recorded, stamp{At: e.RecordedAt, Position: e.Position})
+	l.Recorded = append(l.Recorded, Stamp{At: e.RecordedAt, Position: e.Position})
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:

@@ -16,21 +16,11 @@ const SnapshotVersion = 1
 // shape; rebuild from the history instead.
 var ErrSnapshotVersion = errors.New("snapshot of another ledger version")
 
-// snapshot is the ledger as gob encodes it.
+// snapshot is what gob encodes: the whole ledger, every field of which is
+// exported, so that no field can be left out of a snapshot by mistake.
 type snapshot struct {
-	Version         int
-	Projects        map[string]*Project
-	Stakeholders    map[string]*Stakeholder
-	Engagements     map[string]*Engagement
-	Feedback        map[string]*Feedback
-	Actions         map[string]*Action
-	ProjectOrder    []string
-	EngagementOrder []string
-	FeedbackOrder   []string
-	ActionOrder     []string
-	Position        uint64
-	LastEventID     string
-	Recorded        []stamp
+	Version int
+	Ledger  *Ledger
 }
 
 // Snapshot encodes the ledger, so that a restart can resume from it
@@ -38,13 +28,7 @@ type snapshot struct {
 // Position to the restored ledger gives the same ledger as replaying all.
 func (l *Ledger) Snapshot() ([]byte, error) {
 	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(snapshot{
-		Version: SnapshotVersion, Projects: l.Projects, Stakeholders: l.Stakeholders, Engagements: l.Engagements,
-		Feedback: l.Feedback, Actions: l.Actions, ProjectOrder: l.ProjectOrder, EngagementOrder: l.EngagementOrder,
-		FeedbackOrder: l.FeedbackOrder, ActionOrder: l.ActionOrder, Position: l.Position, LastEventID: l.LastEventID,
-		Recorded: l.recorded,
-	})
-	if err != nil {
+	if err := gob.NewEncoder(&b).Encode(snapshot{Version: SnapshotVersion, Ledger: l}); err != nil {
 		return nil, fmt.Errorf("snapshot ledger: %w", err)
 	}
 	return b.Bytes(), nil
@@ -59,24 +43,27 @@ func Restore(data []byte) (*Ledger, error) {
 	if s.Version != SnapshotVersion {
 		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrSnapshotVersion, s.Version, SnapshotVersion)
 	}
-	l := New()
-	// gob leaves empty maps nil; keep the ledger's maps always usable.
-	if s.Projects != nil {
-		l.Projects = s.Projects
+	l := s.Ledger
+	if l == nil {
+		l = New()
 	}
-	if s.Stakeholders != nil {
-		l.Stakeholders = s.Stakeholders
+	// gob sends no empty map, so an empty one comes back nil: keep the
+	// ledger's maps always usable.
+	empty := New()
+	if l.Projects == nil {
+		l.Projects = empty.Projects
 	}
-	if s.Engagements != nil {
-		l.Engagements = s.Engagements
+	if l.Stakeholders == nil {
+		l.Stakeholders = empty.Stakeholders
 	}
-	if s.Feedback != nil {
-		l.Feedback = s.Feedback
+	if l.Engagements == nil {
+		l.Engagements = empty.Engagements
 	}
-	if s.Actions != nil {
-		l.Actions = s.Actions
+	if l.Feedback == nil {
+		l.Feedback = empty.Feedback
 	}
-	l.ProjectOrder, l.EngagementOrder, l.FeedbackOrder, l.ActionOrder = s.ProjectOrder, s.EngagementOrder, s.FeedbackOrder, s.ActionOrder
-	l.Position, l.LastEventID, l.recorded = s.Position, s.LastEventID, s.Recorded
+	if l.Actions == nil {
+		l.Actions = empty.Actions
+	}
 	return l, nil
 }

@@ -127,32 +127,25 @@ func (el *Element) CurrentLevel(asOf time.Time) events.Level {
 // EngagementsOf returns the engagements of the projects, project by
 // project, each in the order planned.
 func (l *Ledger) EngagementsOf(projects []*Project) []*Engagement {
-	var out []*Engagement
-	for _, p := range projects {
-		for _, id := range p.EngagementIDs {
-			out = append(out, l.Engagements[id])
-		}
-	}
-	return out
+	return of(projects, func(p *Project) []string { return p.EngagementIDs }, l.Engagements)
 }
 
 // FeedbackOf returns the feedback on the projects, in the order given.
 func (l *Ledger) FeedbackOf(projects []*Project) []*Feedback {
-	var out []*Feedback
-	for _, p := range projects {
-		for _, id := range p.FeedbackIDs {
-			out = append(out, l.Feedback[id])
-		}
-	}
-	return out
+	return of(projects, func(p *Project) []string { return p.FeedbackIDs }, l.Feedback)
 }
 
 // ActionsOf returns the actions of the projects, in the order agreed.
 func (l *Ledger) ActionsOf(projects []*Project) []*Action {
-	var out []*Action
+	return of(projects, func(p *Project) []string { return p.ActionIDs }, l.Actions)
+}
+
+// of looks up, project by project, the entities whose ids ids lists.
+func of[T any](projects []*Project, ids func(*Project) []string, byID map[string]*T) []*T {
+	var out []*T
 	for _, p := range projects {
-		for _, id := range p.ActionIDs {
-			out = append(out, l.Actions[id])
+		for _, id := range ids(p) {
+			out = append(out, byID[id])
 		}
 	}
 	return out
