@@ -62,3 +62,9 @@ func (e *ValidationError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrInvalidEvent) hold.
 func (e *ValidationError) Unwrap() error { return ErrInvalidEvent }
+
+// ErrUnavailable is returned when the event store, or the recorder in front
+// of it, did not answer or did not confirm in time. An append that fails
+// this way may or may not have landed: retry it with the same event ids
+// (the same Idempotency-Key) to be sure it is recorded once.
+var ErrUnavailable = errors.New("event store unavailable")

@@ -27,13 +27,15 @@ type Upcaster func(old json.RawMessage) (json.RawMessage, error)
 // up (see package catalogue) and share it; after registration it is safe for
 // concurrent use because it is only read.
 type Registry struct {
-	types map[string]*registration
+	types      map[string]*registration
+	aggregates []Aggregate
 }
 
 type registration struct {
 	version   int
 	newFunc   func() Payload
 	upcasters map[int]Upcaster // from version → to version+1
+	aggregate int              // index in aggregates; -1 for none
 }
 
 // NewRegistry returns an empty registry.
@@ -52,7 +54,7 @@ func (r *Registry) Register(version int, newPayload func() Payload) {
 	if _, dup := r.types[name]; dup {
 		panic(fmt.Sprintf("events: %s registered twice", name))
 	}
-	r.types[name] = &registration{version: version, newFunc: newPayload, upcasters: map[int]Upcaster{}}
+	r.types[name] = &registration{version: version, newFunc: newPayload, upcasters: map[int]Upcaster{}, aggregate: -1}
 }
 
 // RegisterUpcaster adds the step from schema version from to from+1 for an

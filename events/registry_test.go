@@ -143,3 +143,28 @@ func FuzzEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestRegisterAggregateRefusesClashes(t *testing.T) {
+	tests := map[string]func(r *events.Registry){
+		"same name":     func(r *events.Registry) { r.RegisterAggregate(events.Aggregate{Name: "a", StreamPrefix: "b-"}) },
+		"same prefix":   func(r *events.Registry) { r.RegisterAggregate(events.Aggregate{Name: "b", StreamPrefix: "a-"}) },
+		"nested prefix": func(r *events.Registry) { r.RegisterAggregate(events.Aggregate{Name: "b", StreamPrefix: "a-x"}) },
+		"owned stream":  func(r *events.Registry) { r.RegisterAggregate(events.Aggregate{Name: "b", Stream: "a-1"}) },
+		"prefix and name": func(r *events.Registry) {
+			r.RegisterAggregate(events.Aggregate{Name: "b", StreamPrefix: "b-", Stream: "b"})
+		},
+		"neither": func(r *events.Registry) { r.RegisterAggregate(events.Aggregate{Name: "b"}) },
+	}
+	for name, f := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := events.NewRegistry()
+			r.RegisterAggregate(events.Aggregate{Name: "a", StreamPrefix: "a-"})
+			defer func() {
+				if recover() == nil {
+					t.Error("RegisterAggregate did not panic")
+				}
+			}()
+			f(r)
+		})
+	}
+}

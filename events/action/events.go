@@ -20,12 +20,14 @@ func Stream(id string) string { return StreamPrefix + id }
 
 // Register adds every action event at its current schema version.
 func Register(r *events.Registry) {
-	r.Register(1, func() events.Payload { return &Agreed{} })
-	r.Register(1, func() events.Payload { return &Reassigned{} })
-	r.Register(1, func() events.Payload { return &Rescheduled{} })
-	r.Register(1, func() events.Payload { return &Completed{} })
-	r.Register(1, func() events.Payload { return &Dropped{} })
-	r.Register(1, func() events.Payload { return &OutcomeCommunicated{} })
+	r.RegisterAggregate(events.Aggregate{Name: "action", StreamPrefix: StreamPrefix},
+		events.Version(1, func() events.Payload { return &Agreed{} }),
+		events.Version(1, func() events.Payload { return &Reassigned{} }),
+		events.Version(1, func() events.Payload { return &Rescheduled{} }),
+		events.Version(1, func() events.Payload { return &Completed{} }),
+		events.Version(1, func() events.Payload { return &Dropped{} }),
+		events.Version(1, func() events.Payload { return &OutcomeCommunicated{} }),
+	)
 }
 
 // Audiences are who an outcome is communicated to.

@@ -1,5 +1,7 @@
 // Package catalogue assembles the whole v1 event catalogue into one
-// registry: the single place that lists every aggregate's events.
+// registry: the single place that lists every aggregate, its streams and
+// its events. Everything else that needs to know the aggregates — the
+// recorder's checks, the KurrentDB filter, the ledger — asks it.
 package catalogue
 
 import (
@@ -12,7 +14,8 @@ import (
 	"github.com/together-coop/together/events/stakeholder"
 )
 
-// New returns a registry holding every event type of the catalogue.
+// New returns a registry holding every aggregate and event type of the
+// catalogue.
 func New() *events.Registry {
 	r := events.NewRegistry()
 	project.Register(r)
@@ -22,4 +25,22 @@ func New() *events.Registry {
 	action.Register(r)
 	seal.Register(r)
 	return r
+}
+
+// Aggregates lists the catalogue's aggregates with their event types.
+func Aggregates() []events.Aggregate { return New().Aggregates() }
+
+// StreamPrefixes returns the start of the name of every stream of the
+// catalogue: the aggregates' prefixes, and the whole name of a
+// single-stream aggregate.
+func StreamPrefixes() []string {
+	var out []string
+	for _, a := range Aggregates() {
+		if a.Stream != "" {
+			out = append(out, a.Stream)
+		} else {
+			out = append(out, a.StreamPrefix)
+		}
+	}
+	return out
 }

@@ -177,3 +177,52 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryTypeBelongsToOneAggregate(t *testing.T) {
+	r := catalogue.New()
+	owner := map[string]string{}
+	for _, a := range r.Aggregates() {
+		for _, typ := range a.Types {
+			if prev, dup := owner[typ]; dup {
+				t.Errorf("%s belongs to %s and %s", typ, prev, a.Name)
+			}
+			owner[typ] = a.Name
+		}
+	}
+	for _, typ := range r.Types() {
+		if owner[typ] == "" {
+			t.Errorf("%s belongs to no aggregate", typ)
+		}
+	}
+}
+
+func TestCheckStream(t *testing.T) {
+	r := catalogue.New()
+	tests := []struct {
+		stream, typ string
+		wantErr     error
+	}{
+		{"project-" + id1, "ProjectRegistered", nil},
+		{"action-" + id1, "ActionAgreed", nil},
+		{"ledger-seals", "LedgerSealed", nil},
+		{"project-" + id1, "ActionAgreed", events.ErrInvalidEvent},
+		{"ledger-seals", "ProjectRegistered", events.ErrInvalidEvent},
+		{"project-", "ProjectRegistered", events.ErrInvalidEvent},
+		{"stakeholder-" + id1, "LedgerSealed", events.ErrInvalidEvent},
+		{"project-" + id1, "NoSuchEvent", events.ErrInvalidEvent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stream+"/"+tt.typ, func(t *testing.T) {
+			if err := r.CheckStream(tt.stream, tt.typ); !errors.Is(err, tt.wantErr) {
+				t.Errorf("CheckStream(%q, %q) = %v, want %v", tt.stream, tt.typ, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestStreamPrefixes(t *testing.T) {
+	want := []string{"project-", "stakeholder-", "engagement-", "feedback-", "action-", "ledger-seals"}
+	if got := catalogue.StreamPrefixes(); !reflect.DeepEqual(got, want) {
+		t.Errorf("StreamPrefixes() = %v, want %v", got, want)
+	}
+}

@@ -24,12 +24,14 @@ func Stream(id string) string { return StreamPrefix + id }
 
 // Register adds every engagement event at its current schema version.
 func Register(r *events.Registry) {
-	r.Register(1, func() events.Payload { return &Planned{} })
-	r.Register(1, func() events.Payload { return &StakeholderInvited{} })
-	r.Register(1, func() events.Payload { return &InvitationAnswered{} })
-	r.Register(1, func() events.Payload { return &Held{} })
-	r.Register(1, func() events.Payload { return &SupportProvided{} })
-	r.Register(1, func() events.Payload { return &Cancelled{} })
+	r.RegisterAggregate(events.Aggregate{Name: "engagement", StreamPrefix: StreamPrefix},
+		events.Version(1, func() events.Payload { return &Planned{} }),
+		events.Version(1, func() events.Payload { return &StakeholderInvited{} }),
+		events.Version(1, func() events.Payload { return &InvitationAnswered{} }),
+		events.Version(1, func() events.Payload { return &Held{} }),
+		events.Version(1, func() events.Payload { return &SupportProvided{} }),
+		events.Version(1, func() events.Payload { return &Cancelled{} }),
+	)
 }
 
 // Methods are the kinds of engagement activity.

@@ -17,9 +17,11 @@ func Stream(id string) string { return StreamPrefix + id }
 
 // Register adds every feedback event at its current schema version.
 func Register(r *events.Registry) {
-	r.Register(1, func() events.Payload { return &Given{} })
-	r.Register(1, func() events.Payload { return &Responded{} })
-	r.Register(1, func() events.Payload { return &Retracted{} })
+	r.RegisterAggregate(events.Aggregate{Name: "feedback", StreamPrefix: StreamPrefix},
+		events.Version(1, func() events.Payload { return &Given{} }),
+		events.Version(1, func() events.Payload { return &Responded{} }),
+		events.Version(1, func() events.Payload { return &Retracted{} }),
+	)
 }
 
 // Channels are the ways feedback arrives.

@@ -23,11 +23,13 @@ func Stream(id string) string { return StreamPrefix + id }
 
 // Register adds every project event at its current schema version.
 func Register(r *events.Registry) {
-	r.Register(1, func() events.Payload { return &Registered{} })
-	r.Register(1, func() events.Payload { return &ElementAdded{} })
-	r.Register(1, func() events.Payload { return &DutyAssessed{} })
-	r.Register(1, func() events.Payload { return &InvolvementDecided{} })
-	r.Register(1, func() events.Payload { return &Closed{} })
+	r.RegisterAggregate(events.Aggregate{Name: "project", StreamPrefix: StreamPrefix},
+		events.Version(1, func() events.Payload { return &Registered{} }),
+		events.Version(1, func() events.Payload { return &ElementAdded{} }),
+		events.Version(1, func() events.Payload { return &DutyAssessed{} }),
+		events.Version(1, func() events.Payload { return &InvolvementDecided{} }),
+		events.Version(1, func() events.Payload { return &Closed{} }),
+	)
 }
 
 // Registered starts a project within a programme.

@@ -15,7 +15,9 @@ const Stream = "ledger-seals"
 
 // Register adds the seal event.
 func Register(r *events.Registry) {
-	r.Register(1, func() events.Payload { return &LedgerSealed{} })
+	r.RegisterAggregate(events.Aggregate{Name: "seal", Stream: Stream},
+		events.Version(1, func() events.Payload { return &LedgerSealed{} }),
+	)
 }
 
 // LedgerSealed states that the events up to and including position

@@ -26,13 +26,15 @@ const PreferNotToSay = "prefer_not_to_say"
 
 // Register adds every stakeholder event at its current schema version.
 func Register(r *events.Registry) {
-	r.Register(1, func() events.Payload { return &Registered{} })
-	r.Register(1, func() events.Payload { return &RolesChanged{} })
-	r.Register(1, func() events.Payload { return &DemographicsDeclared{} })
-	r.Register(1, func() events.Payload { return &SupportNeedRecorded{} })
-	r.Register(1, func() events.Payload { return &ConsentRecorded{} })
-	r.Register(1, func() events.Payload { return &ConsentWithdrawn{} })
-	r.Register(1, func() events.Payload { return &Erased{} })
+	r.RegisterAggregate(events.Aggregate{Name: "stakeholder", StreamPrefix: StreamPrefix},
+		events.Version(1, func() events.Payload { return &Registered{} }),
+		events.Version(1, func() events.Payload { return &RolesChanged{} }),
+		events.Version(1, func() events.Payload { return &DemographicsDeclared{} }),
+		events.Version(1, func() events.Payload { return &SupportNeedRecorded{} }),
+		events.Version(1, func() events.Payload { return &ConsentRecorded{} }),
+		events.Version(1, func() events.Payload { return &ConsentWithdrawn{} }),
+		events.Version(1, func() events.Payload { return &Erased{} }),
+	)
 }
 
 // Sealed is personal data encrypted with the stakeholder's own key

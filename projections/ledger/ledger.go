@@ -14,6 +14,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/action"
+	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/project"
@@ -335,11 +336,15 @@ func (l *Ledger) invitation(engagementID, stakeholderID string) *Invitation {
 	return nil
 }
 
-// streamID returns the id part of "<aggregate>-<id>".
+// aggregates are the catalogue's, read once: a table, never written.
+var aggregates = catalogue.Aggregates()
+
+// streamID returns the id part of "<aggregate prefix><id>", as the
+// catalogue declares the prefixes.
 func streamID(stream string) string {
-	for _, prefix := range []string{project.StreamPrefix, stakeholder.StreamPrefix, engagement.StreamPrefix, feedback.StreamPrefix, action.StreamPrefix} {
-		if len(stream) > len(prefix) && stream[:len(prefix)] == prefix {
-			return stream[len(prefix):]
+	for _, a := range aggregates {
+		if id := a.ID(stream); id != "" {
+			return id
 		}
 	}
 	return stream

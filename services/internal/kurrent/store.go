@@ -13,10 +13,8 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/catalogue"
 )
-
-// DefaultPrefixes are the stream names of the catalogue.
-var DefaultPrefixes = []string{"project-", "stakeholder-", "engagement-", "feedback-", "action-", "ledger-"}
 
 // Store is an [events.Store] on KurrentDB. It is safe for concurrent use.
 type Store struct {
@@ -48,7 +46,7 @@ func WithNamespace(ns string) Option {
 type Option func(*options) error
 
 // WithStreamPrefixes sets which streams ReadAll, Subscribe and Head see.
-// Default [DefaultPrefixes].
+// Default: the catalogue's streams ([catalogue.StreamPrefixes]).
 func WithStreamPrefixes(prefixes ...string) Option {
 	return func(o *options) error {
 		if len(prefixes) == 0 {
@@ -74,7 +72,7 @@ func WithDefaultTimeout(d time.Duration) Option {
 // New connects to the KurrentDB at connection (esdb://host:2113?tls=…).
 // Options: [WithStreamPrefixes], [WithDefaultTimeout].
 func New(connection string, opts ...Option) (*Store, error) {
-	o := options{prefixes: DefaultPrefixes, timeout: 10 * time.Second}
+	o := options{prefixes: catalogue.StreamPrefixes(), timeout: 10 * time.Second}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
