@@ -62,11 +62,24 @@ func Version(v int, newPayload func() Payload) TypeSpec {
 }
 
 // RegisterAggregate registers every event type of an aggregate at its
-// current schema version and declares them the aggregate's own. It panics
-// on a duplicate type or aggregate name, or on streams that overlap
-// another aggregate's: registration is start-up wiring, and a mistake
-// there must stop the program.
+// current schema version and declares them the aggregate's own (see
+// [Registry.DeclareAggregate]).
 func (r *Registry) RegisterAggregate(a Aggregate, types ...TypeSpec) {
+	names := make([]string, len(types))
+	for i, t := range types {
+		r.Register(t.Version, t.NewPayload)
+		names[i] = t.NewPayload().EventType()
+	}
+	r.DeclareAggregate(a, names...)
+}
+
+// DeclareAggregate declares which registered event types the aggregate's
+// streams hold. In the catalogue every type belongs to exactly one
+// aggregate; a test registry may let a type into several. It panics on an
+// unregistered type, a duplicate aggregate name, or streams that overlap
+// another aggregate's: declaration is start-up wiring, and a mistake there
+// must stop the program.
+func (r *Registry) DeclareAggregate(a Aggregate, types ...string) {
 	if a.Name == "" || (a.StreamPrefix == "") == (a.Stream == "") {
 		panic(fmt.Sprintf("events: aggregate %q needs a name and exactly one of a stream prefix or a stream", a.Name))
 	}
@@ -75,13 +88,14 @@ func (r *Registry) RegisterAggregate(a Aggregate, types ...TypeSpec) {
 			panic(fmt.Sprintf("events: aggregate %s clashes with %s", a.Name, other.Name))
 		}
 	}
-	a.Types = nil
-	for _, t := range types {
-		r.Register(t.Version, t.NewPayload)
-		name := t.NewPayload().EventType()
-		r.types[name].aggregate = len(r.aggregates)
-		a.Types = append(a.Types, name)
+	for _, name := range types {
+		reg, ok := r.types[name]
+		if !ok {
+			panic(fmt.Sprintf("events: aggregate %s declares unregistered type %s", a.Name, name))
+		}
+		reg.aggregates = append(reg.aggregates, len(r.aggregates))
 	}
+	a.Types = append([]string(nil), types...)
 	r.aggregates = append(r.aggregates, a)
 }
 
@@ -122,11 +136,13 @@ func (r *Registry) CheckStream(stream, eventType string) error {
 	if !ok {
 		return fmt.Errorf("%w: unknown event type %q", ErrInvalidEvent, eventType)
 	}
-	if reg.aggregate < 0 {
+	if len(reg.aggregates) == 0 {
 		return fmt.Errorf("%w: %s belongs to no aggregate of the catalogue", ErrInvalidEvent, eventType)
 	}
-	if a := r.aggregates[reg.aggregate]; !a.Owns(stream) {
-		return fmt.Errorf("%w: %s belongs to %s, not to %s", ErrInvalidEvent, eventType, a.describe(), stream)
+	for _, i := range reg.aggregates {
+		if r.aggregates[i].Owns(stream) {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("%w: %s belongs to %s, not to %s", ErrInvalidEvent, eventType, r.aggregates[reg.aggregates[0]].describe(), stream)
 }

@@ -32,10 +32,10 @@ type Registry struct {
 }
 
 type registration struct {
-	version   int
-	newFunc   func() Payload
-	upcasters map[int]Upcaster // from version → to version+1
-	aggregate int              // index in aggregates; -1 for none
+	version    int
+	newFunc    func() Payload
+	upcasters  map[int]Upcaster // from version → to version+1
+	aggregates []int            // indexes in Registry.aggregates
 }
 
 // NewRegistry returns an empty registry.
@@ -54,7 +54,7 @@ func (r *Registry) Register(version int, newPayload func() Payload) {
 	if _, dup := r.types[name]; dup {
 		panic(fmt.Sprintf("events: %s registered twice", name))
 	}
-	r.types[name] = &registration{version: version, newFunc: newPayload, upcasters: map[int]Upcaster{}, aggregate: -1}
+	r.types[name] = &registration{version: version, newFunc: newPayload, upcasters: map[int]Upcaster{}}
 }
 
 // RegisterUpcaster adds the step from schema version from to from+1 for an

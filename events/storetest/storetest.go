@@ -552,6 +552,11 @@ func Register(r *events.Registry) {
 	for _, typ := range eventTypes {
 		r.Register(1, func() events.Payload { return &payload{typ: typ} })
 	}
+	// The suite writes any of its types to streams named like the
+	// catalogue's, which a store may filter on.
+	for _, name := range []string{"project", "stakeholder", "engagement", "feedback", "action"} {
+		r.DeclareAggregate(events.Aggregate{Name: name, StreamPrefix: name + "-"}, eventTypes...)
+	}
 }
 
 type payload struct {

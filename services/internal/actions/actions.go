@@ -123,61 +123,79 @@ type communicateBody struct {
 	action.OutcomeCommunicated
 }
 
+// Aggregate is the action aggregate: its streams and how their history
+// folds into a [State].
+var Aggregate = command.Aggregate[State]{
+	Name:   "action",
+	Stream: action.Stream,
+	Fold:   Fold,
+	Exists: func(s State) bool { return s.Exists },
+}
+
 // Routes adds the service's endpoints to mux.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/actions", command.Handler(s.x, http.StatusCreated, s.agree))
 	mux.Handle("POST /api/v1/actions/{id}/complete", command.Handler(s.x, http.StatusOK, s.complete))
-	mux.Handle("POST /api/v1/actions/{id}/drop", command.Handler(s.x, http.StatusOK, s.drop))
-	mux.Handle("POST /api/v1/actions/{id}/reschedule", command.Handler(s.x, http.StatusOK, s.reschedule))
-	mux.Handle("POST /api/v1/actions/{id}/reassign", command.Handler(s.x, http.StatusOK, s.reassign))
-	mux.Handle("POST /api/v1/actions/{id}/communicate", command.Handler(s.x, http.StatusOK, s.communicate))
-}
-
-func (s *Service) on(ctx context.Context, r *http.Request, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.onID(ctx, id, meta, decide)
-}
-
-func (s *Service) onID(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	return command.On(ctx, s.x, action.Stream(id), id, meta, Fold, decide)
+	mux.Handle("POST /api/v1/actions/{id}/drop", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *dropBody, st State) ([]events.Payload, error) { return open(st, &b.Dropped) }))
+	mux.Handle("POST /api/v1/actions/{id}/reschedule", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *rescheduleBody, st State) ([]events.Payload, error) {
+			return open(st, &b.Rescheduled)
+		}))
+	mux.Handle("POST /api/v1/actions/{id}/reassign", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *reassignBody, st State) ([]events.Payload, error) {
+			return open(st, &b.Reassigned)
+		}))
+	mux.Handle("POST /api/v1/actions/{id}/communicate", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *communicateBody, st State) ([]events.Payload, error) {
+			return communicate(st, b.OutcomeCommunicated)
+		}))
 }
 
 func (s *Service) agree(ctx context.Context, _ *http.Request, b *agreeBody, meta command.Meta) (command.Result, error) {
 	if err := b.Agreed.Validate(); err != nil {
 		return command.Result{}, err
 	}
-	if _, err := projects.Load(ctx, s.x, b.ProjectID); err != nil {
+	if _, err := projects.Aggregate.Load(ctx, s.x, b.ProjectID); err != nil {
 		return command.Result{}, err
 	}
+	var from []feedback.State
 	for _, fid := range b.FeedbackIDs {
-		f, err := feedback.Load(ctx, s.x, fid)
+		f, err := feedback.Aggregate.Load(ctx, s.x, fid)
 		if err != nil {
 			return command.Result{}, err
 		}
-		if f.ProjectID != b.ProjectID {
-			return command.Result{}, command.Rejectf(command.ErrInvalid, "feedback %s belongs to project %s, not %s", fid, f.ProjectID, b.ProjectID)
+		from = append(from, f)
+	}
+	var eng *engagements.State
+	if b.EngagementID != "" {
+		e, err := engagements.Aggregate.Load(ctx, s.x, b.EngagementID)
+		if err != nil {
+			return command.Result{}, err
+		}
+		eng = &e
+	}
+	if err := agreedFrom(b.ProjectID, from, eng); err != nil {
+		return command.Result{}, err
+	}
+	return Aggregate.Create(ctx, s.x, meta, func(st State) ([]events.Payload, error) { return agree(st, b.Agreed) })
+}
+
+// agreedFrom checks an action against the feedback and the engagement it
+// answers: all of project projectID, and the feedback still standing.
+func agreedFrom(projectID string, from []feedback.State, eng *engagements.State) error {
+	for _, f := range from {
+		if f.ProjectID != projectID {
+			return command.Rejectf(command.ErrInvalid, "feedback %s belongs to project %s, not %s", f.ID, f.ProjectID, projectID)
 		}
 		if f.Retracted {
-			return command.Result{}, command.Rejectf(command.ErrConflict, "feedback %s was retracted", fid)
+			return command.Rejectf(command.ErrConflict, "feedback %s was retracted", f.ID)
 		}
 	}
-	if b.EngagementID != "" {
-		eng, err := engagements.Load(ctx, s.x, b.EngagementID)
-		if err != nil {
-			return command.Result{}, err
-		}
-		if eng.ProjectID != b.ProjectID {
-			return command.Result{}, command.Rejectf(command.ErrInvalid, "engagement %s belongs to project %s, not %s", b.EngagementID, eng.ProjectID, b.ProjectID)
-		}
+	if eng != nil && eng.ProjectID != projectID {
+		return command.Rejectf(command.ErrInvalid, "engagement %s belongs to project %s, not %s", eng.ID, eng.ProjectID, projectID)
 	}
-	id, err := meta.NewID("action")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.onID(ctx, id, meta, func(st State) ([]events.Payload, error) { return agree(st, b.Agreed) })
+	return nil
 }
 
 func (s *Service) complete(ctx context.Context, r *http.Request, b *completeBody, meta command.Meta) (command.Result, error) {
@@ -189,21 +207,9 @@ func (s *Service) complete(ctx context.Context, r *http.Request, b *completeBody
 		// Completed on a given day: that is when it happened.
 		meta.OccurredAt = b.CompletedOn.Time()
 	}
-	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return complete(st, b.Completed, today) })
-}
-
-func (s *Service) drop(ctx context.Context, r *http.Request, b *dropBody, meta command.Meta) (command.Result, error) {
-	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return open(st, &b.Dropped) })
-}
-
-func (s *Service) reschedule(ctx context.Context, r *http.Request, b *rescheduleBody, meta command.Meta) (command.Result, error) {
-	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return open(st, &b.Rescheduled) })
-}
-
-func (s *Service) reassign(ctx context.Context, r *http.Request, b *reassignBody, meta command.Meta) (command.Result, error) {
-	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return open(st, &b.Reassigned) })
-}
-
-func (s *Service) communicate(ctx context.Context, r *http.Request, b *communicateBody, meta command.Meta) (command.Result, error) {
-	return s.on(ctx, r, meta, func(st State) ([]events.Payload, error) { return communicate(st, b.OutcomeCommunicated) })
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return complete(st, b.Completed, today) })
 }

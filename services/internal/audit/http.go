@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/problem"
 )
 
 // Reader reads the global log.
@@ -32,8 +32,8 @@ func (s *Service) Routes(mux *http.ServeMux) {
 func (s *Service) verify(w http.ResponseWriter, r *http.Request) {
 	res, err := Verify(s.history.ReadAll(r.Context(), 0), nil)
 	if err != nil {
-		command.WriteError(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
-	command.WriteJSON(w, http.StatusOK, res)
+	problem.WriteJSON(w, http.StatusOK, res)
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/reports"
-	"github.com/together-coop/together/services/internal/stack"
+	"github.com/together-coop/together/services/internal/app"
 )
 
 // source is where an audit command reads the history from.
@@ -33,7 +33,7 @@ func (s *source) flags(fs *flag.FlagSet) {
 
 // head returns the position of the history's last event, for progress;
 // 0 if it cannot tell.
-func (s *source) head(ctx context.Context, h *stack.History) uint64 {
+func (s *source) head(ctx context.Context, h *app.History) uint64 {
 	if h != nil {
 		p, _ := h.Head(ctx)
 		return p
@@ -59,7 +59,7 @@ func (s *source) openWithHead(ctx context.Context) (iter.Seq2[events.Envelope, e
 		}
 		return audit.ReadFile(s.file), func() {}, s.head(ctx, nil), nil
 	case s.data != "":
-		h, err := stack.OpenHistory(ctx, s.data)
+		h, err := app.OpenHistory(ctx, s.data)
 		if err != nil {
 			return nil, nil, 0, err
 		}

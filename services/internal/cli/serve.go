@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/together-coop/together/services/internal/stack"
+	"github.com/together-coop/together/services/internal/app"
 )
 
 func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
@@ -48,9 +45,9 @@ Flags:
 		fmt.Fprintf(stderr, "together serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	level, err := zerolog.ParseLevel(*logLevel)
-	if err != nil || *logLevel == "" {
-		fmt.Fprintf(stderr, "together serve: --log-level %q is not one of debug, info, warn, error\n", *logLevel)
+	log, err := newLogger(stderr, "together", *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "together serve: %v\n", err)
 		return 2
 	}
 	thresholds, err := loadThresholds(*thresholdsFile)
@@ -62,33 +59,10 @@ Flags:
 		fmt.Fprintf(stderr, "together serve: data directory: %v\n", err)
 		return 1
 	}
-	log := zerolog.New(stderr).Level(level).With().Timestamp().Str("service", "together").Logger()
-
-	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log, Thresholds: &thresholds})
-	if err != nil {
-		log.Error().Err(err).Msg("could not start")
-		return 1
-	}
-	ready := log.Info().Str("url", st.URL()).Str("data", *dataDir)
-	if u := st.NATSURL(); u != "" {
-		ready = ready.Str("nats_url", u)
-	}
-	ready.Msg("together is ready at " + st.URL())
-	select {
-	case <-ctx.Done():
-	case err := <-st.Done():
-		log.Error().Err(err).Msg("stopped unexpectedly")
-		return 1
-	}
-	log.Info().Msg("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := st.Shutdown(shutdownCtx); err != nil {
-		log.Error().Err(err).Msg("shutdown")
-		return 1
-	}
-	log.Info().Msg("stopped")
-	return 0
+	return runApp(ctx, "together", app.Config{
+		Parts: app.AllParts(), DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen,
+		Thresholds: thresholds, Logger: log,
+	})
 }
 
 func orDefault(v, def string) string {

@@ -5,30 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
-	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/sync/errgroup"
-
-	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/events/catalogue"
-	"github.com/together-coop/together/services/internal/actions"
-	"github.com/together-coop/together/services/internal/audit"
-	"github.com/together-coop/together/services/internal/command"
-	"github.com/together-coop/together/services/internal/engagements"
-	"github.com/together-coop/together/services/internal/feedback"
-	"github.com/together-coop/together/services/internal/gateway"
-	"github.com/together-coop/together/services/internal/keyring"
-	"github.com/together-coop/together/services/internal/kurrent"
-	"github.com/together-coop/together/services/internal/natsjs"
-	"github.com/together-coop/together/services/internal/projects"
-	"github.com/together-coop/together/services/internal/recorder"
-	"github.com/together-coop/together/services/internal/reports"
-	"github.com/together-coop/together/services/internal/stakeholders"
+	"github.com/together-coop/together/services/internal/app"
 )
 
-// commonFlags are the flags every standalone service takes.
+// commonFlags are the flags every standalone part takes.
 type commonFlags struct {
 	nats     natsFlags
 	http     string
@@ -44,6 +27,15 @@ func (c *commonFlags) register(fs *flag.FlagSet, env Env, defaultHTTP string) {
 	fs.IntVar(&c.replicas, "replicas", replicas, "JetStream replicas for the streams this service creates: 1, or 3 on a cluster (env TOGETHER_JETSTREAM_REPLICAS)")
 }
 
+// config is the part of an app.Config the common flags set.
+func (c *commonFlags) config(stderr io.Writer, name string, parts ...app.Part) (app.Config, error) {
+	log, err := newLogger(stderr, name, c.logLevel)
+	if err != nil {
+		return app.Config{}, err
+	}
+	return app.Config{Parts: parts, NATS: c.nats.NATS, HTTPAddr: c.http, Replicas: c.replicas, Logger: log}, nil
+}
+
 func usageFor(fs *flag.FlagSet, stderr io.Writer, text string) {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, text+"\nFlags:\n")
@@ -56,7 +48,7 @@ func runRecorder(ctx context.Context, args []string, env Env, _, stderr io.Write
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8081")
-	store := fs.String("store", orDefault(env("TOGETHER_STORE"), "jetstream"), "event store: jetstream or kurrentdb (env TOGETHER_STORE)")
+	store := fs.String("store", orDefault(env("TOGETHER_STORE"), app.StoreJetStream), "event store: jetstream or kurrentdb (env TOGETHER_STORE)")
 	kurrentURL := fs.String("kurrentdb", env("TOGETHER_KURRENTDB_URL"), "KurrentDB connection string with credentials, e.g. esdb://admin:changeit@kurrentdb:2113?tls=true (env TOGETHER_KURRENTDB_URL)")
 	usageFor(fs, stderr, `Usage: together recorder [--nats URL] [--store jetstream|kurrentdb] [--kurrentdb URL] [--http ADDR]
 
@@ -73,77 +65,38 @@ Example:
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
-	p, err := newProcess("recorder", stderr, c.logLevel)
+	cfg, err := c.config(stderr, "recorder", app.Recorder)
+	if err == nil {
+		cfg.Store, cfg.KurrentURL = *store, *kurrentURL
+		err = cfg.Validate()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "together recorder: %v\n", err)
 		return 2
 	}
-	var st events.Store
-	var close func()
-	nc, err := c.nats.connect("together-recorder", p.log, p.reg)
-	if err != nil {
-		p.log.Error().Err(err).Msg("could not start")
-		return 1
-	}
-	defer nc.Drain()
-	switch *store {
-	case "jetstream":
-		s, err := natsjs.New(ctx, nc, natsjs.WithReplicas(c.replicas))
-		if err != nil {
-			p.log.Error().Err(err).Msg("could not open the JetStream store")
-			return 1
-		}
-		st, close = s, func() {}
-	case "kurrentdb":
-		if *kurrentURL == "" {
-			fmt.Fprintln(stderr, "together recorder: --store kurrentdb needs --kurrentdb URL")
-			return 2
-		}
-		s, err := kurrent.New(*kurrentURL)
-		if err != nil {
-			p.log.Error().Err(err).Msg("could not open the KurrentDB store")
-			return 1
-		}
-		st, close = s, func() { _ = s.Close() }
-	default:
-		fmt.Fprintf(stderr, "together recorder: --store %q: want jetstream or kurrentdb\n", *store)
-		return 2
-	}
-	defer close()
-	svc := recorder.NewService(nc, st, catalogue.New(), recorder.WithLogger(p.log), recorder.WithMetrics(p.reg, *store))
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return svc.Run(gctx) })
-	g.Go(func() error {
-		return p.serve(gctx, c.http, gateway.Config{Ready: map[string]gateway.Check{
-			"nats":  natsReady(nc),
-			"store": func(ctx context.Context) error { _, err := st.Head(ctx); return err },
-		}})
-	})
-	if err := g.Wait(); err != nil {
-		p.log.Error().Err(err).Msg("stopped")
-		return 1
-	}
-	return 0
+	return runApp(ctx, "recorder", cfg)
 }
 
-// commandServices are the services `together service NAME` runs.
-var commandServices = []string{"projects", "stakeholders", "engagements", "feedback", "actions"}
+func commandServiceNames() []string {
+	var names []string
+	for _, p := range app.CommandParts() {
+		names = append(names, string(p))
+	}
+	return names
+}
 
 func runService(ctx context.Context, args []string, env Env, _, stderr io.Writer) int {
+	names := commandServiceNames()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(stderr, "Usage: together service NAME [flags]\n\nRuns one command service alone; NAME is one of %v.\nRun 'together service NAME --help' for its flags.\n\nExample:\n  together service projects --nats nats://nats:4222 --http 0.0.0.0:8080\n", commandServices)
+		fmt.Fprintf(stderr, "Usage: together service NAME [flags]\n\nRuns one command service alone; NAME is one of %v.\nRun 'together service NAME --help' for its flags.\n\nExample:\n  together service projects --nats nats://nats:4222 --http 0.0.0.0:8080\n", names)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
 	name := args[0]
-	known := false
-	for _, s := range commandServices {
-		known = known || s == name
-	}
-	if !known {
-		fmt.Fprintf(stderr, "together service: unknown service %q; want one of %v\n", name, commandServices)
+	if !slices.Contains(names, name) {
+		fmt.Fprintf(stderr, "together service: unknown service %q; want one of %v\n", name, names)
 		return 2
 	}
 	fs := flag.NewFlagSet("service "+name, flag.ContinueOnError)
@@ -161,51 +114,15 @@ Example:
 	if code, ok := parseFlags(fs, args[1:], stderr); !ok {
 		return code
 	}
-	p, err := newProcess(name, stderr, c.logLevel)
+	cfg, err := c.config(stderr, name, app.Part(name))
+	if err == nil {
+		err = cfg.Validate()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "together service: %v\n", err)
 		return 2
 	}
-	nc, err := c.nats.connect("together-"+name, p.log, p.reg)
-	if err != nil {
-		p.log.Error().Err(err).Msg("could not start")
-		return 1
-	}
-	defer nc.Drain()
-	client := recorder.NewClient(nc, 10*time.Second)
-	x := command.NewExecutor(client, catalogue.New(), time.Now, command.WithMetrics(p.reg))
-	var svc gateway.Routable
-	switch name {
-	case "projects":
-		svc = projects.New(x)
-	case "stakeholders":
-		js, err := jetstream.New(nc)
-		if err != nil {
-			p.log.Error().Err(err).Msg("could not start")
-			return 1
-		}
-		keys, err := keyring.New(ctx, js, c.replicas)
-		if err != nil {
-			p.log.Error().Err(err).Msg("could not open the key store")
-			return 1
-		}
-		svc = stakeholders.New(x, keys)
-	case "engagements":
-		svc = engagements.New(x)
-	case "feedback":
-		svc = feedback.New(x)
-	case "actions":
-		svc = actions.New(x)
-	}
-	err = p.serve(ctx, c.http, gateway.Config{
-		Services: []gateway.Routable{svc},
-		Ready:    map[string]gateway.Check{"nats": natsReady(nc), "recorder": recorderReady(client)},
-	})
-	if err != nil {
-		p.log.Error().Err(err).Msg("stopped")
-		return 1
-	}
-	return 0
+	return runApp(ctx, name, cfg)
 }
 
 func runReports(ctx context.Context, args []string, env Env, _, stderr io.Writer) int {
@@ -231,49 +148,14 @@ Example:
 		fmt.Fprintf(stderr, "together reports: %v\n", err)
 		return 2
 	}
-	p, err := newProcess("reports", stderr, c.logLevel)
+	cfg, err := c.config(stderr, "reports", app.Reports)
+	if err == nil {
+		cfg.Thresholds = thresholds
+		err = cfg.Validate()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "together reports: %v\n", err)
 		return 2
 	}
-	nc, err := c.nats.connect("together-reports", p.log, p.reg)
-	if err != nil {
-		p.log.Error().Err(err).Msg("could not start")
-		return 1
-	}
-	defer nc.Drain()
-	client := recorder.NewClient(nc, 10*time.Second)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		p.log.Error().Err(err).Msg("could not start")
-		return 1
-	}
-	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, c.replicas)
-	if err != nil {
-		p.log.Error().Err(err).Msg("could not open the snapshot bucket")
-		return 1
-	}
-	runner := reports.NewRunner(client, catalogue.New(), p.log.With().Str("component", "projections").Logger(), p.reg,
-		reports.WithSnapshots(snapshots, 5*time.Minute))
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return runner.Run(gctx) })
-	g.Go(func() error {
-		return p.serve(gctx, c.http, gateway.Config{
-			Services: []gateway.Routable{reports.NewService(runner, thresholds, time.Now), audit.NewService(client)},
-			Events:   client,
-			Ready: map[string]gateway.Check{
-				"nats": natsReady(nc), "recorder": recorderReady(client),
-				"projections": func(context.Context) error { return runner.Stalled() },
-			},
-		})
-	})
-	if err := g.Wait(); err != nil {
-		p.log.Error().Err(err).Msg("stopped")
-		return 1
-	}
-	return 0
-}
-
-func recorderReady(c *recorder.Client) gateway.Check {
-	return func(ctx context.Context) error { _, err := c.Head(ctx); return err }
+	return runApp(ctx, "reports", cfg)
 }

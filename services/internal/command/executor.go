@@ -46,23 +46,31 @@ type Result struct {
 type Executor struct {
 	store    Store
 	registry *events.Registry
-	now      func() time.Time
-	attempts int
+	opts     options
 	metrics  *metrics
 }
 
-// NewExecutor returns an executor on store, decoding with registry and
-// reading the time from now. Options: [WithMetrics].
-func NewExecutor(store Store, registry *events.Registry, now func() time.Time, opts ...ExecutorOption) *Executor {
-	x := &Executor{store: store, registry: registry, now: now, attempts: 20}
-	for _, o := range opts {
-		o(x)
+// NewExecutor returns an executor on store, decoding with registry.
+// Options: [WithClock], [WithAttempts], [WithMetrics].
+func NewExecutor(store Store, registry *events.Registry, opts ...Option) (*Executor, error) {
+	if store == nil || registry == nil {
+		return nil, fmt.Errorf("%w: the executor needs a store and a registry", events.ErrInvalidOption)
 	}
-	return x
+	o := options{now: time.Now, attempts: 20}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	x := &Executor{store: store, registry: registry, opts: o}
+	if o.registerer != nil {
+		x.metrics = newMetrics(o.registerer)
+	}
+	return x, nil
 }
 
 // Now returns the executor's current time.
-func (x *Executor) Now() time.Time { return x.now() }
+func (x *Executor) Now() time.Time { return x.opts.now() }
 
 // Load returns the decoded history of stream, or nil if it has no events.
 func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) {
@@ -87,7 +95,7 @@ func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) 
 // decide, append with the expected version, and on a concurrent change
 // start again from the new history.
 func (x *Executor) Execute(ctx context.Context, stream string, meta Meta, decide Decide) (Result, error) {
-	for attempt := range x.attempts {
+	for attempt := range x.opts.attempts {
 		if attempt > 0 {
 			// Another writer got there first; step aside for a moment
 			// (random, growing) so that a crowd of writers thins out.
@@ -148,7 +156,7 @@ func replay(history []Recorded, meta Meta) (Result, bool, error) {
 func (x *Executor) envelopes(payloads []events.Payload, meta Meta) ([]events.Envelope, []uuid.UUID, error) {
 	occurred := meta.OccurredAt
 	if occurred.IsZero() {
-		occurred = x.now()
+		occurred = x.opts.now()
 	}
 	var idem *events.Idempotency
 	if meta.IdempotencyKey != "" {
@@ -176,13 +184,3 @@ func (x *Executor) envelopes(payloads []events.Payload, meta Meta) ([]events.Env
 	return envs, ids, nil
 }
 
-// On runs a command on the aggregate id whose history is stream: it folds
-// the history into the aggregate's state and lets decide choose the
-// events. The result names id.
-func On[S any](ctx context.Context, x *Executor, stream, id string, meta Meta, fold func(id string, history []Recorded) S, decide func(S) ([]events.Payload, error)) (Result, error) {
-	res, err := x.Execute(ctx, stream, meta, func(h []Recorded) ([]events.Payload, error) {
-		return decide(fold(id, h))
-	})
-	res.ID = id
-	return res, err
-}

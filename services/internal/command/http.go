@@ -12,11 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/problem"
-	"github.com/together-coop/together/services/internal/recorder"
 )
 
 // Request headers a command reads.
@@ -57,11 +54,11 @@ func Handler[B any, PB interface {
 	return func(w http.ResponseWriter, r *http.Request) {
 		outcome := OutcomeInvalid
 		defer func() { x.observe(r.Pattern, outcome) }()
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-				problem.Write(w, r, http.StatusUnsupportedMediaType, "send the command as application/json")
-				return
-			}
+		// No Content-Type is refused too: a cross-site form can send a
+		// body without one, never with application/json.
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			problem.Write(w, r, http.StatusUnsupportedMediaType, "send the command as application/json (Content-Type: application/json)")
+			return
 		}
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		var tooLarge *http.MaxBytesError
@@ -80,21 +77,22 @@ func Handler[B any, PB interface {
 		}
 		meta, err := metaOf(r, raw, body.common(), x.Now())
 		if err != nil {
-			WriteError(w, r, err)
+			problem.WriteError(w, r, err)
 			return
 		}
 		res, err := run(r.Context(), r, body, meta)
 		outcome = outcomeOf(err)
 		if err != nil {
-			WriteError(w, r, err)
+			problem.WriteError(w, r, err)
 			return
 		}
+		answer := status
 		if res.Replayed {
 			outcome = OutcomeReplayed
-			status = http.StatusOK
+			answer = http.StatusOK
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		WriteJSON(w, status, res)
+		problem.WriteJSON(w, answer, res)
 	}
 }
 
@@ -132,48 +130,4 @@ func metaOf(r *http.Request, raw []byte, c *Common, now time.Time) (Meta, error)
 	}
 	m.digest = digest(r.Method, r.URL.Path, compact.Bytes())
 	return m, nil
-}
-
-// WriteError answers err as a problem with the status of its kind.
-// Unexpected errors are logged and answered without internals.
-func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid *events.ValidationError
-	switch {
-	case errors.As(err, &invalid):
-		problem.Write(w, r, http.StatusBadRequest, "the command breaks "+plural(len(invalid.Fields), "rule")+": "+invalid.Error(), invalid.Fields...)
-	case errors.Is(err, ErrInvalid), errors.Is(err, events.ErrInvalidEvent):
-		problem.Write(w, r, http.StatusBadRequest, err.Error())
-	case errors.Is(err, ErrNotFound):
-		problem.Write(w, r, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrConflict):
-		problem.Write(w, r, http.StatusConflict, err.Error())
-	case errors.Is(err, ErrKeyReused):
-		problem.Write(w, r, http.StatusUnprocessableEntity, err.Error())
-	case errors.Is(err, ErrBusy):
-		w.Header().Set("Retry-After", "1")
-		problem.Write(w, r, http.StatusServiceUnavailable, err.Error())
-	case errors.Is(err, recorder.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		// The append may or may not have landed: only a retry with the
-		// same Idempotency-Key is safe, so say so.
-		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("command not confirmed")
-		w.Header().Set("Retry-After", "1")
-		problem.Write(w, r, http.StatusServiceUnavailable, "the event store is unavailable or did not confirm in time; retry with the same Idempotency-Key to be sure it is recorded once")
-	default:
-		zerolog.Ctx(r.Context()).Error().Err(err).Msg("command failed")
-		problem.Write(w, r, http.StatusInternalServerError, "the command failed unexpectedly; retry with the same Idempotency-Key to be sure it is recorded once")
-	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// WriteJSON answers v as JSON with status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -3,11 +3,12 @@ package command
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/services/internal/recorder"
 )
 
 // Outcomes of a command, the values of the outcome label.
@@ -26,19 +27,59 @@ type metrics struct {
 	commands *prometheus.CounterVec
 }
 
-// ExecutorOption configures [NewExecutor].
-type ExecutorOption func(*Executor)
+// Option configures [NewExecutor]. An option that cannot be applied makes
+// NewExecutor fail with an error wrapping [events.ErrInvalidOption].
+type Option func(*options) error
+
+type options struct {
+	now        func() time.Time
+	attempts   int
+	registerer prometheus.Registerer
+}
+
+// WithClock sets the clock that dates commands and bounds back-dating.
+// Default time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return fmt.Errorf("%w: nil clock", events.ErrInvalidOption)
+		}
+		o.now = now
+		return nil
+	}
+}
+
+// WithAttempts sets how often a command is decided again when another
+// writer changed its aggregate first. Default 20.
+func WithAttempts(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("%w: %d attempts: want at least 1", events.ErrInvalidOption, n)
+		}
+		o.attempts = n
+		return nil
+	}
+}
 
 // WithMetrics counts commands by route and outcome in reg as
 // together_commands_total. Default: not counted.
-func WithMetrics(reg prometheus.Registerer) ExecutorOption {
-	return func(x *Executor) {
-		x.metrics = &metrics{commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "together_commands_total",
-			Help: "Commands handled, by command (route pattern) and outcome.",
-		}, []string{"command", "outcome"})}
-		reg.MustRegister(x.metrics.commands)
+func WithMetrics(reg prometheus.Registerer) Option {
+	return func(o *options) error {
+		if reg == nil {
+			return fmt.Errorf("%w: nil registerer", events.ErrInvalidOption)
+		}
+		o.registerer = reg
+		return nil
 	}
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "together_commands_total",
+		Help: "Commands handled, by command (route pattern) and outcome.",
+	}, []string{"command", "outcome"})}
+	reg.MustRegister(m.commands)
+	return m
 }
 
 func (x *Executor) observe(command, outcome string) {
@@ -61,7 +102,7 @@ func outcomeOf(err error) string {
 		return OutcomeConflict
 	case errors.Is(err, ErrKeyReused):
 		return OutcomeKeyReused
-	case errors.Is(err, ErrBusy), errors.Is(err, recorder.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, ErrBusy), errors.Is(err, events.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return OutcomeUnavailable
 	}
 	return OutcomeError

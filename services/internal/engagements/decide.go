@@ -4,6 +4,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/projects"
 )
 
 func plan(s State, p engagement.Planned) ([]events.Payload, error) {
@@ -63,4 +64,18 @@ func cancel(s State, p engagement.Cancelled) ([]events.Payload, error) {
 		return nil, err
 	}
 	return []events.Payload{&p}, nil
+}
+
+// plannedOn checks an engagement against the project it is planned on: the
+// project is open and has every element the engagement is linked to.
+func plannedOn(proj projects.State, p engagement.Planned) error {
+	if err := proj.CheckOpen(); err != nil {
+		return err
+	}
+	for _, el := range p.ElementIDs {
+		if _, ok := proj.Elements[el]; !ok {
+			return command.Rejectf(command.ErrNotFound, "project %s has no element %s", proj.ID, el)
+		}
+	}
+	return nil
 }

@@ -56,37 +56,27 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/engagements/{id}/answers", command.Handler(s.x, http.StatusOK, s.answer))
 	mux.Handle("POST /api/v1/engagements/{id}/held", command.Handler(s.x, http.StatusOK, s.hold))
 	mux.Handle("POST /api/v1/engagements/{id}/support", command.Handler(s.x, http.StatusOK, s.provideSupport))
-	mux.Handle("POST /api/v1/engagements/{id}/cancel", command.Handler(s.x, http.StatusOK, s.cancel))
-}
-
-func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	return command.On(ctx, s.x, engagement.Stream(id), id, meta, Fold, decide)
+	mux.Handle("POST /api/v1/engagements/{id}/cancel", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *cancelBody, st State) ([]events.Payload, error) {
+			return cancel(st, b.Cancelled)
+		}))
 }
 
 func (s *Service) plan(ctx context.Context, _ *http.Request, b *planBody, meta command.Meta) (command.Result, error) {
 	if err := b.Planned.Validate(); err != nil {
 		return command.Result{}, err
 	}
-	proj, err := projects.Load(ctx, s.x, b.ProjectID)
+	proj, err := projects.Aggregate.Load(ctx, s.x, b.ProjectID)
 	if err != nil {
 		return command.Result{}, err
 	}
-	if err := proj.CheckOpen(); err != nil {
+	if err := plannedOn(proj, b.Planned); err != nil {
 		return command.Result{}, err
-	}
-	for _, el := range b.ElementIDs {
-		if _, ok := proj.Elements[el]; !ok {
-			return command.Result{}, command.Rejectf(command.ErrNotFound, "project %s has no element %s", b.ProjectID, el)
-		}
 	}
 	if b.ElementIDs == nil {
 		b.ElementIDs = []string{}
 	}
-	id, err := meta.NewID("engagement")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return plan(st, b.Planned) })
+	return Aggregate.Create(ctx, s.x, meta, func(st State) ([]events.Payload, error) { return plan(st, b.Planned) })
 }
 
 func (s *Service) invite(ctx context.Context, r *http.Request, b *inviteBody, meta command.Meta) (command.Result, error) {
@@ -97,7 +87,7 @@ func (s *Service) invite(ctx context.Context, r *http.Request, b *inviteBody, me
 	if err := s.checkStakeholders(ctx, b.Validate, b.StakeholderID); err != nil {
 		return command.Result{}, err
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return invite(st, b.StakeholderInvited) })
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return invite(st, b.StakeholderInvited) })
 }
 
 func (s *Service) answer(ctx context.Context, r *http.Request, b *answerBody, meta command.Meta) (command.Result, error) {
@@ -108,7 +98,7 @@ func (s *Service) answer(ctx context.Context, r *http.Request, b *answerBody, me
 	if err := b.Validate(); err != nil {
 		return command.Result{}, err
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return answer(st, b.InvitationAnswered) })
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return answer(st, b.InvitationAnswered) })
 }
 
 func (s *Service) hold(ctx context.Context, r *http.Request, b *heldBody, meta command.Meta) (command.Result, error) {
@@ -116,7 +106,7 @@ func (s *Service) hold(ctx context.Context, r *http.Request, b *heldBody, meta c
 	if err != nil {
 		return command.Result{}, err
 	}
-	if _, err := Load(ctx, s.x, id); err != nil {
+	if _, err := Aggregate.Load(ctx, s.x, id); err != nil {
 		return command.Result{}, err
 	}
 	if err := s.checkStakeholders(ctx, b.Validate, b.AttendeeIDs...); err != nil {
@@ -129,7 +119,7 @@ func (s *Service) hold(ctx context.Context, r *http.Request, b *heldBody, meta c
 		// recorded days later.
 		meta.OccurredAt = b.HeldOn.Time()
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return hold(st, b.Held, today) })
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return hold(st, b.Held, today) })
 }
 
 func (s *Service) provideSupport(ctx context.Context, r *http.Request, b *supportBody, meta command.Meta) (command.Result, error) {
@@ -140,15 +130,7 @@ func (s *Service) provideSupport(ctx context.Context, r *http.Request, b *suppor
 	if err := s.checkStakeholders(ctx, b.Validate, b.StakeholderID); err != nil {
 		return command.Result{}, err
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return provideSupport(st, b.SupportProvided) })
-}
-
-func (s *Service) cancel(ctx context.Context, r *http.Request, b *cancelBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return cancel(st, b.Cancelled) })
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return provideSupport(st, b.SupportProvided) })
 }
 
 // checkStakeholders validates the body first, so malformed ids are 400

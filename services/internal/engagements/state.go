@@ -1,8 +1,6 @@
 package engagements
 
 import (
-	"context"
-
 	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/services/internal/command"
 )
@@ -40,17 +38,13 @@ func Fold(id string, history []command.Recorded) State {
 	return s
 }
 
-// Load returns the state of engagement id, or ErrNotFound.
-func Load(ctx context.Context, x *command.Executor, id string) (State, error) {
-	h, err := x.Load(ctx, engagement.Stream(id))
-	if err != nil {
-		return State{}, err
-	}
-	s := Fold(id, h)
-	if !s.Exists {
-		return State{}, command.Rejectf(command.ErrNotFound, "no engagement %s", id)
-	}
-	return s, nil
+// Aggregate is the engagement aggregate: its streams and how their
+// history folds into a [State].
+var Aggregate = command.Aggregate[State]{
+	Name:   "engagement",
+	Stream: engagement.Stream,
+	Fold:   Fold,
+	Exists: func(s State) bool { return s.Exists },
 }
 
 func (s State) exists() error {

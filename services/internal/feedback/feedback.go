@@ -34,17 +34,13 @@ func Fold(id string, history []command.Recorded) State {
 	return s
 }
 
-// Load returns the state of feedback id, or ErrNotFound.
-func Load(ctx context.Context, x *command.Executor, id string) (State, error) {
-	h, err := x.Load(ctx, feedback.Stream(id))
-	if err != nil {
-		return State{}, err
-	}
-	s := Fold(id, h)
-	if !s.Exists {
-		return State{}, command.Rejectf(command.ErrNotFound, "no feedback %s", id)
-	}
-	return s, nil
+// Aggregate is the feedback aggregate: its streams and how their history
+// folds into a [State].
+var Aggregate = command.Aggregate[State]{
+	Name:   "feedback",
+	Stream: feedback.Stream,
+	Fold:   Fold,
+	Exists: func(s State) bool { return s.Exists },
 }
 
 func give(s State, p feedback.Given) ([]events.Payload, error) {
@@ -94,60 +90,54 @@ type retractBody struct {
 // Routes adds the service's endpoints to mux.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/feedback", command.Handler(s.x, http.StatusCreated, s.give))
-	mux.Handle("POST /api/v1/feedback/{id}/response", command.Handler(s.x, http.StatusOK, s.respond))
-	mux.Handle("POST /api/v1/feedback/{id}/retract", command.Handler(s.x, http.StatusOK, s.retract))
-}
-
-func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	return command.On(ctx, s.x, feedback.Stream(id), id, meta, Fold, decide)
+	mux.Handle("POST /api/v1/feedback/{id}/response", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *respondBody, st State) ([]events.Payload, error) {
+			return standing(st, &b.Responded)
+		}))
+	mux.Handle("POST /api/v1/feedback/{id}/retract", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *retractBody, st State) ([]events.Payload, error) {
+			return standing(st, &b.Retracted)
+		}))
 }
 
 func (s *Service) give(ctx context.Context, _ *http.Request, b *giveBody, meta command.Meta) (command.Result, error) {
 	if err := b.Given.Validate(); err != nil {
 		return command.Result{}, err
 	}
-	proj, err := projects.Load(ctx, s.x, b.ProjectID)
+	proj, err := projects.Aggregate.Load(ctx, s.x, b.ProjectID)
 	if err != nil {
 		return command.Result{}, err
 	}
-	if b.ElementID != "" {
-		if _, ok := proj.Elements[b.ElementID]; !ok {
-			return command.Result{}, command.Rejectf(command.ErrNotFound, "project %s has no element %s", b.ProjectID, b.ElementID)
-		}
-	}
+	var eng *engagements.State
 	if b.EngagementID != "" {
-		eng, err := engagements.Load(ctx, s.x, b.EngagementID)
+		e, err := engagements.Aggregate.Load(ctx, s.x, b.EngagementID)
 		if err != nil {
 			return command.Result{}, err
 		}
-		if eng.ProjectID != b.ProjectID {
-			return command.Result{}, command.Rejectf(command.ErrInvalid, "engagement %s belongs to project %s, not %s", b.EngagementID, eng.ProjectID, b.ProjectID)
-		}
+		eng = &e
+	}
+	if err := givenOn(proj, eng, b.Given); err != nil {
+		return command.Result{}, err
 	}
 	if b.StakeholderID != "" {
 		if err := stakeholders.CheckActive(ctx, s.x, b.StakeholderID); err != nil {
 			return command.Result{}, err
 		}
 	}
-	id, err := meta.NewID("feedback")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return give(st, b.Given) })
+	return Aggregate.Create(ctx, s.x, meta, func(st State) ([]events.Payload, error) { return give(st, b.Given) })
 }
 
-func (s *Service) respond(ctx context.Context, r *http.Request, b *respondBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
+// givenOn checks feedback against the project it is about and the
+// engagement it was given at, if any: the element is the project's, and
+// the engagement too.
+func givenOn(proj projects.State, eng *engagements.State, p feedback.Given) error {
+	if p.ElementID != "" {
+		if _, ok := proj.Elements[p.ElementID]; !ok {
+			return command.Rejectf(command.ErrNotFound, "project %s has no element %s", proj.ID, p.ElementID)
+		}
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return standing(st, &b.Responded) })
-}
-
-func (s *Service) retract(ctx context.Context, r *http.Request, b *retractBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
+	if eng != nil && eng.ProjectID != proj.ID {
+		return command.Rejectf(command.ErrInvalid, "engagement %s belongs to project %s, not %s", eng.ID, eng.ProjectID, proj.ID)
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return standing(st, &b.Retracted) })
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/problem"
 )
 
@@ -41,7 +40,7 @@ func eventsHandler(store EventReader) http.HandlerFunc {
 		var page []events.Envelope
 		for e, err := range store.ReadAll(r.Context(), after) {
 			if err != nil {
-				command.WriteError(w, r, err)
+				problem.WriteError(w, r, err)
 				return
 			}
 			page = append(page, e)

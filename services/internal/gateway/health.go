@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/problem"
 )
 
 type readiness struct {
@@ -38,6 +38,6 @@ func readyHandler(checks map[string]Check) http.HandlerFunc {
 		if !out.Ready {
 			status = http.StatusServiceUnavailable
 		}
-		command.WriteJSON(w, status, out)
+		problem.WriteJSON(w, status, out)
 	}
 }

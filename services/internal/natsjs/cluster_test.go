@@ -59,9 +59,17 @@ func TestClusterLosesNodeUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := recorder.NewService(storeConn, store, catalogue.New(), recorder.WithLogger(zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)), recorder.WithSeals(0, 0))
+	rec, err := recorder.New(storeConn, store, catalogue.New(), recorder.WithLogger(zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)), recorder.WithSeals(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
 	recDone := make(chan error, 1)
 	go func() { recDone <- rec.Run(ctx) }()
+	select {
+	case <-rec.Ready():
+	case err := <-recDone:
+		t.Fatalf("recorder stopped: %v", err)
+	}
 	client := recorder.NewClient(svcConn, 10*time.Second)
 
 	var acked sync.Map // event id → stream version

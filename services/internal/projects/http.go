@@ -50,24 +50,29 @@ type closeBody struct {
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/projects", command.Handler(s.x, http.StatusCreated, s.register))
 	mux.Handle("POST /api/v1/projects/{id}/elements", command.Handler(s.x, http.StatusCreated, s.addElement))
-	mux.Handle("POST /api/v1/projects/{id}/elements/{element_id}/decisions", command.Handler(s.x, http.StatusCreated, s.decide))
-	mux.Handle("POST /api/v1/projects/{id}/duty", command.Handler(s.x, http.StatusOK, s.assessDuty))
-	mux.Handle("POST /api/v1/projects/{id}/close", command.Handler(s.x, http.StatusOK, s.close))
-}
-
-// on runs decide on the state of project id.
-func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	return command.On(ctx, s.x, project.Stream(id), id, meta, Fold, decide)
+	mux.Handle("POST /api/v1/projects/{id}/elements/{element_id}/decisions", command.OnPath(s.x, Aggregate, http.StatusCreated,
+		func(r *http.Request, b *decisionBody, st State) ([]events.Payload, error) {
+			elementID, err := command.PathID(r, "element_id")
+			if err != nil {
+				return nil, err
+			}
+			return decide(st, project.InvolvementDecided{
+				ElementID: elementID, Level: b.Level, Rationale: b.Rationale, DecidedBy: b.DecidedBy,
+				DecisionRights: b.DecisionRights, Expectations: b.Expectations,
+			})
+		}))
+	mux.Handle("POST /api/v1/projects/{id}/duty", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *dutyBody, st State) ([]events.Payload, error) { return assessDuty(st, b.DutyAssessed) }))
+	mux.Handle("POST /api/v1/projects/{id}/close", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *closeBody, st State) ([]events.Payload, error) { return closeProject(st, b.Closed) }))
 }
 
 func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody, meta command.Meta) (command.Result, error) {
-	id, err := meta.NewID("project")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return register(st, b.Registered) })
+	return Aggregate.Create(ctx, s.x, meta, func(st State) ([]events.Payload, error) { return register(st, b.Registered) })
 }
 
+// addElement names the new element by an id of its own, derived like an
+// aggregate's from the Idempotency-Key.
 func (s *Service) addElement(ctx context.Context, r *http.Request, b *elementBody, meta command.Meta) (command.Result, error) {
 	id, err := command.PathID(r, "id")
 	if err != nil {
@@ -77,42 +82,9 @@ func (s *Service) addElement(ctx context.Context, r *http.Request, b *elementBod
 	if err != nil {
 		return command.Result{}, err
 	}
-	res, err := s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
+	res, err := Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) {
 		return addElement(st, project.ElementAdded{ElementID: elementID, Name: b.Name})
 	})
 	res.ID = elementID
 	return res, err
-}
-
-func (s *Service) decide(ctx context.Context, r *http.Request, b *decisionBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	elementID, err := command.PathID(r, "element_id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
-		return decide(st, project.InvolvementDecided{
-			ElementID: elementID, Level: b.Level, Rationale: b.Rationale, DecidedBy: b.DecidedBy,
-			DecisionRights: b.DecisionRights, Expectations: b.Expectations,
-		})
-	})
-}
-
-func (s *Service) assessDuty(ctx context.Context, r *http.Request, b *dutyBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return assessDuty(st, b.DutyAssessed) })
-}
-
-func (s *Service) close(ctx context.Context, r *http.Request, b *closeBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return closeProject(st, b.Closed) })
 }

@@ -1,8 +1,6 @@
 package projects
 
 import (
-	"context"
-
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/project"
 	"github.com/together-coop/together/services/internal/command"
@@ -46,17 +44,13 @@ func Fold(id string, history []command.Recorded) State {
 	return s
 }
 
-// Load returns the state of project id, or ErrNotFound.
-func Load(ctx context.Context, x *command.Executor, id string) (State, error) {
-	h, err := x.Load(ctx, project.Stream(id))
-	if err != nil {
-		return State{}, err
-	}
-	s := Fold(id, h)
-	if !s.Exists {
-		return State{}, command.Rejectf(command.ErrNotFound, "no project %s", id)
-	}
-	return s, nil
+// Aggregate is the project aggregate: its streams and how their history
+// folds into a [State].
+var Aggregate = command.Aggregate[State]{
+	Name:   "project",
+	Stream: project.Stream,
+	Fold:   Fold,
+	Exists: func(s State) bool { return s.Exists },
 }
 
 // open rejects commands on a project that does not exist or was closed.

@@ -36,15 +36,9 @@ func BenchmarkRecorderAppend(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := recorder.NewService(nc, store, catalogue.New(), recorder.WithSeals(0, 0))
-	go func() { _ = svc.Run(ctx) }()
+	stop := run(b, nc, store, catalogue.New(), recorder.WithSeals(0, 0))
+	defer stop()
 	client := recorder.NewClient(nc, 10*time.Second)
-	for {
-		if _, err := client.Head(ctx); err == nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 	b.SetParallelism(4)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

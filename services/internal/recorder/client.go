@@ -24,10 +24,6 @@ type Client struct {
 
 var _ events.Store = (*Client)(nil)
 
-// ErrUnavailable is returned when no recorder answered or the store behind
-// it failed; the request may be retried.
-var ErrUnavailable = errors.New("event store unavailable")
-
 // NewClient returns a client on nc. Calls whose ctx has no deadline wait
 // for the recorder at most timeout.
 func NewClient(nc *nats.Conn, timeout time.Duration) *Client {
@@ -54,9 +50,9 @@ func (c *Client) request(ctx context.Context, subject string, body any) ([]byte,
 	case errors.Is(err, nats.ErrMaxPayload):
 		return nil, fmt.Errorf("%w: request of %d bytes is larger than NATS accepts", events.ErrInvalidEvent, len(data))
 	case errors.Is(err, nats.ErrNoResponders):
-		return nil, fmt.Errorf("%w: no recorder is running", ErrUnavailable)
+		return nil, fmt.Errorf("%w: no recorder is running", events.ErrUnavailable)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, subject, err)
+		return nil, fmt.Errorf("%w: %s: %v", events.ErrUnavailable, subject, err)
 	}
 	code := msg.Header.Get(micro.ErrorCodeHeader)
 	if code == "" {
@@ -77,7 +73,7 @@ func (c *Client) request(ctx context.Context, subject string, body any) ([]byte,
 	case errorCodeInvalid, errorCodeMalformed, errorCodeTooLarge:
 		return nil, fmt.Errorf("%w: %s", events.ErrInvalidEvent, strings.TrimPrefix(desc, events.ErrInvalidEvent.Error()+": "))
 	default:
-		return nil, fmt.Errorf("%w: %s", ErrUnavailable, desc)
+		return nil, fmt.Errorf("%w: %s", events.ErrUnavailable, desc)
 	}
 }
 
@@ -89,7 +85,7 @@ func (c *Client) Append(ctx context.Context, stream string, expected uint64, evs
 	}
 	var res events.AppendResult
 	if err := json.Unmarshal(data, &res); err != nil {
-		return events.AppendResult{}, fmt.Errorf("%w: unreadable append reply: %v", ErrUnavailable, err)
+		return events.AppendResult{}, fmt.Errorf("%w: unreadable append reply: %v", events.ErrUnavailable, err)
 	}
 	return res, nil
 }
@@ -209,7 +205,7 @@ func (c *Client) Head(ctx context.Context) (uint64, error) {
 	}
 	var h headReply
 	if err := json.Unmarshal(data, &h); err != nil {
-		return 0, fmt.Errorf("%w: unreadable head reply: %v", ErrUnavailable, err)
+		return 0, fmt.Errorf("%w: unreadable head reply: %v", events.ErrUnavailable, err)
 	}
 	return h.Position, nil
 }
@@ -221,7 +217,7 @@ func (c *Client) page(ctx context.Context, subject string, req any) (page, error
 	}
 	var p page
 	if err := json.Unmarshal(data, &p); err != nil {
-		return page{}, fmt.Errorf("%w: unreadable page: %v", ErrUnavailable, err)
+		return page{}, fmt.Errorf("%w: unreadable page: %v", events.ErrUnavailable, err)
 	}
 	return p, nil
 }

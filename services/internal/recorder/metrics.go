@@ -16,6 +16,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	appends  *prometheus.CounterVec
 	appended *prometheus.CounterVec
+	// sealFailures counts failed attempts to seal the global order.
+	sealFailures prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, store string) *metrics {
@@ -37,9 +39,14 @@ func newMetrics(reg prometheus.Registerer, store string) *metrics {
 			Help:        "Events appended to the store, by event type.",
 			ConstLabels: labels,
 		}, []string{"event_type"}),
+		sealFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name:        "together_seal_failures_total",
+			Help:        "Attempts to seal the global order that failed (each is retried).",
+			ConstLabels: labels,
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.duration, m.appends, m.appended)
+		reg.MustRegister(m.duration, m.appends, m.appended, m.sealFailures)
 	}
 	return m
 }

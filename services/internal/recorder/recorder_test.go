@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
@@ -22,28 +23,38 @@ import (
 func startRecorder(t *testing.T, store func(ctx context.Context, t *testing.T) events.Store, registry *events.Registry) *recorder.Client {
 	t.Helper()
 	_, nc := natstest.RunJetStream(t)
-	ctx, cancel := context.WithCancel(context.Background())
 	// No seals: the suite counts the events it wrote.
-	svc := recorder.NewService(nc, store(ctx, t), registry, recorder.WithLogger(zerolog.New(zerolog.NewTestWriter(t))), recorder.WithSeals(0, 0))
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
+	stop := run(t, nc, store(context.Background(), t), registry, recorder.WithSeals(0, 0))
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("recorder Run: %v", err)
 		}
 	})
-	c := recorder.NewClient(nc, 10*time.Second)
-	// Wait until the service answers.
-	for i := 0; ; i++ {
-		if _, err := c.Head(context.Background()); err == nil {
-			break
-		} else if i == 100 {
-			t.Fatalf("recorder did not start: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	return recorder.NewClient(nc, 10*time.Second)
+}
+
+// run starts a recorder and returns once it is ready; stop ends it and
+// returns what Run returned.
+func run(t testing.TB, nc *nats.Conn, store events.Store, registry *events.Registry, opts ...recorder.Option) (stop func() error) {
+	t.Helper()
+	opts = append([]recorder.Option{recorder.WithLogger(zerolog.New(zerolog.NewTestWriter(t)))}, opts...)
+	svc, err := recorder.New(nc, store, registry, opts...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return c
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	select {
+	case <-svc.Ready():
+	case err := <-done:
+		cancel()
+		t.Fatalf("recorder stopped before it was ready: %v", err)
+	}
+	return func() error {
+		cancel()
+		return <-done
+	}
 }
 
 func suiteRegistry() *events.Registry {

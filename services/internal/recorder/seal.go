@@ -21,21 +21,43 @@ type sealer struct {
 }
 
 func (s *Service) runSealer(ctx context.Context) {
-	if s.sealEvery <= 0 {
+	if s.opts.sealEvery <= 0 {
 		<-ctx.Done()
 		return
 	}
-	tick := time.NewTicker(s.sealInterval)
+	tick := time.NewTicker(s.opts.sealInterval)
 	defer tick.Stop()
+	// After a failure, wait before trying again however many events ask
+	// for a seal meanwhile, and say so once rather than on every try.
+	var retry <-chan time.Time
+	pause, failing := time.Second, false
 	for {
+		sealNow := s.sealNow
+		if retry != nil {
+			sealNow = nil
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.sealNow:
+		case <-sealNow:
 		case <-tick.C:
+		case <-retry:
 		}
-		if err := s.seal(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn().Err(err).Msg("seal failed; will try again")
+		err := s.seal(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			if !failing {
+				s.opts.log.Warn().Err(err).Msg("seal failed; trying again")
+			}
+			s.metrics.sealFailures.Inc()
+			failing = true
+			retry = time.After(pause)
+			pause = min(2*pause, s.opts.sealInterval)
+		case failing:
+			s.opts.log.Info().Msg("sealing again")
+			failing, retry, pause = false, nil, time.Second
 		}
 	}
 }
@@ -71,7 +93,7 @@ func (s *Service) seal(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		env := events.Envelope{ID: id, Type: typ, SchemaVersion: version, OccurredAt: s.now().UTC(), Actor: "recorder", CorrelationID: id.String(), Payload: data}
+		env := events.Envelope{ID: id, Type: typ, SchemaVersion: version, OccurredAt: s.opts.now().UTC(), Actor: "recorder", CorrelationID: id.String(), Payload: data}
 		res, err := s.append(ctx, seal.Stream, s.sealer.version, []events.Envelope{env})
 		if errors.Is(err, events.ErrWrongExpectedVersion) {
 			s.sealer.loaded = false // another recorder sealed: start from its seal
@@ -85,7 +107,7 @@ func (s *Service) seal(ctx context.Context) error {
 		s.appendMu.Lock()
 		s.unsealed = 0
 		s.appendMu.Unlock()
-		s.log.Debug().Uint64("position", next.through).Uint64("events", next.events).Msg("sealed")
+		s.opts.log.Debug().Uint64("position", next.through).Uint64("events", next.events).Msg("sealed")
 		return nil
 	}
 	return errors.New("the seal stream kept changing")

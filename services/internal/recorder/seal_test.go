@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
@@ -26,26 +25,19 @@ func TestSeals(t *testing.T) {
 	_, nc := natstest.RunJetStream(t)
 	registry := catalogue.New()
 	run := func(n int, from uint64) {
-		ctx, cancel := context.WithCancel(context.Background())
-		svc := recorder.NewService(nc, store, registry, recorder.WithSeals(5, time.Hour), recorder.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
-		done := make(chan error, 1)
-		go func() { done <- svc.Run(ctx) }()
+		ctx := context.Background()
+		stop := run(t, nc, store, registry, recorder.WithSeals(5, time.Hour))
 		c := recorder.NewClient(nc, 5*time.Second)
 		for i := range n {
 			data, _ := json.Marshal(project.Closed{Summary: "s"})
 			id, _ := events.NewEventID()
 			e := events.Envelope{ID: id, Type: project.TypeClosed, SchemaVersion: 1, OccurredAt: time.Now(), Actor: "t", Payload: data}
-			for {
-				if _, err := c.Append(ctx, "project-x", from+uint64(i), []events.Envelope{e}); err == nil {
-					break
-				} else if ctx.Err() != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(5 * time.Millisecond) // the service may still be starting
+			if _, err := c.Append(ctx, "project-x", from+uint64(i), []events.Envelope{e}); err != nil {
+				t.Fatal(err)
 			}
 		}
-		cancel() // a stop seals whatever is not sealed yet
-		if err := <-done; err != nil {
+		// A stop seals whatever is not sealed yet.
+		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,150 +5,241 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/hashchain"
+	"github.com/together-coop/together/events/seal"
 )
 
+// Business times before this are taken for typing mistakes: nothing the
+// ledger records happened before the programmes it serves existed.
+var earliestOccurrence = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// clockSkew is how far ahead of the recorder's clock a business time may
+// be, to forgive a writer whose clock runs a little fast.
+const clockSkew = time.Minute
+
 // Service answers the recorder subjects from a store. Create it with
-// [NewService] and start it with [Service.Run].
+// [New] and start it with [Service.Run]. It is safe for concurrent use.
 type Service struct {
 	nc       *nats.Conn
 	store    events.Store
 	registry *events.Registry
-	log      zerolog.Logger
-	timeout  time.Duration
+	opts     options
+	metrics  *metrics
+	ready    chan struct{}
+	gate     gate
+
 	// appendMu serialises stamping and appending, so that recorded times
 	// never go backwards along the global order: an as-of view is then
-	// always a prefix of the log. The cost is one store round trip at a
-	// time per recorder.
+	// always a prefix of the log.
 	appendMu     sync.Mutex
 	lastRecorded time.Time
-	now          func() time.Time
-	inflight     chan struct{}
-
-	sealEvery    int
-	sealInterval time.Duration
-	sealNow      chan struct{}
 	unsealed     int // events appended since the last seal; under appendMu
-	sealer       sealer
-
-	storeName  string
-	registerer prometheus.Registerer
-	metrics    *metrics
+	sealNow      chan struct{}
+	sealer       sealer // owned by the sealing goroutine
 }
 
-// ServiceOption configures [NewService].
-type ServiceOption func(*Service)
-
-// WithLogger sets the logger. Default: no logging.
-func WithLogger(l zerolog.Logger) ServiceOption { return func(s *Service) { s.log = l } }
-
-// WithClock sets the clock that stamps recorded times. Default time.Now.
-func WithClock(now func() time.Time) ServiceOption { return func(s *Service) { s.now = now } }
-
-// WithMetrics registers the recorder's metrics with reg, labelled with
-// the store's name (jetstream, kurrentdb, memory). Default: none.
-func WithMetrics(reg prometheus.Registerer, store string) ServiceOption {
-	return func(s *Service) { s.registerer, s.storeName = reg, store }
-}
-
-// WithSeals sets how often the recorder seals the global order: after
-// every events appended, and every interval if anything was appended since.
-// every 0 turns sealing off (for tests that count events). Default 1000
-// events or one minute.
-func WithSeals(every int, interval time.Duration) ServiceOption {
-	return func(s *Service) { s.sealEvery, s.sealInterval = every, interval }
-}
-
-// NewService returns a recorder serving store on nc. Every event it is
-// asked to append must decode with registry. Options: [WithLogger],
-// [WithClock], [WithSeals].
-func NewService(nc *nats.Conn, store events.Store, registry *events.Registry, opts ...ServiceOption) *Service {
-	s := &Service{
-		nc: nc, store: store, registry: registry,
-		log: zerolog.Nop(), timeout: 30 * time.Second, now: time.Now,
-		inflight:  make(chan struct{}, 64),
-		sealEvery: 1000, sealInterval: time.Minute, sealNow: make(chan struct{}, 1),
+// New returns a recorder serving store on nc. Every event it is asked to
+// append must decode with registry and belong to the stream it is
+// appended to. Options: [WithLogger], [WithClock], [WithMetrics],
+// [WithSeals], [WithWorkers], [WithRequestTimeout], [WithVersion].
+func New(nc *nats.Conn, store events.Store, registry *events.Registry, opts ...Option) (*Service, error) {
+	if nc == nil || store == nil || registry == nil {
+		return nil, fmt.Errorf("%w: the recorder needs a NATS connection, a store and a registry", events.ErrInvalidOption)
 	}
-	for _, o := range opts {
-		o(s)
-	}
-	s.metrics = newMetrics(s.registerer, s.storeName)
-	return s
-}
-
-// Run serves requests until ctx is cancelled, then stops the service and
-// waits for the requests in flight.
-func (s *Service) Run(ctx context.Context) error {
-	svc, err := micro.AddService(s.nc, micro.Config{
-		Name:        ServiceName,
-		Version:     "1.0.0",
-		Description: "together event recorder: the only writer and reader of the event store",
-		QueueGroup:  queueGroup,
-	})
-	if err != nil {
-		return fmt.Errorf("add recorder service: %w", err)
-	}
-	var wg sync.WaitGroup
-	// micro calls a handler from one goroutine per endpoint; hand each
-	// request to its own goroutine, bounded, so that one slow fsync does not
-	// queue every other writer behind it.
-	async := func(h func(context.Context, micro.Request)) micro.HandlerFunc {
-		return func(req micro.Request) {
-			s.inflight <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-s.inflight; wg.Done() }()
-				rctx, cancel := context.WithTimeout(ctx, s.timeout)
-				defer cancel()
-				h(rctx, req)
-			}()
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
 		}
+	}
+	return &Service{
+		nc: nc, store: store, registry: registry, opts: o,
+		metrics: newMetrics(o.registerer, o.storeName),
+		ready:   make(chan struct{}), sealNow: make(chan struct{}, 1),
+	}, nil
+}
+
+// Ready is closed once the recorder's endpoints are registered with the
+// NATS server, so that a request sent from then on is answered.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
+
+// Run registers the service and serves requests until ctx is cancelled.
+// Then it stops taking requests, waits for those in flight (each bounded
+// by the request timeout), seals what it appended and returns.
+func (s *Service) Run(ctx context.Context) error {
+	svcs, err := s.register()
+	if err != nil {
+		return err
+	}
+	// The subscriptions are the server's once a round trip has passed.
+	fctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
+	defer cancel()
+	if err := s.nc.FlushWithContext(fctx); err != nil {
+		stopAll(svcs)
+		return fmt.Errorf("register recorder: %w", err)
+	}
+	close(s.ready)
+	s.opts.log.Info().Int("workers", s.opts.workers).Str("store", s.opts.storeName).Msg("recorder serving")
+	s.runSealer(ctx)
+
+	// Requests still queued in the draining subscriptions are answered
+	// "stopping" (safe to retry); those already running finish.
+	s.gate.close()
+	err = stopAll(svcs)
+	s.gate.wait()
+	if s.opts.sealEvery > 0 {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if serr := s.seal(sctx); serr != nil {
+			s.opts.log.Warn().Err(serr).Msg("final seal")
+		}
+		cancel()
+	}
+	s.opts.log.Info().Msg("recorder stopped")
+	return err
+}
+
+// register adds one micro service instance per worker: micro calls an
+// endpoint's handler one request at a time, so each instance is a worker
+// whose statistics count exactly the requests it handled.
+func (s *Service) register() ([]micro.Service, error) {
+	meta := map[string]string{"store": s.opts.storeName, "workers": strconv.Itoa(s.opts.workers)}
+	if rev := buildRevision(); rev != "" {
+		meta["revision"] = rev
 	}
 	endpoints := []struct {
 		subject string
-		handler func(context.Context, micro.Request)
+		handle  func(context.Context, micro.Request) error
 	}{
 		{SubjectAppend, s.handleAppend},
 		{SubjectReadStream, s.handleReadStream},
 		{SubjectReadAll, s.handleReadAll},
 		{SubjectHead, s.handleHead},
 	}
-	for _, ep := range endpoints {
-		name := ep.subject[len(subjectGroup)+1:]
-		if err := svc.AddEndpoint(name, async(ep.handler), micro.WithEndpointSubject(ep.subject)); err != nil {
-			_ = svc.Stop()
-			return fmt.Errorf("add endpoint %s: %w", name, err)
+	var svcs []micro.Service
+	for range s.opts.workers {
+		svc, err := micro.AddService(s.nc, micro.Config{
+			Name:        ServiceName,
+			Version:     s.opts.version,
+			Description: "together event recorder: the only writer and reader of the event store",
+			QueueGroup:  queueGroup,
+			Metadata:    meta,
+		})
+		if err != nil {
+			stopAll(svcs)
+			return nil, fmt.Errorf("add recorder service: %w", err)
+		}
+		svcs = append(svcs, svc)
+		for _, ep := range endpoints {
+			name := ep.subject[len(subjectGroup)+1:]
+			if err := svc.AddEndpoint(name, s.handler(ep.handle), micro.WithEndpointSubject(ep.subject)); err != nil {
+				stopAll(svcs)
+				return nil, fmt.Errorf("add endpoint %s: %w", name, err)
+			}
 		}
 	}
-	s.log.Info().Msg("recorder serving")
-	s.runSealer(ctx)
-	err = svc.Stop()
-	wg.Wait()
-	// Seal what this recorder appended, so a clean stop leaves the whole
-	// history sealed.
-	if s.sealEvery > 0 {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if serr := s.seal(sctx); serr != nil {
-			s.log.Warn().Err(serr).Msg("final seal")
-		}
-		cancel()
+	return svcs, nil
+}
+
+func stopAll(svcs []micro.Service) error {
+	var errs []error
+	for _, svc := range svcs {
+		errs = append(errs, svc.Stop())
 	}
-	return err
+	return errors.Join(errs...)
+}
+
+// handler runs handle within the request timeout, with a logger derived
+// from the service's, and answers its error through micro so that the
+// service's statistics count it.
+func (s *Service) handler(handle func(context.Context, micro.Request) error) micro.HandlerFunc {
+	return func(req micro.Request) {
+		if !s.gate.enter() {
+			respondError(req, &replyError{code: errorCodeStore, msg: "the recorder is stopping; retry"})
+			return
+		}
+		defer s.gate.leave()
+		l := s.opts.log.With().Str("subject", req.Subject())
+		if corr := req.Headers().Get(HeaderCorrelationID); corr != "" {
+			l = l.Str("correlation_id", corr)
+		}
+		log := l.Logger()
+		// In-flight requests finish when the service stops: their appends
+		// are not abandoned half-way.
+		ctx, cancel := context.WithTimeout(log.WithContext(context.Background()), s.opts.timeout)
+		defer cancel()
+		if err := handle(ctx, req); err != nil {
+			var re *replyError
+			if !errors.As(err, &re) {
+				re = &replyError{code: errorCodeStore, msg: err.Error()}
+			}
+			if re.code == errorCodeStore {
+				log.Error().Err(err).Msg("request failed")
+			}
+			respondError(req, re)
+		}
+	}
+}
+
+// replyError is an error answered to the requester with a micro error code.
+type replyError struct {
+	code string
+	msg  string
+	data []byte
+}
+
+func (e *replyError) Error() string { return e.msg }
+
+func invalid(err error) error { return &replyError{code: errorCodeInvalid, msg: err.Error()} }
+
+func malformed(what string, err error) error {
+	return &replyError{code: errorCodeMalformed, msg: "malformed " + what + " request: " + err.Error()}
+}
+
+// storeError classifies an error of the store for the requester.
+func storeError(what string, err error) error {
+	var conflict *events.ConflictError
+	switch {
+	case errors.As(err, &conflict):
+		detail, _ := json.Marshal(conflictDetail{Expected: conflict.Expected, Actual: conflict.Actual})
+		return &replyError{code: errorCodeConflict, msg: err.Error(), data: detail}
+	case errors.Is(err, events.ErrStreamNotFound):
+		return &replyError{code: errorCodeNotFound, msg: err.Error()}
+	case errors.Is(err, events.ErrInvalidEvent):
+		return invalid(err)
+	}
+	return fmt.Errorf("the event store did not take the %s: %w", what, err)
+}
+
+func respondError(req micro.Request, e *replyError) {
+	// The description travels in a header; keep it to one line.
+	desc := strings.ReplaceAll(e.msg, "\n", " ")
+	if len(desc) > 1000 {
+		desc = desc[:1000]
+	}
+	_ = req.Error(e.code, desc, e.data)
+}
+
+func respondJSON(req micro.Request, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("reply could not be encoded: %w", err)
+	}
+	return req.Respond(data)
 }
 
 // recordedAt returns the next recorded time; the caller holds appendMu.
 func (s *Service) recordedAt() time.Time {
-	t := s.now().UTC().Truncate(time.Microsecond)
+	t := s.opts.now().UTC().Truncate(time.Microsecond)
 	if !t.After(s.lastRecorded) {
 		t = s.lastRecorded.Add(time.Microsecond)
 	}
@@ -156,23 +247,13 @@ func (s *Service) recordedAt() time.Time {
 	return t
 }
 
-func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
+func (s *Service) handleAppend(ctx context.Context, req micro.Request) error {
 	var ar appendRequest
 	if err := events.DecodeStrict(req.Data(), &ar); err != nil {
-		s.respondError(req, errorCodeMalformed, "malformed append request: "+err.Error(), nil)
-		return
-	}
-	for i := range ar.Events {
-		if _, err := s.registry.Decode(ar.Events[i]); err != nil {
-			s.respondError(req, errorCodeInvalid, err.Error(), nil)
-			return
-		}
-	}
-	if corr := req.Headers().Get(HeaderCorrelationID); corr != "" {
-		ctx = s.log.With().Str("correlation_id", corr).Logger().WithContext(ctx)
+		return malformed("append", err)
 	}
 	start := time.Now()
-	res, err := s.append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
+	res, err := s.checkAndAppend(ctx, ar)
 	outcome := outcomeOK
 	switch {
 	case errors.Is(err, events.ErrWrongExpectedVersion):
@@ -184,19 +265,8 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 	}
 	s.metrics.duration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
 	s.metrics.appends.WithLabelValues(outcome).Inc()
-	var conflict *events.ConflictError
-	switch {
-	case errors.As(err, &conflict):
-		detail, _ := json.Marshal(conflictDetail{Expected: conflict.Expected, Actual: conflict.Actual})
-		s.respondError(req, errorCodeConflict, err.Error(), detail)
-		return
-	case errors.Is(err, events.ErrInvalidEvent):
-		s.respondError(req, errorCodeInvalid, err.Error(), nil)
-		return
-	case err != nil:
-		zerolog.Ctx(ctx).Error().Err(err).Str("stream", ar.Stream).Msg("append failed")
-		s.respondError(req, errorCodeStore, "the event store did not take the append: "+err.Error(), nil)
-		return
+	if err != nil {
+		return storeError("append", err)
 	}
 	for _, e := range ar.Events {
 		s.metrics.appended.WithLabelValues(e.Type).Inc()
@@ -204,7 +274,31 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) {
 	if l := zerolog.Ctx(ctx); l.Debug().Enabled() {
 		l.Debug().Str("stream", ar.Stream).Uint64("position", res.Position).Int("events", len(ar.Events)).Msg("appended")
 	}
-	s.respondJSON(req, res)
+	return respondJSON(req, res)
+}
+
+// checkAndAppend refuses what the catalogue would not explain — an event
+// that does not decode, one in a stream its aggregate does not own, a seal
+// (only the recorder seals), an impossible business time — and appends the
+// rest.
+func (s *Service) checkAndAppend(ctx context.Context, ar appendRequest) (events.AppendResult, error) {
+	latest := s.opts.now().Add(clockSkew)
+	for i, e := range ar.Events {
+		if e.Type == seal.TypeLedgerSealed || ar.Stream == seal.Stream {
+			return events.AppendResult{}, fmt.Errorf("%w: only the recorder writes seals", events.ErrInvalidEvent)
+		}
+		if err := s.registry.CheckStream(ar.Stream, e.Type); err != nil {
+			return events.AppendResult{}, err
+		}
+		if _, err := s.registry.Decode(e); err != nil {
+			return events.AppendResult{}, err
+		}
+		if e.OccurredAt.Before(earliestOccurrence) || e.OccurredAt.After(latest) {
+			return events.AppendResult{}, fmt.Errorf("%w: event %d occurred at %s: business times run from %s to now",
+				events.ErrInvalidEvent, i+1, e.OccurredAt.Format(time.RFC3339), earliestOccurrence.Format(time.DateOnly))
+		}
+	}
+	return s.append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
 }
 
 // append stamps the recorded time and the stream's hash chain on evs and
@@ -233,10 +327,10 @@ func (s *Service) append(ctx context.Context, stream string, expected uint64, ev
 	}
 	note, _ := json.Marshal(Appended{Stream: stream, Position: res.Position})
 	if err := s.nc.Publish(SubjectAppended, note); err != nil {
-		s.log.Warn().Err(err).Msg("publish append notification")
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("publish append notification")
 	}
 	s.unsealed += len(evs)
-	if s.sealEvery > 0 && s.unsealed >= s.sealEvery {
+	if s.opts.sealEvery > 0 && s.unsealed >= s.opts.sealEvery {
 		select {
 		case s.sealNow <- struct{}{}:
 		default:
@@ -263,40 +357,36 @@ func (s *Service) lastHash(ctx context.Context, stream string, version uint64) (
 	return "", nil
 }
 
-func (s *Service) handleReadStream(ctx context.Context, req micro.Request) {
+func (s *Service) handleReadStream(ctx context.Context, req micro.Request) error {
 	var r readStreamRequest
 	if err := events.DecodeStrict(req.Data(), &r); err != nil {
-		s.respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
-		return
+		return malformed("read", err)
 	}
 	if r.FromVersion == 0 {
 		r.FromVersion = 1
 	}
-	s.respondPage(req, s.store.ReadStream(ctx, r.Stream, r.FromVersion), defaultPageEvents)
+	return respondPage(req, s.store.ReadStream(ctx, r.Stream, r.FromVersion), defaultPageEvents)
 }
 
-func (s *Service) handleReadAll(ctx context.Context, req micro.Request) {
+func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
 	var r readAllRequest
 	if err := events.DecodeStrict(req.Data(), &r); err != nil {
-		s.respondError(req, errorCodeMalformed, "malformed read request: "+err.Error(), nil)
-		return
+		return malformed("read", err)
 	}
 	if r.Limit <= 0 || r.Limit > defaultPageEvents {
 		r.Limit = defaultPageEvents
 	}
-	s.respondPage(req, s.store.ReadAll(ctx, r.After), r.Limit)
+	return respondPage(req, s.store.ReadAll(ctx, r.After), r.Limit)
 }
 
 // respondPage replies with events read from seq until limit events or
 // about maxReplyBytes, whichever comes first.
-func (s *Service) respondPage(req micro.Request, seq func(func(events.Envelope, error) bool), limit int) {
+func respondPage(req micro.Request, seq func(func(events.Envelope, error) bool), limit int) error {
 	var p page
 	size := 0
-	var readErr error
 	for e, err := range seq {
 		if err != nil {
-			readErr = err
-			break
+			return storeError("read", err)
 		}
 		n := len(e.Payload) + 512
 		if len(p.Events) >= limit || len(p.Events) > 0 && size+n > maxReplyBytes {
@@ -306,59 +396,58 @@ func (s *Service) respondPage(req micro.Request, seq func(func(events.Envelope, 
 		p.Events = append(p.Events, e)
 		size += n
 	}
-	switch {
-	case errors.Is(readErr, events.ErrStreamNotFound):
-		s.respondError(req, errorCodeNotFound, readErr.Error(), nil)
-	case errors.Is(readErr, events.ErrInvalidEvent):
-		s.respondError(req, errorCodeInvalid, readErr.Error(), nil)
-	case readErr != nil:
-		s.log.Error().Err(readErr).Msg("read failed")
-		s.respondError(req, errorCodeStore, "the event store did not answer the read: "+readErr.Error(), nil)
-	default:
-		s.respondJSON(req, p)
-	}
+	return respondJSON(req, p)
 }
 
-func (s *Service) handleHead(ctx context.Context, req micro.Request) {
+func (s *Service) handleHead(ctx context.Context, req micro.Request) error {
 	pos, err := s.store.Head(ctx)
 	if err != nil {
-		s.respondError(req, errorCodeStore, "the event store did not answer: "+err.Error(), nil)
-		return
+		return storeError("read", err)
 	}
-	s.respondJSON(req, headReply{Position: pos})
+	return respondJSON(req, headReply{Position: pos})
 }
 
-// The replies go straight to the request's reply subject: the handlers
-// answer from their own goroutines, after micro's handler has returned,
-// and micro's own Respond and Error record state that its handler goroutine
-// reads when the handler returns.
-
-func (s *Service) respondJSON(req micro.Request, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		s.respondError(req, errorCodeStore, "reply could not be encoded: "+err.Error(), nil)
-		return
-	}
-	s.reply(req, &nats.Msg{Data: data})
+// gate counts the requests in flight, and once closed lets no new one in,
+// so that stopping can wait for exactly the requests that got in.
+type gate struct {
+	mu       sync.Mutex
+	closed   bool
+	inflight int
+	idle     *sync.Cond
 }
 
-func (s *Service) respondError(req micro.Request, code, description string, data []byte) {
-	// The description travels in a header; keep it to one line.
-	if len(description) > 1000 {
-		description = description[:1000]
+func (g *gate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
 	}
-	m := &nats.Msg{Data: data, Header: nats.Header{}}
-	m.Header.Set(micro.ErrorHeader, strings.ReplaceAll(description, "\n", " "))
-	m.Header.Set(micro.ErrorCodeHeader, code)
-	s.reply(req, m)
+	g.inflight++
+	return true
 }
 
-func (s *Service) reply(req micro.Request, m *nats.Msg) {
-	m.Subject = req.Reply()
-	if m.Subject == "" {
-		return // a request nobody waits for
+func (g *gate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inflight--
+	if g.inflight == 0 && g.idle != nil {
+		g.idle.Broadcast()
 	}
-	if err := s.nc.PublishMsg(m); err != nil {
-		s.log.Warn().Err(err).Msg("reply")
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+}
+
+func (g *gate) wait() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.idle == nil {
+		g.idle = sync.NewCond(&g.mu)
+	}
+	for g.inflight > 0 {
+		g.idle.Wait()
 	}
 }

@@ -65,17 +65,25 @@ type eraseBody struct {
 // Routes adds the service's endpoints to mux.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/stakeholders", command.Handler(s.x, http.StatusCreated, s.register))
-	mux.Handle("POST /api/v1/stakeholders/{id}/roles", command.Handler(s.x, http.StatusOK, s.changeRoles))
+	mux.Handle("POST /api/v1/stakeholders/{id}/roles", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *rolesBody, st State) ([]events.Payload, error) {
+			return onActive(st, &b.RolesChanged)
+		}))
 	mux.Handle("POST /api/v1/stakeholders/{id}/demographics", command.Handler(s.x, http.StatusOK, s.declareDemographics))
-	mux.Handle("POST /api/v1/stakeholders/{id}/support-needs", command.Handler(s.x, http.StatusOK, s.recordSupportNeed))
-	mux.Handle("POST /api/v1/stakeholders/{id}/consent", command.Handler(s.x, http.StatusOK, s.recordConsent))
-	mux.Handle("POST /api/v1/stakeholders/{id}/consent-withdrawals", command.Handler(s.x, http.StatusOK, s.withdrawConsent))
+	mux.Handle("POST /api/v1/stakeholders/{id}/support-needs", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *supportNeedBody, st State) ([]events.Payload, error) {
+			return onActive(st, &b.SupportNeedRecorded)
+		}))
+	mux.Handle("POST /api/v1/stakeholders/{id}/consent", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *consentBody, st State) ([]events.Payload, error) {
+			return recordConsent(st, stakeholder.ConsentRecorded{Scope: b.Scope})
+		}))
+	mux.Handle("POST /api/v1/stakeholders/{id}/consent-withdrawals", command.OnPath(s.x, Aggregate, http.StatusOK,
+		func(_ *http.Request, b *consentBody, st State) ([]events.Payload, error) {
+			return withdrawConsent(st, stakeholder.ConsentWithdrawn{Scope: b.Scope})
+		}))
 	mux.Handle("POST /api/v1/stakeholders/{id}/erase", command.Handler(s.x, http.StatusOK, s.erase))
 	mux.HandleFunc("GET /api/v1/stakeholders/{id}", s.show)
-}
-
-func (s *Service) on(ctx context.Context, id string, meta command.Meta, decide func(State) ([]events.Payload, error)) (command.Result, error) {
-	return command.On(ctx, s.x, stakeholder.Stream(id), id, meta, Fold, decide)
 }
 
 // seal checks and seals v (PII or Demographics) for stakeholder id.
@@ -91,7 +99,9 @@ func (s *Service) seal(ctx context.Context, id string, v interface{ Validate() e
 }
 
 func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody, meta command.Meta) (command.Result, error) {
-	id, err := meta.NewID("stakeholder")
+	// The key is made under the id the command will record, before it
+	// is recorded.
+	id, err := meta.NewID(Aggregate.Name)
 	if err != nil {
 		return command.Result{}, err
 	}
@@ -104,15 +114,7 @@ func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody
 	if p.PII, err = s.seal(ctx, id, stakeholder.PII{Name: b.Name, Contact: b.Contact}); err != nil {
 		return command.Result{}, err
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return register(st, p) })
-}
-
-func (s *Service) changeRoles(ctx context.Context, r *http.Request, b *rolesBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.RolesChanged) })
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return register(st, p) })
 }
 
 func (s *Service) declareDemographics(ctx context.Context, r *http.Request, b *demographicsBody, meta command.Meta) (command.Result, error) {
@@ -120,43 +122,15 @@ func (s *Service) declareDemographics(ctx context.Context, r *http.Request, b *d
 	if err != nil {
 		return command.Result{}, err
 	}
-	if _, err := Load(ctx, s.x, id); err != nil {
+	if _, err := Aggregate.Load(ctx, s.x, id); err != nil {
 		return command.Result{}, err
 	}
 	sealed, err := s.seal(ctx, id, b.Demographics)
 	if err != nil {
 		return command.Result{}, s.erasedIfDestroyed(id, err)
 	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) {
 		return onActive(st, &stakeholder.DemographicsDeclared{Demographics: sealed})
-	})
-}
-
-func (s *Service) recordSupportNeed(ctx context.Context, r *http.Request, b *supportNeedBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.SupportNeedRecorded) })
-}
-
-func (s *Service) recordConsent(ctx context.Context, r *http.Request, b *consentBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
-		return recordConsent(st, stakeholder.ConsentRecorded{Scope: b.Scope})
-	})
-}
-
-func (s *Service) withdrawConsent(ctx context.Context, r *http.Request, b *consentBody, meta command.Meta) (command.Result, error) {
-	id, err := command.PathID(r, "id")
-	if err != nil {
-		return command.Result{}, err
-	}
-	return s.on(ctx, id, meta, func(st State) ([]events.Payload, error) {
-		return withdrawConsent(st, stakeholder.ConsentWithdrawn{Scope: b.Scope})
 	})
 }
 
@@ -169,10 +143,10 @@ func (s *Service) erase(ctx context.Context, r *http.Request, b *eraseBody, meta
 	if err != nil {
 		return command.Result{}, err
 	}
-	res, err := s.on(ctx, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.Erased) })
+	res, err := Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.Erased) })
 	var st State
 	if errors.Is(err, command.ErrConflict) {
-		if st, _ = Load(ctx, s.x, id); !st.Erased {
+		if st, _ = Aggregate.Load(ctx, s.x, id); !st.Erased {
 			return res, err
 		}
 	} else if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/keyring"
+	"github.com/together-coop/together/services/internal/problem"
 )
 
 // record is the stakeholder as shown to the project team: personal data
@@ -31,12 +32,12 @@ func isDestroyed(err error) bool { return errors.Is(err, keyring.ErrKeyDestroyed
 func (s *Service) show(w http.ResponseWriter, r *http.Request) {
 	id, err := command.PathID(r, "id")
 	if err != nil {
-		command.WriteError(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
-	st, err := Load(r.Context(), s.x, id)
+	st, err := Aggregate.Load(r.Context(), s.x, id)
 	if err != nil {
-		command.WriteError(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
 	rec := record{
@@ -54,19 +55,19 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) {
 	if !st.Erased {
 		var pii stakeholder.PII
 		if err := s.open(r, id, st.PII, &pii); err != nil {
-			command.WriteError(w, r, s.erasedIfDestroyed(id, err))
+			problem.WriteError(w, r, s.erasedIfDestroyed(id, err))
 			return
 		}
 		rec.Name, rec.Contact = &pii.Name, &pii.Contact
 		if st.Demographics != nil {
 			rec.Demographics = &stakeholder.Demographics{}
 			if err := s.open(r, id, *st.Demographics, rec.Demographics); err != nil {
-				command.WriteError(w, r, s.erasedIfDestroyed(id, err))
+				problem.WriteError(w, r, s.erasedIfDestroyed(id, err))
 				return
 			}
 		}
 	}
-	command.WriteJSON(w, http.StatusOK, rec)
+	problem.WriteJSON(w, http.StatusOK, rec)
 }
 
 func (s *Service) open(r *http.Request, id string, sealed stakeholder.Sealed, into any) error {

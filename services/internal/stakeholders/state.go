@@ -48,30 +48,23 @@ func Fold(id string, history []command.Recorded) State {
 	return s
 }
 
-// Load returns the state of stakeholder id, or ErrNotFound.
-func Load(ctx context.Context, x *command.Executor, id string) (State, error) {
-	h, err := x.Load(ctx, stakeholder.Stream(id))
-	if err != nil {
-		return State{}, err
-	}
-	s := Fold(id, h)
-	if !s.Exists {
-		return State{}, command.Rejectf(command.ErrNotFound, "no stakeholder %s", id)
-	}
-	return s, nil
+// Aggregate is the stakeholder aggregate: its streams and how their
+// history folds into a [State].
+var Aggregate = command.Aggregate[State]{
+	Name:   "stakeholder",
+	Stream: stakeholder.Stream,
+	Fold:   Fold,
+	Exists: func(s State) bool { return s.Exists },
 }
 
 // CheckActive rejects a stakeholder who does not exist or was erased, for
 // commands that would record them taking part.
 func CheckActive(ctx context.Context, x *command.Executor, id string) error {
-	s, err := Load(ctx, x, id)
+	s, err := Aggregate.Load(ctx, x, id)
 	if err != nil {
 		return err
 	}
-	if s.Erased {
-		return command.Rejectf(command.ErrConflict, "stakeholder %s was erased", id)
-	}
-	return nil
+	return s.active()
 }
 
 func (s State) active() error {

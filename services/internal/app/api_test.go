@@ -1,4 +1,4 @@
-package stack_test
+package app_test
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/services/internal/stack"
+	"github.com/together-coop/together/services/internal/app"
 )
 
 // api drives a running stack through its HTTP API, as a client would.
@@ -23,9 +23,9 @@ type api struct {
 	base string
 }
 
-func startStack(t *testing.T, dir string) (*stack.Stack, *api) {
+func startStack(t *testing.T, dir string) (*app.App, *api) {
 	t.Helper()
-	st, err := stack.Start(context.Background(), stack.Config{
+	st, err := app.Start(context.Background(), app.Config{Parts: app.AllParts(),
 		DataDir:  dir,
 		HTTPAddr: "127.0.0.1:0",
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
@@ -37,7 +37,7 @@ func startStack(t *testing.T, dir string) (*stack.Stack, *api) {
 	return st, &api{t: t, base: st.URL()}
 }
 
-func shutdown(t *testing.T, st *stack.Stack) {
+func shutdown(t *testing.T, st *app.App) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -467,7 +467,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	st, a := startStack(t, dir)
 	seed(t, a)
 	before := a.events()
-	if _, err := stack.Start(context.Background(), stack.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: zerolog.Nop()}); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := app.Start(context.Background(), app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: zerolog.Nop()}); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("second stack on the same data = %v, want refused as in use", err)
 	}
 	shutdown(t, st)

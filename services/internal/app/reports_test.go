@@ -1,4 +1,4 @@
-package stack_test
+package app_test
 
 import (
 	"bytes"

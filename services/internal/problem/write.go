@@ -1,0 +1,63 @@
+package problem
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/events"
+)
+
+// A StatusError is an error that knows the HTTP status it is answered
+// with; its message is written for the user.
+type StatusError interface {
+	error
+	Status() int
+}
+
+// WriteError answers err as a problem: broken field rules are 400 with
+// their list, a [StatusError] its status, an unavailable or late store
+// 503 (retry with the same Idempotency-Key). Anything else is logged and
+// answered 500 without internals.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *events.ValidationError
+	var status StatusError
+	switch {
+	case errors.As(err, &invalid):
+		Write(w, r, http.StatusBadRequest, "the request breaks "+plural(len(invalid.Fields), "rule")+": "+invalid.Error(), invalid.Fields...)
+	case errors.As(err, &status):
+		if status.Status() == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		Write(w, r, status.Status(), err.Error())
+	case errors.Is(err, events.ErrInvalidEvent):
+		Write(w, r, http.StatusBadRequest, err.Error())
+	case errors.Is(err, events.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		// A write may or may not have landed: only a retry with the same
+		// Idempotency-Key is safe, so say so.
+		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("store unavailable")
+		w.Header().Set("Retry-After", "1")
+		Write(w, r, http.StatusServiceUnavailable, "the event store is unavailable or did not confirm in time; retry with the same Idempotency-Key to be sure it is recorded once")
+	default:
+		zerolog.Ctx(r.Context()).Error().Err(err).Msg("request failed")
+		Write(w, r, http.StatusInternalServerError, "the request failed unexpectedly; retry with the same Idempotency-Key to be sure it is recorded once")
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
