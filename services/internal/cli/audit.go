@@ -16,9 +16,9 @@ import (
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/reports"
-	"github.com/together-coop/together/services/internal/app"
 )
 
 // source is where an audit command reads the history from.

@@ -183,4 +183,3 @@ func (x *Executor) envelopes(payloads []events.Payload, meta Meta) ([]events.Env
 	}
 	return envs, ids, nil
 }
-

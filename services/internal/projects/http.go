@@ -62,9 +62,13 @@ func (s *Service) Routes(mux *http.ServeMux) {
 			})
 		}))
 	mux.Handle("POST /api/v1/projects/{id}/duty", command.OnPath(s.x, Aggregate, http.StatusOK,
-		func(_ *http.Request, b *dutyBody, st State) ([]events.Payload, error) { return assessDuty(st, b.DutyAssessed) }))
+		func(_ *http.Request, b *dutyBody, st State) ([]events.Payload, error) {
+			return assessDuty(st, b.DutyAssessed)
+		}))
 	mux.Handle("POST /api/v1/projects/{id}/close", command.OnPath(s.x, Aggregate, http.StatusOK,
-		func(_ *http.Request, b *closeBody, st State) ([]events.Payload, error) { return closeProject(st, b.Closed) }))
+		func(_ *http.Request, b *closeBody, st State) ([]events.Payload, error) {
+			return closeProject(st, b.Closed)
+		}))
 }
 
 func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody, meta command.Meta) (command.Result, error) {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/hashchain"

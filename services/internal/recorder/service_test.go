@@ -199,4 +199,3 @@ func (s *heldStore) Append(ctx context.Context, stream string, expected uint64, 
 	}
 	return s.Store.Append(ctx, stream, expected, evs)
 }
-
