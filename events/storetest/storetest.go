@@ -29,7 +29,8 @@ import (
 type Option func(*suite)
 
 type suite struct {
-	stamps bool
+	stamps     bool
+	sequential bool
 }
 
 // Stamps is for a store that sets every event's recorded time and hash
@@ -38,7 +39,13 @@ type suite struct {
 // (hashchain.Verifier), instead of checking the writer's values.
 func Stamps() Option { return func(s *suite) { s.stamps = true } }
 
-// Run runs every conformance test against stores made by newStore.
+// Sequential runs the tests one at a time, for a factory whose stores
+// share something that cannot be used by two tests at once. By default the
+// tests run in parallel, each on a store of its own.
+func Sequential() Option { return func(s *suite) { s.sequential = true } }
+
+// Run runs every conformance test against stores made by newStore, in
+// parallel unless [Sequential] is given.
 func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Option) {
 	var cfg suite
 	for _, o := range opts {
@@ -63,6 +70,9 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Option)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if !cfg.sequential {
+				t.Parallel()
+			}
 			s := newStore(t)
 			tt.fn(t, s, cfg)
 			checkRecordedTimes(t, s, cfg)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -50,9 +51,8 @@ func TestConformanceOnKurrentDB(t *testing.T) {
 // The double and the adapter agree on namespaces too.
 func TestConformanceOnProtocolDoubleWithNamespace(t *testing.T) {
 	url := kurrenttest.Start(t)
-	n := 0
+	var n atomic.Int64
 	storetest.Run(t, func(t *testing.T) events.Store {
-		n++
-		return open(t, url, kurrent.WithNamespace(fmt.Sprintf("ns%d_", n)))
+		return open(t, url, kurrent.WithNamespace(fmt.Sprintf("ns%d_", n.Add(1))))
 	})
 }

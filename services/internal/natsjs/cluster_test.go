@@ -40,7 +40,7 @@ func TestConformanceOnCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
-	})
+	}, storetest.Sequential()) // one cluster on two cores: R3 streams made all at once time out
 }
 
 // TestClusterLosesNodeUnderLoad writes through the recorder onto a
