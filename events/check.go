@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -130,23 +131,41 @@ func (c *Check) OneOf(field, s string, allowed []string) {
 	c.Fail(field, "%q is not allowed (want one of %v)", s, allowed)
 }
 
-// Date requires a date.
+// EarliestDate returns the earliest business date the ledger accepts,
+// 1990-01-01: nothing it records happened before the programmes it serves
+// existed, so an earlier date is a typing mistake (a year 0000, a two-digit
+// year).
+func EarliestDate() time.Time { return time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// Date requires a date on or after [EarliestDate].
 func (c *Check) Date(field string, d Date) {
-	if d.IsZero() {
-		c.Fail(field, "is required (YYYY-MM-DD)")
+	switch {
+	case d.IsZero():
+		c.Fail(field, "is required (a date like 2026-03-31)")
+	case d.Time().Before(EarliestDate()):
+		c.Fail(field, "%s is before %s; check the year", d, EarliestDate().Format(time.DateOnly))
 	}
 }
 
-// Time requires a timestamp.
+// Time requires a timestamp on or after [EarliestDate].
 func (c *Check) Time(field string, t time.Time) {
-	if t.IsZero() {
-		c.Fail(field, "is required (RFC 3339)")
+	switch {
+	case t.IsZero():
+		c.Fail(field, "is required (an RFC 3339 time like 2026-03-31T09:00:00Z)")
+	case t.Before(EarliestDate()):
+		c.Fail(field, "%s is before %s; check the year", t.Format(time.RFC3339), EarliestDate().Format(time.DateOnly))
 	}
 }
 
+// blank reports whether s shows nothing: only Unicode white space,
+// invisible format characters (zero-width spaces and joiners, byte-order
+// marks, direction marks) and the fillers that render as blank.
 func blank(s string) bool {
 	for _, r := range s {
-		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+		switch {
+		case unicode.IsSpace(r), unicode.Is(unicode.Cf, r):
+		case r == '\u115f', r == '\u1160', r == '\u2800', r == '\u3164', r == '\uffa0':
+		default:
 			return false
 		}
 	}

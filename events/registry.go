@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 )
 
@@ -142,9 +143,13 @@ func (r *Registry) Encode(p Payload) (eventType string, version int, payload jso
 }
 
 // DecodeStrict unmarshals exactly one JSON value into v, refusing unknown
-// fields and trailing data: a misspelt field is a mistake to report, not
-// something to drop silently.
+// fields, trailing data, invalid UTF-8, repeated keys and keys that match a
+// field only when case is ignored: a misspelt field is a mistake to report,
+// not something to drop silently.
 func DecodeStrict(data []byte, v any) error {
+	if err := checkKeys(data, reflect.TypeOf(v)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -56,8 +56,13 @@ func Handler[B any, PB interface {
 		defer func() { x.observe(r.Pattern, outcome) }()
 		// No Content-Type is refused too: a cross-site form can send a
 		// body without one, never with application/json.
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
 			problem.Write(w, r, http.StatusUnsupportedMediaType, "send the command as application/json (Content-Type: application/json)")
+			return
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			problem.Write(w, r, http.StatusBadRequest, fmt.Sprintf("the body is declared as %s; send it as UTF-8 (charset=utf-8, or no charset)", cs))
 			return
 		}
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -117,6 +122,9 @@ func metaOf(r *http.Request, raw []byte, c *Common, now time.Time) (Meta, error)
 	if c.OccurredAt != nil {
 		if c.OccurredAt.IsZero() {
 			return Meta{}, Rejectf(ErrInvalid, "occurred_at is empty; leave it out to mean now")
+		}
+		if c.OccurredAt.Before(events.EarliestDate()) {
+			return Meta{}, Rejectf(ErrInvalid, "occurred_at %s is before %s; check the year", c.OccurredAt.Format(time.RFC3339), events.EarliestDate().Format(time.DateOnly))
 		}
 		if c.OccurredAt.After(now.Add(clockSkew)) {
 			return Meta{}, Rejectf(ErrInvalid, "occurred_at %s is in the future; events may be back-dated, not forward-dated", c.OccurredAt.Format(time.RFC3339))

@@ -30,6 +30,12 @@ type Config struct {
 	Gatherer   prometheus.Gatherer
 	Registerer prometheus.Registerer
 	Logger     zerolog.Logger
+	// AllowedHosts are the host names requests may address (lowercase,
+	// without port); empty allows any.
+	AllowedHosts []string
+	// TLS says the server answers over TLS, so browsers are told to keep
+	// to it (Strict-Transport-Security).
+	TLS bool
 }
 
 // New returns the HTTP handler of the whole API.
@@ -54,5 +60,5 @@ func New(cfg Config) http.Handler {
 		problem.Write(w, r, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see GET / for the API")
 	})
 	m := newMetrics(cfg.Registerer)
-	return withRequestContext(cfg.Logger, m, mux)
+	return withRequestContext(cfg.Logger, m, withSecurity(cfg.AllowedHosts, cfg.TLS, mux))
 }

@@ -19,10 +19,6 @@ import (
 	"github.com/together-coop/together/events/seal"
 )
 
-// Business times before this are taken for typing mistakes: nothing the
-// ledger records happened before the programmes it serves existed.
-var earliestOccurrence = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // clockSkew is how far ahead of the recorder's clock a business time may
 // be, to forgive a writer whose clock runs a little fast.
 const clockSkew = time.Minute
@@ -282,7 +278,7 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) error {
 // (only the recorder seals), an impossible business time — and appends the
 // rest.
 func (s *Service) checkAndAppend(ctx context.Context, ar appendRequest) (events.AppendResult, error) {
-	latest := s.opts.now().Add(clockSkew)
+	earliest, latest := events.EarliestDate(), s.opts.now().Add(clockSkew)
 	for i, e := range ar.Events {
 		if e.Type == seal.TypeLedgerSealed || ar.Stream == seal.Stream {
 			return events.AppendResult{}, fmt.Errorf("%w: only the recorder writes seals", events.ErrInvalidEvent)
@@ -293,9 +289,9 @@ func (s *Service) checkAndAppend(ctx context.Context, ar appendRequest) (events.
 		if _, err := s.registry.Decode(e); err != nil {
 			return events.AppendResult{}, err
 		}
-		if e.OccurredAt.Before(earliestOccurrence) || e.OccurredAt.After(latest) {
+		if e.OccurredAt.Before(earliest) || e.OccurredAt.After(latest) {
 			return events.AppendResult{}, fmt.Errorf("%w: event %d occurred at %s: business times run from %s to now",
-				events.ErrInvalidEvent, i+1, e.OccurredAt.Format(time.RFC3339), earliestOccurrence.Format(time.DateOnly))
+				events.ErrInvalidEvent, i+1, e.OccurredAt.Format(time.RFC3339), earliest.Format(time.DateOnly))
 		}
 	}
 	return s.append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
