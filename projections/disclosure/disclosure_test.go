@@ -106,7 +106,7 @@ func TestRatiosAndDerivedFigures(t *testing.T) {
 	plan.Internal("lived", 12)
 	plan.Count("few", 3)
 	plan.Count("none", 0)
-	plan.Ratio("share", "lived", "participants")  // 10 / 40
+	plan.Ratio("share", "lived", "participants")   // 10 / 40
 	plan.Ratio("few_share", "few", "participants") // hidden
 	plan.Ratio("of_none", "lived", "none")         // null
 	plan.Derive("median", "participants")

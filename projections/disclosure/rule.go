@@ -71,9 +71,11 @@ type Sum struct {
 	Parts []string
 }
 
-// Ratio is Num / Den, both count paths.
+// Ratio is Num / Den − Minus, Num and Den count paths: a share, or its
+// gap from a known baseline share (Minus).
 type Ratio struct {
 	Path, Num, Den string
+	Minus          float64
 }
 
 // Derived is a figure computed from people or things counted by On (a
@@ -97,7 +99,14 @@ func (p *Plan) Sum(total string, parts ...string) {
 }
 
 // Ratio declares path = num / den.
-func (p *Plan) Ratio(path, num, den string) { p.Ratios = append(p.Ratios, Ratio{path, num, den}) }
+func (p *Plan) Ratio(path, num, den string) {
+	p.Ratios = append(p.Ratios, Ratio{Path: path, Num: num, Den: den})
+}
+
+// Gap declares path = num / den − baseline.
+func (p *Plan) Gap(path, num, den string, baseline float64) {
+	p.Ratios = append(p.Ratios, Ratio{Path: path, Num: num, Den: den, Minus: baseline})
+}
 
 // Derive declares that path rests on the counts on.
 func (p *Plan) Derive(path string, on ...string) {
@@ -199,7 +208,7 @@ func (r Rule) Apply(plan Plan) Published {
 		case den.Value == 0:
 			out.Figures[ra.Path] = Figure{}
 		default:
-			v := float64(num.Value) / float64(den.Value)
+			v := float64(num.Value)/float64(den.Value) - ra.Minus
 			out.Figures[ra.Path] = Figure{Value: &v}
 		}
 	}

@@ -198,18 +198,6 @@ func (s *Stakeholder) DemographicsAt(asOf time.Time) *SealedAt {
 	return in
 }
 
-// NeedsAt returns the support needs known at asOf that were recorded as
-// occurring before until, in order.
-func (s *Stakeholder) NeedsAt(asOf, until time.Time) []string {
-	var out []string
-	for _, n := range s.SupportNeeds {
-		if n.KnownAt(asOf) && n.OccurredAt.Before(until) {
-			out = append(out, n.Need)
-		}
-	}
-	return out
-}
-
 // ConsentAt reports whether consent for scope was in force at asOf: the
 // last change known for that scope gave it.
 func (s *Stakeholder) ConsentAt(asOf time.Time, scope string) bool {
