@@ -164,8 +164,11 @@ func ParseMoment(s string) (time.Time, error) { return ParseMomentIn(s, defaultL
 
 // ParseMomentIn reads a window bound or as-of moment: a date, meaning
 // the midnight that starts it in loc, or an RFC 3339 time, an exact
-// instant whatever loc is.
+// instant whatever loc is. A nil loc is [DefaultLocation].
 func ParseMomentIn(s string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = defaultLocation
+	}
 	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
 		return d, nil
 	}
