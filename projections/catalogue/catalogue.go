@@ -67,7 +67,9 @@ var Reports = []Report{
 	{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
 		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) }},
 	{programme.Name, "Which projects need attention, and why?",
-		func(l *ledger.Ledger, q projections.Query, c Config) Document { return programme.Compute(l, q, c.Thresholds) }},
+		func(l *ledger.Ledger, q projections.Query, c Config) Document {
+			return programme.Compute(l, q, c.Thresholds)
+		}},
 	{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
 		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) }},
 	{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",

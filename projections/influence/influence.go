@@ -291,6 +291,10 @@ func (r Report) Table() projections.Table {
 			paths[5] = at + "you_said_we_did.themes." + strconv.Itoa(k) + ".feedback"
 			t.Add(row, paths)
 		}
+		for k, re := range p.YouSaidWeDid.WeDecided {
+			t.Add(reasonRow("we_decided", p, Element{ElementID: "-"}, re, len(t.Header)),
+				reasonPaths(at+"you_said_we_did.we_decided."+strconv.Itoa(k)+".", len(t.Header)))
+		}
 		for _, d := range p.YouSaidWeDid.WeDid {
 			row := blank([]string{"we_did", p.ProjectID, projections.TextCell(p.Name)})
 			row[12], row[13], row[14], row[15] = projections.TextCell(d.Action), projections.TextCell(d.Outcome), d.CompletedOn.String(), d.ToldOn.String()
@@ -310,6 +314,9 @@ func elementName(el Element) string {
 func reasonRow(kind string, p Project, el Element, re Reason, width int) []string {
 	row := make([]string, width)
 	copy(row, []string{kind, p.ProjectID, projections.TextCell(p.Name), el.ElementID, elementName(el), strconv.Itoa(re.Feedback)})
+	if el.ElementID == "-" { // the whole project's answers, not an element's
+		row[3], row[4] = "", ""
+	}
 	row[11], row[12], row[14] = re.Influence, projections.TextCell(re.Reason), re.On.String()
 	return row
 }
