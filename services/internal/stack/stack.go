@@ -53,6 +53,10 @@ type Config struct {
 	// Thresholds set the programme view's red, amber and green; nil means
 	// the defaults.
 	Thresholds *programme.Thresholds
+	// ExactReports says which requests may see reports' exact counts;
+	// nil means none: every report is published with small numbers
+	// suppressed.
+	ExactReports func(*http.Request) bool
 }
 
 // snapshotInterval is how often, at most, the reports save a snapshot of
@@ -147,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 	handler := gateway.New(gateway.Config{
 		Services: []gateway.Routable{
 			projects.New(x), stakeholders.New(x, keys), engagements.New(x), feedback.New(x), actions.New(x),
-			reports.NewService(runner, thresholds, cfg.Now),
+			reports.NewService(runner, thresholds, cfg.Now, reportOptions(cfg)...),
 			audit.NewService(client),
 		},
 		Events: client,
@@ -248,4 +252,11 @@ func (s *Stack) close() {
 	if s.lock != nil {
 		s.lock.Close()
 	}
+}
+
+func reportOptions(cfg Config) []reports.Option {
+	if cfg.ExactReports == nil {
+		return nil
+	}
+	return []reports.Option{reports.WithExactCounts(cfg.ExactReports)}
 }
