@@ -77,7 +77,7 @@ func TestReportsEndToEnd(t *testing.T) {
 		"participants": 2.0, "invited": 2.0, "accepted": 1.0, "attended_of_invited": 1.0, "unnamed_attendees": 2.0,
 		"anonymous_feedback": 1.0, "new_voices": 2.0, "new_voice_share": 1.0,
 		"effective_voices": 9.0 / 5, "top_decile_share": 2.0 / 3, "lived_experience_share": 0.5,
-		"missing_roles": []any{"carer", "frontline_staff", "manager", "commissioner", "partner"},
+		"missing_roles":                  []any{"carer", "frontline_staff", "manager", "commissioner", "partner"},
 		"missing_lived_experience_roles": []any{"carer"}, "position": mustFloat(position),
 	})
 	check("participation.by_role", p["by_role"].(map[string]any), map[string]any{"service_user": 1.0, "public": 1.0, "carer": 0.0})
