@@ -20,7 +20,7 @@ import (
 const Name = "decisions"
 
 // Report is the involvement decisions report. Field names are binding
-// (DESIGN.md, "Involvement decisions").
+// (docs/reports.md, "Involvement decisions").
 type Report struct {
 	projections.Header
 	Elements []Element `json:"elements"`

@@ -13,7 +13,7 @@ import (
 const Name = "follow-through"
 
 // Report is the follow-through report. Field names are binding
-// (DESIGN.md, "Follow-through").
+// (docs/reports.md, "Follow-through").
 type Report struct {
 	projections.Header
 	Agreed                      int      `json:"agreed"`

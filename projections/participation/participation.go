@@ -17,7 +17,7 @@ import (
 const Name = "participation"
 
 // Report is the participation breadth report. Field names are binding
-// (DESIGN.md, "Participation breadth").
+// (docs/reports.md, "Participation breadth").
 type Report struct {
 	projections.Header
 	Participants         int                                     `json:"participants"`

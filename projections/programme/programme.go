@@ -27,8 +27,8 @@ const (
 	Red   = "red"
 )
 
-// Report is the programme view. Field names are binding (DESIGN.md,
-// "Programme").
+// Report is the programme view. Field names are binding
+// (docs/reports.md, "Programme").
 type Report struct {
 	projections.Header
 	Projects []Row `json:"projects"`
