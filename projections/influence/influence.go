@@ -135,11 +135,11 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	for _, p := range q.Projects(l) {
 		pr, days := project(l, q, p)
 		allDays = append(allDays, days...)
-		for _, in := range Influences {
-			for range pr.of(in) {
-				r.add(in)
-			}
-		}
+		r.Feedback += pr.Feedback
+		r.Adopted += pr.Adopted
+		r.PartlyAdopted += pr.PartlyAdopted
+		r.NotAdopted += pr.NotAdopted
+		r.NoResponse += pr.NoResponse
 		r.Projects = append(r.Projects, pr)
 	}
 	r.MedianDaysToResponse = projections.Median(allDays)
