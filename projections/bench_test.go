@@ -5,14 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/together-coop/together/events/catalogue"
+	events "github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/decisions"
-	"github.com/together-coop/together/projections/followthrough"
+	"github.com/together-coop/together/projections/catalogue"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
-	"github.com/together-coop/together/projections/participation"
-	"github.com/together-coop/together/projections/programme"
 )
 
 const benchEvents = 200_000
@@ -38,7 +35,7 @@ func BenchmarkApply(b *testing.B) {
 // validating every payload against the catalogue.
 func BenchmarkDecodeAndApply(b *testing.B) {
 	h := generated()
-	r := catalogue.New()
+	r := events.New()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -60,17 +57,12 @@ func BenchmarkReports(b *testing.B) {
 	h := generated()
 	l := h.Ledger()
 	q := projections.Query{AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
-	reports := map[string]func(){
-		"participation":  func() { participation.Compute(l, q) },
-		"follow-through": func() { followthrough.Compute(l, q) },
-		"decisions":      func() { decisions.Compute(l, q) },
-		"programme":      func() { programme.Compute(l, q, programme.DefaultThresholds()) },
-	}
-	for _, name := range []string{"participation", "follow-through", "decisions", "programme"} {
-		b.Run(name, func(b *testing.B) {
+	c := config(b)
+	for _, r := range catalogue.Reports {
+		b.Run(r.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				reports[name]()
+				r.Compute(l, q, c)
 			}
 		})
 	}

@@ -6,12 +6,42 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/together-coop/together/events"
 )
 
-// Table is a CSV document: a header row, then rows.
+// Table is a CSV document: a header row, then rows. Paths, when set, has
+// the shape of Rows and names the report cell each CSV cell shows (its
+// JSON path; "" for none), so that small-number suppression reaches the
+// CSV exactly as it reaches the JSON.
 type Table struct {
 	Header []string
 	Rows   [][]string
+	Paths  [][]string
+}
+
+// Add appends a row whose cells show the report cells named by paths
+// (nil: none).
+func (t *Table) Add(row []string, paths []string) {
+	if paths != nil && len(paths) != len(row) {
+		panic("projections: a row's paths must match its cells")
+	}
+	if paths == nil {
+		paths = make([]string, len(row))
+	}
+	for len(t.Paths) < len(t.Rows) {
+		t.Paths = append(t.Paths, make([]string, len(t.Rows[len(t.Paths)])))
+	}
+	t.Rows = append(t.Rows, row)
+	t.Paths = append(t.Paths, paths)
+}
+
+// PathOf returns the report cell shown at row i, column j, or "".
+func (t Table) PathOf(i, j int) string {
+	if i < len(t.Paths) && j < len(t.Paths[i]) {
+		return t.Paths[i][j]
+	}
+	return ""
 }
 
 // Bytes writes the table as CSV (RFC 4180, CRLF line ends, which every
@@ -26,9 +56,9 @@ func (t Table) Bytes() []byte {
 }
 
 // Figures is a report as one row per figure: "figure,value", starting
-// with the header the report echoes.
+// with the header the report echoes. A figure's name is its JSON path.
 type Figures struct {
-	rows [][]string
+	t Table
 }
 
 // NewFigures starts a figure table with the report's header.
@@ -40,20 +70,22 @@ func NewFigures(h Header) *Figures {
 	f.Text("from", TimeCell(h.From))
 	f.Text("to", TimeCell(h.To))
 	f.Text("as_of", TimeCell(&h.AsOf))
+	f.Text("time_zone", h.TimeZone)
+	f.Text("counts", h.Counts)
 	f.Int("position", int(h.Position))
 	return f
 }
 
 // Int adds a count.
-func (f *Figures) Int(name string, v int) { f.rows = append(f.rows, []string{name, strconv.Itoa(v)}) }
+func (f *Figures) Int(name string, v int) { f.add(name, strconv.Itoa(v)) }
 
 // Ratio adds a ratio or statistic, rounded to four places; empty for null.
-func (f *Figures) Ratio(name string, v *float64) {
-	f.rows = append(f.rows, []string{name, RatioCell(v)})
-}
+func (f *Figures) Ratio(name string, v *float64) { f.add(name, RatioCell(v)) }
 
 // Text adds a text value.
-func (f *Figures) Text(name, v string) { f.rows = append(f.rows, []string{name, TextCell(v)}) }
+func (f *Figures) Text(name, v string) { f.add(name, TextCell(v)) }
+
+func (f *Figures) add(name, v string) { f.t.Add([]string{name, v}, []string{"", name}) }
 
 // Roles adds one count per role, named prefix.<role>.
 func (f *Figures) Roles(prefix string, rc RoleCounts) {
@@ -64,7 +96,9 @@ func (f *Figures) Roles(prefix string, rc RoleCounts) {
 
 // Table returns the figures as a table.
 func (f *Figures) Table() Table {
-	return Table{Header: []string{"figure", "value"}, Rows: f.rows}
+	t := f.t
+	t.Header = []string{"figure", "value"}
+	return t
 }
 
 // RatioCell formats a nullable figure with four decimals, empty for null.
@@ -75,13 +109,17 @@ func RatioCell(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 4, 64)
 }
 
-// TimeCell formats a moment in ISO 8601 (RFC 3339, UTC), empty for nil.
+// TimeCell formats a moment in ISO 8601 (RFC 3339, with the offset it
+// carries), empty for nil.
 func TimeCell(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.Format(time.RFC3339Nano)
 }
+
+// DateCell formats a calendar date, empty for the zero date.
+func DateCell(d events.Date) string { return d.String() }
 
 // TextCell guards free text against spreadsheet formula injection: a cell
 // that would start a formula is prefixed with an apostrophe.

@@ -1,12 +1,17 @@
 // Package projections turns the event history into the reports of
-// together: participation breadth, follow-through, involvement decisions
-// and the programme view, one package each, all computed from the
-// [ledger] by pure functions. Nothing here does I/O or reads a clock: the
-// moment a report is "as of" is always a parameter, so the same events and
-// the same [Query] give byte-identical reports.
+// together, one package each, all computed from the [ledger] by pure
+// functions: participation breadth, follow-through, involvement
+// decisions, the programme view, the duty to involve, feedback influence,
+// representativeness, reach and reciprocity. The table of them is the
+// catalogue package; small-number suppression is the disclosure package. Nothing here does
+// I/O or reads a clock: the moment a report is "as of" is always a
+// parameter, so the same events and the same [Query] give byte-identical
+// reports.
 //
 // This package holds what the reports share: the [Query] (scope, window,
-// as-of), the header every report echoes, and the statistics (ratios,
-// medians, nearest-rank percentiles, whole UTC days) as DESIGN.md defines
-// them.
+// as-of, and the programme's time zone, in which every calendar date and
+// day count is taken), the header every report echoes, the participations
+// the reports count people by, the CSV tables, and the statistics (ratios,
+// medians, nearest-rank percentiles). docs/reports.md defines every
+// figure.
 package projections

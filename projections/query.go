@@ -3,7 +3,9 @@ package projections
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	_ "time/tzdata" // the programme's time zone must load on any machine
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/ledger"
@@ -21,7 +23,44 @@ type Query struct {
 	// AsOf is the recorded-time moment the report is as of: only facts
 	// recorded at or before it count. Overdue is judged at its date.
 	AsOf time.Time
+	// Location is the programme's time zone: calendar dates, day counts
+	// and the date of AsOf are taken there. Nil is [DefaultLocation].
+	Location *time.Location
 }
+
+// DefaultTimeZone is the time zone of a programme that names none.
+const DefaultTimeZone = "Europe/London"
+
+// DefaultLocation returns [DefaultTimeZone]. The zone database is built
+// in, so it loads on any machine.
+func DefaultLocation() *time.Location {
+	loc, err := time.LoadLocation(DefaultTimeZone)
+	if err != nil {
+		panic(err) // time/tzdata is linked in
+	}
+	return loc
+}
+
+var defaultLocation = DefaultLocation()
+
+// Loc returns the query's time zone.
+func (q Query) Loc() *time.Location {
+	if q.Location == nil {
+		return defaultLocation
+	}
+	return q.Location
+}
+
+// Date returns the calendar day of t in the query's time zone.
+func (q Query) Date(t time.Time) events.Date { return DateIn(t, q.Loc()) }
+
+// Today returns the date of AsOf in the query's time zone: the day
+// overdue is judged on.
+func (q Query) Today() events.Date { return q.Date(q.AsOf) }
+
+// Days returns the whole calendar days from a to b in the query's time
+// zone.
+func (q Query) Days(a, b time.Time) int { return q.Date(a).DaysUntil(q.Date(b)) }
 
 // Validate checks the query's own consistency.
 func (q Query) Validate() error {
@@ -57,7 +96,7 @@ func (q Query) Projects(l *ledger.Ledger) []*ledger.Project {
 		if !q.Known(p.Fact) {
 			continue
 		}
-		if q.Project != "" && p.ID != q.Project || q.Programme != "" && p.Programme != q.Programme {
+		if q.Project != "" && p.ID != q.Project || q.Programme != "" && !SameProgramme(p.Programme, q.Programme) {
 			continue
 		}
 		out = append(out, p)
@@ -65,14 +104,26 @@ func (q Query) Projects(l *ledger.Ledger) []*ledger.Project {
 	return out
 }
 
-// Header is what every report echoes about itself.
+// SameProgramme reports whether two programme names are the same
+// programme: names are matched without regard to case or surrounding
+// spaces, as people type them.
+func SameProgramme(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+// Header is what every report echoes about itself. The window and as-of
+// are written in the programme's time zone, which is echoed too.
 type Header struct {
 	Report   string     `json:"report"`
 	Scope    Scope      `json:"scope"`
 	From     *time.Time `json:"from"`
 	To       *time.Time `json:"to"`
 	AsOf     time.Time  `json:"as_of"`
-	Position uint64     `json:"position"`
+	TimeZone string     `json:"time_zone"`
+	// Counts says whether counts are exact or suppressed for
+	// publication.
+	Counts   string `json:"counts"`
+	Position uint64 `json:"position"`
 }
 
 // Scope is the echoed scope: at most one of the two is set.
@@ -83,7 +134,9 @@ type Scope struct {
 
 // HeaderOf returns the header of report for q over l.
 func HeaderOf(report string, q Query, l *ledger.Ledger) Header {
-	h := Header{Report: report, From: utc(q.From), To: utc(q.To), AsOf: q.AsOf.UTC(), Position: l.PositionAt(q.AsOf)}
+	loc := q.Loc()
+	h := Header{Report: report, From: in(q.From, loc), To: in(q.To, loc), AsOf: q.AsOf.In(loc), TimeZone: loc.String(),
+		Counts: "exact", Position: l.PositionAt(q.AsOf)}
 	if q.Project != "" {
 		h.Scope.Project = &q.Project
 	}
@@ -93,25 +146,43 @@ func HeaderOf(report string, q Query, l *ledger.Ledger) Header {
 	return h
 }
 
-func utc(t *time.Time) *time.Time {
+func in(t *time.Time, loc *time.Location) *time.Time {
 	if t == nil {
 		return nil
 	}
-	u := t.UTC()
+	u := t.In(loc)
 	return &u
 }
 
-// ParseMoment reads a window bound or as-of moment: a date (midnight UTC)
-// or an RFC 3339 time.
-func ParseMoment(s string) (time.Time, error) {
-	if d, err := events.ParseDate(s); err == nil {
-		return d.Time(), nil
+// ErrMoment is returned by [ParseMoment] for text that is neither a date
+// nor an RFC 3339 time.
+var ErrMoment = errors.New("not a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T09:00:00Z")
+
+// ParseMoment reads a window bound or as-of moment in
+// [DefaultTimeZone]; see [ParseMomentIn].
+func ParseMoment(s string) (time.Time, error) { return ParseMomentIn(s, defaultLocation) }
+
+// ParseMomentIn reads a window bound or as-of moment: a date, meaning
+// the midnight that starts it in loc, or an RFC 3339 time, an exact
+// instant whatever loc is. A nil loc is [DefaultLocation].
+func ParseMomentIn(s string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = defaultLocation
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return d, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (YYYY-MM-DD) nor an RFC 3339 time", s)
+		return time.Time{}, fmt.Errorf("%q is %w", s, ErrMoment)
 	}
-	return t.UTC(), nil
+	return t, nil
+}
+
+// DateIn returns the calendar day of t in loc.
+func DateIn(t time.Time, loc *time.Location) events.Date {
+	y, m, d := t.In(loc).Date()
+	return events.DateOf(time.Date(y, m, d, 12, 0, 0, 0, time.UTC))
 }
 
 // RolesOf returns a stakeholder's roles as known at AsOf.

@@ -3,7 +3,6 @@ package projections
 import (
 	"math"
 	"slices"
-	"time"
 
 	"github.com/together-coop/together/events"
 )
@@ -44,11 +43,6 @@ func P90(xs []int) *float64 {
 	rank := int(math.Ceil(0.9 * float64(len(s))))
 	v := float64(s[rank-1])
 	return &v
-}
-
-// Days returns the whole calendar days (UTC) from a to b.
-func Days(a, b time.Time) int {
-	return events.DateOf(a).DaysUntil(events.DateOf(b))
 }
 
 // DaysBetweenDates returns the whole calendar days from a to b.

@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -37,24 +38,47 @@ func TestStatistics(t *testing.T) {
 	}
 	late := time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC)
 	early := time.Date(2026, 3, 2, 0, 1, 0, 0, time.UTC)
-	if d := projections.Days(late, early); d != 1 {
+	if d := (projections.Query{}).Days(late, early); d != 1 {
 		t.Errorf("Days across midnight = %d, want 1 (calendar days, not 24-hour periods)", d)
+	}
+}
+
+// Calendar days are the programme's: in British Summer Time 23:30 UTC is
+// already the next day in London.
+func TestDaysInTheProgrammesTimeZone(t *testing.T) {
+	a := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)   // 1 July, 10:00 in London
+	b := time.Date(2026, 7, 1, 23, 30, 0, 0, time.UTC) // 2 July, 00:30 in London
+	london := projections.Query{}
+	utc := projections.Query{Location: time.UTC}
+	if d := london.Days(a, b); d != 1 {
+		t.Errorf("London Days(%v, %v) = %d, want 1", a, b, d)
+	}
+	if d := utc.Days(a, b); d != 0 {
+		t.Errorf("UTC Days(%v, %v) = %d, want 0", a, b, d)
+	}
+	if got := london.Date(b).String(); got != "2026-07-02" {
+		t.Errorf("London Date(%v) = %s, want 2026-07-02", b, got)
 	}
 }
 
 func TestParseMoment(t *testing.T) {
 	for in, want := range map[string]time.Time{
-		"2026-03-01":                time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		"2026-03-01":                time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),   // GMT
+		"2026-07-01":                time.Date(2026, 6, 30, 23, 0, 0, 0, time.UTC), // midnight BST
 		"2026-03-01T10:00:00+01:00": time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+		"2026-07-01T10:00:00Z":      time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC), // an instant stays exact
 	} {
 		if got, err := projections.ParseMoment(in); err != nil || !got.Equal(want) {
 			t.Errorf("ParseMoment(%q) = %v, %v, want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "yesterday", "2026-13-01", "1 March 2026"} {
-		if _, err := projections.ParseMoment(bad); err == nil {
-			t.Errorf("ParseMoment(%q) accepted", bad)
+	for _, bad := range []string{"", "yesterday", "2026-13-01", "2026-02-30", "1 March 2026"} {
+		if _, err := projections.ParseMoment(bad); !errors.Is(err, projections.ErrMoment) {
+			t.Errorf("ParseMoment(%q) error = %v, want ErrMoment", bad, err)
 		}
+	}
+	if got, _ := projections.ParseMomentIn("2026-07-01", time.UTC); !got.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("ParseMomentIn(2026-07-01, UTC) = %v, want midnight UTC", got)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/project"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
 )
 
@@ -19,7 +20,7 @@ import (
 const Name = "decisions"
 
 // Report is the involvement decisions report. Field names are binding
-// (DESIGN.md, "Involvement decisions").
+// (docs/reports.md, "Involvement decisions").
 type Report struct {
 	projections.Header
 	Elements []Element `json:"elements"`
@@ -27,12 +28,13 @@ type Report struct {
 
 // Element is one element with its decisions.
 type Element struct {
-	ProjectID string       `json:"project_id"`
-	ElementID string       `json:"element_id"`
-	Name      string       `json:"name"`
-	Level     events.Level `json:"level"`
-	Tokenism  bool         `json:"tokenism"`
-	Decisions []Decision   `json:"decisions"`
+	ProjectID   string       `json:"project_id"`
+	ProjectName string       `json:"project_name"`
+	ElementID   string       `json:"element_id"`
+	Name        string       `json:"name"`
+	Level       events.Level `json:"level"`
+	Tokenism    bool         `json:"tokenism"`
+	Decisions   []Decision   `json:"decisions"`
 }
 
 // Decision is one involvement decision with the evidence before it.
@@ -63,15 +65,15 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			if !q.Known(el.Fact) {
 				continue
 			}
-			r.Elements = append(r.Elements, element(l, q, el))
+			r.Elements = append(r.Elements, element(l, q, p, el))
 		}
 	}
 	return r
 }
 
-func element(l *ledger.Ledger, q projections.Query, el *ledger.Element) Element {
+func element(l *ledger.Ledger, q projections.Query, p *ledger.Project, el *ledger.Element) Element {
 	out := Element{
-		ProjectID: el.ProjectID, ElementID: el.ID, Name: el.Name,
+		ProjectID: el.ProjectID, ProjectName: p.Name, ElementID: el.ID, Name: el.Name,
 		Level: el.CurrentLevel(q.AsOf), Decisions: []Decision{},
 	}
 	linked := linkedEngagements(l, q, el)
@@ -94,7 +96,7 @@ func element(l *ledger.Ledger, q projections.Query, el *ledger.Element) Element 
 			rights = []project.DecisionRight{}
 		}
 		out.Decisions = append(out.Decisions, Decision{
-			OccurredAt: d.OccurredAt.UTC(),
+			OccurredAt: d.OccurredAt.In(q.Loc()),
 			Level:      d.Level, PreviousLevel: d.PreviousLevel, DecidedBy: d.DecidedBy,
 			Rationale: d.Rationale, DecisionRights: rights,
 			Evidence: evidence(l, q, el, linked, d.Fact),
@@ -146,9 +148,12 @@ func evidence(l *ledger.Ledger, q projections.Query, el *ledger.Element, linked 
 
 // CSV returns one row per decision; an element without decisions in the
 // window has one row with the decision columns empty.
-func (r Report) CSV() []byte {
+func (r Report) CSV() []byte { return r.Table().Bytes() }
+
+// Table returns one row per decision, as [Report.CSV] writes it.
+func (r Report) Table() projections.Table {
 	t := projections.Table{Header: []string{
-		"project_id", "element_id", "element_name", "current_level", "tokenism",
+		"project_id", "project_name", "element_id", "element_name", "current_level", "tokenism",
 		"occurred_at", "level", "previous_level", "decided_by", "rationale", "decision_rights",
 		"evidence_participants",
 	}}
@@ -156,27 +161,52 @@ func (r Report) CSV() []byte {
 		t.Header = append(t.Header, "evidence_"+string(role))
 	}
 	t.Header = append(t.Header, "evidence_feedback")
-	for _, el := range r.Elements {
-		lead := []string{el.ProjectID, el.ElementID, projections.TextCell(el.Name), string(el.Level), strconv.FormatBool(el.Tokenism)}
+	for i, el := range r.Elements {
+		lead := []string{el.ProjectID, projections.TextCell(el.ProjectName), el.ElementID, projections.TextCell(el.Name),
+			string(el.Level), strconv.FormatBool(el.Tokenism)}
 		if len(el.Decisions) == 0 {
-			row := append(lead, make([]string, len(t.Header)-len(lead))...)
-			t.Rows = append(t.Rows, row)
+			t.Add(append(lead, make([]string, len(t.Header)-len(lead))...), nil)
 			continue
 		}
-		for _, d := range el.Decisions {
+		for j, d := range el.Decisions {
 			rights := make([]string, len(d.DecisionRights))
-			for i, dr := range d.DecisionRights {
-				rights[i] = dr.Holder + ": " + dr.Right
+			for k, dr := range d.DecisionRights {
+				rights[k] = dr.Holder + ": " + dr.Right
 			}
 			row := append(append([]string{}, lead...),
 				projections.TimeCell(&d.OccurredAt), string(d.Level), string(d.PreviousLevel),
 				projections.TextCell(d.DecidedBy), projections.TextCell(d.Rationale), projections.TextCell(strings.Join(rights, "; ")),
 				strconv.Itoa(d.Evidence.Participants))
+			paths := make([]string, len(row))
+			ev := evidencePath(i, j)
+			paths[len(row)-1] = ev + "participants"
 			for _, role := range events.Roles {
 				row = append(row, strconv.Itoa(d.Evidence.ByRole[role]))
+				paths = append(paths, ev+"by_role."+string(role))
 			}
-			t.Rows = append(t.Rows, append(row, strconv.Itoa(d.Evidence.Feedback)))
+			t.Add(append(row, strconv.Itoa(d.Evidence.Feedback)), append(paths, ev+"feedback"))
 		}
 	}
-	return t.Bytes()
+	return t
+}
+
+func evidencePath(element, decision int) string {
+	return "elements." + strconv.Itoa(element) + ".decisions." + strconv.Itoa(decision) + ".evidence."
+}
+
+// Disclosure declares the evidence counts for small-number suppression.
+// Roles overlap, so none adds up to another.
+func (r Report) Disclosure() disclosure.Plan {
+	var p disclosure.Plan
+	for i, el := range r.Elements {
+		for j, d := range el.Decisions {
+			ev := evidencePath(i, j)
+			p.Count(ev+"participants", d.Evidence.Participants)
+			for _, role := range events.Roles {
+				p.Count(ev+"by_role."+string(role), d.Evidence.ByRole[role])
+			}
+			p.Count(ev+"feedback", d.Evidence.Feedback)
+		}
+	}
+	return p
 }

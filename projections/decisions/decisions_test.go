@@ -51,7 +51,7 @@ func TestStory(t *testing.T) {
 		if ds == nil {
 			ds = []decisions.Decision{}
 		}
-		return decisions.Element{ProjectID: historytest.Letters, ElementID: id, Name: name, Level: level, Tokenism: tokenism, Decisions: ds}
+		return decisions.Element{ProjectID: historytest.Letters, ProjectName: "Letters", ElementID: id, Name: name, Level: level, Tokenism: tokenism, Decisions: ds}
 	}
 	template7AsOf8 := template7
 	template7AsOf8.Evidence.ByRole = roles(1, 1, 1, 1)

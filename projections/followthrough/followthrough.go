@@ -4,8 +4,8 @@
 package followthrough
 
 import (
-	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
 )
 
@@ -13,7 +13,7 @@ import (
 const Name = "follow-through"
 
 // Report is the follow-through report. Field names are binding
-// (DESIGN.md, "Follow-through").
+// (docs/reports.md, "Follow-through").
 type Report struct {
 	projections.Header
 	Agreed                      int      `json:"agreed"`
@@ -29,7 +29,9 @@ type Report struct {
 	P90DaysToComplete           *float64 `json:"p90_days_to_complete"`
 	Feedback                    int      `json:"feedback"`
 	FeedbackWithAction          int      `json:"feedback_with_action"`
+	Responded                   int      `json:"responded"`
 	LoopClosed                  int      `json:"loop_closed"`
+	ActionRate                  *float64 `json:"action_rate"`
 	ResponseRate                *float64 `json:"response_rate"`
 	LoopClosedRate              *float64 `json:"loop_closed_rate"`
 	MedianDaysFeedbackToOutcome *float64 `json:"median_days_feedback_to_outcome"`
@@ -41,7 +43,7 @@ type Report struct {
 func Compute(l *ledger.Ledger, q projections.Query) Report {
 	projects := q.Projects(l)
 	r := Report{Header: projections.HeaderOf(Name, q, l)}
-	today := events.DateOf(q.AsOf)
+	today := q.Today()
 	var daysToComplete []int
 	for _, a := range l.ActionsOf(projects) {
 		if !q.Counts(a.Fact) {
@@ -58,7 +60,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			if !c.CompletedOn.After(a.DueOnBefore(c.Position)) {
 				r.CompletedOnTime++
 			}
-			daysToComplete = append(daysToComplete, events.DateOf(a.Fact.OccurredAt).DaysUntil(c.CompletedOn))
+			daysToComplete = append(daysToComplete, q.Date(a.Fact.OccurredAt).DaysUntil(c.CompletedOn))
 		case a.DroppedAt(q.AsOf):
 			r.Dropped++
 		default:
@@ -79,6 +81,9 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			continue
 		}
 		r.Feedback++
+		if fb.ResponseAt(q.AsOf) != nil {
+			r.Responded++
+		}
 		withAction := false
 		var closedAt *ledger.Fact
 		for _, aid := range fb.ActionIDs {
@@ -98,17 +103,21 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		}
 		if closedAt != nil {
 			r.LoopClosed++
-			daysToOutcome = append(daysToOutcome, projections.Days(fb.Fact.OccurredAt, closedAt.OccurredAt))
+			daysToOutcome = append(daysToOutcome, q.Days(fb.Fact.OccurredAt, closedAt.OccurredAt))
 		}
 	}
-	r.ResponseRate = projections.Ratio(r.FeedbackWithAction, r.Feedback)
+	r.ActionRate = projections.Ratio(r.FeedbackWithAction, r.Feedback)
+	r.ResponseRate = projections.Ratio(r.Responded, r.Feedback)
 	r.LoopClosedRate = projections.Ratio(r.LoopClosed, r.Feedback)
 	r.MedianDaysFeedbackToOutcome = projections.Median(daysToOutcome)
 	return r
 }
 
 // CSV returns the report as one row per figure.
-func (r Report) CSV() []byte {
+func (r Report) CSV() []byte { return r.Table().Bytes() }
+
+// Table returns the report as one row per figure.
+func (r Report) Table() projections.Table {
 	f := projections.NewFigures(r.Header)
 	f.Int("agreed", r.Agreed)
 	f.Int("completed", r.Completed)
@@ -123,9 +132,41 @@ func (r Report) CSV() []byte {
 	f.Ratio("p90_days_to_complete", r.P90DaysToComplete)
 	f.Int("feedback", r.Feedback)
 	f.Int("feedback_with_action", r.FeedbackWithAction)
+	f.Int("responded", r.Responded)
 	f.Int("loop_closed", r.LoopClosed)
+	f.Ratio("action_rate", r.ActionRate)
 	f.Ratio("response_rate", r.ResponseRate)
 	f.Ratio("loop_closed_rate", r.LoopClosedRate)
 	f.Ratio("median_days_feedback_to_outcome", r.MedianDaysFeedbackToOutcome)
-	return f.Table().Bytes()
+	return f.Table()
+}
+
+// Disclosure declares the report's counts for small-number suppression:
+// every action agreed is completed, dropped or open, so those three add
+// up to agreed.
+func (r Report) Disclosure() disclosure.Plan {
+	var p disclosure.Plan
+	for _, c := range []struct {
+		name string
+		v    int
+	}{
+		{"agreed", r.Agreed}, {"completed", r.Completed}, {"completed_on_time", r.CompletedOnTime},
+		{"rescheduled", r.Rescheduled}, {"dropped", r.Dropped}, {"open", r.Open}, {"overdue", r.Overdue},
+		{"feedback", r.Feedback}, {"feedback_with_action", r.FeedbackWithAction}, {"responded", r.Responded},
+		{"loop_closed", r.LoopClosed},
+	} {
+		p.Count(c.name, c.v)
+	}
+	p.Internal("not_dropped", r.Agreed-r.Dropped)
+	p.Sum("agreed", "completed", "dropped", "open")
+	p.Sum("agreed", "dropped", "not_dropped")
+	p.Ratio("completion_rate", "completed", "not_dropped")
+	p.Ratio("on_time_rate", "completed_on_time", "completed")
+	p.Ratio("action_rate", "feedback_with_action", "feedback")
+	p.Ratio("response_rate", "responded", "feedback")
+	p.Ratio("loop_closed_rate", "loop_closed", "feedback")
+	p.Derive("median_days_to_complete", "completed")
+	p.Derive("p90_days_to_complete", "completed")
+	p.Derive("median_days_feedback_to_outcome", "loop_closed")
+	return p
 }

@@ -123,13 +123,18 @@ func (b *Builder) Roles(id string, roles ...events.Role) *Builder {
 	return b
 }
 
-// Plan plans an engagement.
+// Plan plans an engagement scheduled for the clock's time.
 func (b *Builder) Plan(id, projectID string, level events.Level, method string, elementIDs ...string) *Builder {
+	return b.PlanFor(b.now, id, projectID, level, method, elementIDs...)
+}
+
+// PlanFor plans an engagement scheduled for when.
+func (b *Builder) PlanFor(when time.Time, id, projectID string, level events.Level, method string, elementIDs ...string) *Builder {
 	if elementIDs == nil {
 		elementIDs = []string{}
 	}
 	b.add(engagement.Stream(id), &engagement.Planned{ProjectID: projectID, ElementIDs: elementIDs, Title: id,
-		Method: method, Level: level, ScheduledFor: b.now})
+		Method: method, Level: level, ScheduledFor: when})
 	return b
 }
 
@@ -165,9 +170,75 @@ func (b *Builder) Cancel(id string) *Builder {
 }
 
 // Feedback records feedback; stakeholderID "" is anonymous.
-func (b *Builder) Feedback(id, projectID, engagementID, elementID, stakeholderID string) *Builder {
+func (b *Builder) Feedback(id, projectID, engagementID, elementID, stakeholderID string, themes ...string) *Builder {
+	if themes == nil {
+		themes = []string{}
+	}
 	b.add(feedback.Stream(id), &feedback.Given{ProjectID: projectID, EngagementID: engagementID, ElementID: elementID,
-		StakeholderID: stakeholderID, Channel: "engagement", Sentiment: "mixed", Themes: []string{}, Summary: "feedback " + id})
+		StakeholderID: stakeholderID, Channel: "engagement", Sentiment: "mixed", Themes: themes, Summary: "feedback " + id})
+	return b
+}
+
+// Respond records the answer to feedback.
+func (b *Builder) Respond(id, influence, reason string) *Builder {
+	b.add(feedback.Stream(id), &feedback.Responded{Influence: influence, Reason: reason})
+	return b
+}
+
+// Duty records a duty-to-involve assessment.
+func (b *Builder) Duty(projectID string, applies bool, basis string) *Builder {
+	b.add(project.Stream(projectID), &project.DutyAssessed{Applies: applies, Basis: basis, AssessedBy: "Programme office",
+		Rationale: "assessed for " + projectID})
+	return b
+}
+
+// Declare records a person's demographics. historytest seals nothing:
+// the "ciphertext" is the JSON of d, which [Open] reads back, so tests
+// can supply demographics the way the services do without keys.
+func (b *Builder) Declare(id string, d stakeholder.Demographics) *Builder {
+	data, err := json.Marshal(d)
+	if err != nil {
+		panic(err)
+	}
+	b.add(stakeholder.Stream(id), &stakeholder.DemographicsDeclared{Demographics: stakeholder.Sealed{KeyID: id, Nonce: []byte{1}, Ciphertext: data}})
+	return b
+}
+
+// Open opens what [Builder.Declare] sealed; it is a
+// representativeness.Opener.
+func Open(_ string, sealed stakeholder.Sealed) (stakeholder.Demographics, bool) {
+	var d stakeholder.Demographics
+	if err := json.Unmarshal(sealed.Ciphertext, &d); err != nil {
+		return stakeholder.Demographics{}, false
+	}
+	return d, true
+}
+
+// Need records a support need.
+func (b *Builder) Need(id, need string) *Builder {
+	b.add(stakeholder.Stream(id), &stakeholder.SupportNeedRecorded{Need: need, Note: ""})
+	return b
+}
+
+// Consent gives (or, with given false, withdraws) consent for scope.
+func (b *Builder) Consent(id, scope string, given bool) *Builder {
+	if given {
+		b.add(stakeholder.Stream(id), &stakeholder.ConsentRecorded{Scope: scope})
+	} else {
+		b.add(stakeholder.Stream(id), &stakeholder.ConsentWithdrawn{Scope: scope})
+	}
+	return b
+}
+
+// Erase erases a person.
+func (b *Builder) Erase(id string) *Builder {
+	b.add(stakeholder.Stream(id), &stakeholder.Erased{Reason: "asked to be forgotten"})
+	return b
+}
+
+// Support records support given to a person for an engagement.
+func (b *Builder) Support(id, stakeholderID, kind string, pence int64) *Builder {
+	b.add(engagement.Stream(id), &engagement.SupportProvided{StakeholderID: stakeholderID, Kind: kind, AmountPence: pence})
 	return b
 }
 
@@ -195,7 +266,7 @@ func (b *Builder) Reschedule(id string, due time.Time) *Builder {
 
 // Complete completes an action on the clock's day.
 func (b *Builder) Complete(id string) *Builder {
-	b.add(action.Stream(id), &action.Completed{CompletedOn: events.DateOf(b.now), Outcome: "done"})
+	b.add(action.Stream(id), &action.Completed{CompletedOn: events.DateOf(b.now), Outcome: "done: " + id})
 	return b
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/stakeholder"
 )
 
 // Day returns 10:00 UTC on the given day of March 2026, the month the
@@ -50,6 +51,26 @@ const (
 //   - 20 March: Cat tells us she uses the service too: her roles become
 //     frontline staff and service user.
 //   - 24 March: a2 is completed (nobody is told).
+//
+// Alongside, the facts only the newer reports read:
+//
+//   - 1 March: Ann declares herself 65–74, White British, disabled, in
+//     deprivation decile 1; Ben 35–44, Pakistani, not disabled, decile 2;
+//     Cat prefers not to give her age or disability, White British, decile
+//     6; Dev 45–54, Black Caribbean, not disabled, decile 3; Eve declares
+//     nothing. Ann needs travel support and Eve childcare. Ann and Ben
+//     consent to being quoted.
+//   - 2 March: the programme office finds the duty to involve applies to
+//     "Letters" (s14Z45). "Waiting" is never assessed.
+//   - 5 March: at w1 Ann's travel is paid (£4.50); Eve's childcare is
+//     not. 8 March: Ben withdraws his consent to quotes.
+//   - 10 March: at w2 Eve's childcare is covered (£20.00) and Cat is paid
+//     for her time (£25.00). f1 is answered "adopted" (themes of f1:
+//     wording and tone) and f3 "not adopted: budget not approved" (theme:
+//     wording).
+//   - 13 March: "Parking" is assessed: the duty does not apply.
+//   - 14 March: the anonymous f2 (theme: print size) is answered "partly
+//     adopted". 18 March: Dev is erased.
 func Story() *Builder {
 	b := NewBuilder(Day(1))
 	b.At(Day(1)).
@@ -60,16 +81,23 @@ func Story() *Builder {
 		Stakeholder(Ben, events.RoleCarer, events.RoleFrontlineStaff).
 		Stakeholder(Cat, events.RoleFrontlineStaff).
 		Stakeholder(Dev, events.RoleManager).
-		Stakeholder(Eve, events.RolePublic)
-	b.At(Day(2)).Plan("w1", Letters, events.LevelCoDesign, "workshop", Template).
+		Stakeholder(Eve, events.RolePublic).
+		Declare(Ann, stakeholder.Demographics{AgeBand: "65_74", Ethnicity: "White British", Disability: "yes", DeprivationDecile: "1"}).
+		Declare(Ben, stakeholder.Demographics{AgeBand: "35_44", Ethnicity: "Pakistani", Disability: "no", DeprivationDecile: "2"}).
+		Declare(Cat, stakeholder.Demographics{AgeBand: stakeholder.PreferNotToSay, Ethnicity: "White British", Disability: stakeholder.PreferNotToSay, DeprivationDecile: "6"}).
+		Declare(Dev, stakeholder.Demographics{AgeBand: "45_54", Ethnicity: "Black Caribbean", Disability: "no", DeprivationDecile: "3"}).
+		Need(Ann, "travel").Need(Eve, "childcare").
+		Consent(Ann, "quotes", true).Consent(Ben, "quotes", true)
+	b.At(Day(2)).Duty(Letters, true, "s14Z45").
+		Plan("w1", Letters, events.LevelCoDesign, "workshop", Template).
 		Invite("w1", Ann).Invite("w1", Ben).Invite("w1", Cat).Invite("w1", Dev)
 	b.At(Day(3)).Answer("w1", Ann, true).Answer("w1", Ben, true).Answer("w1", Dev, true).Answer("w1", Cat, false)
 	b.At(Day(4)).Answer("w1", Dev, false)
-	b.At(Day(5)).Hold("w1", 2, Ann, Ben, Eve)
+	b.At(Day(5)).Hold("w1", 2, Ann, Ben, Eve).Support("w1", Ann, "travel", 450)
 	b.At(Day(6)).
-		Feedback("f1", Letters, "w1", Template, Ann).
-		Feedback("f2", Letters, "w1", "", "").
-		Feedback("f3", Letters, "w1", Template, Ben).
+		Feedback("f1", Letters, "w1", Template, Ann, "wording", "tone").
+		Feedback("f2", Letters, "w1", "", "", "print size").
+		Feedback("f3", Letters, "w1", Template, Ben, "wording").
 		Feedback("f4", Letters, "", Template, Dev).
 		Agree("a1", Letters, Day(20), "f1").
 		Agree("a2", Letters, Day(10), "f3")
@@ -77,16 +105,19 @@ func Story() *Builder {
 		Decide(Letters, Template, events.LevelCoDesign, "", "Board", "People who write to us know what works").
 		Decide(Letters, Phone, events.LevelCoProduce, "", "Board", "Callers will run the script with us").
 		Agree("a3", Letters, Day(12), "f2")
-	b.At(Day(8)).Retract("f4").Agree("a4", Letters, Day(14)).Agree("a5", Letters, Day(30), "f1")
+	b.At(Day(8)).Consent(Ben, "quotes", false).Retract("f4").Agree("a4", Letters, Day(14)).Agree("a5", Letters, Day(30), "f1")
 	b.At(Day(9)).Plan("w2", Letters, events.LevelConsult, "focus_group", Template, Phone).Invite("w2", Eve).
 		Reschedule("a2", Day(25))
-	b.At(Day(10)).Hold("w2", 0, Cat, Eve)
+	b.At(Day(10)).Hold("w2", 0, Cat, Eve).Support("w2", Eve, "childcare", 2000).Support("w2", Cat, "payment", 2500).
+		Respond("f1", "adopted", "Plain words fit the template").Respond("f3", "not_adopted", "Budget not approved")
 	b.At(Day(11)).Plan("w3", Waiting, events.LevelEngage, "meeting").Hold("w3", 0, Dev).
 		Feedback("f5", Waiting, "w3", "", Dev)
 	b.At(Day(12)).
 		Decide(Letters, Template, events.LevelConsult, events.LevelCoDesign, "Board", "Legal wording limits the room to move").
 		Plan("w4", Parking, events.LevelEngage, "meeting").Hold("w4", 0, Ann)
-	b.At(Day(13)).Drop("a3")
+	b.At(Day(13)).Drop("a3").Duty(Parking, false, "not a change to services")
+	b.At(Day(14)).Respond("f2", "partly_adopted", "Large print on request")
+	b.At(Day(18)).Erase(Dev)
 	b.At(Day(15)).Complete("a1")
 	b.At(Day(16)).Communicate("a1")
 	b.At(Day(20)).Roles(Cat, events.RoleFrontlineStaff, events.RoleServiceUser)

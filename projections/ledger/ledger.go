@@ -68,11 +68,21 @@ type Project struct {
 	Name      string
 	Elements  []*Element
 	Closed    *Fact
+	// Duty lists the duty-to-involve assessments, in order; the last one
+	// known is in force.
+	Duty []DutyAssessment
 	// The project's engagements, feedback and actions, in order, so that
 	// a report on one project reads only what is its own.
 	EngagementIDs []string
 	FeedbackIDs   []string
 	ActionIDs     []string
+}
+
+// DutyAssessment is one assessment of whether the legal duty to involve
+// applies to a project.
+type DutyAssessment struct {
+	Fact
+	project.DutyAssessed
 }
 
 // Element is a part of a project and the involvement decided on it.
@@ -94,11 +104,38 @@ type Decision struct {
 	project.InvolvementDecided
 }
 
-// Stakeholder is a person and their roles over time.
+// Stakeholder is a person and their roles over time, with what the
+// reports may know about them: their sealed demographics (which only the
+// services can open), support needs, consent and erasure.
 type Stakeholder struct {
 	ID    string
 	Fact  Fact
 	Roles []RolesAt
+	// Demographics lists the sealed declarations, in order; the last one
+	// known is in force.
+	Demographics []SealedAt
+	SupportNeeds []SupportNeed
+	Consent      []ConsentChange
+	Erased       *Fact
+}
+
+// SealedAt is one sealed declaration of demographics.
+type SealedAt struct {
+	Fact
+	Sealed stakeholder.Sealed
+}
+
+// SupportNeed is an adjustment a person said they need to take part.
+type SupportNeed struct {
+	Fact
+	Need string
+}
+
+// ConsentChange gives (Given) or withdraws consent for one scope.
+type ConsentChange struct {
+	Fact
+	Scope string
+	Given bool
 }
 
 // RolesAt is the set of roles a stakeholder held from a fact on.
@@ -109,14 +146,27 @@ type RolesAt struct {
 
 // Engagement is an activity with its invitations and, once held, attendance.
 type Engagement struct {
-	ID          string
-	ProjectID   string
-	ElementIDs  []string
-	Level       events.Level
-	Fact        Fact
-	Invitations []*Invitation
-	Held        *Held
-	Cancelled   *Fact
+	ID         string
+	ProjectID  string
+	ElementIDs []string
+	Title      string
+	Level      events.Level
+	// ScheduledFor is when it was planned to take place: the moment a
+	// report's window places it by until it is held.
+	ScheduledFor time.Time
+	Fact         Fact
+	Invitations  []*Invitation
+	Held         *Held
+	Support      []Support
+	Cancelled    *Fact
+}
+
+// Support is support provided to one person so they could take part.
+type Support struct {
+	Fact
+	StakeholderID string
+	Kind          string
+	AmountPence   int64
 }
 
 // Invitation is one stakeholder invited to one engagement, with answers.
@@ -147,10 +197,22 @@ type Feedback struct {
 	EngagementID  string
 	ElementID     string
 	StakeholderID string
+	Themes        []string
 	Fact          Fact
 	Retracted     *Fact
+	// Responses lists the recorded responses (what the feedback
+	// influenced and why), in order; the last one known is in force.
+	Responses []Response
 	// ActionIDs lists the actions agreed from it, in order.
 	ActionIDs []string
+}
+
+// Response is a recorded answer to feedback: how far it was adopted, and
+// why.
+type Response struct {
+	Fact
+	Influence string
+	Reason    string
 }
 
 // Action is an action with its due dates, completion and communications.
@@ -158,6 +220,7 @@ type Action struct {
 	ID             string
 	ProjectID      string
 	FeedbackIDs    []string
+	Description    string
 	Fact           Fact
 	DueOn          events.Date
 	Reschedules    []Reschedule
@@ -176,6 +239,7 @@ type Reschedule struct {
 type Completion struct {
 	Fact
 	CompletedOn events.Date
+	Outcome     string
 }
 
 // New returns an empty ledger.
@@ -228,6 +292,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		if el := l.element(id, p.ElementID); el != nil {
 			el.Decisions = append(el.Decisions, Decision{Fact: f, InvolvementDecided: *p})
 		}
+	case *project.DutyAssessed:
+		if pr := l.Projects[id]; pr != nil {
+			pr.Duty = append(pr.Duty, DutyAssessment{Fact: f, DutyAssessed: *p})
+		}
 	case *project.Closed:
 		if pr := l.Projects[id]; pr != nil {
 			pr.Closed = &f
@@ -238,8 +306,29 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		if s := l.Stakeholders[id]; s != nil {
 			s.Roles = append(s.Roles, RolesAt{Fact: f, Roles: p.Roles})
 		}
+	case *stakeholder.DemographicsDeclared:
+		if s := l.Stakeholders[id]; s != nil {
+			s.Demographics = append(s.Demographics, SealedAt{Fact: f, Sealed: p.Demographics})
+		}
+	case *stakeholder.SupportNeedRecorded:
+		if s := l.Stakeholders[id]; s != nil {
+			s.SupportNeeds = append(s.SupportNeeds, SupportNeed{Fact: f, Need: p.Need})
+		}
+	case *stakeholder.ConsentRecorded:
+		if s := l.Stakeholders[id]; s != nil {
+			s.Consent = append(s.Consent, ConsentChange{Fact: f, Scope: p.Scope, Given: true})
+		}
+	case *stakeholder.ConsentWithdrawn:
+		if s := l.Stakeholders[id]; s != nil {
+			s.Consent = append(s.Consent, ConsentChange{Fact: f, Scope: p.Scope})
+		}
+	case *stakeholder.Erased:
+		if s := l.Stakeholders[id]; s != nil && s.Erased == nil {
+			s.Erased = &f
+		}
 	case *engagement.Planned:
-		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Level: p.Level, Fact: f}
+		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Title: p.Title, Level: p.Level,
+			ScheduledFor: p.ScheduledFor, Fact: f}
 		l.EngagementOrder = append(l.EngagementOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
 			pr.EngagementIDs = append(pr.EngagementIDs, id)
@@ -261,12 +350,17 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		if en := l.Engagements[id]; en != nil {
 			en.Held = &Held{Fact: f, HeldOn: p.HeldOn, AttendeeIDs: p.AttendeeIDs, UnnamedAttendees: p.UnnamedAttendees}
 		}
+	case *engagement.SupportProvided:
+		if en := l.Engagements[id]; en != nil {
+			en.Support = append(en.Support, Support{Fact: f, StakeholderID: p.StakeholderID, Kind: p.Kind, AmountPence: p.AmountPence})
+		}
 	case *engagement.Cancelled:
 		if en := l.Engagements[id]; en != nil {
 			en.Cancelled = &f
 		}
 	case *feedback.Given:
-		l.Feedback[id] = &Feedback{ID: id, ProjectID: p.ProjectID, EngagementID: p.EngagementID, ElementID: p.ElementID, StakeholderID: p.StakeholderID, Fact: f}
+		l.Feedback[id] = &Feedback{ID: id, ProjectID: p.ProjectID, EngagementID: p.EngagementID, ElementID: p.ElementID,
+			StakeholderID: p.StakeholderID, Themes: p.Themes, Fact: f}
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
 			pr.FeedbackIDs = append(pr.FeedbackIDs, id)
@@ -274,12 +368,16 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		if el := l.element(p.ProjectID, p.ElementID); el != nil {
 			el.FeedbackIDs = append(el.FeedbackIDs, id)
 		}
+	case *feedback.Responded:
+		if fb := l.Feedback[id]; fb != nil {
+			fb.Responses = append(fb.Responses, Response{Fact: f, Influence: p.Influence, Reason: p.Reason})
+		}
 	case *feedback.Retracted:
 		if fb := l.Feedback[id]; fb != nil {
 			fb.Retracted = &f
 		}
 	case *action.Agreed:
-		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, Fact: f, DueOn: p.DueOn}
+		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, Description: p.Description, Fact: f, DueOn: p.DueOn}
 		l.ActionOrder = append(l.ActionOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
 			pr.ActionIDs = append(pr.ActionIDs, id)
@@ -295,7 +393,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		}
 	case *action.Completed:
 		if a := l.Actions[id]; a != nil {
-			a.Completed = &Completion{Fact: f, CompletedOn: p.CompletedOn}
+			a.Completed = &Completion{Fact: f, CompletedOn: p.CompletedOn, Outcome: p.Outcome}
 		}
 	case *action.Dropped:
 		if a := l.Actions[id]; a != nil {
@@ -306,8 +404,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			a.Communications = append(a.Communications, f)
 		}
 	}
-	// Events that no report reads (duty assessments, demographics, support,
-	// consent, erasure, responses, reassignments) change nothing here.
+	// Events that no report reads (reassignments) change nothing here.
 }
 
 func (l *Ledger) element(projectID, elementID string) *Element {

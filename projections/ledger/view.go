@@ -150,3 +150,82 @@ func of[T any](projects []*Project, ids func(*Project) []string, byID map[string
 	}
 	return out
 }
+
+// DutyAt returns the duty-to-involve assessment in force: the last one
+// known at asOf that occurred before end (nil: no end), or nil.
+func (p *Project) DutyAt(asOf time.Time, end *time.Time) *DutyAssessment {
+	var in *DutyAssessment
+	for i := range p.Duty {
+		d := &p.Duty[i]
+		if d.KnownAt(asOf) && (end == nil || d.OccurredAt.Before(*end)) {
+			in = d
+		}
+	}
+	return in
+}
+
+// ResponseAt returns the response in force at asOf (the last one known),
+// or nil if none was recorded.
+func (fb *Feedback) ResponseAt(asOf time.Time) *Response {
+	var in *Response
+	for i := range fb.Responses {
+		if fb.Responses[i].KnownAt(asOf) {
+			in = &fb.Responses[i]
+		}
+	}
+	return in
+}
+
+// FirstResponseAt returns the earliest response known at asOf, the
+// moment the feedback was first answered, or nil.
+func (fb *Feedback) FirstResponseAt(asOf time.Time) *Response {
+	for i := range fb.Responses {
+		if fb.Responses[i].KnownAt(asOf) {
+			return &fb.Responses[i]
+		}
+	}
+	return nil
+}
+
+// DemographicsAt returns the sealed declaration in force at asOf, or nil.
+func (s *Stakeholder) DemographicsAt(asOf time.Time) *SealedAt {
+	var in *SealedAt
+	for i := range s.Demographics {
+		if s.Demographics[i].KnownAt(asOf) {
+			in = &s.Demographics[i]
+		}
+	}
+	return in
+}
+
+// ConsentAt reports whether consent for scope was in force at asOf: the
+// last change known for that scope gave it.
+func (s *Stakeholder) ConsentAt(asOf time.Time, scope string) bool {
+	given := false
+	for _, c := range s.Consent {
+		if c.Scope == scope && c.KnownAt(asOf) {
+			given = c.Given
+		}
+	}
+	return given
+}
+
+// ErasedAt reports whether the person's erasure was known at asOf.
+func (s *Stakeholder) ErasedAt(asOf time.Time) bool {
+	return s.Erased != nil && s.Erased.KnownAt(asOf)
+}
+
+// CancelledAt reports whether the cancellation was known at asOf.
+func (en *Engagement) CancelledAt(asOf time.Time) bool {
+	return en.Cancelled != nil && en.Cancelled.KnownAt(asOf)
+}
+
+// Moment is when the engagement belongs in a report's window: the
+// business time of its holding if known at asOf, else when it was
+// scheduled for.
+func (en *Engagement) Moment(asOf time.Time) time.Time {
+	if h := en.HeldAt(asOf); h != nil {
+		return h.OccurredAt
+	}
+	return en.ScheduledFor
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
 )
 
@@ -16,7 +17,7 @@ import (
 const Name = "participation"
 
 // Report is the participation breadth report. Field names are binding
-// (DESIGN.md, "Participation breadth").
+// (docs/reports.md, "Participation breadth").
 type Report struct {
 	projections.Header
 	Participants         int                                     `json:"participants"`
@@ -30,38 +31,14 @@ type Report struct {
 	NewVoiceShare        *float64                                `json:"new_voice_share"`
 	EffectiveVoices      *float64                                `json:"effective_voices"`
 	TopDecileShare       *float64                                `json:"top_decile_share"`
+	LivedExperience      int                                     `json:"lived_experience"`
 	LivedExperienceShare *float64                                `json:"lived_experience_share"`
 	Coverage             map[events.Level]projections.RoleCounts `json:"coverage"`
-	MissingRoles         []events.Role                           `json:"missing_roles"`
-}
-
-// participation is one stakeholder taking part once.
-type participation struct {
-	stakeholderID string
-	fact          ledger.Fact
-}
-
-// participations lists every participation in scope known at AsOf,
-// ignoring the window: attendance of held engagements (one per engagement)
-// and identified feedback that was not retracted.
-func participations(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) []participation {
-	var out []participation
-	for _, en := range l.EngagementsOf(projects) {
-		h := en.HeldAt(q.AsOf)
-		if h == nil {
-			continue
-		}
-		for _, s := range h.AttendeeIDs {
-			out = append(out, participation{stakeholderID: s, fact: h.Fact})
-		}
-	}
-	for _, fb := range l.FeedbackOf(projects) {
-		if fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
-			continue
-		}
-		out = append(out, participation{stakeholderID: fb.StakeholderID, fact: fb.Fact})
-	}
-	return out
+	// MissingRoles lists every role with no participant, in the order of
+	// [events.Roles]; MissingLivedExperienceRoles those of them that bring
+	// lived experience.
+	MissingRoles                []events.Role `json:"missing_roles"`
+	MissingLivedExperienceRoles []events.Role `json:"missing_lived_experience_roles"`
 }
 
 // Compute returns the report for q.
@@ -71,7 +48,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		Header:       projections.HeaderOf(Name, q, l),
 		ByRole:       projections.NewRoleCounts(),
 		Coverage:     map[events.Level]projections.RoleCounts{},
-		MissingRoles: []events.Role{},
+		MissingRoles: []events.Role{}, MissingLivedExperienceRoles: []events.Role{},
 	}
 	for _, lv := range events.Levels {
 		r.Coverage[lv] = projections.NewRoleCounts()
@@ -79,12 +56,12 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 
 	counts := map[string]int{}        // participations in the window
 	first := map[string]ledger.Fact{} // first participation ever, in scope
-	for _, p := range participations(l, q, projects) {
-		if f, ok := first[p.stakeholderID]; !ok || earlier(p.fact, f) {
-			first[p.stakeholderID] = p.fact
+	for _, p := range q.Participations(l, projects) {
+		if f, ok := first[p.StakeholderID]; !ok || earlier(p.Fact, f) {
+			first[p.StakeholderID] = p.Fact
 		}
-		if q.InWindow(p.fact.OccurredAt) {
-			counts[p.stakeholderID]++
+		if q.InWindow(p.Fact.OccurredAt) {
+			counts[p.StakeholderID]++
 		}
 	}
 	r.Participants = len(counts)
@@ -107,6 +84,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		sumSq += c * c
 	}
 	r.NewVoiceShare = projections.Ratio(r.NewVoices, r.Participants)
+	r.LivedExperience = lived
 	r.LivedExperienceShare = projections.Ratio(lived, r.Participants)
 	if sumSq > 0 {
 		ev := float64(sum) * float64(sum) / float64(sumSq)
@@ -119,19 +97,30 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		}
 		r.TopDecileShare = projections.Ratio(topSum, sum)
 	}
-	for _, role := range events.LivedExperienceRoles {
+	for _, role := range events.Roles {
 		if r.ByRole[role] == 0 {
 			r.MissingRoles = append(r.MissingRoles, role)
+			if role.LivedExperience() {
+				r.MissingLivedExperienceRoles = append(r.MissingLivedExperienceRoles, role)
+			}
 		}
 	}
 
+	// The funnel counts the invitations to the engagements that took
+	// place in the window (or, not yet held, are scheduled in it), so that
+	// invited, accepted and attended_of_invited speak of the same
+	// engagements whenever each invitation was sent. A cancelled
+	// engagement that was never held is no opportunity to attend.
 	attendees := map[events.Level]map[string]bool{} // distinct attendees per level
 	for _, en := range l.EngagementsOf(projects) {
-		if !q.Known(en.Fact) {
+		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
 			continue
 		}
 		h := en.HeldAt(q.AsOf)
-		if h != nil && q.InWindow(h.OccurredAt) {
+		if h == nil && en.CancelledAt(q.AsOf) {
+			continue
+		}
+		if h != nil {
 			r.UnnamedAttendees += h.UnnamedAttendees
 			if attendees[en.Level] == nil {
 				attendees[en.Level] = map[string]bool{}
@@ -141,7 +130,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			}
 		}
 		for _, inv := range en.Invitations {
-			if !q.Counts(inv.Fact) {
+			if !q.Known(inv.Fact) {
 				continue
 			}
 			r.Invited++
@@ -177,7 +166,10 @@ func earlier(a, b ledger.Fact) bool {
 }
 
 // CSV returns the report as one row per figure.
-func (r Report) CSV() []byte {
+func (r Report) CSV() []byte { return r.Table().Bytes() }
+
+// Table returns the report as one row per figure.
+func (r Report) Table() projections.Table {
 	f := projections.NewFigures(r.Header)
 	f.Int("participants", r.Participants)
 	f.Roles("by_role", r.ByRole)
@@ -190,14 +182,46 @@ func (r Report) CSV() []byte {
 	f.Ratio("new_voice_share", r.NewVoiceShare)
 	f.Ratio("effective_voices", r.EffectiveVoices)
 	f.Ratio("top_decile_share", r.TopDecileShare)
+	f.Int("lived_experience", r.LivedExperience)
 	f.Ratio("lived_experience_share", r.LivedExperienceShare)
 	for _, lv := range events.Levels {
 		f.Roles("coverage."+string(lv), r.Coverage[lv])
 	}
-	missing := make([]string, len(r.MissingRoles))
-	for i, m := range r.MissingRoles {
-		missing[i] = string(m)
+	f.Text("missing_roles", roleList(r.MissingRoles))
+	f.Text("missing_lived_experience_roles", roleList(r.MissingLivedExperienceRoles))
+	return f.Table()
+}
+
+func roleList(roles []events.Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
 	}
-	f.Text("missing_roles", strings.Join(missing, ";"))
-	return f.Table().Bytes()
+	return strings.Join(s, ";")
+}
+
+// Disclosure declares the report's counts for small-number suppression.
+// Roles overlap (a person may hold several), so no counts add up to
+// another; each share is recomputed from published counts.
+func (r Report) Disclosure() disclosure.Plan {
+	var p disclosure.Plan
+	p.Count("participants", r.Participants)
+	for _, role := range events.Roles {
+		p.Count("by_role."+string(role), r.ByRole[role])
+	}
+	for _, name := range []string{"invited", "accepted", "attended_of_invited", "unnamed_attendees", "anonymous_feedback", "new_voices"} {
+		p.Count(name, map[string]int{"invited": r.Invited, "accepted": r.Accepted, "attended_of_invited": r.AttendedOfInvited,
+			"unnamed_attendees": r.UnnamedAttendees, "anonymous_feedback": r.AnonymousFeedback, "new_voices": r.NewVoices}[name])
+	}
+	p.Count("lived_experience", r.LivedExperience)
+	p.Ratio("new_voice_share", "new_voices", "participants")
+	p.Ratio("lived_experience_share", "lived_experience", "participants")
+	p.Derive("effective_voices", "participants")
+	p.Derive("top_decile_share", "participants")
+	for _, lv := range events.Levels {
+		for _, role := range events.Roles {
+			p.Count("coverage."+string(lv)+"."+string(role), r.Coverage[lv][role])
+		}
+	}
+	return p
 }

@@ -66,12 +66,14 @@ func TestStory(t *testing.T) {
 				NewVoiceShare:        f(1),
 				EffectiveVoices:      f(49.0 / 13),
 				TopDecileShare:       f(2.0 / 7), // ⌈0.4⌉ = 1 person with 2 of 7
+				LivedExperience:      3,
 				LivedExperienceShare: f(3.0 / 4), // Ann, Ben, Cat
 				Coverage: coverage(map[events.Level]projections.RoleCounts{
 					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1), // w1: Ann, Ben, Eve
 					events.LevelConsult:  roles(1, 0, 1, 0, 0, 0, 1), // w2: Cat, Eve
 				}),
-				MissingRoles: []events.Role{},
+				MissingRoles:                []events.Role{events.RoleManager, events.RoleCommissioner, events.RolePartner},
+				MissingLivedExperienceRoles: []events.Role{},
 			},
 		},
 		{
@@ -82,30 +84,51 @@ func TestStory(t *testing.T) {
 				Participants: 4, ByRole: roles(1, 1, 2, 0, 0, 0, 1),
 				Invited: 5, Accepted: 2, AttendedOfInvited: 3, UnnamedAttendees: 2, AnonymousFeedback: 1,
 				NewVoices: 4, NewVoiceShare: f(1), EffectiveVoices: f(49.0 / 13), TopDecileShare: f(2.0 / 7),
-				LivedExperienceShare: f(2.0 / 4),
+				LivedExperience: 2, LivedExperienceShare: f(2.0 / 4),
 				Coverage: coverage(map[events.Level]projections.RoleCounts{
 					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1),
 					events.LevelConsult:  roles(0, 0, 1, 0, 0, 0, 1),
 				}),
-				MissingRoles: []events.Role{},
+				MissingRoles:                []events.Role{events.RoleManager, events.RoleCommissioner, events.RolePartner},
+				MissingLivedExperienceRoles: []events.Role{},
 			},
 		},
 		{
 			// Window 6th–10th inclusive: f1 (Ann), f3 (Ben), w2 (Cat, Eve),
 			// one each. Only Cat took part first inside the window; the
-			// others first came to w1 on the 5th.
+			// others first came to w1 on the 5th. The funnel is that of
+			// w2, held on the 10th: Eve invited, never answered, came.
 			name: "Letters in a window",
 			q:    projections.Query{Project: historytest.Letters, From: date("2026-03-06"), To: date("2026-03-11"), AsOf: historytest.Day(21)},
 			want: participation.Report{
 				Participants: 4, ByRole: roles(2, 1, 2, 0, 0, 0, 1),
-				Invited: 1, Accepted: 0, AttendedOfInvited: 1, // Eve, invited on the 9th
+				Invited: 1, Accepted: 0, AttendedOfInvited: 1,
 				UnnamedAttendees: 0, AnonymousFeedback: 1,
 				NewVoices: 1, NewVoiceShare: f(1.0 / 4), EffectiveVoices: f(4), TopDecileShare: f(1.0 / 4),
-				LivedExperienceShare: f(3.0 / 4),
+				LivedExperience: 3, LivedExperienceShare: f(3.0 / 4),
 				Coverage: coverage(map[events.Level]projections.RoleCounts{
 					events.LevelConsult: roles(1, 0, 1, 0, 0, 0, 1),
 				}),
-				MissingRoles: []events.Role{},
+				MissingRoles:                []events.Role{events.RoleManager, events.RoleCommissioner, events.RolePartner},
+				MissingLivedExperienceRoles: []events.Role{},
+			},
+		},
+		{
+			// Window of the 5th: w1 was held then, so its four invitations
+			// count although they were sent on the 2nd: Ann and Ben said
+			// yes and came; Cat said no; Dev changed to no.
+			name: "Letters on the day of w1",
+			q:    projections.Query{Project: historytest.Letters, From: date("2026-03-05"), To: date("2026-03-06"), AsOf: historytest.Day(21)},
+			want: participation.Report{
+				Participants: 3, ByRole: roles(1, 1, 1, 0, 0, 0, 1),
+				Invited: 4, Accepted: 2, AttendedOfInvited: 2, UnnamedAttendees: 2,
+				NewVoices: 3, NewVoiceShare: f(1), EffectiveVoices: f(3), TopDecileShare: f(1.0 / 3),
+				LivedExperience: 2, LivedExperienceShare: f(2.0 / 3),
+				Coverage: coverage(map[events.Level]projections.RoleCounts{
+					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1),
+				}),
+				MissingRoles:                []events.Role{events.RoleManager, events.RoleCommissioner, events.RolePartner},
+				MissingLivedExperienceRoles: []events.Role{},
 			},
 		},
 		{
@@ -117,9 +140,11 @@ func TestStory(t *testing.T) {
 			want: participation.Report{
 				Participants: 1, ByRole: roles(1, 0, 0, 0, 0, 0, 0),
 				NewVoices: 1, NewVoiceShare: f(1), EffectiveVoices: f(1), TopDecileShare: f(1),
-				LivedExperienceShare: f(1),
-				Coverage:             coverage(map[events.Level]projections.RoleCounts{events.LevelEngage: roles(1, 0, 0, 0, 0, 0, 0)}),
-				MissingRoles:         []events.Role{events.RoleCarer},
+				LivedExperience: 1, LivedExperienceShare: f(1),
+				Coverage: coverage(map[events.Level]projections.RoleCounts{events.LevelEngage: roles(1, 0, 0, 0, 0, 0, 0)}),
+				MissingRoles: []events.Role{events.RoleCarer, events.RoleFrontlineStaff, events.RoleManager,
+					events.RoleCommissioner, events.RolePartner, events.RolePublic},
+				MissingLivedExperienceRoles: []events.Role{events.RoleCarer},
 			},
 		},
 		{
@@ -132,13 +157,14 @@ func TestStory(t *testing.T) {
 				Participants: 5, ByRole: roles(2, 1, 2, 1, 0, 0, 1),
 				Invited: 5, Accepted: 2, AttendedOfInvited: 3, UnnamedAttendees: 2, AnonymousFeedback: 1,
 				NewVoices: 5, NewVoiceShare: f(1), EffectiveVoices: f(81.0 / 17), TopDecileShare: f(2.0 / 9),
-				LivedExperienceShare: f(3.0 / 5),
+				LivedExperience: 3, LivedExperienceShare: f(3.0 / 5),
 				Coverage: coverage(map[events.Level]projections.RoleCounts{
 					events.LevelCoDesign: roles(1, 1, 1, 0, 0, 0, 1),
 					events.LevelConsult:  roles(1, 0, 1, 0, 0, 0, 1),
 					events.LevelEngage:   roles(0, 0, 0, 1, 0, 0, 0),
 				}),
-				MissingRoles: []events.Role{},
+				MissingRoles:                []events.Role{events.RoleCommissioner, events.RolePartner},
+				MissingLivedExperienceRoles: []events.Role{},
 			},
 		},
 		{
@@ -147,8 +173,9 @@ func TestStory(t *testing.T) {
 			q:    projections.Query{AsOf: historytest.Day(4)},
 			want: participation.Report{
 				ByRole: roles(0, 0, 0, 0, 0, 0, 0), Invited: 4, Accepted: 2, // Ann, Ben; Dev's change is known on the 4th at 10:00
-				Coverage:     coverage(nil),
-				MissingRoles: []events.Role{events.RoleServiceUser, events.RoleCarer},
+				Coverage:                    coverage(nil),
+				MissingRoles:                events.Roles,
+				MissingLivedExperienceRoles: []events.Role{events.RoleServiceUser, events.RoleCarer},
 			},
 		},
 	}
@@ -219,5 +246,61 @@ func TestAsOfAndBackDating(t *testing.T) {
 				t.Errorf("participants = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// The user's November: people invited in October to a workshop held in
+// November. The funnel of November speaks of that workshop, so invited,
+// accepted and attended_of_invited agree with the participants.
+func TestFunnelFollowsTheEngagementsOfTheWindow(t *testing.T) {
+	oct := time.Date(2026, 10, 20, 10, 0, 0, 0, time.UTC)
+	nov := time.Date(2026, 11, 12, 10, 0, 0, 0, time.UTC)
+	b := historytest.NewBuilder(oct).
+		Project("p", "P", "p").Stakeholder("a", events.RoleServiceUser).Stakeholder("b", events.RoleCarer).Stakeholder("c", events.RolePublic).
+		PlanFor(nov, "w", "p", events.LevelCoDesign, "workshop").Invite("w", "a").Invite("w", "b").Invite("w", "c").
+		Answer("w", "a", true).Answer("w", "b", true).
+		PlanFor(nov, "cancelled", "p", events.LevelConsult, "meeting").Invite("cancelled", "c").Cancel("cancelled").
+		PlanFor(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), "later", "p", events.LevelConsult, "meeting").Invite("later", "c")
+	b.At(nov).Hold("w", 0, "a", "b")
+	l := b.Ledger()
+	for _, tt := range []struct {
+		name                                  string
+		from, to                              string
+		participants, invited, accepted, came int
+	}{
+		{"November: w, held then (the cancelled meeting is no opportunity)", "2026-11-01", "2026-12-01", 2, 3, 2, 2},
+		{"October, when the invitations were sent: nothing took place", "2026-10-01", "2026-11-01", 0, 0, 0, 0},
+		{"December: the meeting scheduled then, not yet held", "2026-12-01", "2027-01-01", 0, 1, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := participation.Compute(l, projections.Query{From: date(tt.from), To: date(tt.to), AsOf: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)})
+			if got.Participants != tt.participants || got.Invited != tt.invited || got.Accepted != tt.accepted || got.AttendedOfInvited != tt.came {
+				t.Errorf("participants, invited, accepted, attended_of_invited = %d, %d, %d, %d; want %d, %d, %d, %d",
+					got.Participants, got.Invited, got.Accepted, got.AttendedOfInvited, tt.participants, tt.invited, tt.accepted, tt.came)
+			}
+		})
+	}
+}
+
+// Windows are calendar dates in the programme's time zone: a workshop
+// held at 00:30 on 1 July in London (23:30 UTC on 30 June) is July's in
+// London and June's in UTC.
+func TestWindowsInTheProgrammesTimeZone(t *testing.T) {
+	held := time.Date(2026, 6, 30, 23, 30, 0, 0, time.UTC)
+	b := historytest.NewBuilder(held.Add(-time.Hour)).Project("p", "P", "p").Stakeholder("a", events.RoleCarer).
+		Plan("w", "p", events.LevelEngage, "meeting")
+	b.At(held).Hold("w", 0, "a")
+	l := b.Ledger()
+	asOf := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+	july := func(loc *time.Location) projections.Query {
+		from, _ := projections.ParseMomentIn("2026-07-01", loc)
+		to, _ := projections.ParseMomentIn("2026-08-01", loc)
+		return projections.Query{From: &from, To: &to, AsOf: asOf, Location: loc}
+	}
+	if got := participation.Compute(l, july(nil)).Participants; got != 1 {
+		t.Errorf("July in London: participants = %d, want 1", got)
+	}
+	if got := participation.Compute(l, july(time.UTC)).Participants; got != 0 {
+		t.Errorf("July in UTC: participants = %d, want 0", got)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/decisions"
+	"github.com/together-coop/together/projections/disclosure"
+	"github.com/together-coop/together/projections/duty"
 	"github.com/together-coop/together/projections/followthrough"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/participation"
@@ -25,8 +27,8 @@ const (
 	Red   = "red"
 )
 
-// Report is the programme view. Field names are binding (DESIGN.md,
-// "Programme").
+// Report is the programme view. Field names are binding
+// (docs/reports.md, "Programme").
 type Report struct {
 	projections.Header
 	Projects []Row `json:"projects"`
@@ -39,12 +41,18 @@ type Row struct {
 	Programme            string   `json:"programme"`
 	Participants         int      `json:"participants"`
 	EffectiveVoices      *float64 `json:"effective_voices"`
+	LivedExperience      int      `json:"lived_experience"`
 	LivedExperienceShare *float64 `json:"lived_experience_share"`
 	Overdue              int      `json:"overdue"`
+	Feedback             int      `json:"feedback"`
+	LoopClosed           int      `json:"loop_closed"`
 	LoopClosedRate       *float64 `json:"loop_closed_rate"`
 	TokenismElements     int      `json:"tokenism_elements"`
-	RAG                  string   `json:"rag"`
-	Reasons              []string `json:"reasons"`
+	// DutyAssessed is whether a duty-to-involve assessment is in force
+	// (see the duty report); a project with activity and none is amber.
+	DutyAssessed bool     `json:"duty_assessed"`
+	RAG          string   `json:"rag"`
+	Reasons      []string `json:"reasons"`
 }
 
 // Compute returns the report for q: each project in scope is computed
@@ -57,26 +65,29 @@ func Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
 		part := participation.Compute(l, pq)
 		ft := followthrough.Compute(l, pq)
 		dec := decisions.Compute(l, pq)
+		dr := duty.RowOf(l, pq, p)
 		row := Row{
 			ProjectID: p.ID, Name: p.Name, Programme: p.Programme,
 			Participants: part.Participants, EffectiveVoices: part.EffectiveVoices,
-			LivedExperienceShare: part.LivedExperienceShare, Overdue: ft.Overdue,
-			LoopClosedRate: ft.LoopClosedRate,
+			LivedExperience: part.LivedExperience, LivedExperienceShare: part.LivedExperienceShare, Overdue: ft.Overdue,
+			Feedback: ft.Feedback, LoopClosed: ft.LoopClosed, LoopClosedRate: ft.LoopClosedRate,
+			DutyAssessed: dr.Assessed,
 		}
 		for _, el := range dec.Elements {
 			if el.Tokenism {
 				row.TokenismElements++
 			}
 		}
-		row.RAG, row.Reasons = rate(row, t)
+		row.RAG, row.Reasons = rate(row, dr.Flag != "", t)
 		r.Projects = append(r.Projects, row)
 	}
 	return r
 }
 
 // rate applies the thresholds: the worst colour wins, and every flag
-// raised is a reason.
-func rate(row Row, t Thresholds) (string, []string) {
+// raised is a reason. A reason names the threshold crossed, not the
+// figure, so that it says no more than the row's own published cells.
+func rate(row Row, unassessed bool, t Thresholds) (string, []string) {
 	rag, reasons := Green, []string{}
 	raise := func(colour, reason string) {
 		if colour == Red || rag == Green {
@@ -87,21 +98,24 @@ func rate(row Row, t Thresholds) (string, []string) {
 	if row.Participants == 0 {
 		raise(Amber, "no participation recorded")
 	}
+	if unassessed {
+		raise(Amber, duty.Unassessed)
+	}
 	below := func(name string, v *float64, b Below) {
 		switch {
 		case v == nil:
 		case *v < b.Red:
-			raise(Red, fmt.Sprintf("%s %s is below %s", name, num(*v), num(b.Red)))
+			raise(Red, fmt.Sprintf("%s is below %s", name, num(b.Red)))
 		case *v < b.Amber:
-			raise(Amber, fmt.Sprintf("%s %s is below %s", name, num(*v), num(b.Amber)))
+			raise(Amber, fmt.Sprintf("%s is below %s", name, num(b.Amber)))
 		}
 	}
 	atLeast := func(name string, v int, a AtLeast) {
 		switch {
 		case a.Red > 0 && v >= a.Red:
-			raise(Red, fmt.Sprintf("%s %d is at least %d", name, v, a.Red))
+			raise(Red, fmt.Sprintf("%s is at least %d", name, a.Red))
 		case a.Amber > 0 && v >= a.Amber:
-			raise(Amber, fmt.Sprintf("%s %d is at least %d", name, v, a.Amber))
+			raise(Amber, fmt.Sprintf("%s is at least %d", name, a.Amber))
 		}
 	}
 	below("lived_experience_share", row.LivedExperienceShare, t.LivedExperienceShare)
@@ -120,17 +134,50 @@ func num(v float64) string {
 }
 
 // CSV returns one row per project.
-func (r Report) CSV() []byte {
+func (r Report) CSV() []byte { return r.Table().Bytes() }
+
+// Table returns one row per project, as [Report.CSV] writes it.
+func (r Report) Table() projections.Table {
 	t := projections.Table{Header: []string{
-		"project_id", "name", "programme", "participants", "effective_voices", "lived_experience_share",
-		"overdue", "loop_closed_rate", "tokenism_elements", "rag", "reasons",
+		"project_id", "name", "programme", "participants", "effective_voices", "lived_experience", "lived_experience_share",
+		"overdue", "feedback", "loop_closed", "loop_closed_rate", "tokenism_elements", "duty_assessed", "rag", "reasons",
 	}}
-	for _, p := range r.Projects {
-		t.Rows = append(t.Rows, []string{
+	for i, p := range r.Projects {
+		t.Add([]string{
 			p.ProjectID, projections.TextCell(p.Name), projections.TextCell(p.Programme), strconv.Itoa(p.Participants),
-			projections.RatioCell(p.EffectiveVoices), projections.RatioCell(p.LivedExperienceShare), strconv.Itoa(p.Overdue),
-			projections.RatioCell(p.LoopClosedRate), strconv.Itoa(p.TokenismElements), p.RAG, strings.Join(p.Reasons, "; "),
-		})
+			projections.RatioCell(p.EffectiveVoices), strconv.Itoa(p.LivedExperience), projections.RatioCell(p.LivedExperienceShare),
+			strconv.Itoa(p.Overdue), strconv.Itoa(p.Feedback), strconv.Itoa(p.LoopClosed), projections.RatioCell(p.LoopClosedRate),
+			strconv.Itoa(p.TokenismElements), strconv.FormatBool(p.DutyAssessed), p.RAG, strings.Join(p.Reasons, "; "),
+		}, rowPaths(i, t.Header))
 	}
-	return t.Bytes()
+	return t
+}
+
+// rowPaths names the report cells of row i: each column is the field of
+// the same name.
+func rowPaths(i int, header []string) []string {
+	paths := make([]string, len(header))
+	for j, h := range header {
+		paths[j] = "projects." + strconv.Itoa(i) + "." + h
+	}
+	return paths
+}
+
+// Disclosure declares each row's counts for small-number suppression;
+// its shares are recomputed from them. Elements and projects are not
+// people and are not suppressed.
+func (r Report) Disclosure() disclosure.Plan {
+	var p disclosure.Plan
+	for i, row := range r.Projects {
+		at := "projects." + strconv.Itoa(i) + "."
+		p.Count(at+"participants", row.Participants)
+		p.Count(at+"lived_experience", row.LivedExperience)
+		p.Count(at+"overdue", row.Overdue)
+		p.Count(at+"feedback", row.Feedback)
+		p.Count(at+"loop_closed", row.LoopClosed)
+		p.Ratio(at+"lived_experience_share", at+"lived_experience", at+"participants")
+		p.Ratio(at+"loop_closed_rate", at+"loop_closed", at+"feedback")
+		p.Derive(at+"effective_voices", at+"participants")
+	}
+	return p
 }

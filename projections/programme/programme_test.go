@@ -1,11 +1,13 @@
 package programme_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/programme"
@@ -22,27 +24,35 @@ func TestStory(t *testing.T) {
 	want := []programme.Row{
 		{
 			ProjectID: historytest.Letters, Name: "Letters", Programme: "North", Participants: 4,
-			EffectiveVoices: f(49.0 / 13), LivedExperienceShare: f(0.75), Overdue: 1, LoopClosedRate: f(1.0 / 3),
-			TokenismElements: 0, RAG: programme.Amber,
+			EffectiveVoices: f(49.0 / 13), LivedExperience: 3, LivedExperienceShare: f(0.75), Overdue: 1,
+			Feedback: 3, LoopClosed: 1, LoopClosedRate: f(1.0 / 3),
+			TokenismElements: 0, DutyAssessed: true, RAG: programme.Amber,
 			Reasons: []string{
-				"effective_voices 3.7692 is below 5 (amber)",
-				"loop_closed_rate 0.3333 is below 0.5 (amber)",
-				"overdue 1 is at least 1 (amber)",
+				"effective_voices is below 5 (amber)",
+				"loop_closed_rate is below 0.5 (amber)",
+				"overdue is at least 1 (amber)",
 			},
 		},
 		{
+			// Waiting held w3 with no duty-to-involve assessment.
 			ProjectID: historytest.Waiting, Name: "Waiting", Programme: "North", Participants: 1,
-			EffectiveVoices: f(1), LivedExperienceShare: f(0), Overdue: 0, LoopClosedRate: f(0),
+			EffectiveVoices: f(1), LivedExperienceShare: f(0), Overdue: 0, Feedback: 1, LoopClosedRate: f(0),
 			RAG: programme.Red,
 			Reasons: []string{
-				"lived_experience_share 0 is below 0.2 (red)",
-				"effective_voices 1 is below 2 (red)",
-				"loop_closed_rate 0 is below 0.25 (red)",
+				"involvement decisions or engagements without a duty-to-involve assessment (amber)",
+				"lived_experience_share is below 0.2 (red)",
+				"effective_voices is below 2 (red)",
+				"loop_closed_rate is below 0.25 (red)",
 			},
 		},
 	}
 	if diff := cmp.Diff(want, got.Projects); diff != "" {
 		t.Errorf("Compute().Projects mismatch (-want +got):\n%s", diff)
+	}
+
+	// Programme names match whatever their case.
+	if other := programme.Compute(l, projections.Query{Programme: " north", AsOf: historytest.Day(21)}, programme.DefaultThresholds()); len(other.Projects) != 2 {
+		t.Errorf("programme %q = %d projects, want North's 2", " north", len(other.Projects))
 	}
 
 	// As of the 15th the phone line is tokenism: Letters turns red.
@@ -66,5 +76,23 @@ func TestThresholdsFromConfiguration(t *testing.T) {
 		if _, err := programme.ParseThresholds([]byte(bad)); err == nil || !strings.Contains(err.Error(), "thresholds") {
 			t.Errorf("ParseThresholds(%s) error = %v, want a thresholds error", bad, err)
 		}
+	}
+}
+
+// A project with activity and no duty-to-involve assessment is amber
+// with the reason in words; once assessed, the flag goes.
+func TestUnassessedDutyIsAmber(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1)).Project("p", "P", "p").Element("p", "e", "e").
+		Decide("p", "e", events.LevelConsult, "", "Board", "start")
+	relaxed := programme.Thresholds{}
+	got := programme.Compute(b.Ledger(), projections.Query{AsOf: historytest.Day(2)}, relaxed).Projects[0]
+	want := []string{"no participation recorded (amber)", "involvement decisions or engagements without a duty-to-involve assessment (amber)"}
+	if got.RAG != programme.Amber || !slices.Equal(got.Reasons, want) || got.DutyAssessed {
+		t.Errorf("before assessment = %s %q (assessed %v), want amber %q", got.RAG, got.Reasons, got.DutyAssessed, want)
+	}
+	b.At(historytest.Day(3)).Duty("p", false, "no change to services")
+	got = programme.Compute(b.Ledger(), projections.Query{AsOf: historytest.Day(4)}, relaxed).Projects[0]
+	if !got.DutyAssessed || slices.Contains(got.Reasons, want[1]) {
+		t.Errorf("after assessment = %q (assessed %v), want no duty reason", got.Reasons, got.DutyAssessed)
 	}
 }

@@ -120,6 +120,10 @@ type Config struct {
 	HTTPAddr string
 	// Thresholds set the programme view's red, amber and green.
 	Thresholds programme.Thresholds
+	// ExactReports says which requests may see reports' exact counts;
+	// nil means none: every report is published with small numbers
+	// suppressed.
+	ExactReports func(*http.Request) bool
 	Logger     zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -275,7 +279,15 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		runner := reports.NewRunner(client, registry, a.component("projections"), a.reg,
 			reports.WithSnapshots(snapshots, snapshotInterval))
 		a.run(ctx, "projections", runner.Run)
-		routes = append(routes, reports.NewService(runner, cfg.Thresholds, cfg.Now), audit.NewService(client))
+		opts := []reports.Option{reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now)}
+		if cfg.ExactReports != nil {
+			opts = append(opts, reports.WithExactCounts(cfg.ExactReports))
+		}
+		svc, err := reports.New(runner, opts...)
+		if err != nil {
+			return nil, err
+		}
+		routes = append(routes, svc, audit.NewService(client))
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
 	}

@@ -77,7 +77,8 @@ func TestReportsEndToEnd(t *testing.T) {
 		"participants": 2.0, "invited": 2.0, "accepted": 1.0, "attended_of_invited": 1.0, "unnamed_attendees": 2.0,
 		"anonymous_feedback": 1.0, "new_voices": 2.0, "new_voice_share": 1.0,
 		"effective_voices": 9.0 / 5, "top_decile_share": 2.0 / 3, "lived_experience_share": 0.5,
-		"missing_roles": []any{"carer"}, "position": mustFloat(position),
+		"missing_roles":                  []any{"carer", "frontline_staff", "manager", "commissioner", "partner"},
+		"missing_lived_experience_roles": []any{"carer"}, "position": mustFloat(position),
 	})
 	check("participation.by_role", p["by_role"].(map[string]any), map[string]any{"service_user": 1.0, "public": 1.0, "carer": 0.0})
 	check("participation.coverage.co_design", p["coverage"].(map[string]any)["co_design"].(map[string]any), map[string]any{"service_user": 1.0, "public": 1.0})
@@ -86,7 +87,8 @@ func TestReportsEndToEnd(t *testing.T) {
 	check("follow-through", ft, map[string]any{
 		"agreed": 2.0, "completed": 1.0, "completed_on_time": 1.0, "rescheduled": 0.0, "dropped": 0.0, "open": 1.0, "overdue": 1.0,
 		"completion_rate": 0.5, "on_time_rate": 1.0, "median_days_to_complete": 9.0, "p90_days_to_complete": 9.0,
-		"feedback": 2.0, "feedback_with_action": 2.0, "loop_closed": 1.0, "response_rate": 1.0, "loop_closed_rate": 0.5,
+		"feedback": 2.0, "feedback_with_action": 2.0, "loop_closed": 1.0, "loop_closed_rate": 0.5,
+		"action_rate": 1.0, "responded": 0.0, "response_rate": 0.0, // neither was answered with a recorded response
 		"median_days_feedback_to_outcome": 10.0,
 	})
 
@@ -160,10 +162,15 @@ func TestReportErrors(t *testing.T) {
 		{"/api/v1/reports/participation?format=xlsx", 400, "format"},
 		{"/api/v1/reports/participation?colour=red", 400, "unknown parameter"},
 		{"/api/v1/reports/participation?min_position=abc", 400, "min_position"},
+		{"/api/v1/reports/participation?from=2026-12-01T00:00", 400, "from must be a date like 2026-03-31 or an RFC 3339 time"},
+		{"/api/v1/reports/participation?programme=Nowhere", 404, "no programme"},
 	} {
 		r := a.get(tt.query)
 		if r.status != tt.status || !strings.Contains(string(r.body), tt.detail) || r.header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("GET %s = %d %s, want %d problem mentioning %q", tt.query, r.status, r.body, tt.status, tt.detail)
+		}
+		if tt.status == 400 && !strings.Contains(string(r.body), `"errors":[{"field":`) {
+			t.Errorf("GET %s = %s, want an errors list", tt.query, r.body)
 		}
 	}
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/hashchain"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/catalogue"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/programme"
-	"github.com/together-coop/together/services/internal/reports"
 )
 
 // Manifest describes an export; it is written as manifest.json.
@@ -75,9 +75,12 @@ func Export(history iter.Seq2[events.Envelope, error], registry *events.Registry
 	res := v.Result()
 	m.Events, m.LastPosition, m.ChainHash = res.Events, res.LastPosition, res.ChainHash
 	m.Files = []string{"events.ndjson"}
-	for _, name := range reports.Names {
-		rep, _ := reports.Compute(name, l, projections.Query{AsOf: asOf}, t)
-		file := filepath.Join("reports", name+".csv")
+	c := catalogue.DefaultConfig()
+	c.Thresholds = t
+	for _, r := range catalogue.Reports {
+		// Auditors see exact counts: an export is personal data.
+		rep := r.Compute(l, projections.Query{AsOf: asOf}, c)
+		file := filepath.Join("reports", r.Name+".csv")
 		if err := os.WriteFile(filepath.Join(dir, file), rep.CSV(), 0o644); err != nil {
 			return Manifest{}, err
 		}

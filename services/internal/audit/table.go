@@ -8,13 +8,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/projections/catalogue"
 	"github.com/together-coop/together/projections/decisions"
-	"github.com/together-coop/together/services/internal/reports"
 )
 
 // Table renders a report for a terminal: the decisions report as a
 // timeline per element, the others as aligned columns.
-func Table(r reports.Report) []byte {
+func Table(r catalogue.Document) []byte {
 	if d, ok := r.(decisions.Report); ok {
 		return timeline(d)
 	}
@@ -38,7 +38,7 @@ func timeline(d decisions.Report) []byte {
 	for _, el := range d.Elements {
 		if el.ProjectID != project {
 			project = el.ProjectID
-			fmt.Fprintf(&b, "\nProject %s\n", project)
+			fmt.Fprintf(&b, "\nProject %q (%s)\n", el.ProjectName, project)
 		}
 		level := string(el.Level)
 		if level == "" {

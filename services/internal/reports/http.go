@@ -5,33 +5,148 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
-	"encoding/json"
-
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/decisions"
-	"github.com/together-coop/together/projections/followthrough"
+	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
-	"github.com/together-coop/together/projections/participation"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/representativeness"
 	"github.com/together-coop/together/services/internal/problem"
 )
 
 // MaxWait bounds how long a report waits for min_position.
 const MaxWait = 10 * time.Second
 
-// Service serves the reports.
+// ErrInvalidOption is returned by [New] for an option that cannot work.
+var ErrInvalidOption = errors.New("invalid reports option")
+
+// Service serves the reports. It is safe for concurrent use.
 type Service struct {
-	runner     *Runner
-	thresholds programme.Thresholds
-	now        func() time.Time
+	runner *Runner
+	config catalogue.Config
+	loc    *time.Location
+	rule   disclosure.Rule
+	exact  func(*http.Request) bool
+	now    func() time.Time
 }
 
-// NewService returns the reports service over runner.
-func NewService(runner *Runner, thresholds programme.Thresholds, now func() time.Time) *Service {
-	return &Service{runner: runner, thresholds: thresholds, now: now}
+// Option configures [New].
+type Option func(*Service) error
+
+// WithThresholds sets the programme view's red, amber and green; the
+// default is [programme.DefaultThresholds].
+func WithThresholds(t programme.Thresholds) Option {
+	return func(s *Service) error {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidOption, err)
+		}
+		s.config.Thresholds = t
+		return nil
+	}
+}
+
+// WithBaseline sets the population the representativeness report
+// compares with; the default has none, so its gaps are null.
+func WithBaseline(b representativeness.Baseline) Option {
+	return func(s *Service) error {
+		if err := b.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidOption, err)
+		}
+		s.config.Baseline = b
+		return nil
+	}
+}
+
+// WithDemographics sets how sealed demographics are opened for the
+// representativeness report; the default opens none (everyone is "not
+// recorded").
+func WithDemographics(open representativeness.Opener) Option {
+	return func(s *Service) error { s.config.Demographics = open; return nil }
+}
+
+// WithLocation sets the programme's time zone, in which dates, windows
+// and day counts are taken; the default is [projections.DefaultTimeZone].
+func WithLocation(loc *time.Location) Option {
+	return func(s *Service) error {
+		if loc == nil {
+			return fmt.Errorf("%w: nil time zone", ErrInvalidOption)
+		}
+		s.loc = loc
+		return nil
+	}
+}
+
+// WithExactCounts decides, per request, whether the caller may see exact
+// counts (someone allowed personal data); everyone else gets counts
+// suppressed by the disclosure rule. The default lets nobody: every
+// report is suppressed until the wiring says who may see more.
+func WithExactCounts(exact func(*http.Request) bool) Option {
+	return func(s *Service) error {
+		if exact == nil {
+			return fmt.Errorf("%w: nil exact-counts decision", ErrInvalidOption)
+		}
+		s.exact = exact
+		return nil
+	}
+}
+
+// WithDisclosureRule sets how counts are suppressed for callers who may
+// not see them exactly; the default is [disclosure.NHSEngland].
+func WithDisclosureRule(r disclosure.Rule) Option {
+	return func(s *Service) error {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidOption, err)
+		}
+		s.rule = r
+		return nil
+	}
+}
+
+// WithClock sets the clock that "now" and the as-of default read; the
+// default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) error {
+		if now == nil {
+			return fmt.Errorf("%w: nil clock", ErrInvalidOption)
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// New returns the reports service over runner. Options: [WithThresholds],
+// [WithBaseline], [WithDemographics], [WithLocation], [WithExactCounts],
+// [WithDisclosureRule], [WithClock].
+func New(runner *Runner, opts ...Option) (*Service, error) {
+	s := &Service{
+		runner: runner, config: catalogue.DefaultConfig(), loc: projections.DefaultLocation(),
+		rule: disclosure.NHSEngland(), exact: func(*http.Request) bool { return false }, now: time.Now,
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// NewService returns the reports service over runner with the given
+// thresholds and clock and otherwise the defaults of [New] (suppressed
+// counts for every caller, unless an option says otherwise).
+func NewService(runner *Runner, thresholds programme.Thresholds, now func() time.Time, opts ...Option) *Service {
+	s, err := New(runner, append([]Option{WithThresholds(thresholds), WithClock(now)}, opts...)...)
+	if err != nil {
+		// The thresholds were validated when they were read, so only a
+		// programming error gets here.
+		panic(err)
+	}
+	return s
 }
 
 // Routes adds the report endpoints to mux.
@@ -40,92 +155,96 @@ func (s *Service) Routes(mux *http.ServeMux) {
 }
 
 // Report is one computed report, ready to render.
-type Report interface{ CSV() []byte }
+type Report = catalogue.Document
 
 // Names lists the reports in the order they are documented.
-var Names = []string{participation.Name, followthrough.Name, decisions.Name, programme.Name}
+var Names = catalogue.Names()
 
 // Known reports whether there is a report called name.
 func Known(name string) bool {
-	for _, n := range Names {
-		if n == name {
-			return true
-		}
-	}
-	return false
+	_, ok := catalogue.Lookup(name)
+	return ok
 }
 
-// Compute computes the report called name, or reports false if there is
-// no such report. The live API, replays and exports all compute through
-// it, so they give the same document for the same history and query.
+// Compute computes the report called name with thresholds t and no
+// demographics, or reports false if there is no such report.
 func Compute(name string, l *ledger.Ledger, q projections.Query, t programme.Thresholds) (Report, bool) {
-	switch name {
-	case participation.Name:
-		return participation.Compute(l, q), true
-	case followthrough.Name:
-		return followthrough.Compute(l, q), true
-	case decisions.Name:
-		return decisions.Compute(l, q), true
-	case programme.Name:
-		return programme.Compute(l, q, t), true
-	}
-	return nil, false
+	c := catalogue.DefaultConfig()
+	c.Thresholds = t
+	return catalogue.Compute(name, l, q, c)
 }
 
-// JSON renders a report as the API serves it: compact, one line.
-func JSON(r Report) ([]byte, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
+// JSON renders a report as the API serves it to a caller allowed exact
+// counts: compact, one line.
+func JSON(r Report) ([]byte, error) { return catalogue.JSON(r, disclosure.Rule{}) }
+
+// Request is one parsed report request.
+type Request struct {
+	Name        string
+	Query       projections.Query
+	Format      string // "json" or "csv"
+	MinPosition uint64
+	// Suppress is whether counts are published under the disclosure rule
+	// (set from [WithExactCounts]).
+	Suppress bool
 }
 
-func (s *Service) compute(name string, l *ledger.Ledger, q projections.Query) (Report, bool) {
-	return Compute(name, l, q, s.thresholds)
+// badRequest is a 400 with the fields at fault.
+type badRequest struct {
+	detail string
+	fields []events.FieldError
 }
+
+func (e *badRequest) Error() string { return e.detail }
+
+func bad(field, format string, args ...any) *badRequest {
+	msg := fmt.Sprintf(format, args...)
+	return &badRequest{detail: msg, fields: []events.FieldError{{Field: field, Message: msg}}}
+}
+
+// notFound is a 404 with what was asked for and the closest names known.
+type notFound struct{ detail string }
+
+func (e *notFound) Error() string { return e.detail }
 
 func (s *Service) report(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("report")
-	if !Known(name) {
-		problem.Write(w, r, http.StatusNotFound, fmt.Sprintf("no report %q: there are participation, follow-through, decisions and programme", name))
-		return
-	}
-	q, format, minPosition, err := s.parse(r)
+	req, err := s.parse(r)
 	if err != nil {
-		problem.Write(w, r, http.StatusBadRequest, err.Error())
+		s.fail(w, r, err)
 		return
 	}
-	if minPosition > 0 {
+	if req.MinPosition > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), MaxWait)
-		err := s.runner.WaitFor(ctx, minPosition)
+		err := s.runner.WaitFor(ctx, req.MinPosition)
 		cancel()
 		if err != nil {
 			w.Header().Set("Retry-After", "1")
 			problem.Write(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
-				"the reports have not reached position %d yet (they are at %d): %v", minPosition, s.runner.Checkpoint(), err))
+				"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
 			return
 		}
 	}
-	var rep Report
-	var known bool
+	var doc Report
 	s.runner.Read(func(l *ledger.Ledger) {
-		known = q.Project == "" || l.Projects[q.Project] != nil && q.Known(l.Projects[q.Project].Fact)
-		if known {
-			rep, _ = s.compute(name, l, q)
+		if err = resolveScope(l, &req.Query); err == nil {
+			doc, _ = catalogue.Compute(req.Name, l, req.Query, s.config)
 		}
 	})
-	if !known {
-		problem.Write(w, r, http.StatusNotFound, fmt.Sprintf("no project %s as of %s", q.Project, q.AsOf.Format(time.RFC3339)))
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	if format == "csv" {
+	rule := disclosure.Rule{}
+	if req.Suppress {
+		rule = s.rule
+	}
+	if req.Format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+".csv"))
-		_, _ = w.Write(rep.CSV())
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", req.Name+".csv"))
+		_, _ = w.Write(catalogue.CSV(doc, rule))
 		return
 	}
-	body, err := JSON(rep)
+	body, err := catalogue.JSON(doc, rule)
 	if err != nil {
 		problem.Write(w, r, http.StatusInternalServerError, "the report could not be encoded")
 		return
@@ -134,49 +253,193 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-func (s *Service) parse(r *http.Request) (q projections.Query, format string, minPosition uint64, err error) {
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var br *badRequest
+	var nf *notFound
+	switch {
+	case errors.As(err, &br):
+		problem.Write(w, r, http.StatusBadRequest, br.detail, br.fields...)
+	case errors.As(err, &nf):
+		problem.Write(w, r, http.StatusNotFound, nf.detail)
+	default:
+		problem.Write(w, r, http.StatusInternalServerError, "the report could not be computed")
+	}
+}
+
+// parameters are the query parameters a report takes.
+var parameters = []string{"project", "programme", "from", "to", "as_of", "format", "min_position"}
+
+// momentForm says in words what a moment parameter takes.
+const momentForm = "a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T09:00:00Z"
+
+func (s *Service) parse(r *http.Request) (Request, error) {
+	req := Request{Name: r.PathValue("report"), Suppress: !s.exact(r)}
+	if _, ok := catalogue.Lookup(req.Name); !ok {
+		return req, &notFound{fmt.Sprintf("no report %q: there are %s", req.Name, strings.Join(catalogue.Names(), ", "))}
+	}
 	v := r.URL.Query()
 	for key := range v {
-		switch key {
-		case "project", "programme", "from", "to", "as_of", "format", "min_position":
-		default:
-			return q, "", 0, fmt.Errorf("unknown parameter %q (want project, programme, from, to, as_of, format, min_position)", key)
+		if !slices.Contains(parameters, key) {
+			return req, bad(key, "unknown parameter %q (want one of %s)", key, strings.Join(parameters, ", "))
 		}
 	}
-	q.Project, q.Programme = v.Get("project"), v.Get("programme")
+	for key, vals := range v {
+		if len(vals) > 1 {
+			return req, bad(key, "%s is given %d times; give it once", key, len(vals))
+		}
+	}
+	q := projections.Query{Project: strings.TrimSpace(v.Get("project")), Programme: strings.TrimSpace(v.Get("programme")), Location: s.loc}
 	now := s.now()
 	q.AsOf = now
-	if as := v.Get("as_of"); as != "" {
-		if q.AsOf, err = projections.ParseMoment(as); err != nil {
-			return q, "", 0, fmt.Errorf("as_of: %w", err)
+	moment := func(key string) (*time.Time, error) {
+		raw := v.Get(key)
+		if raw == "" {
+			return nil, nil
 		}
-		if q.AsOf.After(now.Add(time.Minute)) {
-			return q, "", 0, errors.New("as_of is in the future: a report is as the system knew it at a moment that has passed")
+		t, err := projections.ParseMomentIn(raw, s.loc)
+		if err != nil {
+			return nil, bad(key, "%s must be %s; %q is neither", key, momentForm, raw)
 		}
+		return &t, nil
 	}
-	for key, dst := range map[string]**time.Time{"from": &q.From, "to": &q.To} {
-		if s := v.Get(key); s != "" {
-			t, err := projections.ParseMoment(s)
-			if err != nil {
-				return q, "", 0, fmt.Errorf("%s: %w", key, err)
-			}
-			*dst = &t
+	asOf, err := moment("as_of")
+	if err != nil {
+		return req, err
+	}
+	if asOf != nil {
+		if asOf.After(now.Add(time.Minute)) {
+			return req, bad("as_of", "as_of is in the future: a report is as the system knew it at a moment that has passed")
 		}
+		q.AsOf = *asOf
+	}
+	if q.From, err = moment("from"); err != nil {
+		return req, err
+	}
+	if q.To, err = moment("to"); err != nil {
+		return req, err
+	}
+	if q.Project != "" && q.Programme != "" {
+		return req, &badRequest{detail: "give project or programme, not both", fields: []events.FieldError{
+			{Field: "project", Message: "give project or programme, not both"},
+			{Field: "programme", Message: "give project or programme, not both"},
+		}}
+	}
+	if q.From != nil && q.To != nil && !q.From.Before(*q.To) {
+		return req, bad("to", "from (%s) must be before to (%s): the window is from inclusive to exclusive",
+			q.From.In(s.loc).Format(time.RFC3339), q.To.In(s.loc).Format(time.RFC3339))
 	}
 	if err := q.Validate(); err != nil {
-		return q, "", 0, err
+		return req, bad("", "%v", err)
 	}
-	switch format = v.Get("format"); format {
+	switch req.Format = v.Get("format"); req.Format {
 	case "", "json":
-		format = "json"
+		req.Format = "json"
 	case "csv":
 	default:
-		return q, "", 0, fmt.Errorf("format %q: want json or csv", format)
+		return req, bad("format", "format must be json or csv, not %q", req.Format)
 	}
 	if mp := v.Get("min_position"); mp != "" {
-		if minPosition, err = strconv.ParseUint(mp, 10, 64); err != nil {
-			return q, "", 0, errors.New("min_position must be a store position (a whole number)")
+		if req.MinPosition, err = strconv.ParseUint(mp, 10, 64); err != nil {
+			return req, bad("min_position", "min_position must be a store position (a whole number), not %q", mp)
 		}
 	}
-	return q, format, minPosition, nil
+	req.Query = q
+	return req, nil
+}
+
+// resolveScope checks that the project or programme asked for was known
+// at as_of, and spells the programme as it was registered (names match
+// whatever their case). Unknown ones are a [notFound] naming the closest
+// known ones.
+func resolveScope(l *ledger.Ledger, q *projections.Query) error {
+	var programmes []string
+	var projects []*ledger.Project
+	for _, id := range l.ProjectOrder {
+		p := l.Projects[id]
+		if !q.Known(p.Fact) {
+			continue
+		}
+		projects = append(projects, p)
+		if !slices.ContainsFunc(programmes, func(n string) bool { return projections.SameProgramme(n, p.Programme) }) {
+			programmes = append(programmes, p.Programme)
+		}
+	}
+	asOf := q.AsOf.In(q.Loc()).Format(time.RFC3339)
+	switch {
+	case q.Project != "":
+		for _, p := range projects {
+			if p.ID == q.Project {
+				return nil
+			}
+		}
+		names := make([]string, len(projects))
+		for i, p := range projects {
+			names[i] = p.Name + " (" + p.ID + ")"
+		}
+		return &notFound{fmt.Sprintf("no project %s as of %s%s", q.Project, asOf, suggest(q.Project, names, func(i int) []string {
+			return []string{projects[i].ID, projects[i].Name}
+		}))}
+	case q.Programme != "":
+		for _, n := range programmes {
+			if projections.SameProgramme(n, q.Programme) {
+				q.Programme = n
+				return nil
+			}
+		}
+		return &notFound{fmt.Sprintf("no programme %q as of %s%s", q.Programme, asOf, suggest(q.Programme, programmes, func(i int) []string {
+			return []string{programmes[i]}
+		}))}
+	}
+	return nil
+}
+
+// suggest names up to three of the known names closest to asked (by
+// edit distance, ignoring case, to any of keys(i)), as "; did you mean
+// …?", or says there are none.
+func suggest(asked string, names []string, keys func(int) []string) string {
+	if len(names) == 0 {
+		return "; there are none yet"
+	}
+	type scored struct {
+		name string
+		d    int
+	}
+	var ss []scored
+	for i, n := range names {
+		best := -1
+		for _, k := range keys(i) {
+			if d := distance(strings.ToLower(asked), strings.ToLower(k)); best < 0 || d < best {
+				best = d
+			}
+		}
+		ss = append(ss, scored{n, best})
+	}
+	slices.SortStableFunc(ss, func(a, b scored) int { return a.d - b.d })
+	var out []string
+	for _, s := range ss[:min(3, len(ss))] {
+		out = append(out, strconv.Quote(s.name))
+	}
+	return "; the closest known: " + strings.Join(out, ", ")
+}
+
+// distance is the Levenshtein distance between a and b, in runes.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

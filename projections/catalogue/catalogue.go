@@ -1,0 +1,137 @@
+// Package catalogue is the table of together's reports: one entry per
+// report with its name, what it answers, how it is computed and how it is
+// rendered. The reports service, the auditors' replay and export, and the
+// golden tests all go through it, so a report added here is served,
+// exported and tested alike.
+package catalogue
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/decisions"
+	"github.com/together-coop/together/projections/disclosure"
+	"github.com/together-coop/together/projections/duty"
+	"github.com/together-coop/together/projections/followthrough"
+	"github.com/together-coop/together/projections/influence"
+	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/projections/participation"
+	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/reach"
+	"github.com/together-coop/together/projections/reciprocity"
+	"github.com/together-coop/together/projections/representativeness"
+)
+
+// Config is what some reports need beyond the history: configuration
+// read by the services, and the opener of sealed demographics.
+type Config struct {
+	// Thresholds colour the programme view.
+	Thresholds programme.Thresholds
+	// Baseline is the population representativeness compares with; the
+	// zero Baseline has no shares, so every gap is null.
+	Baseline representativeness.Baseline
+	// Demographics opens a person's sealed demographics; nil opens none,
+	// so everyone is "not recorded".
+	Demographics representativeness.Opener
+}
+
+// DefaultConfig has the default thresholds, no baseline and no opener.
+func DefaultConfig() Config { return Config{Thresholds: programme.DefaultThresholds()} }
+
+// Document is a computed report: its JSON is the report value itself
+// (encoding/json), its CSV [Document.Table], and its
+// [Document.Disclosure] declares its counts for suppression.
+type Document interface {
+	CSV() []byte
+	Table() projections.Table
+	Disclosure() disclosure.Plan
+}
+
+// Report is one entry of the table.
+type Report struct {
+	// Name is the report's name in URLs, files and headers.
+	Name string
+	// Question is what the report answers, in a sentence.
+	Question string
+	// Compute computes the report for a query over a ledger.
+	Compute func(l *ledger.Ledger, q projections.Query, c Config) Document
+}
+
+// Reports lists every report in the order they are documented.
+var Reports = []Report{
+	{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return participation.Compute(l, q) }},
+	{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) }},
+	{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) }},
+	{programme.Name, "Which projects need attention, and why?",
+		func(l *ledger.Ledger, q projections.Query, c Config) Document {
+			return programme.Compute(l, q, c.Thresholds)
+		}},
+	{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) }},
+	{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return influence.Compute(l, q) }},
+	{representativeness.Name, "Do the people who took part look like the people the programme serves?",
+		func(l *ledger.Ledger, q projections.Query, c Config) Document {
+			return representativeness.Compute(l, q, c.Baseline, c.Demographics)
+		}},
+	{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reach.Compute(l, q) }},
+	{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
+		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) }},
+}
+
+// Names returns the reports' names in order.
+func Names() []string {
+	out := make([]string, len(Reports))
+	for i, r := range Reports {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// Lookup returns the report called name.
+func Lookup(name string) (Report, bool) {
+	for _, r := range Reports {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Report{}, false
+}
+
+// Compute computes the report called name, or reports false if there is
+// none.
+func Compute(name string, l *ledger.Ledger, q projections.Query, c Config) (Document, bool) {
+	r, ok := Lookup(name)
+	if !ok {
+		return nil, false
+	}
+	return r.Compute(l, q, c), true
+}
+
+// JSON renders d as the API serves it, compact on one line, published
+// under rule (the zero rule: exact).
+func JSON(d Document, rule disclosure.Rule) ([]byte, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	if !rule.Exact() {
+		if b, err = rule.Apply(d.Disclosure()).JSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '\n'), nil
+}
+
+// CSV renders d as CSV, published under rule (the zero rule: exact).
+func CSV(d Document, rule disclosure.Rule) []byte {
+	if rule.Exact() {
+		return d.CSV()
+	}
+	return rule.Apply(d.Disclosure()).Table(d.Table()).Bytes()
+}

@@ -1,0 +1,100 @@
+package representativeness_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/together-coop/together/events/stakeholder"
+	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/representativeness"
+)
+
+func baseline(t *testing.T) representativeness.Baseline {
+	t.Helper()
+	b, err := representativeness.ParseBaseline([]byte(`{"area":"North","source":"test",
+		"ethnicity":{"White British":0.85,"Pakistani":0.03},
+		"deprivation_decile":{"1":0.25,"2":0.15,"6":0.1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func row(rows []representativeness.Row, value string) representativeness.Row {
+	for _, r := range rows {
+		if r.Value == value {
+			return r
+		}
+	}
+	return representativeness.Row{Value: "missing " + value}
+}
+
+// TestStory: programme North's participants as of the 21st are Ann, Ben,
+// Cat, Dev and Eve. Ann (65–74, White British, disabled, decile 1), Ben
+// (35–44, Pakistani, not disabled, decile 2), Cat (age and disability
+// prefer not to say, White British, decile 6); Dev declared but was erased
+// on the 18th, and Eve never declared: both are "not recorded".
+func TestStory(t *testing.T) {
+	l := historytest.Story().Ledger()
+	got := representativeness.Compute(l, projections.Query{Programme: "North", AsOf: historytest.Day(21)}, baseline(t), historytest.Open)
+	if got.Participants != 5 || got.Area != "North" {
+		t.Fatalf("participants, area = %d, %q; want 5, North", got.Participants, got.Area)
+	}
+	checks := []struct {
+		name string
+		row  representativeness.Row
+		n    int
+	}{
+		{"age 65_74", row(got.AgeBand, "65_74"), 1},
+		{"age prefer not to say", row(got.AgeBand, stakeholder.PreferNotToSay), 1},
+		{"age not recorded (Dev erased, Eve)", row(got.AgeBand, representativeness.NotRecorded), 2},
+		{"White British", row(got.Ethnicity, "White British"), 2},
+		{"Black Caribbean: Dev's, erased", row(got.Ethnicity, "Black Caribbean"), 0},
+		{"disabled", row(got.Disability, "yes"), 1},
+		{"decile 6", row(got.DeprivationDecile, "6"), 1},
+	}
+	for _, c := range checks {
+		if c.row.Participants != c.n {
+			t.Errorf("%s = %d participants, want %d", c.name, c.row.Participants, c.n)
+		}
+	}
+	// White British: 2 of the 3 who answered, against 0.85.
+	wb := row(got.Ethnicity, "White British")
+	twoThirds := 2.0 / 3
+	if *wb.Share != 2.0/5 || *wb.ShareOfKnown != twoThirds || *wb.Baseline != 0.85 || *wb.Gap != twoThirds-0.85 {
+		t.Errorf("White British = %v %v %v %v, want 0.4, 2/3, 0.85, 2/3−0.85", *wb.Share, *wb.ShareOfKnown, *wb.Baseline, *wb.Gap)
+	}
+	if r := row(got.Disability, "yes"); r.Baseline != nil || r.Gap != nil {
+		t.Errorf("disability has no baseline, yet yes = %v, %v", r.Baseline, r.Gap)
+	}
+	// Core20: Ann and Ben of the 3 with a decile, against 0.25 + 0.15.
+	if c := got.Core20; c.Participants != 2 || *c.ShareOfKnown != 2.0/3 || *c.Baseline != 0.4 {
+		t.Errorf("core20 = %d, %v, %v; want 2, 2/3, 0.4", c.Participants, *c.ShareOfKnown, *c.Baseline)
+	}
+	// As of the 17th Dev was not yet erased.
+	before := representativeness.Compute(l, projections.Query{Programme: "North", AsOf: historytest.Day(17)}, baseline(t), historytest.Open)
+	if n := row(before.Ethnicity, "Black Caribbean").Participants; n != 1 {
+		t.Errorf("Black Caribbean as of the 17th = %d, want 1 (Dev)", n)
+	}
+	// Without an opener nobody's demographics are known.
+	blind := representativeness.Compute(l, projections.Query{Programme: "North", AsOf: historytest.Day(21)}, baseline(t), nil)
+	if n := row(blind.AgeBand, representativeness.NotRecorded).Participants; n != 5 {
+		t.Errorf("not recorded without an opener = %d, want 5", n)
+	}
+}
+
+func TestParseBaseline(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{"age_band":{"20_30":0.5}}`, "no answer"},
+		{`{"disability":{"yes":1.5}}`, "between 0 and 1"},
+		{`{"deprivation_decile":{"1":0.6,"2":0.6}}`, "more than 1"},
+		{`{"age_band":{"prefer_not_to_say":0.1}}`, "no answer"},
+		{`{"colour":{}}`, "unknown field"},
+		{`[`, "baseline"},
+	} {
+		if _, err := representativeness.ParseBaseline([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseBaseline(%s) error = %v, want one mentioning %q", tt.in, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package reports_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/events/memstore"
+	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/services/internal/problem"
+	"github.com/together-coop/together/services/internal/reports"
+)
+
+// Ids of the history the HTTP tests serve (the runner, like the
+// recorder, takes only valid ids).
+var (
+	letters = uuid.NewString()
+	ann     = uuid.NewString()
+	ben     = uuid.NewString()
+	w1      = uuid.NewString()
+)
+
+// history is programme North's "Letters": Ann and Ben came to w1 on the
+// 5th, and five actions were agreed on the 6th.
+func history() *historytest.Builder {
+	b := historytest.NewBuilder(historytest.Day(1)).
+		Project(letters, "North", "Letters").
+		Stakeholder(ann, events.RoleServiceUser).Stakeholder(ben, events.RoleCarer).
+		Plan(w1, letters, events.LevelConsult, "workshop")
+	b.At(historytest.Day(5)).Hold(w1, 0, ann, ben)
+	b.At(historytest.Day(6))
+	for range 5 {
+		b.Agree(uuid.NewString(), letters, historytest.Day(20))
+	}
+	return b
+}
+
+// serve runs the reports over [history] on a test server (127.0.0.1).
+func serve(t *testing.T, opts ...reports.Option) *httptest.Server {
+	t.Helper()
+	story := history().Events
+	store := memstore.New()
+	appendAll(t, store, story)
+	runner := reports.NewRunner(store, catalogue.New(), zerolog.New(zerolog.NewTestWriter(t)), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := runner.WaitFor(wctx, uint64(len(story))); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return historytest.Day(31) }
+	svc, err := reports.New(runner, append([]reports.Option{reports.WithClock(now)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, srv *httptest.Server, path string) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
+}
+
+// By default every caller gets suppressed counts; a caller the wiring
+// allows exact counts gets them.
+func TestCountsAreSuppressedUnlessAllowed(t *testing.T) {
+	path := "/api/v1/reports/follow-through?project=" + letters
+	for _, tt := range []struct {
+		name       string
+		opts       []reports.Option
+		counts     string
+		agreed     any
+		csvAgreed  string
+		allowedHdr bool
+	}{
+		{"default: suppressed", nil, "suppressed: 1 to 7 shown as *, others rounded to the nearest 5", "*", "agreed,*", false},
+		{"allowed: exact", []reports.Option{reports.WithExactCounts(func(r *http.Request) bool { return r.Header.Get("X-Test-Exact") == "yes" })},
+			"exact", 5.0, "agreed,5", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(t, tt.opts...)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			if tt.allowedHdr {
+				req.Header.Set("X-Test-Exact", "yes")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			err = json.NewDecoder(resp.Body).Decode(&doc)
+			resp.Body.Close()
+			if err != nil || doc["counts"] != tt.counts || doc["agreed"] != tt.agreed {
+				t.Errorf("GET %s = counts %v, agreed %v (%v); want %q, %v", path, doc["counts"], doc["agreed"], err, tt.counts, tt.agreed)
+			}
+			req, _ = http.NewRequest(http.MethodGet, srv.URL+path+"&format=csv", nil)
+			if tt.allowedHdr {
+				req.Header.Set("X-Test-Exact", "yes")
+			}
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), tt.csvAgreed+"\r\n") {
+				t.Errorf("CSV lacks %q:\n%s", tt.csvAgreed, body)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	srv := serve(t)
+	for _, tt := range []struct {
+		query  string
+		status int
+		detail string
+		field  string
+	}{
+		{"/api/v1/reports/breadth", 404, "there are participation, follow-through, decisions, programme, duty, influence, representativeness, reach, reciprocity", ""},
+		{"/api/v1/reports/participation?programme=Nort", 404, `no programme "Nort" as of 2026-03-31T11:00:00+01:00; the closest known: "North"`, ""},
+		{"/api/v1/reports/participation?project=Letters", 404, `the closest known: "Letters (` + letters + `)"`, ""},
+		{"/api/v1/reports/participation?from=2026-12-01T00:00", 400, `from must be a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T09:00:00Z; "2026-12-01T00:00" is neither`, "from"},
+		{"/api/v1/reports/participation?to=31/03/2026", 400, "to must be a date like 2026-03-31", "to"},
+		{"/api/v1/reports/participation?as_of=yesterday", 400, "as_of must be a date like", "as_of"},
+		{"/api/v1/reports/participation?as_of=2999-01-01", 400, "in the future", "as_of"},
+		{"/api/v1/reports/participation?from=2026-03-10&to=2026-03-01", 400, "must be before to", "to"},
+		{"/api/v1/reports/participation?project=" + letters + "&programme=North", 400, "not both", "project"},
+		{"/api/v1/reports/participation?format=xlsx", 400, "format must be json or csv", "format"},
+		{"/api/v1/reports/participation?colour=red", 400, "unknown parameter", "colour"},
+		{"/api/v1/reports/participation?from=2026-03-01&from=2026-03-02", 400, "once", "from"},
+		{"/api/v1/reports/participation?min_position=abc", 400, "min_position must be", "min_position"},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			status, hdr, body := get(t, srv, tt.query)
+			var p problem.Details
+			if err := json.Unmarshal(body, &p); err != nil || status != tt.status || hdr.Get("Content-Type") != problem.ContentType || !strings.Contains(p.Detail, tt.detail) {
+				t.Fatalf("GET %s = %d %s, want %d problem mentioning %q", tt.query, status, body, tt.status, tt.detail)
+			}
+			if tt.status == 400 && (len(p.Errors) == 0 || p.Errors[0].Field != tt.field) {
+				t.Errorf("GET %s errors = %+v, want one naming %q", tt.query, p.Errors, tt.field)
+			}
+		})
+	}
+}
+
+// A programme answers to its name in any case, and the report echoes the
+// name as registered.
+func TestProgrammeNamesIgnoreCase(t *testing.T) {
+	srv := serve(t, reports.WithExactCounts(func(*http.Request) bool { return true }))
+	status, _, body := get(t, srv, "/api/v1/reports/participation?programme="+url.QueryEscape(" nORTH "))
+	var doc struct {
+		Scope        struct{ Programme string }
+		Participants int
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || status != 200 || doc.Scope.Programme != "North" || doc.Participants != 2 {
+		t.Errorf("GET programme= nORTH = %d %s, want North's 2 participants", status, body)
+	}
+}
+
+func TestInvalidOptions(t *testing.T) {
+	for _, o := range []reports.Option{reports.WithLocation(nil), reports.WithExactCounts(nil), reports.WithClock(nil)} {
+		if _, err := reports.New(nil, o); err == nil {
+			t.Error("New accepted an invalid option")
+		}
+	}
+}
