@@ -7,7 +7,7 @@ import (
 
 	events "github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
 )
@@ -32,7 +32,7 @@ func BenchmarkApply(b *testing.B) {
 }
 
 // BenchmarkDecodeAndApply adds what a replay also pays: decoding and
-// validating every payload against the catalogue.
+// validating every payload against the report.
 func BenchmarkDecodeAndApply(b *testing.B) {
 	h := generated()
 	r := events.New()
@@ -58,7 +58,7 @@ func BenchmarkReports(b *testing.B) {
 	l := h.Ledger()
 	q := projections.Query{AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c := config(b)
-	for _, r := range catalogue.Reports {
+	for _, r := range report.All() {
 		b.Run(r.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

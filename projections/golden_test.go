@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
@@ -26,7 +26,7 @@ type rendered struct {
 
 // config is the reports' configuration in the tests: the default
 // thresholds, testdata/baseline.json, and historytest's opener.
-func config(t testing.TB) catalogue.Config {
+func config(t testing.TB) report.Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "baseline.json"))
 	if err != nil {
@@ -36,18 +36,18 @@ func config(t testing.TB) catalogue.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := catalogue.DefaultConfig()
+	c := report.DefaultConfig()
 	c.Baseline, c.Demographics = b, historytest.Open
 	return c
 }
 
-func render(t testing.TB, l *ledger.Ledger, report string, q projections.Query, rule disclosure.Rule) rendered {
+func render(t testing.TB, l *ledger.Ledger, name string, q projections.Query, rule disclosure.Rule) rendered {
 	t.Helper()
-	doc, ok := catalogue.Compute(report, l, q, config(t))
+	doc, ok := report.Compute(name, l, q, config(t))
 	if !ok {
-		t.Fatalf("no report %q", report)
+		t.Fatalf("no report %q", name)
 	}
-	j, err := catalogue.JSON(doc, rule)
+	j, err := report.JSON(doc, rule)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func render(t testing.TB, l *ledger.Ledger, report string, q projections.Query, 
 	if err := json.Indent(&indented, j, "", "  "); err != nil {
 		t.Fatal(err)
 	}
-	return rendered{json: indented.Bytes(), csv: catalogue.CSV(doc, rule)}
+	return rendered{json: indented.Bytes(), csv: report.CSV(doc, rule)}
 }
 
 // TestGolden renders every report of the story in JSON and CSV, exact
@@ -65,12 +65,12 @@ func render(t testing.TB, l *ledger.Ledger, report string, q projections.Query, 
 func TestGolden(t *testing.T) {
 	l := historytest.Story().Ledger()
 	q := projections.Query{Programme: "North", AsOf: historytest.Day(21)}
-	for _, report := range catalogue.Names() {
+	for _, name := range report.Names() {
 		for variant, rule := range map[string]disclosure.Rule{"golden": {}, "published.golden": disclosure.NHSEngland()} {
-			t.Run(report+"/"+variant, func(t *testing.T) {
-				got := render(t, l, report, q, rule)
+			t.Run(name+"/"+variant, func(t *testing.T) {
+				got := render(t, l, name, q, rule)
 				for ext, data := range map[string][]byte{"json": got.json, "csv": got.csv} {
-					golden(t, filepath.Join("testdata", report+"."+variant+"."+ext), data)
+					golden(t, filepath.Join("testdata", name+"."+variant+"."+ext), data)
 				}
 			})
 		}
@@ -99,13 +99,13 @@ func golden(t *testing.T, path string, data []byte) {
 // from run to run in Go, so a few runs would catch an unsorted map).
 func TestDeterministic(t *testing.T) {
 	q := projections.Query{AsOf: historytest.Day(31)}
-	for _, report := range catalogue.Names() {
+	for _, name := range report.Names() {
 		for _, rule := range []disclosure.Rule{{}, disclosure.NHSEngland()} {
-			first := render(t, historytest.Story().Ledger(), report, q, rule)
+			first := render(t, historytest.Story().Ledger(), name, q, rule)
 			for range 20 {
-				again := render(t, historytest.Story().Ledger(), report, q, rule)
+				again := render(t, historytest.Story().Ledger(), name, q, rule)
 				if string(again.json) != string(first.json) || string(again.csv) != string(first.csv) {
-					t.Fatalf("%s rendered differently on the same events", report)
+					t.Fatalf("%s rendered differently on the same events", name)
 				}
 			}
 		}
@@ -118,11 +118,11 @@ func TestDeterministic(t *testing.T) {
 func TestDeclaredCountsAreCells(t *testing.T) {
 	l := historytest.Story().Ledger()
 	q := projections.Query{AsOf: historytest.Day(31)}
-	for _, r := range catalogue.Reports {
+	for _, r := range report.All() {
 		doc := r.Compute(l, q, config(t))
 		plan := doc.Disclosure()
 		var tree any
-		j, _ := catalogue.JSON(doc, disclosure.Rule{})
+		j, _ := report.JSON(doc, disclosure.Rule{})
 		if err := json.Unmarshal(j, &tree); err != nil {
 			t.Fatal(err)
 		}

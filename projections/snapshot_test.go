@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
@@ -32,7 +32,7 @@ func TestSnapshotThenRestEqualsReplay(t *testing.T) {
 				restored.Apply(e.Envelope, e.Payload)
 			}
 			for _, q := range []projections.Query{{AsOf: historytest.Day(21)}, {AsOf: historytest.Day(31)}, {Programme: "North", AsOf: historytest.Day(15)}} {
-				for _, report := range catalogue.Names() {
+				for _, report := range report.Names() {
 					want, got := render(t, full, report, q, disclosure.Rule{}), render(t, restored, report, q, disclosure.Rule{})
 					if string(want.json) != string(got.json) || string(want.csv) != string(got.csv) {
 						t.Fatalf("%s after a snapshot at %d of %d events differs from a full replay:\n%s\n%s", report, cut, len(h.Events), got.json, want.json)

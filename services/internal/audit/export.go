@@ -13,7 +13,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/hashchain"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/programme"
 )
@@ -75,9 +75,9 @@ func Export(history iter.Seq2[events.Envelope, error], registry *events.Registry
 	res := v.Result()
 	m.Events, m.LastPosition, m.ChainHash = res.Events, res.LastPosition, res.ChainHash
 	m.Files = []string{"events.ndjson"}
-	c := catalogue.DefaultConfig()
+	c := report.DefaultConfig()
 	c.Thresholds = t
-	for _, r := range catalogue.Reports {
+	for _, r := range report.All() {
 		// Auditors see exact counts: an export is personal data.
 		rep := r.Compute(l, projections.Query{AsOf: asOf}, c)
 		file := filepath.Join("reports", r.Name+".csv")

@@ -8,13 +8,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/decisions"
 )
 
 // Table renders a report for a terminal: the decisions report as a
 // timeline per element, the others as aligned columns.
-func Table(r catalogue.Document) []byte {
+func Table(r report.Document) []byte {
 	if d, ok := r.(decisions.Report); ok {
 		return timeline(d)
 	}

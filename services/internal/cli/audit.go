@@ -15,10 +15,11 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/audit"
-	"github.com/together-coop/together/services/internal/reports"
 )
 
 // source is where an audit command reads the history from.
@@ -148,7 +149,7 @@ func runReplay(ctx context.Context, args []string, _ Env, stdout, stderr io.Writ
 	src.flags(fs)
 	asOf := fs.String("as-of", "", "the moment (recorded time; date or RFC 3339) to rebuild the report as it was known then (default now)")
 	occurredBefore := fs.String("occurred-before", "", "business-time view: only what occurred before this moment")
-	report := fs.String("report", "", "decisions, participation, follow-through or programme")
+	reportName := fs.String("report", "", "the report: "+strings.Join(report.Names(), ", "))
 	projectID := fs.String("project", "", "scope the report to one project")
 	programmeName := fs.String("programme", "", "scope the report to one programme")
 	format := fs.String("format", "table", "table, json or csv")
@@ -201,8 +202,8 @@ Flags:
 	if err != nil {
 		return fail("%v", err)
 	}
-	if !reports.Known(*report) {
-		return fail("--report %q: want one of %v", *report, reports.Names)
+	if _, ok := report.Lookup(*reportName); !ok {
+		return fail("--report %q: want one of %v", *reportName, report.Names())
 	}
 	history, done, err := src.open(ctx)
 	if err != nil {
@@ -216,11 +217,14 @@ Flags:
 	if q.Project != "" && l.Projects[q.Project] == nil {
 		return fail("no project %s as of %s", q.Project, q.AsOf.Format(time.RFC3339))
 	}
-	rep, _ := reports.Compute(*report, l, q, thresholds)
+	config := report.DefaultConfig()
+	config.Thresholds = thresholds
+	rep, _ := report.Compute(*reportName, l, q, config)
 	var out []byte
 	switch *format {
 	case "json":
-		out, err = reports.JSON(rep)
+		// Exact, as an auditor with the data directory may see it.
+		out, err = report.JSON(rep, disclosure.Rule{})
 	case "csv":
 		out = rep.CSV()
 	default:

@@ -12,7 +12,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/catalogue"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/programme"
@@ -29,7 +29,7 @@ var ErrInvalidOption = errors.New("invalid reports option")
 // Service serves the reports. It is safe for concurrent use.
 type Service struct {
 	runner *Runner
-	config catalogue.Config
+	config report.Config
 	loc    *time.Location
 	rule   disclosure.Rule
 	exact  func(*http.Request) bool
@@ -125,7 +125,7 @@ func WithClock(now func() time.Time) Option {
 // [WithDisclosureRule], [WithClock].
 func New(runner *Runner, opts ...Option) (*Service, error) {
 	s := &Service{
-		runner: runner, config: catalogue.DefaultConfig(), loc: projections.DefaultLocation(),
+		runner: runner, config: report.DefaultConfig(), loc: projections.DefaultLocation(),
 		rule: disclosure.NHSEngland(), exact: func(*http.Request) bool { return false }, now: time.Now,
 	}
 	for _, o := range opts {
@@ -136,47 +136,10 @@ func New(runner *Runner, opts ...Option) (*Service, error) {
 	return s, nil
 }
 
-// NewService returns the reports service over runner with the given
-// thresholds and clock and otherwise the defaults of [New] (suppressed
-// counts for every caller, unless an option says otherwise).
-func NewService(runner *Runner, thresholds programme.Thresholds, now func() time.Time, opts ...Option) *Service {
-	s, err := New(runner, append([]Option{WithThresholds(thresholds), WithClock(now)}, opts...)...)
-	if err != nil {
-		// The thresholds were validated when they were read, so only a
-		// programming error gets here.
-		panic(err)
-	}
-	return s
-}
-
 // Routes adds the report endpoints to mux.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/reports/{report}", s.report)
 }
-
-// Report is one computed report, ready to render.
-type Report = catalogue.Document
-
-// Names lists the reports in the order they are documented.
-var Names = catalogue.Names()
-
-// Known reports whether there is a report called name.
-func Known(name string) bool {
-	_, ok := catalogue.Lookup(name)
-	return ok
-}
-
-// Compute computes the report called name with thresholds t and no
-// demographics, or reports false if there is no such report.
-func Compute(name string, l *ledger.Ledger, q projections.Query, t programme.Thresholds) (Report, bool) {
-	c := catalogue.DefaultConfig()
-	c.Thresholds = t
-	return catalogue.Compute(name, l, q, c)
-}
-
-// JSON renders a report as the API serves it to a caller allowed exact
-// counts: compact, one line.
-func JSON(r Report) ([]byte, error) { return catalogue.JSON(r, disclosure.Rule{}) }
 
 // Request is one parsed report request.
 type Request struct {
@@ -224,10 +187,10 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var doc Report
+	var doc report.Document
 	s.runner.Read(func(l *ledger.Ledger) {
 		if err = resolveScope(l, &req.Query); err == nil {
-			doc, _ = catalogue.Compute(req.Name, l, req.Query, s.config)
+			doc, _ = report.Compute(req.Name, l, req.Query, s.config)
 		}
 	})
 	if err != nil {
@@ -241,10 +204,10 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	if req.Format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", req.Name+".csv"))
-		_, _ = w.Write(catalogue.CSV(doc, rule))
+		_, _ = w.Write(report.CSV(doc, rule))
 		return
 	}
-	body, err := catalogue.JSON(doc, rule)
+	body, err := report.JSON(doc, rule)
 	if err != nil {
 		problem.Write(w, r, http.StatusInternalServerError, "the report could not be encoded")
 		return
@@ -274,8 +237,8 @@ const momentForm = "a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T0
 
 func (s *Service) parse(r *http.Request) (Request, error) {
 	req := Request{Name: r.PathValue("report"), Suppress: !s.exact(r)}
-	if _, ok := catalogue.Lookup(req.Name); !ok {
-		return req, &notFound{fmt.Sprintf("no report %q: there are %s", req.Name, strings.Join(catalogue.Names(), ", "))}
+	if _, ok := report.Lookup(req.Name); !ok {
+		return req, &notFound{fmt.Sprintf("no report %q: there are %s", req.Name, strings.Join(report.Names(), ", "))}
 	}
 	v := r.URL.Query()
 	for key := range v {

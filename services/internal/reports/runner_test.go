@@ -14,6 +14,8 @@ import (
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/report"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/participation"
@@ -80,7 +82,7 @@ func runUntil(t *testing.T, source reports.Source, snaps reports.Snapshots, posi
 	}
 	var out []byte
 	r.Read(func(l *ledger.Ledger) {
-		out, _ = reports.JSON(participation.Compute(l, projections.Query{AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}))
+		out, _ = report.JSON(participation.Compute(l, projections.Query{AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}), disclosure.Rule{})
 	})
 	cancel()
 	if err := <-done; err != nil {

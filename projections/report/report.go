@@ -1,9 +1,9 @@
-// Package catalogue is the table of together's reports: one entry per
+// Package report is the table of together's reports: one entry per
 // report with its name, what it answers, how it is computed and how it is
 // rendered. The reports service, the auditors' replay and export, and the
 // golden tests all go through it, so a report added here is served,
 // exported and tested alike.
-package catalogue
+package report
 
 import (
 	"encoding/json"
@@ -58,36 +58,39 @@ type Report struct {
 	Compute func(l *ledger.Ledger, q projections.Query, c Config) Document
 }
 
-// Reports lists every report in the order they are documented.
-var Reports = []Report{
-	{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return participation.Compute(l, q) }},
-	{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) }},
-	{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) }},
-	{programme.Name, "Which projects need attention, and why?",
-		func(l *ledger.Ledger, q projections.Query, c Config) Document {
-			return programme.Compute(l, q, c.Thresholds)
-		}},
-	{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) }},
-	{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return influence.Compute(l, q) }},
-	{representativeness.Name, "Do the people who took part look like the people the programme serves?",
-		func(l *ledger.Ledger, q projections.Query, c Config) Document {
-			return representativeness.Compute(l, q, c.Baseline, c.Demographics)
-		}},
-	{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reach.Compute(l, q) }},
-	{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
-		func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) }},
+// All lists every report in the order they are documented.
+func All() []Report {
+	return []Report{
+		{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return participation.Compute(l, q) }},
+		{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) }},
+		{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) }},
+		{programme.Name, "Which projects need attention, and why?",
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return programme.Compute(l, q, c.Thresholds)
+			}},
+		{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) }},
+		{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return influence.Compute(l, q) }},
+		{representativeness.Name, "Do the people who took part look like the people the programme serves?",
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return representativeness.Compute(l, q, c.Baseline, c.Demographics)
+			}},
+		{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reach.Compute(l, q) }},
+		{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) }},
+	}
 }
 
 // Names returns the reports' names in order.
 func Names() []string {
-	out := make([]string, len(Reports))
-	for i, r := range Reports {
+	all := All()
+	out := make([]string, len(all))
+	for i, r := range all {
 		out[i] = r.Name
 	}
 	return out
@@ -95,7 +98,7 @@ func Names() []string {
 
 // Lookup returns the report called name.
 func Lookup(name string) (Report, bool) {
-	for _, r := range Reports {
+	for _, r := range All() {
 		if r.Name == name {
 			return r, true
 		}
