@@ -7,9 +7,9 @@ import (
 
 	events "github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/projections/report"
 )
 
 const benchEvents = 200_000

@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/representativeness"
 )
 

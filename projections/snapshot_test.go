@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/projections/report"
 )
 
 // A ledger restored from a snapshot and fed the rest of the history gives

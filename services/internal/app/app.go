@@ -124,7 +124,7 @@ type Config struct {
 	// nil means none: every report is published with small numbers
 	// suppressed.
 	ExactReports func(*http.Request) bool
-	Logger     zerolog.Logger
+	Logger       zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/hashchain"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/report"
 )
 
 // Manifest describes an export; it is written as manifest.json.

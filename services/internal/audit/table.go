@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/decisions"
+	"github.com/together-coop/together/projections/report"
 )
 
 // Table renders a report for a terminal: the decisions report as a

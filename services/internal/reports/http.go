@@ -12,10 +12,10 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/representativeness"
 	"github.com/together-coop/together/services/internal/problem"
 )

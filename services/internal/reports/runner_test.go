@@ -14,11 +14,11 @@ import (
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/participation"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/services/internal/reports"
 )
 
