@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -30,8 +31,10 @@ type Service struct {
 	oidc            *OIDC
 	m               *metrics
 	// dummyHash is verified against when a username is unknown, so that
-	// a sign-in takes as long whether or not the account exists.
-	dummyHash string
+	// a sign-in takes as long whether or not the account exists. It is
+	// made on first use: a hash costs a noticeable fraction of a second,
+	// which a command line tool need not pay.
+	dummyHash func() (string, error)
 }
 
 // New returns a Service keeping its records in st. Options:
@@ -53,10 +56,9 @@ func New(st Stores, opts ...Option) (*Service, error) {
 		hasher: newHasher(o.password, o.hashers), maxFailures: o.maxFailures, failureWindow: o.failureWindow,
 		oidc: o.oidc, m: newMetrics(o.reg),
 	}
-	var err error
-	if s.dummyHash, err = s.hasher.hash(context.Background(), randomString(24)); err != nil {
-		return nil, err
-	}
+	s.dummyHash = sync.OnceValues(func() (string, error) {
+		return s.hasher.hash(context.Background(), randomString(24))
+	})
 	return s, nil
 }
 

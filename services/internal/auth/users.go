@@ -207,15 +207,17 @@ func (s *Service) checkCredentials(ctx context.Context, username, password strin
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return rec, err
 	}
-	hash := rec.PasswordHash
-	if err != nil || len(password) > 4*MaxPasswordLength {
-		hash = s.dummyHash
+	hash, known := rec.PasswordHash, err == nil && len(password) <= 4*MaxPasswordLength
+	if !known {
+		if hash, err = s.dummyHash(); err != nil {
+			return rec, err
+		}
 	}
-	ok, verr := s.hasher.verify(ctx, password, hash)
+	ok, err := s.hasher.verify(ctx, password, hash)
 	switch {
-	case verr != nil:
-		return rec, verr
-	case err != nil || !ok || hash == s.dummyHash || rec.DisabledAt != nil:
+	case err != nil:
+		return rec, err
+	case !known || !ok || rec.DisabledAt != nil:
 		return rec, ErrBadCredentials
 	}
 	return rec, nil
