@@ -111,7 +111,11 @@ func (b *browser) post(path string, form url.Values, header map[string]string) (
 // signIn signs in with the form and keeps the session's CSRF token.
 func (b *browser) signIn(username, password string) int {
 	b.t.Helper()
-	code, _, _ := b.post("/sign-in", url.Values{"username": {username}, "password": {password}}, nil)
+	form := url.Values{"username": {username}, "password": {password}}
+	if b.csrf != "" { // signed in already: the page's form carries the token
+		form.Set("csrf_token", b.csrf)
+	}
+	code, _, _ := b.post("/sign-in", form, nil)
 	if code == http.StatusSeeOther {
 		b.csrf = b.csrfFromPage()
 	}
