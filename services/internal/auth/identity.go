@@ -81,3 +81,15 @@ func CSRFToken(ctx context.Context) string {
 	}
 	return s.CSRF
 }
+
+// Anonymous is the actor recorded when a request carries no identity.
+const Anonymous = "anonymous"
+
+// ActorID returns the ID of the request's identity, to record as an
+// event's actor; [Anonymous] if it has none.
+func ActorID(ctx context.Context) string {
+	if id, ok := FromContext(ctx); ok {
+		return id.ID
+	}
+	return Anonymous
+}
