@@ -28,6 +28,8 @@ func subcommands() []subcommand {
 		{"recorder", "run the recorder alone (holds the store: JetStream or KurrentDB)", runRecorder},
 		{"service", "run one command service alone: projects, stakeholders, engagements, feedback, actions", runService},
 		{"reports", "run the reports service alone", runReports},
+		{"token", "create, list or revoke API tokens (a stopped system's data directory)", runToken},
+		{"users", "add, list, disable or reset local accounts (a stopped system's data directory)", runUsers},
 		{"healthcheck", "exit 0 if a URL answers 200 (the containers' health check)", runHealthcheck},
 	}
 }

@@ -1,0 +1,175 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/services/internal/problem"
+)
+
+// CSRF carriers: a form field for HTML forms, a header for scripts in the
+// page.
+const (
+	CSRFField  = "csrf_token"
+	CSRFHeader = "X-CSRF-Token"
+)
+
+// failure says why a request carries no identity, for the 401's detail.
+type failure int
+
+const (
+	noCredentials failure = iota
+	badToken
+	expiredSession
+)
+
+// Authenticate puts the identity of the request's credentials in its
+// context, for [FromContext] and [Require]: an "Authorization: Bearer"
+// API token if there is an Authorization header (the session cookie is
+// then ignored), otherwise the session cookie. A request without valid
+// credentials passes on without an identity, so public routes keep
+// working; [Require] refuses it where an identity is needed.
+//
+// A request authenticated by the session cookie with a method that may
+// change state (anything but GET, HEAD, OPTIONS and TRACE) must carry the
+// session's CSRF token in the csrf_token form field or the X-CSRF-Token
+// header; otherwise it is refused here with 403. Bearer requests need
+// none: a browser never adds an Authorization header by itself.
+func (s *Service) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), countersKey, refusalCounter(s))
+		r = r.WithContext(ctx)
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, secret, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, badToken)))
+				return
+			}
+			id, err := s.VerifyToken(ctx, strings.TrimSpace(secret))
+			if err != nil {
+				if !errors.Is(err, ErrInvalidToken) && !errors.Is(err, ErrRevoked) {
+					zerolog.Ctx(ctx).Error().Err(err).Msg("checking a bearer token")
+					problem.Write(w, r, http.StatusServiceUnavailable, "identities cannot be checked just now; try again")
+					return
+				}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, badToken)))
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithIdentity(ctx, id)))
+			return
+		}
+		c, err := r.Cookie(SessionCookie)
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.session(ctx, c.Value)
+		switch {
+		case errors.Is(err, ErrNotFound) || errors.Is(err, ErrSessionExpired):
+			s.clearSessionCookie(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, expiredSession)))
+			return
+		case err != nil:
+			zerolog.Ctx(ctx).Error().Err(err).Msg("checking a session")
+			problem.Write(w, r, http.StatusServiceUnavailable, "identities cannot be checked just now; try again")
+			return
+		}
+		if changesState(r.Method) && !validCSRF(r, sess.CSRF) {
+			s.m.refusals.WithLabelValues("csrf").Inc()
+			problem.Write(w, r, http.StatusForbidden,
+				"this request came with a session cookie but without the session's CSRF token (form field csrf_token or header X-CSRF-Token); reload the page and try again")
+			return
+		}
+		ctx = context.WithValue(WithIdentity(ctx, sess.Identity), sessionCtxKey, sess)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func changesState(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return false
+	}
+	return true
+}
+
+// validCSRF compares the request's token with the session's in constant
+// time. The form is read only for form bodies, so a JSON body is left for
+// its handler.
+func validCSRF(r *http.Request, want string) bool {
+	got := r.Header.Get(CSRFHeader)
+	if got == "" {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
+			r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+			got = r.PostFormValue(CSRFField)
+		}
+	}
+	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// Require serves h only to an identity that holds perm: a request without
+// one is answered 401 with "WWW-Authenticate: Bearer", one whose role
+// lacks perm 403, both as problem+json. Wrap each route in the permission
+// it needs, and the whole mux in [Service.Authenticate].
+func Require(perm Permission, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := FromContext(r.Context())
+		if !ok {
+			unauthenticated(w, r)
+			return
+		}
+		if !id.Can(perm) {
+			refuse(r.Context(), "forbidden")
+			problem.Write(w, r, http.StatusForbidden, "the role "+string(id.Role)+" does not allow you to "+string(perm))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// RequireIdentity serves h to any authenticated identity, whatever its
+// role.
+func RequireIdentity(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := FromContext(r.Context()); !ok {
+			unauthenticated(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func unauthenticated(w http.ResponseWriter, r *http.Request) {
+	refuse(r.Context(), "unauthenticated")
+	why, _ := r.Context().Value(failureKey).(failure)
+	switch why {
+	case badToken:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="together", error="invalid_token"`)
+		problem.Write(w, r, http.StatusUnauthorized, "the Authorization header does not hold a valid bearer token (unknown, revoked or malformed)")
+	case expiredSession:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="together"`)
+		problem.Write(w, r, http.StatusUnauthorized, "your session has expired; sign in again at /sign-in")
+	default:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="together"`)
+		problem.Write(w, r, http.StatusUnauthorized, "this needs an identity: send Authorization: Bearer <API token>, or sign in at /sign-in")
+	}
+}
+
+// refusalCounter lets the package-level Require count refusals in the
+// metrics of the Service that authenticated the request.
+type refusalCounter interface{ refused(reason string) }
+
+func refuse(ctx context.Context, reason string) {
+	if c, ok := ctx.Value(countersKey).(refusalCounter); ok {
+		c.refused(reason)
+	}
+}
+
+func (s *Service) refused(reason string) { s.m.refusals.WithLabelValues(reason).Inc() }
