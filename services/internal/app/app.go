@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +32,7 @@ import (
 	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/audit"
+	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/engagements"
@@ -120,10 +123,21 @@ type Config struct {
 	HTTPAddr string
 	// Thresholds set the programme view's red, amber and green.
 	Thresholds programme.Thresholds
-	// ExactReports says which requests may see reports' exact counts;
-	// nil means none: every report is published with small numbers
-	// suppressed.
-	ExactReports func(*http.Request) bool
+	// TLSCert and TLSKey make the HTTP server answer over TLS.
+	TLSCert, TLSKey string
+	// TrustedProxies are the addresses of a TLS-terminating proxy in front
+	// of the server: with one, the server may listen beyond loopback in
+	// plain HTTP, and its cookies are marked Secure.
+	TrustedProxies []netip.Prefix
+	// AllowedHosts are the host names requests may address; default the
+	// loopback names and the host of HTTPAddr.
+	AllowedHosts []string
+	// OpenProbes lets anyone read /readyz and /metrics, for probes and
+	// scrapers that cannot sign in.
+	OpenProbes bool
+	// OIDC, if set, lets people sign in with an organisation's identity
+	// provider.
+	OIDC *auth.OIDCConfig
 	Logger       zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -176,7 +190,32 @@ func (c *Config) Validate() error {
 	if c.Replicas != 1 && c.Replicas != 3 {
 		return fmt.Errorf("%d replicas: want 1, or 3 on a cluster", c.Replicas)
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("TLS needs both a certificate and a key")
+	}
+	host, _, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP address %q: %w", c.HTTPAddr, err)
+	}
+	if !loopback(host) && c.TLSCert == "" && len(c.TrustedProxies) == 0 {
+		return fmt.Errorf("refusing to serve personal data in plain HTTP on %s: give a TLS certificate and key, or the address of the TLS-terminating proxy in front (trusted proxy)", c.HTTPAddr)
+	}
+	if len(c.AllowedHosts) == 0 {
+		c.AllowedHosts = []string{"localhost", "127.0.0.1", "::1"}
+		if ip, err := netip.ParseAddr(host); host != "" && (err != nil || !ip.IsUnspecified()) {
+			c.AllowedHosts = append(c.AllowedHosts, strings.ToLower(host))
+		}
+	}
 	return nil
+}
+
+// loopback reports whether host names only this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 func (c *Config) runs(p Part) bool { return slices.Contains(c.Parts, p) }
@@ -191,6 +230,7 @@ type App struct {
 	nc       *nats.Conn
 	listener net.Listener
 	http     *http.Server
+	auth     *auth.Service
 	// loops run in start order; they stop in reverse.
 	loops   []*loop
 	closers []func()
@@ -232,6 +272,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	registry := catalogue.New()
 	ready := map[string]gateway.Check{"nats": natsReady(a.nc)}
 	var routes []gateway.Routable
+	js, err := jetstream.New(a.nc)
+	if err != nil {
+		return nil, err
+	}
+	if a.auth, err = a.identities(ctx, js); err != nil {
+		return nil, err
+	}
 
 	if cfg.runs(Recorder) {
 		store, err := a.openStore(ctx)
@@ -268,10 +315,6 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var events gateway.EventReader
 	if cfg.runs(Reports) {
-		js, err := jetstream.New(a.nc)
-		if err != nil {
-			return nil, err
-		}
 		snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, cfg.Replicas)
 		if err != nil {
 			return nil, err
@@ -279,21 +322,27 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		runner := reports.NewRunner(client, registry, a.component("projections"), a.reg,
 			reports.WithSnapshots(snapshots, snapshotInterval))
 		a.run(ctx, "projections", runner.Run)
-		opts := []reports.Option{reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now)}
-		if cfg.ExactReports != nil {
-			opts = append(opts, reports.WithExactCounts(cfg.ExactReports))
-		}
-		svc, err := reports.New(runner, opts...)
+		svc, err := reports.New(runner, reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now),
+			// Exact counts only for those allowed personal data; everyone
+			// else sees small numbers suppressed.
+			reports.WithExactCounts(func(r *http.Request) bool {
+				id, ok := auth.FromContext(r.Context())
+				return ok && id.Can(auth.ReadPersonalData)
+			}))
 		if err != nil {
 			return nil, err
 		}
-		routes = append(routes, svc, audit.NewService(client))
+		// Sign-in and the administration of identities are served where
+		// the reports are: the front door people use.
+		routes = append(routes, svc, audit.NewService(client), a.auth)
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
 	}
 
 	handler := gateway.New(gateway.Config{
 		Services: routes, Events: events, Ready: ready,
+		Auth: a.auth, Policy: Policy(cfg.OpenProbes),
+		AllowedHosts: cfg.AllowedHosts, TLS: cfg.TLSCert != "",
 		Gatherer: a.reg, Registerer: a.reg, Logger: a.component("http"),
 	})
 	a.http = &http.Server{
@@ -443,7 +492,12 @@ func (a *App) run(ctx context.Context, name string, run func(context.Context) er
 }
 
 func (a *App) serve() {
-	err := a.http.Serve(a.listener)
+	var err error
+	if a.cfg.TLSCert != "" {
+		err = a.http.ServeTLS(a.listener, a.cfg.TLSCert, a.cfg.TLSKey)
+	} else {
+		err = a.http.Serve(a.listener)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return
 	}
@@ -454,7 +508,58 @@ func (a *App) serve() {
 }
 
 // URL is the base URL of the HTTP server.
-func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
+func (a *App) URL() string {
+	if a.cfg.TLSCert != "" {
+		return "https://" + a.listener.Addr().String()
+	}
+	return "http://" + a.listener.Addr().String()
+}
+
+// identities opens the shared store of tokens, accounts and sessions.
+func (a *App) identities(ctx context.Context, js jetstream.JetStream) (*auth.Service, error) {
+	stores, err := auth.JetStreamStores(ctx, js, a.cfg.Replicas)
+	if err != nil {
+		return nil, fmt.Errorf("open the identities: %w", err)
+	}
+	opts := []auth.Option{
+		auth.WithLogger(a.component("auth")), auth.WithMetrics(a.reg), auth.WithClock(a.cfg.Now),
+		auth.WithSecureCookies(a.cfg.TLSCert != "" || len(a.cfg.TrustedProxies) > 0),
+	}
+	if a.cfg.OIDC != nil {
+		o, err := auth.NewOIDC(ctx, *a.cfg.OIDC)
+		if err != nil {
+			return nil, fmt.Errorf("OpenID Connect: %w", err)
+		}
+		opts = append(opts, auth.WithOIDC(o))
+	}
+	return auth.New(stores, opts...)
+}
+
+// IssueToken makes an API token for role, for a program embedding
+// together (a test, the load tool). It returns the secret, shown once.
+func (a *App) IssueToken(ctx context.Context, role auth.Role, name string) (string, error) {
+	_, secret, err := a.auth.CreateToken(ctx, name, role, "app")
+	return secret, err
+}
+
+// NoOneCanSignIn reports whether there is neither an account nor a live
+// token yet, so that the operator is told how to make the first.
+func (a *App) NoOneCanSignIn(ctx context.Context) (bool, error) {
+	users, err := a.auth.ListUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	tokens, err := a.auth.ListTokens(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range tokens {
+		if t.RevokedAt == nil {
+			return false, nil
+		}
+	}
+	return len(users) == 0, nil
+}
 
 // NATSURL is where other processes reach the embedded NATS, if it listens.
 func (a *App) NATSURL() string {

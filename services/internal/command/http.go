@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/problem"
 )
 
 // Request headers a command reads.
 const (
 	HeaderIdempotencyKey = "Idempotency-Key"
-	HeaderActor          = "X-Actor"
 	HeaderCorrelationID  = "X-Correlation-Id"
 	HeaderRequestID      = "X-Request-Id"
 )
@@ -103,18 +103,16 @@ func Handler[B any, PB interface {
 
 func metaOf(r *http.Request, raw []byte, c *Common, now time.Time) (Meta, error) {
 	m := Meta{
-		Actor:          strings.TrimSpace(r.Header.Get(HeaderActor)),
+		// Who acted is who signed in, never what a header claims.
+		Actor:          auth.ActorID(r.Context()),
 		CorrelationID:  strings.TrimSpace(r.Header.Get(HeaderCorrelationID)),
 		CausationID:    r.Header.Get(HeaderRequestID),
 		IdempotencyKey: r.Header.Get(HeaderIdempotencyKey),
 	}
-	if m.Actor == "" {
-		m.Actor = "anonymous"
-	}
 	if m.CorrelationID == "" {
 		m.CorrelationID = m.CausationID
 	}
-	for name, v := range map[string]string{HeaderActor: m.Actor, HeaderCorrelationID: m.CorrelationID, HeaderIdempotencyKey: m.IdempotencyKey} {
+	for name, v := range map[string]string{HeaderCorrelationID: m.CorrelationID, HeaderIdempotencyKey: m.IdempotencyKey} {
 		if len(v) > 200 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return Meta{}, Rejectf(ErrInvalid, "header %s must be at most 200 printable characters", name)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/problem"
 )
 
@@ -19,9 +20,20 @@ type Routable interface {
 // Check reports whether a dependency is usable; a nil error means ready.
 type Check func(ctx context.Context) error
 
+// Authenticator says who sends a request; see package auth.
+type Authenticator interface {
+	// Authenticate puts the sender's identity, if any, in the request's
+	// context.
+	Authenticate(next http.Handler) http.Handler
+}
+
 // Config is what the gateway serves.
 type Config struct {
 	Services []Routable
+	// Auth identifies senders and Policy says what each route needs: a
+	// route missing from it is refused, so nothing is served by accident.
+	Auth   Authenticator
+	Policy auth.Policy
 	// Events reads the audit log for GET /api/v1/events.
 	Events EventReader
 	// Ready lists the checks behind /readyz, by name.
@@ -60,5 +72,5 @@ func New(cfg Config) http.Handler {
 		problem.Write(w, r, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see GET / for the API")
 	})
 	m := newMetrics(cfg.Registerer)
-	return withRequestContext(cfg.Logger, m, withSecurity(cfg.AllowedHosts, cfg.TLS, mux))
+	return withRequestContext(cfg.Logger, m, withSecurity(cfg.AllowedHosts, cfg.TLS, cfg.Auth.Authenticate(auth.Guard(cfg.Policy, mux))))
 }
