@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	natsListen := fs.String("nats-listen", "", "let other processes reach the embedded NATS at this address, e.g. 127.0.0.1:4222 (default: in-process only)")
 	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON file of red/amber thresholds for the programme view, over the defaults (env TOGETHER_THRESHOLDS)")
 	logLevel := fs.String("log-level", orDefault(env("TOGETHER_LOG_LEVEL"), "info"), "debug, info, warn or error (env TOGETHER_LOG_LEVEL)")
+	keyFile := registerKeyFile(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
 
@@ -64,7 +65,12 @@ Flags:
 	}
 	log := zerolog.New(stderr).Level(level).With().Timestamp().Str("service", "together").Logger()
 
-	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log, Thresholds: &thresholds})
+	kek, err := loadKEK(*keyFile, *dataDir, log)
+	if err != nil {
+		log.Error().Err(err).Msg("could not read the key file")
+		return 1
+	}
+	st, err := stack.Start(ctx, stack.Config{DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen, Logger: log, Thresholds: &thresholds, KEK: kek})
 	if err != nil {
 		log.Error().Err(err).Msg("could not start")
 		return 1

@@ -150,6 +150,10 @@ func runService(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8082")
+	var keyFile *string
+	if name == "stakeholders" {
+		keyFile = registerKeyFile(fs, env)
+	}
 	usageFor(fs, stderr, fmt.Sprintf(`Usage: together service %s [--nats URL] [--http ADDR]
 
 Runs the %s command service alone: its HTTP endpoints (see GET / of
@@ -184,9 +188,18 @@ Example:
 			p.log.Error().Err(err).Msg("could not start")
 			return 1
 		}
-		keys, err := keyring.New(ctx, js, c.replicas)
+		kek, err := loadKEK(*keyFile, "", p.log)
+		if err != nil {
+			p.log.Error().Err(err).Msg("could not read the key file")
+			return 1
+		}
+		keys, err := keyring.New(ctx, js, kek, keyring.WithReplicas(c.replicas), keyring.WithLogger(p.log.With().Str("component", "keyring").Logger()))
 		if err != nil {
 			p.log.Error().Err(err).Msg("could not open the key store")
+			return 1
+		}
+		if _, err := keys.Reconcile(ctx, keyring.ErasedStakeholders(ctx, client)); err != nil {
+			p.log.Error().Err(err).Msg("could not destroy the keys of erased stakeholders")
 			return 1
 		}
 		svc = stakeholders.New(x, keys)
@@ -214,6 +227,7 @@ func runReports(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8083")
 	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON thresholds for the programme view (env TOGETHER_THRESHOLDS)")
+	keyFile := registerKeyFile(fs, env)
 	usageFor(fs, stderr, `Usage: together reports [--nats URL] [--http ADDR] [--thresholds FILE]
 
 Runs the reports service alone: it catches up with the history through
@@ -248,7 +262,12 @@ Example:
 		p.log.Error().Err(err).Msg("could not start")
 		return 1
 	}
-	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, c.replicas)
+	kek, err := loadKEK(*keyFile, "", p.log)
+	if err != nil {
+		p.log.Error().Err(err).Msg("could not read the key file")
+		return 1
+	}
+	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, kek.Derive(keyring.PurposeSnapshotMAC), c.replicas)
 	if err != nil {
 		p.log.Error().Err(err).Msg("could not open the snapshot bucket")
 		return 1

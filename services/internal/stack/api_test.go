@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/stack"
 )
 
@@ -23,12 +24,27 @@ type api struct {
 	base string
 }
 
+// testKEK is the key-encryption key of every stack in these tests, so
+// that a restart on the same data finds its keys (the key file of a real
+// installation plays this part).
+var testKEK = func() func(t *testing.T) keyring.KEK {
+	kek, err := keyring.GenerateKEK()
+	return func(t *testing.T) keyring.KEK {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kek
+	}
+}()
+
 func startStack(t *testing.T, dir string) (*stack.Stack, *api) {
 	t.Helper()
 	st, err := stack.Start(context.Background(), stack.Config{
 		DataDir:  dir,
 		HTTPAddr: "127.0.0.1:0",
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		KEK:      testKEK(t),
 	})
 	if err != nil {
 		t.Fatalf("stack.Start: %v", err)
@@ -467,7 +483,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	st, a := startStack(t, dir)
 	seed(t, a)
 	before := a.events()
-	if _, err := stack.Start(context.Background(), stack.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: zerolog.Nop()}); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := stack.Start(context.Background(), stack.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: zerolog.Nop(), KEK: testKEK(t)}); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("second stack on the same data = %v, want refused as in use", err)
 	}
 	shutdown(t, st)

@@ -53,6 +53,9 @@ type Config struct {
 	// Thresholds set the programme view's red, amber and green; nil means
 	// the defaults.
 	Thresholds *programme.Thresholds
+	// KEK is the key-encryption key, from a key file outside DataDir
+	// (keyring.LoadOrCreateKeyFile). Required.
+	KEK keyring.KEK
 }
 
 // snapshotInterval is how often, at most, the reports save a snapshot of
@@ -79,6 +82,9 @@ type Stack struct {
 func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data directory")
+	}
+	if cfg.KEK.IsZero() {
+		return nil, errors.New("no key-encryption key")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -111,9 +117,14 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := keyring.New(ctx, js, 1)
+	keys, err := keyring.New(ctx, js, cfg.KEK, keyring.WithLogger(log.With().Str("component", "keyring").Logger()))
 	if err != nil {
 		return nil, err
+	}
+	// No erased person's key outlives a crash between recording the
+	// erasure and destroying the key.
+	if _, err := keys.Reconcile(ctx, keyring.ErasedStakeholders(ctx, store)); err != nil {
+		return nil, fmt.Errorf("destroy the keys of erased stakeholders: %w", err)
 	}
 	registry := catalogue.New()
 	reg := prometheus.NewRegistry()
@@ -132,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 		return nil, err
 	}
 	x := command.NewExecutor(client, registry, cfg.Now, command.WithMetrics(reg))
-	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, 1)
+	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, cfg.KEK.Derive(keyring.PurposeSnapshotMAC), 1)
 	if err != nil {
 		return nil, err
 	}
