@@ -59,7 +59,7 @@ Flags:
 		fmt.Fprintf(stderr, "together serve: %v\n", err)
 		return 2
 	}
-	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		fmt.Fprintf(stderr, "together serve: data directory: %v\n", err)
 		return 1
 	}
