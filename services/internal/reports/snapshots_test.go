@@ -271,14 +271,14 @@ func TestSnapshotHoldsNoPersonalText(t *testing.T) {
 		{project.Stream(proj), &project.Registered{Programme: "P", Name: "Waiting areas", Aim: "calm", Lead: "Sarah"}},
 		{stakeholder.Stream(person), &stakeholder.Registered{Roles: []events.Role{"service_user"}, RecruitmentChannel: "advert", PII: sealed}},
 		{stakeholder.Stream(person), &stakeholder.DemographicsDeclared{Demographics: sealed}},
-		{stakeholder.Stream(person), &stakeholder.SupportNeedRecorded{Need: "accessibility", Note: secret("note")}},
+		{stakeholder.Stream(person), &stakeholder.SupportNeedRecorded{Need: "accessibility", LegacyNote: secret("note")}},
 		{stakeholder.Stream(person), &stakeholder.ConsentRecorded{Scope: "quotes"}},
 		{engagement.Stream(eng), &engagement.Planned{ProjectID: proj, ElementIDs: []string{}, Title: "Workshop", Method: "workshop", Level: "co_design", ScheduledFor: farFuture}},
 		{engagement.Stream(eng), &engagement.StakeholderInvited{StakeholderID: person, Channel: "email"}},
 		{engagement.Stream(eng), &engagement.InvitationAnswered{StakeholderID: person, Accepted: false, Reason: secret("answer")}},
 		{feedback.Stream(fb), &feedback.Given{ProjectID: proj, StakeholderID: person, Channel: "email", Sentiment: "mixed", Themes: []string{}, Summary: secret("summary")}},
 		{feedback.Stream(fb), &feedback.Responded{Influence: "adopted", Reason: "done"}},
-		{stakeholder.Stream(person), &stakeholder.Erased{Reason: secret("erasure")}},
+		{stakeholder.Stream(person), &stakeholder.Erased{LegacyReason: secret("erasure")}},
 	}
 	l := ledger.New()
 	versions := map[string]uint64{}

@@ -458,18 +458,35 @@ func TestErasure(t *testing.T) {
 	_, a := startStack(t, t.TempDir())
 	w := seed(t, a)
 	a.post("/api/v1/stakeholders/"+w.alice+"/demographics", `{"age_band":"25_34"}`).id(t)
+	const note, reason = "Hearing loop; her daughter Beth drives her", "Right to erasure request from Alice, 2026-11"
+	a.post("/api/v1/stakeholders/"+w.alice+"/support-needs", map[string]any{"need": "accessibility", "note": note}).id(t)
+	a.post("/api/v1/stakeholders/"+w.alice+"/consent", `{"scope":"quotes"}`).id(t)
 	before := a.get("/api/v1/stakeholders/" + w.alice).json(t)
 	if before["name"] != "Alice" || before["contact"] != "alice@example.org" {
 		t.Fatalf("stakeholder before erasure = %v", before)
 	}
-	a.post("/api/v1/stakeholders/"+w.alice+"/erase", `{"reason":"Right to erasure request 2026-11"}`).id(t)
+	if needs, _ := before["support_needs"].([]any); len(needs) != 1 || needs[0].(map[string]any)["note"] != note {
+		t.Errorf("support needs before erasure = %v, want the note opened", before["support_needs"])
+	}
+	if consents, _ := before["consents"].([]any); len(consents) != 1 {
+		t.Errorf("consents before erasure = %v, want quotes", before["consents"])
+	}
+	a.post("/api/v1/stakeholders/"+w.alice+"/erase", map[string]any{"reason": reason}).id(t)
 	after := a.get("/api/v1/stakeholders/" + w.alice).json(t)
 	if after["erased"] != true || after["name"] != nil || after["contact"] != nil || after["demographics"] != nil {
 		t.Errorf("stakeholder after erasure = %v, want erased with no personal data", after)
 	}
+	if needs, _ := after["support_needs"].([]any); len(needs) != 0 {
+		t.Errorf("support needs after erasure = %v, want none", after["support_needs"])
+	}
+	if consents, _ := after["consents"].([]any); len(consents) != 0 {
+		t.Errorf("consents after erasure = %v, want none", after["consents"])
+	}
 	for _, e := range a.events() {
-		if bytes.Contains(e.Payload, []byte("Alice")) || bytes.Contains(e.Payload, []byte("alice@example.org")) {
-			t.Errorf("event %s %s holds personal data in clear: %s", e.Type, e.ID, e.Payload)
+		for _, text := range []string{"Alice", "alice@example.org", "Beth", "Hearing loop"} {
+			if bytes.Contains(e.Payload, []byte(text)) {
+				t.Errorf("event %s %s holds %q in clear: %s", e.Type, e.ID, text, e.Payload)
+			}
 		}
 	}
 	// The history of what she did still replays: her feedback is there.
