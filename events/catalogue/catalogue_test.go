@@ -10,6 +10,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/events/stakeholder"
 )
 
@@ -103,6 +104,7 @@ func TestUpcastSealedFields(t *testing.T) {
 		{"SupportNeedRecorded", `{"need":"travel","note":""}`, &stakeholder.SupportNeedRecorded{Need: "travel"}},
 		{"SupportNeedRecorded", `{"need":"travel"}`, &stakeholder.SupportNeedRecorded{Need: "travel"}},
 		{"StakeholderErased", `{"reason":"Asked"}`, &stakeholder.Erased{LegacyReason: "Asked"}},
+		{"InvitationAnswered", `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":"Working"}`, &engagement.InvitationAnswered{StakeholderID: id1, LegacyReason: "Working"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+tt.v1, func(t *testing.T) {
@@ -118,6 +120,7 @@ func TestUpcastSealedFields(t *testing.T) {
 	for typ, v2 := range map[string]string{
 		"SupportNeedRecorded": `{"need":"interpreter","note":` + sealed + `}`,
 		"StakeholderErased":   `{"reason":` + sealed + `}`,
+		"InvitationAnswered":  `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":` + sealed + `}`,
 	} {
 		if _, err := r.Decode(envelopeAt(typ, 2, v2)); err != nil {
 			t.Errorf("Decode(v2 %s) error: %v", v2, err)

@@ -75,6 +75,10 @@ type Sealed struct {
 	Ciphertext []byte `json:"ciphertext"`
 }
 
+// Check fails field on c unless s is sealed data: for payloads of other
+// contexts that hold data sealed under a stakeholder's key.
+func (s Sealed) Check(c *events.Check, field string) { s.check(c, field) }
+
 func (s Sealed) check(c *events.Check, field string) {
 	if s.KeyID == "" || len(s.Nonce) == 0 || len(s.Ciphertext) == 0 {
 		c.Fail(field, "must be sealed personal data (key_id, nonce, ciphertext)")

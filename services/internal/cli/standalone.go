@@ -151,7 +151,7 @@ func runService(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8082")
 	var keyFile *string
-	if name == "stakeholders" {
+	if name == "stakeholders" || name == "engagements" || name == "feedback" { // they seal personal data
 		keyFile = registerKeyFile(fs, env)
 	}
 	usageFor(fs, stderr, fmt.Sprintf(`Usage: together service %s [--nats URL] [--http ADDR]
@@ -178,11 +178,8 @@ Example:
 	defer nc.Drain()
 	client := recorder.NewClient(nc, 10*time.Second)
 	x := command.NewExecutor(client, catalogue.New(), time.Now, command.WithMetrics(p.reg))
-	var svc gateway.Routable
-	switch name {
-	case "projects":
-		svc = projects.New(x)
-	case "stakeholders":
+	var keys *keyring.Keyring
+	if keyFile != nil {
 		js, err := jetstream.New(nc)
 		if err != nil {
 			p.log.Error().Err(err).Msg("could not start")
@@ -193,18 +190,24 @@ Example:
 			p.log.Error().Err(err).Msg("could not read the key file")
 			return 1
 		}
-		keys, err := keyring.New(ctx, js, kek, keyring.WithReplicas(c.replicas), keyring.WithLogger(p.log.With().Str("component", "keyring").Logger()))
+		keys, err = keyring.New(ctx, js, kek, keyring.WithReplicas(c.replicas), keyring.WithLogger(p.log.With().Str("component", "keyring").Logger()))
 		if err != nil {
 			p.log.Error().Err(err).Msg("could not open the key store")
 			return 1
 		}
+	}
+	var svc gateway.Routable
+	switch name {
+	case "projects":
+		svc = projects.New(x)
+	case "stakeholders":
 		if _, err := keys.Reconcile(ctx, keyring.ErasedStakeholders(ctx, client)); err != nil {
 			p.log.Error().Err(err).Msg("could not destroy the keys of erased stakeholders")
 			return 1
 		}
 		svc = stakeholders.New(x, keys)
 	case "engagements":
-		svc = engagements.New(x)
+		svc = engagements.New(x, engagements.WithSealer(keys))
 	case "feedback":
 		svc = feedback.New(x)
 	case "actions":

@@ -461,6 +461,7 @@ func TestErasure(t *testing.T) {
 	const note, reason = "Hearing loop; her daughter Beth drives her", "Right to erasure request from Alice, 2026-11"
 	a.post("/api/v1/stakeholders/"+w.alice+"/support-needs", map[string]any{"need": "accessibility", "note": note}).id(t)
 	a.post("/api/v1/stakeholders/"+w.alice+"/consent", `{"scope":"quotes"}`).id(t)
+	a.post("/api/v1/engagements/"+w.engagement+"/answers", map[string]any{"stakeholder_id": w.alice, "accepted": false, "reason": "Beth has chemotherapy that week"}).id(t)
 	before := a.get("/api/v1/stakeholders/" + w.alice).json(t)
 	if before["name"] != "Alice" || before["contact"] != "alice@example.org" {
 		t.Fatalf("stakeholder before erasure = %v", before)
@@ -483,7 +484,7 @@ func TestErasure(t *testing.T) {
 		t.Errorf("consents after erasure = %v, want none", after["consents"])
 	}
 	for _, e := range a.events() {
-		for _, text := range []string{"Alice", "alice@example.org", "Beth", "Hearing loop"} {
+		for _, text := range []string{"Alice", "alice@example.org", "Beth", "Hearing loop", "chemotherapy"} {
 			if bytes.Contains(e.Payload, []byte(text)) {
 				t.Errorf("event %s %s holds %q in clear: %s", e.Type, e.ID, text, e.Payload)
 			}
