@@ -11,6 +11,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/engagement"
+	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/stakeholder"
 )
 
@@ -41,6 +42,7 @@ var valid = map[string]string{
 	"FeedbackGiven":           `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":["access"],"summary":"Hard to park"}`,
 	"FeedbackResponded":       `{"influence":"partly_adopted","reason":"Two spaces added"}`,
 	"FeedbackRetracted":       `{"reason":"Duplicate"}`,
+	"FeedbackRedacted":        `{"reason":"Named a member of staff"}`,
 	"ActionAgreed":            `{"project_id":"` + id1 + `","feedback_ids":["` + id2 + `"],"description":"Add spaces","owner":"Estates","due_on":"2026-06-30"}`,
 	"ActionReassigned":        `{"owner":"Facilities"}`,
 	"ActionRescheduled":       `{"due_on":"2026-07-31","reason":"Delay"}`,
@@ -105,6 +107,7 @@ func TestUpcastSealedFields(t *testing.T) {
 		{"SupportNeedRecorded", `{"need":"travel"}`, &stakeholder.SupportNeedRecorded{Need: "travel"}},
 		{"StakeholderErased", `{"reason":"Asked"}`, &stakeholder.Erased{LegacyReason: "Asked"}},
 		{"InvitationAnswered", `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":"Working"}`, &engagement.InvitationAnswered{StakeholderID: id1, LegacyReason: "Working"}},
+		{"FeedbackGiven", `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[],"summary":"Hard to park"}`, &feedback.Given{ProjectID: id1, Channel: "survey", Sentiment: "mixed", Themes: []string{}, LegacySummary: "Hard to park"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+tt.v1, func(t *testing.T) {
@@ -121,6 +124,7 @@ func TestUpcastSealedFields(t *testing.T) {
 		"SupportNeedRecorded": `{"need":"interpreter","note":` + sealed + `}`,
 		"StakeholderErased":   `{"reason":` + sealed + `}`,
 		"InvitationAnswered":  `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":` + sealed + `}`,
+		"FeedbackGiven":       `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[],"summary":` + sealed + `}`,
 	} {
 		if _, err := r.Decode(envelopeAt(typ, 2, v2)); err != nil {
 			t.Errorf("Decode(v2 %s) error: %v", v2, err)
@@ -163,6 +167,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"plain note at schema 2", "SupportNeedRecorded", `{"need":"travel","note":"Polish"}`, 2, ""},
 		{"unsealed erasure reason", "StakeholderErased", `{"reason":{"key_id":"x"}}`, 2, "reason"},
 		{"plain and legacy at once", "StakeholderErased", `{"reason":"a","legacy_reason":"b"}`, 1, ""},
+		{"no summary", "FeedbackGiven", `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[]}`, 2, "legacy_summary"},
+		{"plain summary at schema 2", "FeedbackGiven", `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[],"summary":"x"}`, 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -167,7 +167,7 @@ func (b *Builder) Cancel(id string) *Builder {
 // Feedback records feedback; stakeholderID "" is anonymous.
 func (b *Builder) Feedback(id, projectID, engagementID, elementID, stakeholderID string) *Builder {
 	b.add(feedback.Stream(id), &feedback.Given{ProjectID: projectID, EngagementID: engagementID, ElementID: elementID,
-		StakeholderID: stakeholderID, Channel: "engagement", Sentiment: "mixed", Themes: []string{}, Summary: "feedback " + id})
+		StakeholderID: stakeholderID, Channel: "engagement", Sentiment: "mixed", Themes: []string{}, LegacySummary: "feedback " + id})
 	return b
 }
 

@@ -209,7 +209,7 @@ Example:
 	case "engagements":
 		svc = engagements.New(x, engagements.WithSealer(keys))
 	case "feedback":
-		svc = feedback.New(x)
+		svc = feedback.New(x, feedback.WithKeyring(keys))
 	case "actions":
 		svc = actions.New(x)
 	}

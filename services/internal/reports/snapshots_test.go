@@ -275,8 +275,8 @@ func TestSnapshotHoldsNoPersonalText(t *testing.T) {
 		{stakeholder.Stream(person), &stakeholder.ConsentRecorded{Scope: "quotes"}},
 		{engagement.Stream(eng), &engagement.Planned{ProjectID: proj, ElementIDs: []string{}, Title: "Workshop", Method: "workshop", Level: "co_design", ScheduledFor: farFuture}},
 		{engagement.Stream(eng), &engagement.StakeholderInvited{StakeholderID: person, Channel: "email"}},
-		{engagement.Stream(eng), &engagement.InvitationAnswered{StakeholderID: person, Accepted: false, Reason: secret("answer")}},
-		{feedback.Stream(fb), &feedback.Given{ProjectID: proj, StakeholderID: person, Channel: "email", Sentiment: "mixed", Themes: []string{}, Summary: secret("summary")}},
+		{engagement.Stream(eng), &engagement.InvitationAnswered{StakeholderID: person, Accepted: false, LegacyReason: secret("answer")}},
+		{feedback.Stream(fb), &feedback.Given{ProjectID: proj, StakeholderID: person, Channel: "email", Sentiment: "mixed", Themes: []string{}, LegacySummary: secret("summary")}},
 		{feedback.Stream(fb), &feedback.Responded{Influence: "adopted", Reason: "done"}},
 		{stakeholder.Stream(person), &stakeholder.Erased{LegacyReason: secret("erasure")}},
 	}

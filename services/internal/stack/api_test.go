@@ -7,13 +7,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/stack"
 )
@@ -454,6 +457,68 @@ func TestConcurrentCommandsOnOneAggregate(t *testing.T) {
 	}
 }
 
+// TestRedaction: anonymous feedback is sealed under a key of its own, and
+// an admin can shred it with a redaction recorded with who and why.
+func TestRedaction(t *testing.T) {
+	dir := t.TempDir()
+	st, a := startStack(t, dir)
+	w := seed(t, a)
+	anon := a.post("/api/v1/feedback", map[string]any{"project_id": w.project, "channel": "online", "sentiment": "negative",
+		"themes": []string{}, "summary": "Nurse Jones at the desk was rude to my mum"}).id(t)
+	redact := func(id string) response {
+		return a.post("/api/v1/feedback/"+id+"/redact", `{"reason":"Names a member of staff"}`, "X-Actor", "dpo@example.org")
+	}
+	if r := redact(anon); r.status != http.StatusOK {
+		t.Fatalf("redact = %d: %s", r.status, r.body)
+	}
+	if r := redact(anon); r.status != http.StatusConflict {
+		t.Errorf("redacting twice = %d, want 409: %s", r.status, r.body)
+	}
+	if r := redact(w.feedback); r.status != http.StatusConflict || !strings.Contains(string(r.body), "named author") {
+		t.Errorf("redacting named feedback = %d, want 409 (erase the person instead): %s", r.status, r.body)
+	}
+	redacted := 0
+	for _, e := range a.events() {
+		if bytes.Contains(e.Payload, []byte("Jones")) || bytes.Contains(e.Payload, []byte("Too loud")) {
+			t.Errorf("event %s %s holds feedback text in clear: %s", e.Type, e.ID, e.Payload)
+		}
+		if e.Type == "FeedbackRedacted" {
+			redacted++
+			if e.Actor != "dpo@example.org" || e.Stream != "feedback-"+anon {
+				t.Errorf("redaction recorded by %q on %s, want dpo@example.org on feedback-%s", e.Actor, e.Stream, anon)
+			}
+		}
+	}
+	if redacted != 1 {
+		t.Errorf("%d redactions recorded, want 1", redacted)
+	}
+
+	// On disk only the tombstone of the feedback's key is left.
+	shutdown(t, st)
+	srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect("check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	keys, err := js.Stream(context.Background(), keyring.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := keys.GetMsg(context.Background(), 1, jetstream.WithGetMsgSubject("keys.feedback-"+anon))
+	if err != nil {
+		t.Fatalf("the feedback's key: %v", err)
+	}
+	if string(m.Data) != "destroyed" {
+		t.Errorf("the first message of the feedback's key holds %d bytes, want only its tombstone left", len(m.Data))
+	}
+}
+
 func TestErasure(t *testing.T) {
 	_, a := startStack(t, t.TempDir())
 	w := seed(t, a)
@@ -484,7 +549,7 @@ func TestErasure(t *testing.T) {
 		t.Errorf("consents after erasure = %v, want none", after["consents"])
 	}
 	for _, e := range a.events() {
-		for _, text := range []string{"Alice", "alice@example.org", "Beth", "Hearing loop", "chemotherapy"} {
+		for _, text := range []string{"Alice", "alice@example.org", "Beth", "Hearing loop", "chemotherapy", "Too loud"} {
 			if bytes.Contains(e.Payload, []byte(text)) {
 				t.Errorf("event %s %s holds %q in clear: %s", e.Type, e.ID, text, e.Payload)
 			}

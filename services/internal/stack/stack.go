@@ -157,7 +157,7 @@ func Start(ctx context.Context, cfg Config) (st *Stack, err error) {
 	}
 	handler := gateway.New(gateway.Config{
 		Services: []gateway.Routable{
-			projects.New(x), stakeholders.New(x, keys), engagements.New(x, engagements.WithSealer(keys)), feedback.New(x), actions.New(x),
+			projects.New(x), stakeholders.New(x, keys), engagements.New(x, engagements.WithSealer(keys)), feedback.New(x, feedback.WithKeyring(keys)), actions.New(x),
 			reports.NewService(runner, thresholds, cfg.Now),
 			audit.NewService(client),
 		},
