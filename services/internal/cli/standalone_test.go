@@ -178,7 +178,7 @@ func TestReadinessWithoutRecorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	url, _ := start(t, context.Background(), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0")
+	url, _ := start(t, context.Background(), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0", "--key-file", filepath.Join(t.TempDir(), "key"))
 	if code, _ := get(t, url+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d, want 200", code)
 	}
