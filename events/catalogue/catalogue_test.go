@@ -10,6 +10,9 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/events/engagement"
+	"github.com/together-coop/together/events/feedback"
+	"github.com/together-coop/together/events/stakeholder"
 )
 
 const id1, id2 = "01a20000-0000-7000-8000-000000000001", "01a20000-0000-7000-8000-000000000002"
@@ -39,6 +42,7 @@ var valid = map[string]string{
 	"FeedbackGiven":           `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":["access"],"summary":"Hard to park"}`,
 	"FeedbackResponded":       `{"influence":"partly_adopted","reason":"Two spaces added"}`,
 	"FeedbackRetracted":       `{"reason":"Duplicate"}`,
+	"FeedbackRedacted":        `{"reason":"Named a member of staff"}`,
 	"ActionAgreed":            `{"project_id":"` + id1 + `","feedback_ids":["` + id2 + `"],"description":"Add spaces","owner":"Estates","due_on":"2026-06-30"}`,
 	"ActionReassigned":        `{"owner":"Facilities"}`,
 	"ActionRescheduled":       `{"due_on":"2026-07-31","reason":"Delay"}`,
@@ -48,8 +52,10 @@ var valid = map[string]string{
 	"LedgerSealed":            `{"through_position":41,"events":41,"chain_hash":"0d1e7c1c4b9a4b7f1a2e3d4c5b6a79880d1e7c1c4b9a4b7f1a2e3d4c5b6a7988"}`,
 }
 
-func envelope(typ, payload string) events.Envelope {
-	return events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: 1, Payload: json.RawMessage(payload)}
+func envelope(typ, payload string) events.Envelope { return envelopeAt(typ, 1, payload) }
+
+func envelopeAt(typ string, version int, payload string) events.Envelope {
+	return events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: version, Payload: json.RawMessage(payload)}
 }
 
 func TestCatalogueIsComplete(t *testing.T) {
@@ -73,10 +79,10 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 				t.Fatalf("Decode(%s) error: %v", payload, err)
 			}
 			gotType, version, data, err := r.Encode(p)
-			if err != nil || gotType != typ || version != 1 {
-				t.Fatalf("Encode = %s v%d, %v; want %s v1", gotType, version, err, typ)
+			if want := r.SchemaVersion(typ); err != nil || gotType != typ || version != want {
+				t.Fatalf("Encode = %s v%d, %v; want %s v%d", gotType, version, err, typ, want)
 			}
-			again, err := r.Decode(envelope(typ, string(data)))
+			again, err := r.Decode(envelopeAt(typ, version, string(data)))
 			if err != nil {
 				t.Fatalf("Decode(Encode(x)) error: %v", err)
 			}
@@ -84,6 +90,45 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 				t.Errorf("Decode(Encode(x)) = %+v, want %+v", again, p)
 			}
 		})
+	}
+}
+
+// TestUpcastSealedFields checks that events stored with plaintext under
+// schema 1 still replay, their text kept as legacy, and that schema 2
+// seals it.
+func TestUpcastSealedFields(t *testing.T) {
+	r := catalogue.New()
+	tests := []struct {
+		typ, v1 string
+		want    events.Payload
+	}{
+		{"SupportNeedRecorded", `{"need":"interpreter","note":"Polish"}`, &stakeholder.SupportNeedRecorded{Need: "interpreter", LegacyNote: "Polish"}},
+		{"SupportNeedRecorded", `{"need":"travel","note":""}`, &stakeholder.SupportNeedRecorded{Need: "travel"}},
+		{"SupportNeedRecorded", `{"need":"travel"}`, &stakeholder.SupportNeedRecorded{Need: "travel"}},
+		{"StakeholderErased", `{"reason":"Asked"}`, &stakeholder.Erased{LegacyReason: "Asked"}},
+		{"InvitationAnswered", `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":"Working"}`, &engagement.InvitationAnswered{StakeholderID: id1, LegacyReason: "Working"}},
+		{"FeedbackGiven", `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[],"summary":"Hard to park"}`, &feedback.Given{ProjectID: id1, Channel: "survey", Sentiment: "mixed", Themes: []string{}, LegacySummary: "Hard to park"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ+tt.v1, func(t *testing.T) {
+			got, err := r.Decode(envelope(tt.typ, tt.v1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Decode(v1 %s) = %+v, want %+v", tt.v1, got, tt.want)
+			}
+		})
+	}
+	for typ, v2 := range map[string]string{
+		"SupportNeedRecorded": `{"need":"interpreter","note":` + sealed + `}`,
+		"StakeholderErased":   `{"reason":` + sealed + `}`,
+		"InvitationAnswered":  `{"stakeholder_id":"` + id1 + `","accepted":false,"reason":` + sealed + `}`,
+		"FeedbackGiven":       `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[],"summary":` + sealed + `}`,
+	} {
+		if _, err := r.Decode(envelopeAt(typ, 2, v2)); err != nil {
+			t.Errorf("Decode(v2 %s) error: %v", v2, err)
+		}
 	}
 }
 
@@ -118,6 +163,12 @@ func TestDecodeRejects(t *testing.T) {
 		{"negative amount", "SupportProvided", `{"stakeholder_id":"` + id1 + `","kind":"travel","amount_pence":-1}`, 1, "amount_pence"},
 		{"unknown influence", "FeedbackResponded", `{"influence":"maybe","reason":"r"}`, 1, "influence"},
 		{"unknown audience", "OutcomeCommunicated", `{"audience":"everyone","channel":"email"}`, 1, "audience"},
+		{"unsealed note", "SupportNeedRecorded", `{"need":"travel","note":{}}`, 2, "note"},
+		{"plain note at schema 2", "SupportNeedRecorded", `{"need":"travel","note":"Polish"}`, 2, ""},
+		{"unsealed erasure reason", "StakeholderErased", `{"reason":{"key_id":"x"}}`, 2, "reason"},
+		{"plain and legacy at once", "StakeholderErased", `{"reason":"a","legacy_reason":"b"}`, 1, ""},
+		{"no summary", "FeedbackGiven", `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[]}`, 2, "legacy_summary"},
+		{"plain summary at schema 2", "FeedbackGiven", `{"project_id":"` + id1 + `","channel":"survey","sentiment":"mixed","themes":[],"summary":"x"}`, 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,11 +215,11 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		_, _, data, err := r.Encode(p)
+		_, version, data, err := r.Encode(p)
 		if err != nil {
 			t.Fatalf("Encode of a decoded %s failed: %v", typ, err)
 		}
-		again, err := r.Decode(envelope(typ, string(data)))
+		again, err := r.Decode(envelopeAt(typ, version, string(data)))
 		if err != nil {
 			t.Fatalf("Decode(Encode(x)) of %s failed: %v (%s)", typ, err, data)
 		}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/stakeholder"
 )
 
 // Event type names, as stored. Never rename one: history is kept under it.
@@ -27,11 +28,13 @@ func Register(r *events.Registry) {
 	r.RegisterAggregate(events.Aggregate{Name: "engagement", StreamPrefix: StreamPrefix},
 		events.Version(1, func() events.Payload { return &Planned{} }),
 		events.Version(1, func() events.Payload { return &StakeholderInvited{} }),
-		events.Version(1, func() events.Payload { return &InvitationAnswered{} }),
+		events.Version(2, func() events.Payload { return &InvitationAnswered{} }),
 		events.Version(1, func() events.Payload { return &Held{} }),
 		events.Version(1, func() events.Payload { return &SupportProvided{} }),
 		events.Version(1, func() events.Payload { return &Cancelled{} }),
 	)
+	// Schema 1 kept the answer's reason in the clear; schema 2 seals it.
+	r.RegisterUpcaster(TypeInvitationAnswered, 1, stakeholder.RenameField("reason", "legacy_reason"))
 }
 
 // Methods are the kinds of engagement activity.
@@ -89,11 +92,17 @@ func (p *StakeholderInvited) Validate() error {
 }
 
 // InvitationAnswered records an invitee's yes or no; a later answer
-// replaces an earlier one.
+// replaces an earlier one. The reason often says something about the
+// person (illness, caring, work), so it is sealed under their key and
+// erased with them (schema 2).
 type InvitationAnswered struct {
 	StakeholderID string `json:"stakeholder_id"`
 	Accepted      bool   `json:"accepted"`
-	Reason        string `json:"reason"`
+	// Reason, if given, is sealed under the invitee's key.
+	Reason *stakeholder.Sealed `json:"reason,omitempty"`
+	// LegacyReason is a reason recorded in the clear under schema 1.
+	// Never written now.
+	LegacyReason string `json:"legacy_reason,omitempty"`
 }
 
 // EventType implements [events.Payload].
@@ -103,7 +112,19 @@ func (*InvitationAnswered) EventType() string { return TypeInvitationAnswered }
 func (p *InvitationAnswered) Validate() error {
 	var c events.Check
 	c.ID("stakeholder_id", p.StakeholderID)
-	c.OptionalText("reason", p.Reason)
+	if p.Reason != nil {
+		p.Reason.Check(&c, "reason")
+	}
+	c.OptionalText("legacy_reason", p.LegacyReason)
+	return c.Err(TypeInvitationAnswered)
+}
+
+// ValidateAnswer checks an answer and its plain reason before the reason
+// is sealed.
+func ValidateAnswer(stakeholderID, reason string) error {
+	var c events.Check
+	c.ID("stakeholder_id", stakeholderID)
+	c.OptionalText("reason", reason)
 	return c.Err(TypeInvitationAnswered)
 }
 

@@ -1,6 +1,9 @@
 package stakeholder
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/together-coop/together/events"
 )
 
@@ -30,11 +33,38 @@ func Register(r *events.Registry) {
 		events.Version(1, func() events.Payload { return &Registered{} }),
 		events.Version(1, func() events.Payload { return &RolesChanged{} }),
 		events.Version(1, func() events.Payload { return &DemographicsDeclared{} }),
-		events.Version(1, func() events.Payload { return &SupportNeedRecorded{} }),
+		events.Version(2, func() events.Payload { return &SupportNeedRecorded{} }),
 		events.Version(1, func() events.Payload { return &ConsentRecorded{} }),
 		events.Version(1, func() events.Payload { return &ConsentWithdrawn{} }),
-		events.Version(1, func() events.Payload { return &Erased{} }),
+		events.Version(2, func() events.Payload { return &Erased{} }),
 	)
+	// Schema 1 kept these texts in the clear; schema 2 seals them. The
+	// history is never rewritten, so an old text stays, renamed as legacy,
+	// and is shown only while the person is not erased.
+	r.RegisterUpcaster(TypeSupportNeedRecorded, 1, RenameField("note", "legacy_note"))
+	r.RegisterUpcaster(TypeErased, 1, RenameField("reason", "legacy_reason"))
+}
+
+// RenameField returns an upcaster that moves a payload's field from to to,
+// as the step from a plaintext field to its sealed successor does.
+func RenameField(from, to string) events.Upcaster {
+	return func(old json.RawMessage) (json.RawMessage, error) {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(old, &fields); err != nil {
+			return nil, err
+		}
+		if fields == nil {
+			return nil, fmt.Errorf("payload is not an object")
+		}
+		if v, ok := fields[from]; ok {
+			if _, clash := fields[to]; clash {
+				return nil, fmt.Errorf("payload has both %s and %s", from, to)
+			}
+			delete(fields, from)
+			fields[to] = v
+		}
+		return json.Marshal(fields)
+	}
 }
 
 // Sealed is personal data encrypted with the stakeholder's own key
@@ -46,6 +76,10 @@ type Sealed struct {
 	Nonce      []byte `json:"nonce"`
 	Ciphertext []byte `json:"ciphertext"`
 }
+
+// Check fails field on c unless s is sealed data: for payloads of other
+// contexts that hold data sealed under a stakeholder's key.
+func (s Sealed) Check(c *events.Check, field string) { s.check(c, field) }
 
 func (s Sealed) check(c *events.Check, field string) {
 	if s.KeyID == "" || len(s.Nonce) == 0 || len(s.Ciphertext) == 0 {
@@ -175,9 +209,15 @@ func (p *DemographicsDeclared) Validate() error {
 var SupportNeeds = []string{"accessibility", "interpreter", "travel", "childcare", "caring_cover", "digital", "communication", "other"}
 
 // SupportNeedRecorded notes an adjustment the person needs to take part.
+// The note says things about the person's health and life, so it is
+// sealed under their key (schema 2).
 type SupportNeedRecorded struct {
 	Need string `json:"need"`
-	Note string `json:"note"`
+	// Note, if given, is the sealed note text.
+	Note *Sealed `json:"note,omitempty"`
+	// LegacyNote is a note recorded in the clear under schema 1. Never
+	// written now.
+	LegacyNote string `json:"legacy_note,omitempty"`
 }
 
 // EventType implements [events.Payload].
@@ -187,7 +227,19 @@ func (*SupportNeedRecorded) EventType() string { return TypeSupportNeedRecorded 
 func (p *SupportNeedRecorded) Validate() error {
 	var c events.Check
 	c.OneOf("need", p.Need, SupportNeeds)
-	c.OptionalText("note", p.Note)
+	if p.Note != nil {
+		p.Note.check(&c, "note")
+	}
+	c.OptionalText("legacy_note", p.LegacyNote)
+	return c.Err(TypeSupportNeedRecorded)
+}
+
+// ValidateSupportNeed checks a support need and its plain note before the
+// note is sealed.
+func ValidateSupportNeed(need, note string) error {
+	var c events.Check
+	c.OneOf("need", need, SupportNeeds)
+	c.OptionalText("note", note)
 	return c.Err(TypeSupportNeedRecorded)
 }
 
@@ -225,9 +277,16 @@ func (p *ConsentWithdrawn) Validate() error {
 }
 
 // Erased records that the person's key was destroyed (right to erasure);
-// their sealed data can no longer be read.
+// their sealed data can no longer be read. The reason may name them, so it
+// is sealed under that same key, just before it is destroyed: the history
+// shows that a reason was given, and nobody can read it (schema 2).
 type Erased struct {
-	Reason string `json:"reason"`
+	// Reason is the sealed reason; absent when the key was already gone
+	// when the erasure was recorded (a retry after a crash).
+	Reason *Sealed `json:"reason,omitempty"`
+	// LegacyReason is a reason recorded in the clear under schema 1.
+	// Never written now.
+	LegacyReason string `json:"legacy_reason,omitempty"`
 }
 
 // EventType implements [events.Payload].
@@ -236,6 +295,17 @@ func (*Erased) EventType() string { return TypeErased }
 // Validate implements [events.Payload].
 func (p *Erased) Validate() error {
 	var c events.Check
-	c.Text("reason", p.Reason)
+	if p.Reason != nil {
+		p.Reason.check(&c, "reason")
+	}
+	c.OptionalText("legacy_reason", p.LegacyReason)
+	return c.Err(TypeErased)
+}
+
+// ValidateErasureReason checks the plain reason for an erasure before it
+// is sealed: one must be given.
+func ValidateErasureReason(reason string) error {
+	var c events.Check
+	c.Text("reason", reason)
 	return c.Err(TypeErased)
 }

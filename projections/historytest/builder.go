@@ -12,6 +12,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/action"
+	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/project"
@@ -33,11 +34,12 @@ type Builder struct {
 	now      time.Time
 	occurred time.Time // zero: occurred == recorded
 	versions map[string]uint64
+	registry *events.Registry
 }
 
 // NewBuilder starts a history whose clock reads start.
 func NewBuilder(start time.Time) *Builder {
-	return &Builder{now: start, versions: map[string]uint64{}}
+	return &Builder{now: start, versions: map[string]uint64{}, registry: catalogue.New()}
 }
 
 // At sets the clock: the next events occur and are recorded at t.
@@ -67,7 +69,7 @@ func (b *Builder) add(stream string, p events.Payload) {
 		Envelope: events.Envelope{
 			ID:            uuid.Must(uuid.NewV7()),
 			Type:          p.EventType(),
-			SchemaVersion: 1,
+			SchemaVersion: b.registry.SchemaVersion(p.EventType()),
 			Stream:        stream,
 			StreamVersion: b.versions[stream],
 			Position:      uint64(len(b.Events) + 1),
@@ -175,7 +177,8 @@ func (b *Builder) Feedback(id, projectID, engagementID, elementID, stakeholderID
 		themes = []string{}
 	}
 	b.add(feedback.Stream(id), &feedback.Given{ProjectID: projectID, EngagementID: engagementID, ElementID: elementID,
-		StakeholderID: stakeholderID, Channel: "engagement", Sentiment: "mixed", Themes: themes, Summary: "feedback " + id})
+		StakeholderID: stakeholderID, Channel: "engagement", Sentiment: "mixed", Themes: themes,
+		Summary: &stakeholder.Sealed{KeyID: feedback.RecordKeyID(id), Nonce: []byte{1}, Ciphertext: []byte("feedback " + id)}})
 	return b
 }
 
@@ -216,7 +219,7 @@ func Open(_ string, sealed stakeholder.Sealed) (stakeholder.Demographics, bool) 
 
 // Need records a support need.
 func (b *Builder) Need(id, need string) *Builder {
-	b.add(stakeholder.Stream(id), &stakeholder.SupportNeedRecorded{Need: need, Note: ""})
+	b.add(stakeholder.Stream(id), &stakeholder.SupportNeedRecorded{Need: need})
 	return b
 }
 
@@ -232,7 +235,7 @@ func (b *Builder) Consent(id, scope string, given bool) *Builder {
 
 // Erase erases a person.
 func (b *Builder) Erase(id string) *Builder {
-	b.add(stakeholder.Stream(id), &stakeholder.Erased{Reason: "asked to be forgotten"})
+	b.add(stakeholder.Stream(id), &stakeholder.Erased{Reason: &stakeholder.Sealed{KeyID: id, Nonce: []byte{1}, Ciphertext: []byte("asked to be forgotten")}})
 	return b
 }
 

@@ -38,7 +38,9 @@ func buildTogether(t *testing.T) string {
 // logged that it is ready.
 func startTogether(t *testing.T, bin, dir string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", dir, "--http", "127.0.0.1:0")
+	// The key file lives beside the data, as it must, and stays the same
+	// across restarts.
+	cmd := exec.Command(bin, "serve", "--data", dir, "--http", "127.0.0.1:0", "--key-file", filepath.Join(filepath.Dir(dir), "key"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -7,14 +7,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/embednats"
+	"github.com/together-coop/together/services/internal/keyring"
 )
 
 // api drives a running stack through its HTTP API, as a client would.
@@ -23,14 +27,27 @@ type api struct {
 	base string
 }
 
+// testKEK is the key-encryption key of every stack in these tests, so
+// that a restart on the same data finds its keys (the key file of a real
+// installation plays this part).
+var testKEK = func() func(t *testing.T) keyring.KEK {
+	kek, err := keyring.GenerateKEK()
+	return func(t *testing.T) keyring.KEK {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kek
+	}
+}()
+
 func startStack(t *testing.T, dir string) (*app.App, *api) {
 	t.Helper()
 	st, err := app.Start(context.Background(), app.Config{Parts: app.AllParts(),
 		DataDir:  dir,
 		HTTPAddr: "127.0.0.1:0",
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-		// The tests read exact figures, as someone allowed personal data.
-		ExactReports: func(*http.Request) bool { return true },
+		KEK:      testKEK(t),
 	})
 	if err != nil {
 		t.Fatalf("stack.Start: %v", err)
@@ -440,22 +457,102 @@ func TestConcurrentCommandsOnOneAggregate(t *testing.T) {
 	}
 }
 
+// TestRedaction: anonymous feedback is sealed under a key of its own, and
+// an admin can shred it with a redaction recorded with who and why.
+func TestRedaction(t *testing.T) {
+	dir := t.TempDir()
+	st, a := startStack(t, dir)
+	w := seed(t, a)
+	anon := a.post("/api/v1/feedback", map[string]any{"project_id": w.project, "channel": "online", "sentiment": "negative",
+		"themes": []string{}, "summary": "Nurse Jones at the desk was rude to my mum"}).id(t)
+	redact := func(id string) response {
+		return a.post("/api/v1/feedback/"+id+"/redact", `{"reason":"Names a member of staff"}`, "X-Actor", "dpo@example.org")
+	}
+	if r := redact(anon); r.status != http.StatusOK {
+		t.Fatalf("redact = %d: %s", r.status, r.body)
+	}
+	if r := redact(anon); r.status != http.StatusConflict {
+		t.Errorf("redacting twice = %d, want 409: %s", r.status, r.body)
+	}
+	if r := redact(w.feedback); r.status != http.StatusConflict || !strings.Contains(string(r.body), "named author") {
+		t.Errorf("redacting named feedback = %d, want 409 (erase the person instead): %s", r.status, r.body)
+	}
+	redacted := 0
+	for _, e := range a.events() {
+		if bytes.Contains(e.Payload, []byte("Jones")) || bytes.Contains(e.Payload, []byte("Too loud")) {
+			t.Errorf("event %s %s holds feedback text in clear: %s", e.Type, e.ID, e.Payload)
+		}
+		if e.Type == "FeedbackRedacted" {
+			redacted++
+			if e.Actor != "dpo@example.org" || e.Stream != "feedback-"+anon {
+				t.Errorf("redaction recorded by %q on %s, want dpo@example.org on feedback-%s", e.Actor, e.Stream, anon)
+			}
+		}
+	}
+	if redacted != 1 {
+		t.Errorf("%d redactions recorded, want 1", redacted)
+	}
+
+	// On disk only the tombstone of the feedback's key is left.
+	shutdown(t, st)
+	srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect("check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	keys, err := js.Stream(context.Background(), keyring.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := keys.GetMsg(context.Background(), 1, jetstream.WithGetMsgSubject("keys.feedback-"+anon))
+	if err != nil {
+		t.Fatalf("the feedback's key: %v", err)
+	}
+	if string(m.Data) != "destroyed" {
+		t.Errorf("the first message of the feedback's key holds %d bytes, want only its tombstone left", len(m.Data))
+	}
+}
+
 func TestErasure(t *testing.T) {
 	_, a := startStack(t, t.TempDir())
 	w := seed(t, a)
 	a.post("/api/v1/stakeholders/"+w.alice+"/demographics", `{"age_band":"25_34"}`).id(t)
+	const note, reason = "Hearing loop; her daughter Beth drives her", "Right to erasure request from Alice, 2026-11"
+	a.post("/api/v1/stakeholders/"+w.alice+"/support-needs", map[string]any{"need": "accessibility", "note": note}).id(t)
+	a.post("/api/v1/stakeholders/"+w.alice+"/consent", `{"scope":"quotes"}`).id(t)
+	a.post("/api/v1/engagements/"+w.engagement+"/answers", map[string]any{"stakeholder_id": w.alice, "accepted": false, "reason": "Beth has chemotherapy that week"}).id(t)
 	before := a.get("/api/v1/stakeholders/" + w.alice).json(t)
 	if before["name"] != "Alice" || before["contact"] != "alice@example.org" {
 		t.Fatalf("stakeholder before erasure = %v", before)
 	}
-	a.post("/api/v1/stakeholders/"+w.alice+"/erase", `{"reason":"Right to erasure request 2026-11"}`).id(t)
+	if needs, _ := before["support_needs"].([]any); len(needs) != 1 || needs[0].(map[string]any)["note"] != note {
+		t.Errorf("support needs before erasure = %v, want the note opened", before["support_needs"])
+	}
+	if consents, _ := before["consents"].([]any); len(consents) != 1 {
+		t.Errorf("consents before erasure = %v, want quotes", before["consents"])
+	}
+	a.post("/api/v1/stakeholders/"+w.alice+"/erase", map[string]any{"reason": reason}).id(t)
 	after := a.get("/api/v1/stakeholders/" + w.alice).json(t)
 	if after["erased"] != true || after["name"] != nil || after["contact"] != nil || after["demographics"] != nil {
 		t.Errorf("stakeholder after erasure = %v, want erased with no personal data", after)
 	}
+	if needs, _ := after["support_needs"].([]any); len(needs) != 0 {
+		t.Errorf("support needs after erasure = %v, want none", after["support_needs"])
+	}
+	if consents, _ := after["consents"].([]any); len(consents) != 0 {
+		t.Errorf("consents after erasure = %v, want none", after["consents"])
+	}
 	for _, e := range a.events() {
-		if bytes.Contains(e.Payload, []byte("Alice")) || bytes.Contains(e.Payload, []byte("alice@example.org")) {
-			t.Errorf("event %s %s holds personal data in clear: %s", e.Type, e.ID, e.Payload)
+		for _, text := range []string{"Alice", "alice@example.org", "Beth", "Hearing loop", "chemotherapy", "Too loud"} {
+			if bytes.Contains(e.Payload, []byte(text)) {
+				t.Errorf("event %s %s holds %q in clear: %s", e.Type, e.ID, text, e.Payload)
+			}
 		}
 	}
 	// The history of what she did still replays: her feedback is there.
@@ -469,7 +566,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	st, a := startStack(t, dir)
 	seed(t, a)
 	before := a.events()
-	if _, err := app.Start(context.Background(), app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: zerolog.Nop()}); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := app.Start(context.Background(), app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: zerolog.Nop(), KEK: testKEK(t)}); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("second stack on the same data = %v, want refused as in use", err)
 	}
 	shutdown(t, st)

@@ -138,6 +138,10 @@ type Config struct {
 	// OIDC, if set, lets people sign in with an organisation's identity
 	// provider.
 	OIDC *auth.OIDCConfig
+	// KEK is the key-encryption key, from a key file kept apart from the
+	// data (keyring.LoadOrCreateKeyFile). Parts that seal or open personal
+	// data, and the reports (whose snapshot it signs), need it.
+	KEK keyring.KEK
 	Logger       zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -189,6 +193,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Replicas != 1 && c.Replicas != 3 {
 		return fmt.Errorf("%d replicas: want 1, or 3 on a cluster", c.Replicas)
+	}
+	if c.KEK.IsZero() && slices.ContainsFunc(c.Parts, func(p Part) bool {
+		return p == Stakeholders || p == Engagements || p == Feedback || p == Reports
+	}) {
+		return errors.New("no key-encryption key: give a key file")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("TLS needs both a certificate and a key")
@@ -307,7 +316,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		ready["recorder"] = func(ctx context.Context) error { _, err := client.Head(ctx); return err }
 	}
 	if slices.ContainsFunc(CommandParts(), cfg.runs) {
-		services, err := a.commandServices(ctx, client, registry)
+		services, err := a.commandServices(ctx, client, registry, js)
 		if err != nil {
 			return nil, err
 		}
@@ -315,7 +324,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var events gateway.EventReader
 	if cfg.runs(Reports) {
-		snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, cfg.Replicas)
+		snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, cfg.KEK.Derive(keyring.PurposeSnapshotMAC), cfg.Replicas)
 		if err != nil {
 			return nil, err
 		}
@@ -435,10 +444,17 @@ func (a *App) openStore(ctx context.Context) (events.Store, error) {
 }
 
 // commandServices builds the configured command services on one executor.
-func (a *App) commandServices(ctx context.Context, client *recorder.Client, registry *events.Registry) ([]gateway.Routable, error) {
+func (a *App) commandServices(ctx context.Context, client *recorder.Client, registry *events.Registry, js jetstream.JetStream) ([]gateway.Routable, error) {
 	x, err := command.NewExecutor(client, registry, command.WithClock(a.cfg.Now), command.WithMetrics(a.reg))
 	if err != nil {
 		return nil, err
+	}
+	var keys *keyring.Keyring
+	if slices.ContainsFunc([]Part{Stakeholders, Engagements, Feedback}, a.cfg.runs) {
+		keys, err = keyring.New(ctx, js, a.cfg.KEK, keyring.WithReplicas(a.cfg.Replicas), keyring.WithLogger(a.component("keyring")))
+		if err != nil {
+			return nil, fmt.Errorf("open the key store: %w", err)
+		}
 	}
 	var out []gateway.Routable
 	for _, p := range CommandParts() {
@@ -449,19 +465,16 @@ func (a *App) commandServices(ctx context.Context, client *recorder.Client, regi
 		case Projects:
 			out = append(out, projects.New(x))
 		case Stakeholders:
-			js, err := jetstream.New(a.nc)
-			if err != nil {
-				return nil, err
-			}
-			keys, err := keyring.New(ctx, js, a.cfg.Replicas)
-			if err != nil {
-				return nil, fmt.Errorf("open the key store: %w", err)
+			// No erased person's key outlives a crash between destroying
+			// it and recording the erasure, or a restored backup.
+			if _, err := keys.Reconcile(ctx, keyring.ErasedStakeholders(ctx, client)); err != nil {
+				return nil, fmt.Errorf("destroy the keys of erased stakeholders: %w", err)
 			}
 			out = append(out, stakeholders.New(x, keys))
 		case Engagements:
-			out = append(out, engagements.New(x))
+			out = append(out, engagements.New(x, engagements.WithSealer(keys)))
 		case Feedback:
-			out = append(out, feedback.New(x))
+			out = append(out, feedback.New(x, feedback.WithKeyring(keys)))
 		case Actions:
 			out = append(out, actions.New(x))
 		}

@@ -33,15 +33,26 @@ type Manifest struct {
 // dir/events.ndjson (one envelope a line, in global order), every report
 // as of asOf to dir/reports/<report>.csv, and dir/manifest.json. The
 // history is verified on the way: a broken one is not exported.
+//
+// The export holds sealed personal data and free text, so only its owner
+// may read it: dir and dir/reports are made mode 0700 (also a dir that
+// existed, empty), and every file 0600.
 func Export(history iter.Seq2[events.Envelope, error], registry *events.Registry, asOf time.Time, t programme.Thresholds, dir string) (Manifest, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return Manifest{}, fmt.Errorf("%s is not empty: export into a new folder", dir)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "reports"), 0o755); err != nil {
-		return Manifest{}, err
+	for _, d := range []string{dir, filepath.Join(dir, "reports")} {
+		if err := os.MkdirAll(d, privateDir); err != nil {
+			return Manifest{}, err
+		}
+		// MkdirAll leaves an existing folder as it was and filters a new
+		// one's mode through the umask: say it exactly.
+		if err := os.Chmod(d, privateDir); err != nil {
+			return Manifest{}, err
+		}
 	}
 	m := Manifest{AsOf: asOf.UTC()}
-	f, err := os.Create(filepath.Join(dir, "events.ndjson"))
+	f, err := os.OpenFile(filepath.Join(dir, "events.ndjson"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, privateFile)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -81,7 +92,7 @@ func Export(history iter.Seq2[events.Envelope, error], registry *events.Registry
 		// Auditors see exact counts: an export is personal data.
 		rep := r.Compute(l, projections.Query{AsOf: asOf}, c)
 		file := filepath.Join("reports", r.Name+".csv")
-		if err := os.WriteFile(filepath.Join(dir, file), rep.CSV(), 0o644); err != nil {
+		if err := writePrivate(filepath.Join(dir, file), rep.CSV()); err != nil {
 			return Manifest{}, err
 		}
 		m.Files = append(m.Files, file)
@@ -90,8 +101,24 @@ func Export(history iter.Seq2[events.Envelope, error], registry *events.Registry
 	if err != nil {
 		return Manifest{}, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(mb, '\n'), 0o644); err != nil {
+	if err := writePrivate(filepath.Join(dir, "manifest.json"), append(mb, '\n')); err != nil {
 		return Manifest{}, err
 	}
 	return m, nil
+}
+
+// Modes of what an export writes: its owner's only.
+const (
+	privateDir  = 0o700
+	privateFile = 0o600
+)
+
+// writePrivate writes a new file only its owner can read, and syncs it.
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, privateFile)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return errors.Join(err, f.Sync(), f.Close())
 }

@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	natsListen := fs.String("nats-listen", "", "let other processes reach the embedded NATS at this address, e.g. 127.0.0.1:4222 (default: in-process only)")
 	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON file of red/amber thresholds for the programme view, over the defaults (env TOGETHER_THRESHOLDS)")
 	logLevel := fs.String("log-level", orDefault(env("TOGETHER_LOG_LEVEL"), "info"), "debug, info, warn or error (env TOGETHER_LOG_LEVEL)")
+	keyFile := registerKeyFile(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
 
@@ -55,13 +56,18 @@ Flags:
 		fmt.Fprintf(stderr, "together serve: %v\n", err)
 		return 2
 	}
-	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		fmt.Fprintf(stderr, "together serve: data directory: %v\n", err)
+		return 1
+	}
+	kek, err := loadKEK(*keyFile, *dataDir, log)
+	if err != nil {
+		log.Error().Err(err).Msg("could not read the key file")
 		return 1
 	}
 	return runApp(ctx, "together", app.Config{
 		Parts: app.AllParts(), DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen,
-		Thresholds: thresholds, Logger: log,
+		Thresholds: thresholds, Logger: log, KEK: kek,
 	})
 }
 

@@ -103,6 +103,10 @@ func runService(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8082")
+	var keyFile *string
+	if name == "stakeholders" || name == "engagements" || name == "feedback" { // they seal personal data
+		keyFile = registerKeyFile(fs, env)
+	}
 	usageFor(fs, stderr, fmt.Sprintf(`Usage: together service %s [--nats URL] [--http ADDR]
 
 Runs the %s command service alone: its HTTP endpoints (see GET / of
@@ -115,6 +119,9 @@ Example:
 		return code
 	}
 	cfg, err := c.config(stderr, name, app.Part(name))
+	if err == nil && keyFile != nil {
+		cfg.KEK, err = loadKEK(*keyFile, "", cfg.Logger)
+	}
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -131,6 +138,7 @@ func runReports(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8083")
 	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON thresholds for the programme view (env TOGETHER_THRESHOLDS)")
+	keyFile := registerKeyFile(fs, env)
 	usageFor(fs, stderr, `Usage: together reports [--nats URL] [--http ADDR] [--thresholds FILE]
 
 Runs the reports service alone: it catches up with the history through
@@ -151,6 +159,9 @@ Example:
 	cfg, err := c.config(stderr, "reports", app.Reports)
 	if err == nil {
 		cfg.Thresholds = thresholds
+		cfg.KEK, err = loadKEK(*keyFile, "", cfg.Logger)
+	}
+	if err == nil {
 		err = cfg.Validate()
 	}
 	if err != nil {

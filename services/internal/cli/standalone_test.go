@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,8 +125,9 @@ func TestServicesRunAlone(t *testing.T) {
 			}
 			recURL, _ := start(t, ctx, recArgs...)
 			projectsURL, _ := start(t, ctx, "service", "projects", "--nats", natsURL, "--http", "127.0.0.1:0")
-			stakeholdersURL, _ := start(t, ctx, "service", "stakeholders", "--nats", natsURL, "--http", "127.0.0.1:0")
-			reportsURL, _ := start(t, ctx, "reports", "--nats", natsURL, "--http", "127.0.0.1:0")
+			keyFile := filepath.Join(t.TempDir(), "key")
+			stakeholdersURL, _ := start(t, ctx, "service", "stakeholders", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
+			reportsURL, _ := start(t, ctx, "reports", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
 
 			p := post(t, projectsURL+"/api/v1/projects", `{"programme":"North","name":"Alone","aim":"a","lead":"l"}`)
 			post(t, stakeholdersURL+"/api/v1/stakeholders", `{"name":"Ann","roles":["carer"],"recruitment_channel":"advert"}`)
@@ -176,7 +178,7 @@ func TestReadinessWithoutRecorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	url, _ := start(t, context.Background(), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0")
+	url, _ := start(t, context.Background(), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0", "--key-file", filepath.Join(t.TempDir(), "key"))
 	if code, _ := get(t, url+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d, want 200", code)
 	}

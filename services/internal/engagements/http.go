@@ -2,22 +2,45 @@ package engagements
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/engagement"
+	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/services/internal/command"
+	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/projects"
 	"github.com/together-coop/together/services/internal/stakeholders"
 )
 
 // Service serves the engagement commands.
 type Service struct {
-	x *command.Executor
+	x    *command.Executor
+	keys Sealer
 }
 
-// New returns the service.
-func New(x *command.Executor) *Service { return &Service{x: x} }
+// Sealer seals text under a stakeholder's key: the keyring.
+type Sealer interface {
+	Seal(ctx context.Context, keyID string, plaintext []byte) (stakeholder.Sealed, error)
+}
+
+// Option configures [New].
+type Option func(*Service)
+
+// WithSealer seals the reasons given with answers under the invitee's
+// key. Default: none, and an answer with a reason is refused rather than
+// recorded in the clear.
+func WithSealer(k Sealer) Option { return func(s *Service) { s.keys = k } }
+
+// New returns the service. Options: [WithSealer].
+func New(x *command.Executor, opts ...Option) *Service {
+	s := &Service{x: x}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 type planBody struct {
 	command.Common
@@ -29,9 +52,13 @@ type inviteBody struct {
 	engagement.StakeholderInvited
 }
 
+// answerBody is the plain request; the reason is sealed before it is
+// recorded.
 type answerBody struct {
 	command.Common
-	engagement.InvitationAnswered
+	StakeholderID string `json:"stakeholder_id"`
+	Accepted      bool   `json:"accepted"`
+	Reason        string `json:"reason"`
 }
 
 type heldBody struct {
@@ -95,10 +122,27 @@ func (s *Service) answer(ctx context.Context, r *http.Request, b *answerBody, me
 	if err != nil {
 		return command.Result{}, err
 	}
-	if err := b.Validate(); err != nil {
+	if err := engagement.ValidateAnswer(b.StakeholderID, b.Reason); err != nil {
 		return command.Result{}, err
 	}
-	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return answer(st, b.InvitationAnswered) })
+	p := engagement.InvitationAnswered{StakeholderID: b.StakeholderID, Accepted: b.Accepted}
+	if b.Reason != "" {
+		if s.keys == nil {
+			return command.Result{}, errors.New("engagements: no keyring to seal the reason with")
+		}
+		if err := stakeholders.CheckActive(ctx, s.x, b.StakeholderID); err != nil {
+			return command.Result{}, err
+		}
+		sealed, err := s.keys.Seal(ctx, b.StakeholderID, []byte(b.Reason))
+		if errors.Is(err, keyring.ErrKeyDestroyed) {
+			return command.Result{}, command.Rejectf(command.ErrConflict, "stakeholder %s was erased", b.StakeholderID)
+		}
+		if err != nil {
+			return command.Result{}, err
+		}
+		p.Reason = &sealed
+	}
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return answer(st, p) })
 }
 
 func (s *Service) hold(ctx context.Context, r *http.Request, b *heldBody, meta command.Meta) (command.Result, error) {

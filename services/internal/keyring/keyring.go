@@ -1,8 +1,3 @@
-// Package keyring holds one encryption key per stakeholder in a JetStream
-// key-value bucket, apart from the event store, and seals their personal
-// data with it (AES-256-GCM). Destroying a key is the right to erasure:
-// the history keeps its sealed fields and still replays, but nobody can
-// read them again.
 package keyring
 
 import (
@@ -10,46 +5,114 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events/stakeholder"
 )
 
 // DefaultStream is the JetStream stream that holds the keys, one subject
-// per stakeholder. It is a plain stream rather than a key-value bucket
-// because buckets refuse message deletion, and erasure must overwrite the
-// key on disk.
+// per key. It is a plain stream rather than a key-value bucket because
+// buckets refuse message deletion, and erasure must overwrite the key on
+// disk.
 const DefaultStream = "TOGETHER_KEYS"
 
-const subjectPrefix = "keys."
+const (
+	subjectPrefix = "keys."
+	// checkSubject keeps the MAC that recognises the KEK. Key ids never
+	// start with an underscore, so it cannot name a data key.
+	checkSubject = subjectPrefix + "_kek"
+)
 
-// ErrKeyDestroyed is returned when sealing or opening data of a person
-// whose key was destroyed (erased).
-var ErrKeyDestroyed = errors.New("key destroyed: the person was erased")
+// What the key stream's messages hold. Only the last message of a subject
+// counts; any earlier one is left over from an interrupted change and is
+// overwritten when found.
+var (
+	// tombstone replaces a destroyed key, so that it is never made again.
+	tombstone = []byte("destroyed")
+	// wrappedMagic starts a data key wrapped under the KEK: magic, nonce,
+	// then AES-256-GCM of the 32-byte key.
+	wrappedMagic = []byte("TKW1")
+	// checkMagic starts the KEK check: magic, then HMAC-SHA256.
+	checkMagic = []byte("TKC1")
+)
 
-// tombstone replaces a destroyed key, so that it is never created again.
-var tombstone = []byte("destroyed")
+const (
+	dataKeySize = 32
+	wrappedSize = 4 + 12 + dataKeySize + 16
+)
 
-// Keyring seals and opens personal data. It is safe for concurrent use.
-type Keyring struct {
-	js     jetstream.JetStream
-	stream jetstream.Stream
+// Option configures [New].
+type Option func(*options) error
+
+type options struct {
+	replicas int
+	log      zerolog.Logger
 }
 
-// New opens (creating if needed) the key stream with the given replica
-// count.
-func New(ctx context.Context, js jetstream.JetStream, replicas int) (*Keyring, error) {
+// WithReplicas sets the key stream's replica count. Default 1.
+func WithReplicas(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("keyring: replicas must be at least 1, not %d", n)
+		}
+		o.replicas = n
+		return nil
+	}
+}
+
+// WithLogger sets the logger, which records key migrations and finished
+// destructions (never a key or an id's data). Default: no logging.
+func WithLogger(l zerolog.Logger) Option {
+	return func(o *options) error {
+		o.log = l
+		return nil
+	}
+}
+
+// Keyring seals and opens personal data. It is safe for concurrent use,
+// also by several processes sharing the key stream.
+type Keyring struct {
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	wrapKey cipher.AEAD
+	log     zerolog.Logger
+
+	// afterTombstone, set by tests, runs between writing a tombstone and
+	// overwriting the key: a crash injected there must not leave a key.
+	afterTombstone func() error
+}
+
+// New opens (creating if needed) the key stream, with data keys wrapped
+// under kek. A key stream made under another KEK is refused with
+// [ErrWrongKEK]. New finishes what an interrupted run left: it wraps any
+// data key still stored in the clear (as older versions kept them) and
+// overwrites the plaintext, and overwrites any key a crash left behind its
+// tombstone. Options: [WithReplicas], [WithLogger].
+func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (*Keyring, error) {
+	if kek.IsZero() {
+		return nil, fmt.Errorf("keyring: %w: none given", ErrInvalidKEK)
+	}
+	o := options{replicas: 1, log: zerolog.Nop()}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
 	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        DefaultStream,
-		Description: "together: one key per stakeholder; destroying it erases the person",
+		Description: "together: one wrapped key per stakeholder; destroying it erases the person",
 		Subjects:    []string{subjectPrefix + ">"},
 		Storage:     jetstream.FileStorage,
-		// Room for the key and its tombstone: the key is overwritten
-		// explicitly, never dropped silently by a limit.
+		// Room for a key and what replaces it (its tombstone, or its
+		// wrapped form): the old one is then overwritten explicitly, never
+		// dropped silently by a limit.
 		MaxMsgsPerSubject:    2,
 		Discard:              jetstream.DiscardNew,
 		DiscardNewPerSubject: true,
@@ -57,18 +120,151 @@ func New(ctx context.Context, js jetstream.JetStream, replicas int) (*Keyring, e
 		MaxBytes:             -1,
 		DenyPurge:            true,
 		AllowDirect:          true,
-		Replicas:             replicas,
+		Replicas:             o.replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("key stream: %w", err)
 	}
-	return &Keyring{js: js, stream: s}, nil
+	aead, err := newAEAD(kek.Derive(PurposeDataKeyWrap))
+	if err != nil {
+		return nil, err
+	}
+	k := &Keyring{js: js, stream: s, wrapKey: aead, log: o.log}
+	fresh, err := k.checkKEK(ctx, kek)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.tidy(ctx, fresh); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
-// Seal encrypts plaintext under the stakeholder's key, creating the key on
-// first use.
-func (k *Keyring) Seal(ctx context.Context, stakeholderID string, plaintext []byte) (stakeholder.Sealed, error) {
-	key, err := k.key(ctx, stakeholderID, true)
+// checkKEK compares kek with the one the key stream was made under,
+// recording it if the stream has none yet (fresh is then true).
+func (k *Keyring) checkKEK(ctx context.Context, kek KEK) (fresh bool, err error) {
+	want := append(append([]byte(nil), checkMagic...), kek.check()...)
+	for range 3 {
+		m, err := k.stream.GetLastMsgForSubject(ctx, checkSubject)
+		if err == nil {
+			if !hmac.Equal(m.Data, want) {
+				return false, fmt.Errorf("keyring: %w: open it with the key file it was created with", ErrWrongKEK)
+			}
+			return fresh, nil
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return false, fmt.Errorf("key stream: %w", err)
+		}
+		fresh = true
+		_, err = k.js.Publish(ctx, checkSubject, want, jetstream.WithExpectLastSequencePerSubject(0))
+		if err != nil && !isWrongLastSequence(err) {
+			return false, fmt.Errorf("key stream: %w", err)
+		}
+		// Recorded, by us or by a process that raced us: read it back.
+	}
+	return false, errors.New("key stream: could not record the key-encryption key check")
+}
+
+// tidy finishes interrupted changes. On a stream without a KEK check (one
+// of an older version, or new) every key is looked at, to wrap the ones
+// stored in the clear; otherwise only subjects holding more than one
+// message, which is what an interrupted change leaves.
+func (k *Keyring) tidy(ctx context.Context, all bool) error {
+	info, err := k.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+">"))
+	if err != nil {
+		return fmt.Errorf("key stream: %w", err)
+	}
+	wrapped, finished := 0, 0
+	for subj, n := range info.State.Subjects {
+		if subj == checkSubject || (!all && n < 2) {
+			continue
+		}
+		id := strings.TrimPrefix(subj, subjectPrefix)
+		w, f, err := k.settle(ctx, id)
+		if err != nil {
+			return err
+		}
+		wrapped += w
+		finished += f
+	}
+	if wrapped > 0 || finished > 0 {
+		k.log.Info().Int("keys_wrapped", wrapped).Int("leftovers_overwritten", finished).Msg("key stream tidied")
+	}
+	return nil
+}
+
+// settle leaves the key of id as one message that is a wrapped key or a
+// tombstone: earlier messages are overwritten and a key in the clear is
+// wrapped, then overwritten.
+func (k *Keyring) settle(ctx context.Context, id string) (wrapped, overwritten int, err error) {
+	last, err := k.stream.GetLastMsgForSubject(ctx, subjectPrefix+id)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("key of %s: %w", id, err)
+	}
+	if overwritten, err = k.overwriteBefore(ctx, id, last.Sequence); err != nil {
+		return 0, 0, err
+	}
+	if len(last.Data) != dataKeySize { // wrapped, or a tombstone
+		return 0, overwritten, nil
+	}
+	if err := k.wrapInPlace(ctx, id, last.Sequence, last.Data); err != nil {
+		return 0, overwritten, err
+	}
+	return 1, overwritten, nil
+}
+
+// wrapInPlace replaces the plaintext key at seq by its wrapped form and
+// overwrites the plaintext on disk.
+func (k *Keyring) wrapInPlace(ctx context.Context, id string, seq uint64, key []byte) error {
+	w, err := k.wrap(id, key)
+	if err != nil {
+		return err
+	}
+	if _, err := k.js.Publish(ctx, subjectPrefix+id, w, jetstream.WithExpectLastSequencePerSubject(seq)); err != nil {
+		if !isWrongLastSequence(err) {
+			return fmt.Errorf("wrap key of %s: %w", id, err)
+		}
+		// Changed meanwhile (wrapped or destroyed by another process):
+		// the plaintext is still overwritten below.
+	}
+	if err := k.stream.SecureDeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("wrap key of %s: overwrite the plaintext: %w", id, err)
+	}
+	return nil
+}
+
+// overwriteBefore overwrites every message of id's subject before seq.
+func (k *Keyring) overwriteBefore(ctx context.Context, id string, seq uint64) (int, error) {
+	n := 0
+	for from := uint64(1); from < seq; {
+		m, err := k.stream.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subjectPrefix+id))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("key of %s: %w", id, err)
+		}
+		if m.Sequence >= seq {
+			return n, nil
+		}
+		if err := k.stream.SecureDeleteMsg(ctx, m.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return n, fmt.Errorf("key of %s: overwrite: %w", id, err)
+		}
+		n++
+		from = m.Sequence + 1
+	}
+	return n, nil
+}
+
+// Seal encrypts plaintext under the key keyID names (a stakeholder id, or
+// a record key id), creating the key on first use. The key id is the
+// additional authenticated data, so sealed data cannot be moved to another
+// person. Once the key was destroyed, ErrKeyDestroyed is returned.
+func (k *Keyring) Seal(ctx context.Context, keyID string, plaintext []byte) (stakeholder.Sealed, error) {
+	key, err := k.key(ctx, keyID, true)
 	if err != nil {
 		return stakeholder.Sealed{}, err
 	}
@@ -81,19 +277,19 @@ func (k *Keyring) Seal(ctx context.Context, stakeholderID string, plaintext []by
 		return stakeholder.Sealed{}, err
 	}
 	return stakeholder.Sealed{
-		KeyID:      stakeholderID,
+		KeyID:      keyID,
 		Nonce:      nonce,
-		Ciphertext: aead.Seal(nil, nonce, plaintext, []byte(stakeholderID)),
+		Ciphertext: aead.Seal(nil, nonce, plaintext, []byte(keyID)),
 	}, nil
 }
 
-// Open decrypts sealed data of the stakeholder. It returns
-// ErrKeyDestroyed once the person was erased.
-func (k *Keyring) Open(ctx context.Context, stakeholderID string, s stakeholder.Sealed) ([]byte, error) {
-	if s.KeyID != stakeholderID {
-		return nil, fmt.Errorf("sealed data of %s presented for %s", s.KeyID, stakeholderID)
+// Open decrypts data sealed under keyID. It returns ErrKeyDestroyed once
+// the key was destroyed (the person erased, the record shredded).
+func (k *Keyring) Open(ctx context.Context, keyID string, s stakeholder.Sealed) ([]byte, error) {
+	if s.KeyID != keyID {
+		return nil, fmt.Errorf("sealed data of %s presented for %s", s.KeyID, keyID)
 	}
-	key, err := k.key(ctx, stakeholderID, false)
+	key, err := k.key(ctx, keyID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -101,90 +297,156 @@ func (k *Keyring) Open(ctx context.Context, stakeholderID string, s stakeholder.
 	if err != nil {
 		return nil, err
 	}
-	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, []byte(stakeholderID))
+	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, []byte(keyID))
 	if err != nil {
-		return nil, fmt.Errorf("open sealed data of %s: %w", stakeholderID, err)
+		return nil, fmt.Errorf("open sealed data of %s: %w", keyID, err)
 	}
 	return plain, nil
 }
 
-// Destroy erases the stakeholder's key: a tombstone takes its place and
-// the key's message is overwritten on disk. Destroying twice is harmless.
-func (k *Keyring) Destroy(ctx context.Context, stakeholderID string) error {
-	subj := subjectPrefix + stakeholderID
-	last, err := k.stream.GetLastMsgForSubject(ctx, subj)
-	var keySeq uint64
-	switch {
-	case errors.Is(err, jetstream.ErrMsgNotFound):
-	case err != nil:
-		return fmt.Errorf("destroy key of %s: %w", stakeholderID, err)
-	case bytes.Equal(last.Data, tombstone):
-		return k.overwriteKeys(ctx, stakeholderID, last.Sequence)
-	default:
-		keySeq = last.Sequence
-	}
-	if _, err := k.js.Publish(ctx, subj, tombstone, jetstream.WithExpectLastSequencePerSubject(keySeq)); err != nil {
-		return fmt.Errorf("destroy key of %s: %w", stakeholderID, err)
-	}
-	if keySeq == 0 {
-		return nil
-	}
-	if err := k.stream.SecureDeleteMsg(ctx, keySeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return fmt.Errorf("destroy key of %s: overwrite: %w", stakeholderID, err)
-	}
-	return nil
+// Destroy erases the key keyID names: a tombstone takes its place, so that
+// from then on nothing can seal or open with it, and then the key's message
+// is overwritten on disk. If a crash comes in between, the next [New] or
+// Destroy of the same key finishes the overwrite. Destroying twice, or a
+// key never made, is harmless: the tombstone still stops it being made.
+func (k *Keyring) Destroy(ctx context.Context, keyID string) error {
+	_, err := k.destroy(ctx, keyID)
+	return err
 }
 
-// overwriteKeys finishes an interrupted Destroy: any key message stored
-// before the tombstone at tombSeq is overwritten.
-func (k *Keyring) overwriteKeys(ctx context.Context, stakeholderID string, tombSeq uint64) error {
-	m, err := k.stream.GetMsg(ctx, 1, jetstream.WithGetMsgSubject(subjectPrefix+stakeholderID))
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil
+// destroy reports whether a key (not only a leftover) was there.
+func (k *Keyring) destroy(ctx context.Context, keyID string) (bool, error) {
+	if err := checkID(keyID); err != nil {
+		return false, err
 	}
-	if err != nil {
-		return fmt.Errorf("destroy key of %s: %w", stakeholderID, err)
+	subj := subjectPrefix + keyID
+	for range 3 {
+		last, err := k.stream.GetLastMsgForSubject(ctx, subj)
+		var keySeq uint64
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+		case err != nil:
+			return false, fmt.Errorf("destroy key of %s: %w", keyID, err)
+		case bytes.Equal(last.Data, tombstone):
+			_, err := k.overwriteBefore(ctx, keyID, last.Sequence)
+			return false, err
+		default:
+			keySeq = last.Sequence
+			// Make room for the tombstone: only the key itself may remain.
+			if _, err := k.overwriteBefore(ctx, keyID, keySeq); err != nil {
+				return false, err
+			}
+		}
+		_, err = k.js.Publish(ctx, subj, tombstone, jetstream.WithExpectLastSequencePerSubject(keySeq))
+		if isWrongLastSequence(err) {
+			continue // the key changed meanwhile: look again
+		}
+		if err != nil {
+			return false, fmt.Errorf("destroy key of %s: %w", keyID, err)
+		}
+		if keySeq == 0 {
+			return false, nil
+		}
+		if k.afterTombstone != nil {
+			if err := k.afterTombstone(); err != nil {
+				return true, err
+			}
+		}
+		if err := k.stream.SecureDeleteMsg(ctx, keySeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return true, fmt.Errorf("destroy key of %s: overwrite: %w", keyID, err)
+		}
+		return true, nil
 	}
-	if m.Sequence >= tombSeq {
-		return nil
-	}
-	if err := k.stream.SecureDeleteMsg(ctx, m.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return fmt.Errorf("destroy key of %s: overwrite: %w", stakeholderID, err)
-	}
-	return nil
+	return false, fmt.Errorf("destroy key of %s: it kept changing", keyID)
 }
 
-func (k *Keyring) key(ctx context.Context, stakeholderID string, create bool) ([]byte, error) {
-	subj := subjectPrefix + stakeholderID
+func (k *Keyring) key(ctx context.Context, keyID string, create bool) ([]byte, error) {
+	if err := checkID(keyID); err != nil {
+		return nil, err
+	}
+	subj := subjectPrefix + keyID
 	for range 3 {
 		m, err := k.stream.GetLastMsgForSubject(ctx, subj)
 		if err == nil {
-			if bytes.Equal(m.Data, tombstone) {
+			switch {
+			case bytes.Equal(m.Data, tombstone):
 				return nil, ErrKeyDestroyed
+			case len(m.Data) == dataKeySize:
+				// Written in the clear by an older version after this one
+				// migrated the stream: wrap it now.
+				if err := k.wrapInPlace(ctx, keyID, m.Sequence, m.Data); err != nil {
+					return nil, err
+				}
+				return m.Data, nil
+			default:
+				return k.unwrap(keyID, m.Data)
 			}
-			return m.Data, nil
 		}
 		if !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return nil, fmt.Errorf("key of %s: %w", stakeholderID, err)
+			return nil, fmt.Errorf("key of %s: %w", keyID, err)
 		}
 		if !create {
-			return nil, fmt.Errorf("key of %s: %w", stakeholderID, ErrKeyDestroyed)
+			return nil, fmt.Errorf("key of %s: %w", keyID, ErrKeyDestroyed)
 		}
-		key := make([]byte, 32)
+		key := make([]byte, dataKeySize)
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
-		_, err = k.js.Publish(ctx, subj, key, jetstream.WithExpectLastSequencePerSubject(0))
+		w, err := k.wrap(keyID, key)
+		if err != nil {
+			return nil, err
+		}
+		_, err = k.js.Publish(ctx, subj, w, jetstream.WithExpectLastSequencePerSubject(0))
 		if err == nil {
 			return key, nil
 		}
-		var apiErr *jetstream.APIError
-		if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
-			return nil, fmt.Errorf("create key of %s: %w", stakeholderID, err)
+		if !isWrongLastSequence(err) {
+			return nil, fmt.Errorf("create key of %s: %w", keyID, err)
 		}
 		// Somebody else created it first: read theirs.
 	}
-	return nil, fmt.Errorf("key of %s: could not read or create it", stakeholderID)
+	return nil, fmt.Errorf("key of %s: could not read or create it", keyID)
+}
+
+// wrapAAD binds a wrapped key to the key id it belongs to, so that a
+// wrapped key moved to another subject does not open.
+func wrapAAD(keyID string) []byte { return []byte("together data key\x00" + keyID) }
+
+func (k *Keyring) wrap(keyID string, key []byte) ([]byte, error) {
+	nonce := make([]byte, k.wrapKey.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	out := append(append([]byte(nil), wrappedMagic...), nonce...)
+	return k.wrapKey.Seal(out, nonce, key, wrapAAD(keyID)), nil
+}
+
+func (k *Keyring) unwrap(keyID string, data []byte) ([]byte, error) {
+	if len(data) != wrappedSize || !bytes.HasPrefix(data, wrappedMagic) {
+		return nil, fmt.Errorf("key of %s: not a wrapped key (%d bytes)", keyID, len(data))
+	}
+	n := len(wrappedMagic)
+	ns := k.wrapKey.NonceSize()
+	key, err := k.wrapKey.Open(nil, data[n:n+ns], data[n+ns:], wrapAAD(keyID))
+	if err != nil {
+		return nil, fmt.Errorf("key of %s: unwrap: %w", keyID, err)
+	}
+	return key, nil
+}
+
+// checkID refuses a key id that would not be one NATS subject token of
+// its own, or that could collide with the stream's bookkeeping.
+func checkID(id string) error {
+	if id == "" || len(id) > 128 || strings.HasPrefix(id, "_") || strings.ContainsAny(id, ".*> \t\r\n") {
+		return fmt.Errorf("%w: %q", ErrInvalidID, id)
+	}
+	return nil
+}
+
+func isWrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {

@@ -281,6 +281,10 @@ func (r *Runner) restore(ctx context.Context) {
 	}
 	r.mu.Lock()
 	r.ledger, r.checkpoint = l, l.Position
+	// Wake whoever waits for a position the snapshot already reached:
+	// no event may come to do it.
+	close(r.advanced)
+	r.advanced = make(chan struct{})
 	r.mu.Unlock()
 	r.log.Info().Uint64("position", l.Position).Msg("projection resumed from snapshot")
 }

@@ -1,7 +1,10 @@
 package reports
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,38 +19,90 @@ import (
 // full replay.
 const SnapshotBucket = "TOGETHER_SNAPSHOTS"
 
+// ErrSnapshotNotAuthentic is returned by [ObjectStoreSnapshots.Load] for
+// a snapshot whose MAC does not verify: edited, written under another key,
+// or by a version that did not sign snapshots. The runner then replays the
+// whole history and saves a genuine snapshot on its next save.
+var ErrSnapshotNotAuthentic = errors.New("snapshot is not authentic")
+
+// snapshotMagic starts a signed snapshot: magic, HMAC-SHA256, then the
+// ledger's own encoding.
+var snapshotMagic = []byte("TSN1")
+
+// MinSnapshotKeySize is the shortest MAC key [NewObjectStoreSnapshots]
+// accepts.
+const MinSnapshotKeySize = 32
+
 // ObjectStoreSnapshots keeps the ledger snapshot in a JetStream object
-// store, so that a reports service on any machine finds it.
+// store, so that a reports service on any machine finds it. Reports are
+// computed from the snapshot, so whoever can write the bucket could make
+// them say anything; each snapshot therefore carries an HMAC-SHA256 under
+// a key that is not in the store, and one that does not verify is refused.
+// It is safe for concurrent use.
 type ObjectStoreSnapshots struct {
-	obs jetstream.ObjectStore
-	key string
+	obs    jetstream.ObjectStore
+	name   string
+	macKey []byte
 }
 
 // NewObjectStoreSnapshots opens (creating if needed) the snapshot bucket.
-func NewObjectStoreSnapshots(ctx context.Context, js jetstream.JetStream, replicas int) (*ObjectStoreSnapshots, error) {
+// Snapshots are signed and checked with macKey, at least
+// [MinSnapshotKeySize] bytes: the key-encryption key's subkey for the
+// purpose (keyring's KEK.Derive(keyring.PurposeSnapshotMAC)).
+func NewObjectStoreSnapshots(ctx context.Context, js jetstream.JetStream, macKey []byte, replicas int) (*ObjectStoreSnapshots, error) {
+	if len(macKey) < MinSnapshotKeySize {
+		return nil, fmt.Errorf("snapshot bucket: MAC key of %d bytes, want at least %d", len(macKey), MinSnapshotKeySize)
+	}
 	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      SnapshotBucket,
-		Description: "together: snapshots of the reports' ledger (derived data)",
+		Description: "together: snapshots of the reports' ledger (derived data, signed)",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot bucket: %w", err)
 	}
-	return &ObjectStoreSnapshots{obs: obs, key: ProjectionName + "-v" + strconv.Itoa(ledger.SnapshotVersion)}, nil
+	return &ObjectStoreSnapshots{
+		obs:    obs,
+		name:   ProjectionName + "-v" + strconv.Itoa(ledger.SnapshotVersion),
+		macKey: append([]byte(nil), macKey...),
+	}, nil
 }
 
-// Load implements [Snapshots].
+// mac signs data under the object's name too, so that a snapshot of one
+// ledger version cannot pass for another.
+func (s *ObjectStoreSnapshots) mac(data []byte) []byte {
+	m := hmac.New(sha256.New, s.macKey)
+	m.Write([]byte("together ledger snapshot\x00" + s.name + "\x00"))
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// Load implements [Snapshots]. A snapshot whose MAC does not verify is
+// refused with [ErrSnapshotNotAuthentic].
 func (s *ObjectStoreSnapshots) Load(ctx context.Context) ([]byte, error) {
-	data, err := s.obs.GetBytes(ctx, s.key)
+	signed, err := s.obs.GetBytes(ctx, s.name)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, nil
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	head := len(snapshotMagic) + sha256.Size
+	if len(signed) < head || !bytes.HasPrefix(signed, snapshotMagic) {
+		return nil, fmt.Errorf("%w: it is not signed", ErrSnapshotNotAuthentic)
+	}
+	data := signed[head:]
+	if !hmac.Equal(signed[len(snapshotMagic):head], s.mac(data)) {
+		return nil, fmt.Errorf("%w: its MAC does not verify (changed, or made under another key)", ErrSnapshotNotAuthentic)
+	}
+	return data, nil
 }
 
 // Save implements [Snapshots].
 func (s *ObjectStoreSnapshots) Save(ctx context.Context, data []byte) error {
-	_, err := s.obs.PutBytes(ctx, s.key, data)
+	signed := make([]byte, 0, len(snapshotMagic)+sha256.Size+len(data))
+	signed = append(append(append(signed, snapshotMagic...), s.mac(data)...), data...)
+	_, err := s.obs.PutBytes(ctx, s.name, signed)
 	return err
 }

@@ -3,7 +3,6 @@ package stakeholders
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/together-coop/together/events"
@@ -47,9 +46,12 @@ type demographicsBody struct {
 	stakeholder.Demographics
 }
 
+// supportNeedBody is the plain request; the note is sealed before it is
+// recorded.
 type supportNeedBody struct {
 	command.Common
-	stakeholder.SupportNeedRecorded
+	Need string `json:"need"`
+	Note string `json:"note"`
 }
 
 type consentBody struct {
@@ -59,7 +61,7 @@ type consentBody struct {
 
 type eraseBody struct {
 	command.Common
-	stakeholder.Erased
+	Reason string `json:"reason"`
 }
 
 // Routes adds the service's endpoints to mux.
@@ -70,10 +72,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 			return onActive(st, &b.RolesChanged)
 		}))
 	mux.Handle("POST /api/v1/stakeholders/{id}/demographics", command.Handler(s.x, http.StatusOK, s.declareDemographics))
-	mux.Handle("POST /api/v1/stakeholders/{id}/support-needs", command.OnPath(s.x, Aggregate, http.StatusOK,
-		func(_ *http.Request, b *supportNeedBody, st State) ([]events.Payload, error) {
-			return onActive(st, &b.SupportNeedRecorded)
-		}))
+	mux.Handle("POST /api/v1/stakeholders/{id}/support-needs", command.Handler(s.x, http.StatusOK, s.recordSupportNeed))
 	mux.Handle("POST /api/v1/stakeholders/{id}/consent", command.OnPath(s.x, Aggregate, http.StatusOK,
 		func(_ *http.Request, b *consentBody, st State) ([]events.Payload, error) {
 			return recordConsent(st, stakeholder.ConsentRecorded{Scope: b.Scope})
@@ -134,28 +133,58 @@ func (s *Service) declareDemographics(ctx context.Context, r *http.Request, b *d
 	})
 }
 
-// erase records the erasure, then destroys the key. If the key cannot be
-// destroyed the command fails and may be retried: a retry of an erased
-// stakeholder destroys the key again before answering that they were
-// erased already.
+func (s *Service) recordSupportNeed(ctx context.Context, r *http.Request, b *supportNeedBody, meta command.Meta) (command.Result, error) {
+	id, err := command.PathID(r, "id")
+	if err != nil {
+		return command.Result{}, err
+	}
+	if err := stakeholder.ValidateSupportNeed(b.Need, b.Note); err != nil {
+		return command.Result{}, err
+	}
+	p := stakeholder.SupportNeedRecorded{Need: b.Need}
+	if b.Note != "" {
+		if _, err := Aggregate.Load(ctx, s.x, id); err != nil { // make no key for nobody
+			return command.Result{}, err
+		}
+		sealed, err := s.keys.Seal(ctx, id, []byte(b.Note))
+		if err != nil {
+			return command.Result{}, s.erasedIfDestroyed(id, err)
+		}
+		p.Note = &sealed
+	}
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &p) })
+}
+
+// erase seals the reason under the person's key, destroys the key, then
+// records the erasure. Destroying first means that whatever happens next,
+// nobody reads the person's data again: if recording fails (or the process
+// dies) the command may be retried and records it then (without the
+// reason, whose key is gone), and a key somehow left (an erasure recorded
+// by an older version, keys restored from a backup) is destroyed at the
+// next start by keyring's Reconcile. A retry for somebody already erased
+// destroys the key again before answering that they were erased already.
 func (s *Service) erase(ctx context.Context, r *http.Request, b *eraseBody, meta command.Meta) (command.Result, error) {
 	id, err := command.PathID(r, "id")
 	if err != nil {
 		return command.Result{}, err
 	}
-	res, err := Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &b.Erased) })
-	var st State
-	if errors.Is(err, command.ErrConflict) {
-		if st, _ = Aggregate.Load(ctx, s.x, id); !st.Erased {
-			return res, err
-		}
-	} else if err != nil {
-		return res, err
+	if err := stakeholder.ValidateErasureReason(b.Reason); err != nil {
+		return command.Result{}, err
 	}
-	if derr := s.keys.Destroy(ctx, id); derr != nil {
-		return command.Result{}, derr
+	if _, err := Aggregate.Load(ctx, s.x, id); err != nil { // nobody to erase: make no tombstone
+		return command.Result{}, err
 	}
-	return res, err
+	var p stakeholder.Erased
+	switch sealed, err := s.keys.Seal(ctx, id, []byte(b.Reason)); {
+	case err == nil:
+		p.Reason = &sealed
+	case !isDestroyed(err):
+		return command.Result{}, err
+	}
+	if err := s.keys.Destroy(ctx, id); err != nil {
+		return command.Result{}, err
+	}
+	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &p) })
 }
 
 func (s *Service) erasedIfDestroyed(id string, err error) error {
