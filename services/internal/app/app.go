@@ -141,8 +141,8 @@ type Config struct {
 	// KEK is the key-encryption key, from a key file kept apart from the
 	// data (keyring.LoadOrCreateKeyFile). Parts that seal or open personal
 	// data, and the reports (whose snapshot it signs), need it.
-	KEK keyring.KEK
-	Logger       zerolog.Logger
+	KEK    keyring.KEK
+	Logger zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/term"
 
-	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/auth"
 )
 
 // stdin is where passwords are read from; a variable so tests can give

@@ -11,8 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/auth"
 )
 
 func together(t *testing.T, args ...string) (int, string, string) {
