@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -40,10 +41,12 @@ type Keyring struct {
 	stream jetstream.Stream
 }
 
-// New opens (creating if needed) the key stream with the given replica
-// count.
+// New opens the key stream, creating it with the given replica count if
+// there is none. An existing stream is never updated (the NATS users may
+// not update streams); one that no longer keeps keys as erasure needs is
+// refused.
 func New(ctx context.Context, js jetstream.JetStream, replicas int) (*Keyring, error) {
-	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        DefaultStream,
 		Description: "together: one key per stakeholder; destroying it erases the person",
 		Subjects:    []string{subjectPrefix + ">"},
@@ -58,7 +61,20 @@ func New(ctx context.Context, js jetstream.JetStream, replicas int) (*Keyring, e
 		DenyPurge:            true,
 		AllowDirect:          true,
 		Replicas:             replicas,
-	})
+	}
+	s, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		// It exists with other settings (another replica count, say): use
+		// it if it still keeps keys the way erasure relies on.
+		if s, err = js.Stream(ctx, DefaultStream); err == nil {
+			got := s.CachedInfo().Config
+			if !slices.Equal(got.Subjects, cfg.Subjects) || got.MaxMsgsPerSubject != cfg.MaxMsgsPerSubject ||
+				got.Discard != jetstream.DiscardNew || !got.DiscardNewPerSubject || !got.DenyPurge ||
+				got.Storage != jetstream.FileStorage || got.MaxAge != 0 || got.MaxMsgs > 0 || got.MaxBytes > 0 {
+				err = fmt.Errorf("%s exists with settings that do not keep keys as erasure needs", DefaultStream)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key stream: %w", err)
 	}

@@ -23,14 +23,19 @@ type ObjectStoreSnapshots struct {
 	key string
 }
 
-// NewObjectStoreSnapshots opens (creating if needed) the snapshot bucket.
+// NewObjectStoreSnapshots opens the snapshot bucket, creating it if there
+// is none. An existing bucket is used as it is: the NATS users may not
+// update streams.
 func NewObjectStoreSnapshots(ctx context.Context, js jetstream.JetStream, replicas int) (*ObjectStoreSnapshots, error) {
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	obs, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      SnapshotBucket,
 		Description: "together: snapshots of the reports' ledger (derived data)",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		obs, err = js.ObjectStore(ctx, SnapshotBucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("snapshot bucket: %w", err)
 	}
