@@ -20,13 +20,14 @@ import (
 
 // natsFlags are how a standalone service reaches NATS.
 type natsFlags struct {
-	url, creds, user, password, token string
+	url, creds, user, password, token, ca string
 }
 
 func (n *natsFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&n.url, "nats", orDefault(env("TOGETHER_NATS_URL"), nats.DefaultURL), "NATS server URL(s), comma-separated (env TOGETHER_NATS_URL)")
 	fs.StringVar(&n.creds, "nats-creds", env("TOGETHER_NATS_CREDS"), "NATS credentials file (env TOGETHER_NATS_CREDS)")
 	fs.StringVar(&n.user, "nats-user", env("TOGETHER_NATS_USER"), "NATS user (env TOGETHER_NATS_USER; password in TOGETHER_NATS_PASSWORD)")
+	fs.StringVar(&n.ca, "nats-ca", env("TOGETHER_NATS_CA"), "PEM file of the CA that signed the NATS server's certificate, for a tls:// URL (env TOGETHER_NATS_CA)")
 	n.password = env("TOGETHER_NATS_PASSWORD")
 	n.token = env("TOGETHER_NATS_TOKEN")
 }
@@ -54,6 +55,9 @@ func (n *natsFlags) connect(name string, log zerolog.Logger, reg prometheus.Regi
 		opts = append(opts, nats.UserInfo(n.user, n.password))
 	case n.token != "":
 		opts = append(opts, nats.Token(n.token))
+	}
+	if n.ca != "" {
+		opts = append(opts, nats.RootCAs(n.ca))
 	}
 	nc, err := nats.Connect(n.url, opts...)
 	if err != nil {
