@@ -23,6 +23,7 @@ const AdminUser = "admin"
 type export struct {
 	subject string
 	stream  bool   // a stream of messages rather than a service
+	many    bool   // a service that may answer one request with several messages
 	to      string // the subject the importer uses, if different
 	by      []Role // the importers
 }
@@ -38,8 +39,9 @@ func exports() []export {
 		{subject: SubjectReadAll, by: []Role{Reports}},
 		{subject: SubjectAppended, stream: true, by: []Role{Reports}},
 		{subject: "$JS.API.STREAM.INFO." + EventStream, to: jsAPI("$JS.API.STREAM.INFO." + EventStream), by: []Role{Reports}},
-		{subject: "$JS.API.DIRECT.GET." + EventStream, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
-		{subject: "$JS.API.DIRECT.GET." + EventStream + ".>", to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
+		// A batched direct get answers with several messages.
+		{subject: "$JS.API.DIRECT.GET." + EventStream, many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
+		{subject: "$JS.API.DIRECT.GET." + EventStream + ".>", many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
 	}
 }
 
@@ -77,7 +79,11 @@ func ServerConfig(password func(Role) string, adminPassword string) string {
 				for _, by := range e.by {
 					accounts = append(accounts, by.Account())
 				}
-				fmt.Fprintf(&b, "      {%s: %s, accounts: [%s]}\n", kind, strconv.Quote(e.subject), strings.Join(accounts, ", "))
+				response := ""
+				if e.many {
+					response = ", response_type: stream"
+				}
+				fmt.Fprintf(&b, "      {%s: %s%s, accounts: [%s]}\n", kind, strconv.Quote(e.subject), response, strings.Join(accounts, ", "))
 			}
 			b.WriteString("    ]\n")
 		} else {

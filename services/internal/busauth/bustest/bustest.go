@@ -234,6 +234,31 @@ func Legitimate(t *testing.T, tg Target) *World {
 		t.Fatalf("reports: direct get of the event = %v; want the event", err)
 	}
 
+	// A batched direct get answers with several messages, ending with an
+	// end-of-batch status: all of them cross the accounts.
+	inbox := rep.NewRespInbox()
+	batch, err := rep.SubscribeSync(inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.PublishRequest(busauth.RecorderAPIPrefix+".DIRECT.GET."+busauth.EventStream, inbox, []byte(`{"seq":1,"batch":10}`)); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for {
+		m, err := batch.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatalf("reports: batched direct get after %d messages: %v", got, err)
+		}
+		if m.Header.Get("Status") == "204" {
+			break
+		}
+		got++
+	}
+	if got != 2 { // the event and the seal
+		t.Errorf("reports: batched direct get gave %d messages; want 2", got)
+	}
+
 	// Every connection has seen the server's answers to all it sent.
 	for _, nc := range []*nats.Conn{rec, proj, stk, rep} {
 		if err := nc.Flush(); err != nil {
