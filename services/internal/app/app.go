@@ -97,6 +97,9 @@ const (
 type NATS struct {
 	URL                              string
 	CredsFile, User, Password, Token string
+	// CAFile is the PEM file of the CA that signed the server's
+	// certificate, for a tls:// URL.
+	CAFile string
 }
 
 // Config configures a process. Exactly one of DataDir (an embedded NATS
@@ -417,6 +420,9 @@ func (a *App) connect() error {
 		opts = append(opts, nats.UserInfo(n.User, n.Password))
 	case n.Token != "":
 		opts = append(opts, nats.Token(n.Token))
+	}
+	if n.CAFile != "" {
+		opts = append(opts, nats.RootCAs(n.CAFile))
 	}
 	nc, err := nats.Connect(n.URL, opts...)
 	if err != nil {

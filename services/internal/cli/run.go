@@ -25,6 +25,7 @@ func (n *natsFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&n.URL, "nats", orDefault(env("TOGETHER_NATS_URL"), nats.DefaultURL), "NATS server URL(s), comma-separated (env TOGETHER_NATS_URL)")
 	fs.StringVar(&n.CredsFile, "nats-creds", env("TOGETHER_NATS_CREDS"), "NATS credentials file (env TOGETHER_NATS_CREDS)")
 	fs.StringVar(&n.User, "nats-user", env("TOGETHER_NATS_USER"), "NATS user (env TOGETHER_NATS_USER; password in TOGETHER_NATS_PASSWORD)")
+	fs.StringVar(&n.CAFile, "nats-ca", env("TOGETHER_NATS_CA"), "PEM file of the CA that signed the NATS server's certificate, for a tls:// URL (env TOGETHER_NATS_CA)")
 	n.Password = env("TOGETHER_NATS_PASSWORD")
 	n.Token = env("TOGETHER_NATS_TOKEN")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
+	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/kurrent/kurrenttest"
 )
@@ -38,14 +39,27 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// asRole is the environment of a process that connects to NATS as role.
+func asRole(p busauth.Passwords, role busauth.Role) Env {
+	return func(key string) string {
+		switch key {
+		case "TOGETHER_NATS_USER":
+			return string(role)
+		case "TOGETHER_NATS_PASSWORD":
+			return p[role]
+		}
+		return ""
+	}
+}
+
 // start runs a together command in the background and returns the URL it
 // logged once ready.
-func start(t *testing.T, ctx context.Context, args ...string) (url string, logs *syncBuffer) {
+func start(t *testing.T, ctx context.Context, env Env, args ...string) (url string, logs *syncBuffer) {
 	t.Helper()
 	logs = &syncBuffer{}
 	done := make(chan int, 1)
 	ctx, stop := context.WithCancel(ctx)
-	go func() { done <- Main(ctx, args, func(string) string { return "" }, io.Discard, logs) }()
+	go func() { done <- Main(ctx, args, env, io.Discard, logs) }()
 	// Cleanups run last-in first-out: the last service started stops first.
 	t.Cleanup(func() {
 		stop()
@@ -112,7 +126,11 @@ func get(t *testing.T, url string) (int, []byte) {
 func TestServicesRunAlone(t *testing.T) {
 	for _, store := range []string{"jetstream", "kurrentdb"} {
 		t.Run(store, func(t *testing.T) {
-			srv, err := embednats.Start(embednats.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"})
+			pw, err := busauth.GeneratePasswords()
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := embednats.Start(embednats.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Passwords: pw})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,11 +141,11 @@ func TestServicesRunAlone(t *testing.T) {
 			if store == "kurrentdb" {
 				recArgs = append(recArgs, "--kurrentdb", kurrenttest.Start(t))
 			}
-			recURL, _ := start(t, ctx, recArgs...)
-			projectsURL, _ := start(t, ctx, "service", "projects", "--nats", natsURL, "--http", "127.0.0.1:0")
+			recURL, _ := start(t, ctx, asRole(pw, busauth.Recorder), recArgs...)
+			projectsURL, _ := start(t, ctx, asRole(pw, busauth.Projects), "service", "projects", "--nats", natsURL, "--http", "127.0.0.1:0")
 			keyFile := filepath.Join(t.TempDir(), "key")
-			stakeholdersURL, _ := start(t, ctx, "service", "stakeholders", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
-			reportsURL, _ := start(t, ctx, "reports", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
+			stakeholdersURL, _ := start(t, ctx, asRole(pw, busauth.Stakeholders), "service", "stakeholders", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
+			reportsURL, _ := start(t, ctx, asRole(pw, busauth.Reports), "reports", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
 
 			p := post(t, projectsURL+"/api/v1/projects", `{"programme":"North","name":"Alone","aim":"a","lead":"l"}`)
 			post(t, stakeholdersURL+"/api/v1/stakeholders", `{"name":"Ann","roles":["carer"],"recruitment_channel":"advert"}`)
@@ -173,12 +191,16 @@ func TestServicesRunAlone(t *testing.T) {
 // A service tells the truth about its dependencies: without a recorder
 // it is alive but not ready.
 func TestReadinessWithoutRecorder(t *testing.T) {
-	srv, err := embednats.Start(embednats.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	pw, err := busauth.GeneratePasswords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := embednats.Start(embednats.Config{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", Passwords: pw})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	url, _ := start(t, context.Background(), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0", "--key-file", filepath.Join(t.TempDir(), "key"))
+	url, _ := start(t, context.Background(), asRole(pw, busauth.Feedback), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0", "--key-file", filepath.Join(t.TempDir(), "key"))
 	if code, _ := get(t, url+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d, want 200", code)
 	}

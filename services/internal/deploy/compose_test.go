@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,8 +172,16 @@ func TestComposeNATSCluster(t *testing.T) {
 			t.Errorf("service %s still waits for the single NATS node", name)
 		}
 	}
-	if !strings.Contains(read(t, "deploy/nats/cluster.conf"), "nats-route://nats-3:6222") {
-		t.Error("the cluster configuration does not route to all three nodes")
+	// Each node routes to all three (cluster.conf takes the routes, which
+	// carry the cluster password, from the environment).
+	for _, n := range []string{"nats-1", "nats-2", "nats-3"} {
+		svc, _ := p.GetService(n)
+		for i, peer := range []string{"nats-1", "nats-2", "nats-3"} {
+			route := svc.Environment["TOGETHER_NATS_ROUTE_"+strconv.Itoa(i+1)]
+			if route == nil || !strings.HasPrefix(*route, "nats-route://") || !strings.HasSuffix(*route, "@"+peer+":6222") {
+				t.Errorf("%s does not route to %s", n, peer)
+			}
+		}
 	}
 }
 

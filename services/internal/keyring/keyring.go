@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -94,7 +95,9 @@ type Keyring struct {
 // [ErrWrongKEK]. New finishes what an interrupted run left: it wraps any
 // data key still stored in the clear (as older versions kept them) and
 // overwrites the plaintext, and overwrites any key a crash left behind its
-// tombstone. Options: [WithReplicas], [WithLogger].
+// tombstone. The stream is created if there is none, and never updated
+// (the NATS users may not update streams): one that no longer keeps keys as
+// erasure needs is refused. Options: [WithReplicas], [WithLogger].
 func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (*Keyring, error) {
 	if kek.IsZero() {
 		return nil, fmt.Errorf("keyring: %w: none given", ErrInvalidKEK)
@@ -105,7 +108,7 @@ func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (
 			return nil, err
 		}
 	}
-	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        DefaultStream,
 		Description: "together: one wrapped key per stakeholder; destroying it erases the person",
 		Subjects:    []string{subjectPrefix + ">"},
@@ -121,7 +124,20 @@ func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (
 		DenyPurge:            true,
 		AllowDirect:          true,
 		Replicas:             o.replicas,
-	})
+	}
+	s, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		// It exists with other settings (another replica count, say): use
+		// it if it still keeps keys the way erasure relies on.
+		if s, err = js.Stream(ctx, DefaultStream); err == nil {
+			got := s.CachedInfo().Config
+			if !slices.Equal(got.Subjects, cfg.Subjects) || got.MaxMsgsPerSubject != cfg.MaxMsgsPerSubject ||
+				got.Discard != jetstream.DiscardNew || !got.DiscardNewPerSubject || !got.DenyPurge ||
+				got.Storage != jetstream.FileStorage || got.MaxAge != 0 || got.MaxMsgs > 0 || got.MaxBytes > 0 {
+				err = fmt.Errorf("%s exists with settings that do not keep keys as erasure needs", DefaultStream)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key stream: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,12 +98,14 @@ func WithDefaultTimeout(d time.Duration) Option {
 	}
 }
 
-// New creates or updates the event stream on the server behind nc and
-// returns a store on it. Options: [WithStreamName], [WithSubjectPrefix],
+// New creates the event stream on the server behind nc, or finds it and
+// checks that it still guards the history, and returns a store on it. Options: [WithStreamName], [WithSubjectPrefix],
 // [WithReplicas], [WithDefaultTimeout].
 //
 // The stream keeps everything forever and refuses deletes and purges: the
-// history of record may only grow.
+// history of record may only grow. An existing stream is never updated
+// (the NATS users may not update streams at all); one whose settings no
+// longer guard the history is refused with [ErrStreamSettings].
 func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	o := options{prefix: subjectPrefix, name: DefaultStreamName, replicas: 1, timeout: 10 * time.Second}
 	for _, opt := range opts {
@@ -139,7 +142,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	// it as long as ctx allows.
 	var s jetstream.Stream
 	err = retry(ctx, func() (err error) {
-		s, err = js.CreateOrUpdateStream(ctx, cfg)
+		s, err = createOrVerify(ctx, js, cfg)
 		return err
 	}, func(err error) bool {
 		var apiErr *jetstream.APIError
@@ -179,4 +182,40 @@ func isConflict(err error) bool {
 	}
 	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// ErrStreamSettings is returned by [New] when the event stream exists with
+// settings that no longer guard the history.
+var ErrStreamSettings = errors.New("the event stream's settings do not guard the history")
+
+// createOrVerify creates the stream, which succeeds too when it exists
+// with exactly cfg. If it exists otherwise (say with another replica count
+// or description), it is used as it is provided that what protects the
+// history holds.
+func createOrVerify(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.CreateStream(ctx, cfg)
+	if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return s, err
+	}
+	if s, err = js.Stream(ctx, cfg.Name); err != nil {
+		return nil, err
+	}
+	got := s.CachedInfo().Config
+	var wrong []string
+	check := func(ok bool, what string) {
+		if !ok {
+			wrong = append(wrong, what)
+		}
+	}
+	check(slices.Equal(got.Subjects, cfg.Subjects), fmt.Sprintf("subjects %v, want %v", got.Subjects, cfg.Subjects))
+	check(got.Storage == jetstream.FileStorage, "not on file storage")
+	check(got.Retention == jetstream.LimitsPolicy, "retention is not limits")
+	check(got.MaxMsgs <= 0 && got.MaxBytes <= 0 && got.MaxAge == 0 && got.MaxMsgsPerSubject <= 0, "a limit is set")
+	check(got.Discard == jetstream.DiscardNew, "discards old messages")
+	check(got.DenyDelete && got.DenyPurge, "allows deletes or purges")
+	check(got.AllowDirect && got.AllowAtomicPublish, "direct gets or atomic batches are off")
+	if len(wrong) > 0 {
+		return nil, fmt.Errorf("%w: %s: %s", ErrStreamSettings, cfg.Name, strings.Join(wrong, "; "))
+	}
+	return s, nil
 }

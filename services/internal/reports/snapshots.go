@@ -45,7 +45,9 @@ type ObjectStoreSnapshots struct {
 	macKey []byte
 }
 
-// NewObjectStoreSnapshots opens (creating if needed) the snapshot bucket.
+// NewObjectStoreSnapshots opens the snapshot bucket, creating it if there
+// is none; an existing bucket is used as it is (the NATS users may not
+// update streams).
 // Snapshots are signed and checked with macKey, at least
 // [MinSnapshotKeySize] bytes: the key-encryption key's subkey for the
 // purpose (keyring's KEK.Derive(keyring.PurposeSnapshotMAC)).
@@ -53,12 +55,15 @@ func NewObjectStoreSnapshots(ctx context.Context, js jetstream.JetStream, macKey
 	if len(macKey) < MinSnapshotKeySize {
 		return nil, fmt.Errorf("snapshot bucket: MAC key of %d bytes, want at least %d", len(macKey), MinSnapshotKeySize)
 	}
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	obs, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      SnapshotBucket,
 		Description: "together: snapshots of the reports' ledger (derived data, signed)",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		obs, err = js.ObjectStore(ctx, SnapshotBucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("snapshot bucket: %w", err)
 	}

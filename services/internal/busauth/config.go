@@ -1,0 +1,136 @@
+package busauth
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// PasswordFromEnv renders a role's password as a reference to its
+// environment variable ([Role.PasswordEnv]), which nats-server resolves
+// when it reads the configuration and refuses to start without.
+func PasswordFromEnv(r Role) string { return "$" + r.PasswordEnv() }
+
+// Literal renders the role's password itself, for a configuration that
+// never reaches a file (the embedded server's).
+func (p Passwords) Literal(r Role) string { return strconv.Quote(p[r]) }
+
+// AdminUser is the user of the embedded server's in-process administrator.
+const AdminUser = "admin"
+
+// export is one subject the RECORDER account offers to others.
+type export struct {
+	subject string
+	stream  bool   // a stream of messages rather than a service
+	many    bool   // a service that may answer one request with several messages
+	to      string // the subject the importer uses, if different
+	by      []Role // the importers
+}
+
+// exports are the only paths between accounts.
+func exports() []export {
+	readers := append(slices.Clone(commandRoles), Reports)
+	jsAPI := func(s string) string { return strings.Replace(s, "$JS.API", RecorderAPIPrefix, 1) }
+	return []export{
+		{subject: SubjectAppend, by: commandRoles},
+		{subject: SubjectReadStream, by: readers},
+		{subject: SubjectHead, by: readers},
+		{subject: SubjectReadAll, by: []Role{Reports}},
+		{subject: SubjectAppended, stream: true, by: []Role{Reports}},
+		{subject: "$JS.API.STREAM.INFO." + EventStream, to: jsAPI("$JS.API.STREAM.INFO." + EventStream), by: []Role{Reports}},
+		// A batched direct get answers with several messages.
+		{subject: "$JS.API.DIRECT.GET." + EventStream, many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
+		{subject: "$JS.API.DIRECT.GET." + EventStream + ".>", many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
+	}
+}
+
+// usesJetStream are the roles whose accounts keep JetStream data.
+var usesJetStream = []Role{Recorder, Stakeholders, Reports}
+
+// ServerConfig renders the accounts, users and permissions of together as
+// nats-server configuration (an accounts block, to be included in or
+// appended to a server's configuration). password renders each role's
+// password: [Passwords.Literal] or [PasswordFromEnv]. A non-empty
+// adminPassword adds the user [AdminUser] to the RECORDER account, able to
+// connect in-process only (see adminPermissions).
+func ServerConfig(password func(Role) string, adminPassword string) string {
+	var b strings.Builder
+	b.WriteString("accounts {\n")
+	for _, r := range Roles() {
+		fmt.Fprintf(&b, "  %s {\n", r.Account())
+		if slices.Contains(usesJetStream, r) {
+			b.WriteString("    jetstream: enabled\n")
+		}
+		b.WriteString("    users: [\n")
+		writeUser(&b, string(r), password(r), r.Permissions(), "")
+		if r == Recorder && adminPassword != "" {
+			writeUser(&b, AdminUser, strconv.Quote(adminPassword), adminPermissions(), "IN_PROCESS")
+		}
+		b.WriteString("    ]\n")
+		if r == Recorder {
+			b.WriteString("    exports: [\n")
+			for _, e := range exports() {
+				kind := "service"
+				if e.stream {
+					kind = "stream"
+				}
+				var accounts []string
+				for _, by := range e.by {
+					accounts = append(accounts, by.Account())
+				}
+				response := ""
+				if e.many {
+					response = ", response_type: stream"
+				}
+				fmt.Fprintf(&b, "      {%s: %s%s, accounts: [%s]}\n", kind, strconv.Quote(e.subject), response, strings.Join(accounts, ", "))
+			}
+			b.WriteString("    ]\n")
+		} else {
+			b.WriteString("    imports: [\n")
+			for _, e := range exports() {
+				if !slices.Contains(e.by, r) {
+					continue
+				}
+				kind := "service"
+				if e.stream {
+					kind = "stream"
+				}
+				to := ""
+				if e.to != "" {
+					to = ", to: " + strconv.Quote(e.to)
+				}
+				fmt.Fprintf(&b, "      {%s: {account: %s, subject: %s}%s}\n", kind, Recorder.Account(), strconv.Quote(e.subject), to)
+			}
+			b.WriteString("    ]\n")
+		}
+		b.WriteString("  }\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func writeUser(b *strings.Builder, user, password string, p Permissions, connectionType string) {
+	list := func(subjects []string) string {
+		q := make([]string, len(subjects))
+		for i, s := range subjects {
+			q[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	fmt.Fprintf(b, "      {\n        user: %s\n        password: %s\n", user, password)
+	if connectionType != "" {
+		fmt.Fprintf(b, "        allowed_connection_types: [%q]\n", connectionType)
+	}
+	b.WriteString("        permissions: {\n")
+	fmt.Fprintf(b, "          publish: {\n            allow: %s\n", list(p.PublishAllow))
+	if len(p.PublishDeny) > 0 {
+		fmt.Fprintf(b, "            deny: %s\n", list(p.PublishDeny))
+	}
+	b.WriteString("          }\n")
+	fmt.Fprintf(b, "          subscribe: {\n            allow: %s\n          }\n", list(p.SubscribeAllow))
+	if p.AllowResponses {
+		b.WriteString("          allow_responses: true\n")
+	}
+	b.WriteString("        }\n      }\n")
+}
