@@ -76,6 +76,13 @@ func startTogether(t *testing.T, bin, dir string) (*exec.Cmd, string) {
 func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 	bin := buildTogether(t)
 	dir := t.TempDir()
+	// An admin token, made on the stopped system before its first start.
+	out, err := exec.Command(bin, "token", "create", "--data", dir, "--key-file", filepath.Join(filepath.Dir(dir), "key"),
+		"--role", "admin", "--name", "crash test").Output()
+	if err != nil {
+		t.Fatalf("together token create: %v", err)
+	}
+	bearer := "Bearer " + strings.TrimSpace(string(out))
 	acked := map[string]bool{}
 	for round := range 2 {
 		cmd, url := startTogether(t, bin, dir)
@@ -92,7 +99,10 @@ func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 					default:
 					}
 					body := fmt.Sprintf(`{"programme":"Crash %d","name":"Writer %d item %d","aim":"survive","lead":"ops"}`, round, w, i)
-					res, err := client.Post(url+"/api/v1/projects", "application/json", strings.NewReader(body))
+					req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/projects", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", bearer)
+					res, err := client.Do(req)
 					if err != nil {
 						return // the server is gone; unacknowledged
 					}
@@ -142,7 +152,9 @@ func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 	var last uint64
 	after := "0"
 	for {
-		res, err := http.Get(url + "/api/v1/events?limit=1000&after=" + after)
+		req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/events?limit=1000&after="+after, nil)
+		req.Header.Set("Authorization", bearer)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/keyring"
 )
@@ -25,21 +26,27 @@ import (
 type api struct {
 	t    *testing.T
 	base string
+	// authorization is sent with every request: a token's.
+	authorization string
 }
 
-// testKEK is the key-encryption key of every stack in these tests, so
-// that a restart on the same data finds its keys (the key file of a real
-// installation plays this part).
-var testKEK = func() func(t *testing.T) keyring.KEK {
-	kek, err := keyring.GenerateKEK()
-	return func(t *testing.T) keyring.KEK {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kek
+// as returns the same client acting with the token secret.
+func (a *api) as(secret string) *api {
+	c := *a
+	c.authorization = "Bearer " + secret
+	return &c
+}
+
+// token issues a token of role on st and returns its identity and a
+// client acting with it.
+func (a *api) token(st *app.App, role auth.Role, name string) (string, *api) {
+	a.t.Helper()
+	id, secret, err := st.IssueToken(context.Background(), role, name)
+	if err != nil {
+		a.t.Fatal(err)
 	}
-}()
+	return id, a.as(secret)
+}
 
 func startStack(t *testing.T, dir string) (*app.App, *api) {
 	t.Helper()
@@ -53,7 +60,9 @@ func startStack(t *testing.T, dir string) (*app.App, *api) {
 		t.Fatalf("stack.Start: %v", err)
 	}
 	t.Cleanup(func() { shutdown(t, st) })
-	return st, &api{t: t, base: st.URL()}
+	// The tests act as an administrator, who may do everything.
+	_, a := (&api{t: t, base: st.URL()}).token(st, auth.Admin, "tests")
+	return st, a
 }
 
 func shutdown(t *testing.T, st *app.App) {
@@ -101,6 +110,9 @@ func (a *api) do(method, path string, body []byte, headers ...string) response {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.authorization != "" {
+		req.Header.Set("Authorization", a.authorization)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -351,11 +363,13 @@ func TestRules(t *testing.T) {
 }
 
 func TestDecisionRecordsPreviousLevelAndBackDating(t *testing.T) {
-	_, a := startStack(t, t.TempDir())
+	st, a := startStack(t, t.TempDir())
 	w := seed(t, a)
 	path := "/api/v1/projects/" + w.project + "/elements/" + w.element + "/decisions"
 	a.post(path, `{"level":"consult","rationale":"Start by asking","decided_by":"Board","occurred_at":"2025-01-10T09:00:00Z"}`).id(t)
-	a.post(path, `{"level":"co_produce","rationale":"Patients will run it","decided_by":"Board","decision_rights":[{"holder":"patients","right":"veto"}]}`, "X-Actor", "sarah@example.org").id(t)
+	sarah, asSarah := a.token(st, auth.Recorder, "Sarah")
+	// A header claiming to be somebody else changes nothing.
+	asSarah.post(path, `{"level":"co_produce","rationale":"Patients will run it","decided_by":"Board","decision_rights":[{"holder":"patients","right":"veto"}]}`, "X-Actor", "Caldicott Guardian").id(t)
 	var decisions []events.Envelope
 	for _, e := range a.events() {
 		if e.Type == "InvolvementDecided" {
@@ -380,8 +394,8 @@ func TestDecisionRecordsPreviousLevelAndBackDating(t *testing.T) {
 	if decisions[0].RecordedAt.Before(time.Now().Add(-time.Minute)) {
 		t.Errorf("recorded_at %v was back-dated too; only occurred_at may be", decisions[0].RecordedAt)
 	}
-	if decisions[1].Actor != "sarah@example.org" {
-		t.Errorf("actor = %q, want the X-Actor header", decisions[1].Actor)
+	if decisions[1].Actor != sarah {
+		t.Errorf("actor = %q, want the signed-in identity %s", decisions[1].Actor, sarah)
 	}
 }
 
@@ -465,8 +479,9 @@ func TestRedaction(t *testing.T) {
 	w := seed(t, a)
 	anon := a.post("/api/v1/feedback", map[string]any{"project_id": w.project, "channel": "online", "sentiment": "negative",
 		"themes": []string{}, "summary": "Nurse Jones at the desk was rude to my mum"}).id(t)
+	dpo, asDPO := a.token(st, auth.Admin, "Data protection officer")
 	redact := func(id string) response {
-		return a.post("/api/v1/feedback/"+id+"/redact", `{"reason":"Names a member of staff"}`, "X-Actor", "dpo@example.org")
+		return asDPO.post("/api/v1/feedback/"+id+"/redact", `{"reason":"Names a member of staff"}`)
 	}
 	if r := redact(anon); r.status != http.StatusOK {
 		t.Fatalf("redact = %d: %s", r.status, r.body)
@@ -484,8 +499,8 @@ func TestRedaction(t *testing.T) {
 		}
 		if e.Type == "FeedbackRedacted" {
 			redacted++
-			if e.Actor != "dpo@example.org" || e.Stream != "feedback-"+anon {
-				t.Errorf("redaction recorded by %q on %s, want dpo@example.org on feedback-%s", e.Actor, e.Stream, anon)
+			if e.Actor != dpo || e.Stream != "feedback-"+anon {
+				t.Errorf("redaction recorded by %q on %s, want %s on feedback-%s", e.Actor, e.Stream, dpo, anon)
 			}
 		}
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/engagements"
@@ -141,6 +142,13 @@ type Config struct {
 	// OIDC, if set, lets people sign in with an organisation's identity
 	// provider.
 	OIDC *auth.OIDCConfig
+	// NATSPasswords are the passwords of the embedded server's users,
+	// needed by processes that connect to NATSListen; nil makes random
+	// ones for this run.
+	NATSPasswords busauth.Passwords
+	// NATSTLSCert and NATSTLSKey make the embedded server require TLS of
+	// clients connecting to NATSListen.
+	NATSTLSCert, NATSTLSKey string
 	// KEK is the key-encryption key, from a key file kept apart from the
 	// data (keyring.LoadOrCreateKeyFile). Parts that seal or open personal
 	// data, and the reports (whose snapshot it signs), need it.
@@ -239,10 +247,14 @@ type App struct {
 	reg      *prometheus.Registry
 	lock     *os.File
 	ns       *embednats.Server
-	nc       *nats.Conn
 	listener net.Listener
 	http     *http.Server
 	auth     *auth.Service
+	natsOpts []nats.Option
+	// conns are the embedded server's connections, one per role; external
+	// is the one connection to an external server.
+	conns    map[busauth.Role]*nats.Conn
+	external *nats.Conn
 	// loops run in start order; they stop in reverse.
 	loops   []*loop
 	closers []func()
@@ -282,22 +294,19 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	registry := catalogue.New()
-	ready := map[string]gateway.Check{"nats": natsReady(a.nc)}
+	ready := map[string]gateway.Check{}
 	var routes []gateway.Routable
-	js, err := jetstream.New(a.nc)
-	if err != nil {
-		return nil, err
-	}
-	if a.auth, err = a.identities(ctx, js); err != nil {
-		return nil, err
-	}
 
 	if cfg.runs(Recorder) {
-		store, err := a.openStore(ctx)
+		nc, err := a.conn(busauth.Recorder)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := recorder.New(a.nc, store, registry,
+		store, err := a.openStore(ctx, nc)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := recorder.New(nc, store, registry,
 			recorder.WithLogger(a.component("recorder")), recorder.WithClock(cfg.Now),
 			recorder.WithMetrics(a.reg, cfg.Store))
 		if err != nil {
@@ -314,12 +323,18 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		ready["store"] = func(ctx context.Context) error { _, err := store.Head(ctx); return err }
 	}
 
-	client := recorder.NewClient(a.nc, recorderTimeout)
-	if slices.ContainsFunc(cfg.Parts, func(p Part) bool { return p != Recorder }) {
-		ready["recorder"] = func(ctx context.Context) error { _, err := client.Head(ctx); return err }
+	// The identities live with the reports, the front door people sign
+	// in at.
+	reportsConn, err := a.conn(busauth.Reports)
+	if err != nil {
+		return nil, err
 	}
+	if a.auth, err = a.identities(ctx, reportsConn); err != nil {
+		return nil, err
+	}
+
 	if slices.ContainsFunc(CommandParts(), cfg.runs) {
-		services, err := a.commandServices(ctx, client, registry, js)
+		services, err := a.commandServices(ctx, registry)
 		if err != nil {
 			return nil, err
 		}
@@ -327,6 +342,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var events gateway.EventReader
 	if cfg.runs(Reports) {
+		client := recorder.NewClient(reportsConn, recorderTimeout)
+		js, err := jetstream.New(reportsConn)
+		if err != nil {
+			return nil, err
+		}
 		snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, cfg.KEK.Derive(keyring.PurposeSnapshotMAC), cfg.Replicas)
 		if err != nil {
 			return nil, err
@@ -345,10 +365,17 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		// Sign-in and the administration of identities are served where
-		// the reports are: the front door people use.
+		// the reports are.
 		routes = append(routes, svc, audit.NewService(client), a.auth)
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
+	}
+	for role, nc := range a.conns {
+		ready["nats_"+string(role)] = natsReady(nc)
+	}
+	if !cfg.runs(Recorder) {
+		client := recorder.NewClient(a.anyConn(), recorderTimeout)
+		ready["recorder"] = func(ctx context.Context) error { _, err := client.Head(ctx); return err }
 	}
 
 	handler := gateway.New(gateway.Config{
@@ -373,16 +400,16 @@ func (a *App) component(name string) zerolog.Logger {
 	return a.log.With().Str("component", name).Logger()
 }
 
-// connect starts the embedded NATS server, or reaches the external one,
-// and counts reconnects either way.
+// connect starts the embedded NATS server, or reaches the external one.
+// Every connection counts its reconnects.
 func (a *App) connect() error {
 	reconnects := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "together_nats_reconnects_total",
-		Help: "Times the connection to NATS was re-established.",
+		Help: "Times a connection to NATS was re-established.",
 	})
 	a.reg.MustRegister(reconnects)
 	log := a.component("nats")
-	opts := []nats.Option{
+	a.natsOpts = []nats.Option{
 		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
@@ -394,25 +421,19 @@ func (a *App) connect() error {
 			log.Info().Str("url", c.ConnectedUrlRedacted()).Msg("reconnected to NATS")
 		}),
 	}
-	name := "together"
-	if len(a.cfg.Parts) == 1 {
-		name += "-" + string(a.cfg.Parts[0])
-	}
+	a.conns = map[busauth.Role]*nats.Conn{}
 	if a.cfg.DataDir != "" {
 		var err error
 		if a.lock, err = lockDataDir(a.cfg.DataDir); err != nil {
 			return err
 		}
-		if a.ns, err = embednats.Start(embednats.Config{StoreDir: filepath.Join(a.cfg.DataDir, "nats"), Listen: a.cfg.NATSListen}); err != nil {
-			return err
-		}
-		if a.nc, err = a.ns.Connect(name, opts...); err != nil {
-			return err
-		}
-		return nil
+		a.ns, err = embednats.Start(a.cfg.embedded())
+		return err
 	}
+	// A process of the production shape runs one part, as that part's
+	// NATS user.
 	n := a.cfg.NATS
-	opts = append(opts, nats.Name(name))
+	opts := append(a.natsOpts, nats.Name("together-"+string(a.cfg.Parts[0])))
 	switch {
 	case n.CredsFile != "":
 		opts = append(opts, nats.UserCredentials(n.CredsFile))
@@ -428,12 +449,51 @@ func (a *App) connect() error {
 	if err != nil {
 		return fmt.Errorf("connect to NATS at %s: %w", n.URL, err)
 	}
-	a.nc = nc
+	a.external = nc
 	return nil
 }
 
+// conn returns the connection a part uses: on the embedded server one per
+// role, each with only that role's permissions; on an external server the
+// process's one connection.
+func (a *App) conn(role busauth.Role) (*nats.Conn, error) {
+	if a.external != nil {
+		a.conns[busauth.Role(a.cfg.Parts[0])] = a.external
+		return a.external, nil
+	}
+	if nc, ok := a.conns[role]; ok {
+		return nc, nil
+	}
+	nc, err := a.ns.ConnectAs(role, a.natsOpts...)
+	if err != nil {
+		return nil, err
+	}
+	a.conns[role] = nc
+	return nc, nil
+}
+
+// anyConn returns a connection of this process.
+func (a *App) anyConn() *nats.Conn {
+	for _, nc := range a.conns {
+		return nc
+	}
+	return a.external
+}
+
+// embedded is the configuration of the embedded NATS server: JetStream
+// under the data directory, encrypted at rest under a key derived from
+// the key-encryption key.
+func (c *Config) embedded() embednats.Config {
+	ec := embednats.Config{StoreDir: filepath.Join(c.DataDir, "nats"), Listen: c.NATSListen, Passwords: c.NATSPasswords,
+		TLSCertFile: c.NATSTLSCert, TLSKeyFile: c.NATSTLSKey}
+	if !c.KEK.IsZero() {
+		ec.StoreKey = c.KEK.Derive(keyring.PurposeNATSStore)
+	}
+	return ec
+}
+
 // openStore opens the recorder's store.
-func (a *App) openStore(ctx context.Context) (events.Store, error) {
+func (a *App) openStore(ctx context.Context, nc *nats.Conn) (events.Store, error) {
 	if a.cfg.Store == StoreKurrentDB {
 		s, err := kurrent.New(a.cfg.KurrentURL)
 		if err != nil {
@@ -442,21 +502,28 @@ func (a *App) openStore(ctx context.Context) (events.Store, error) {
 		a.closers = append(a.closers, func() { _ = s.Close() })
 		return s, nil
 	}
-	s, err := natsjs.New(ctx, a.nc, natsjs.WithReplicas(a.cfg.Replicas))
+	s, err := natsjs.New(ctx, nc, natsjs.WithReplicas(a.cfg.Replicas))
 	if err != nil {
 		return nil, fmt.Errorf("open the JetStream store: %w", err)
 	}
 	return s, nil
 }
 
-// commandServices builds the configured command services on one executor.
-func (a *App) commandServices(ctx context.Context, client *recorder.Client, registry *events.Registry, js jetstream.JetStream) ([]gateway.Routable, error) {
-	x, err := command.NewExecutor(client, registry, command.WithClock(a.cfg.Now), command.WithMetrics(a.reg))
-	if err != nil {
-		return nil, err
-	}
+// commandServices builds the configured command services, each on its
+// own connection (its role's permissions) with its own executor.
+func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([]gateway.Routable, error) {
 	var keys *keyring.Keyring
 	if slices.ContainsFunc([]Part{Stakeholders, Engagements, Feedback}, a.cfg.runs) {
+		// The key stream is the stakeholders'; in one process the
+		// services that seal for a person share it.
+		nc, err := a.conn(busauth.Stakeholders)
+		if err != nil {
+			return nil, err
+		}
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return nil, err
+		}
 		keys, err = keyring.New(ctx, js, a.cfg.KEK, keyring.WithReplicas(a.cfg.Replicas), keyring.WithLogger(a.component("keyring")))
 		if err != nil {
 			return nil, fmt.Errorf("open the key store: %w", err)
@@ -466,6 +533,15 @@ func (a *App) commandServices(ctx context.Context, client *recorder.Client, regi
 	for _, p := range CommandParts() {
 		if !a.cfg.runs(p) {
 			continue
+		}
+		nc, err := a.conn(busauth.Role(p))
+		if err != nil {
+			return nil, err
+		}
+		client := recorder.NewClient(nc, recorderTimeout)
+		x, err := command.NewExecutor(client, registry, command.WithClock(a.cfg.Now), command.WithMetrics(a.reg))
+		if err != nil {
+			return nil, err
 		}
 		switch p {
 		case Projects:
@@ -535,7 +611,11 @@ func (a *App) URL() string {
 }
 
 // identities opens the shared store of tokens, accounts and sessions.
-func (a *App) identities(ctx context.Context, js jetstream.JetStream) (*auth.Service, error) {
+func (a *App) identities(ctx context.Context, nc *nats.Conn) (*auth.Service, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
 	stores, err := auth.JetStreamStores(ctx, js, a.cfg.Replicas)
 	if err != nil {
 		return nil, fmt.Errorf("open the identities: %w", err)
@@ -555,10 +635,14 @@ func (a *App) identities(ctx context.Context, js jetstream.JetStream) (*auth.Ser
 }
 
 // IssueToken makes an API token for role, for a program embedding
-// together (a test, the load tool). It returns the secret, shown once.
-func (a *App) IssueToken(ctx context.Context, role auth.Role, name string) (string, error) {
-	_, secret, err := a.auth.CreateToken(ctx, name, role, "app")
-	return secret, err
+// together (a test, the load tool). It returns the identity the token
+// acts as, and its secret, shown this once.
+func (a *App) IssueToken(ctx context.Context, role auth.Role, name string) (identity, secret string, err error) {
+	tok, secret, err := a.auth.CreateToken(ctx, name, role, "app")
+	if err != nil {
+		return "", "", err
+	}
+	return auth.TokenID(tok.ID), secret, nil
 }
 
 // NoOneCanSignIn reports whether there is neither an account nor a live
@@ -626,9 +710,13 @@ func (a *App) close() {
 	for _, c := range a.closers {
 		c()
 	}
-	if a.nc != nil {
-		_ = a.nc.Flush()
-		a.nc.Close()
+	for _, nc := range a.conns {
+		_ = nc.Flush()
+		nc.Close()
+	}
+	if a.external != nil {
+		_ = a.external.Flush()
+		a.external.Close()
 	}
 	if a.ns != nil {
 		a.ns.Shutdown()

@@ -27,7 +27,7 @@ type snapshot struct {
 // runCLI runs a together command in-process.
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code = cli.Main(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	code = cli.Main(context.Background(), args, testEnv, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/together-coop/together/services/internal/embednats"
+	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/natsjs"
 )
 
@@ -23,9 +24,9 @@ type History struct {
 }
 
 // OpenHistory opens the event store under dataDir without starting any
-// service. It refuses a directory a running together holds, and one that
-// holds no together data.
-func OpenHistory(ctx context.Context, dataDir string) (*History, error) {
+// service; kek opens the store's encryption. It refuses a directory a
+// running together holds, and one that holds no together data.
+func OpenHistory(ctx context.Context, dataDir string, kek keyring.KEK) (*History, error) {
 	storeDir := filepath.Join(dataDir, "nats")
 	if _, err := os.Stat(filepath.Join(storeDir, "jetstream")); err != nil {
 		return nil, fmt.Errorf("%s holds no together data (no %s)", dataDir, filepath.Join(storeDir, "jetstream"))
@@ -35,7 +36,8 @@ func OpenHistory(ctx context.Context, dataDir string) (*History, error) {
 	if h.lock, err = lockDataDir(dataDir); err != nil {
 		return nil, err
 	}
-	if h.ns, err = embednats.Start(embednats.Config{StoreDir: storeDir}); err != nil {
+	cfg := Config{DataDir: dataDir, KEK: kek}
+	if h.ns, err = embednats.Start(cfg.embedded()); err != nil {
 		h.Close()
 		return nil, err
 	}

@@ -29,6 +29,8 @@ func Policy(openProbes bool) auth.Policy {
 		"GET /api/v1/stakeholders/{id}": auth.ReadPersonalData,
 
 		"POST /api/v1/stakeholders/{id}/erase": auth.Erase,
+		// Shredding what someone typed into the wrong box is an erasure too.
+		"POST /api/v1/feedback/{id}/redact": auth.Erase,
 	}
 	for _, route := range []string{
 		"POST /api/v1/projects",

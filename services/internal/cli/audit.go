@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
@@ -25,11 +26,13 @@ import (
 // source is where an audit command reads the history from.
 type source struct {
 	data, file string
+	keyFile    *string
 }
 
-func (s *source) flags(fs *flag.FlagSet) {
+func (s *source) flags(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&s.data, "data", "", "data directory of a stopped together")
 	fs.StringVar(&s.file, "file", "", "events.ndjson of an export")
+	s.keyFile = registerKeyFile(fs, env)
 }
 
 // head returns the position of the history's last event, for progress;
@@ -60,7 +63,11 @@ func (s *source) openWithHead(ctx context.Context) (iter.Seq2[events.Envelope, e
 		}
 		return audit.ReadFile(s.file), func() {}, s.head(ctx, nil), nil
 	case s.data != "":
-		h, err := app.OpenHistory(ctx, s.data)
+		kek, err := loadKEK(*s.keyFile, s.data, zerolog.Nop())
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		h, err := app.OpenHistory(ctx, s.data, kek)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -83,11 +90,11 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (int, bool) {
 	return 0, true
 }
 
-func runVerify(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer) int {
+func runVerify(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var src source
-	src.flags(fs)
+	src.flags(fs, env)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together verify --data DIR | --file EXPORT/events.ndjson [--json]
@@ -142,11 +149,11 @@ Flags:
 	return 0
 }
 
-func runReplay(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer) int {
+func runReplay(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var src source
-	src.flags(fs)
+	src.flags(fs, env)
 	asOf := fs.String("as-of", "", "the moment (recorded time; date or RFC 3339) to rebuild the report as it was known then (default now)")
 	occurredBefore := fs.String("occurred-before", "", "business-time view: only what occurred before this moment")
 	reportName := fs.String("report", "", "the report: "+strings.Join(report.Names(), ", "))
@@ -237,11 +244,11 @@ Flags:
 	return 0
 }
 
-func runExport(ctx context.Context, args []string, _ Env, stdout, stderr io.Writer) int {
+func runExport(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var src source
-	src.flags(fs)
+	src.flags(fs, env)
 	out := fs.String("out", "", "folder to write (must be new or empty)")
 	asOf := fs.String("as-of", "", "export the history as known at this moment (default now)")
 	thresholdsFile := fs.String("thresholds", "", "JSON thresholds for the programme view (as for serve)")

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 	"golang.org/x/term"
 
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/busauth"
 )
 
 // stdin is where passwords are read from; a variable so tests can give
@@ -28,11 +30,16 @@ var stdin = os.Stdin
 const cliActor = "cli"
 
 // openAuth opens the identities of a stopped system's data directory.
-func openAuth(ctx context.Context, dataDir string) (*auth.Service, func(), error) {
+func openAuth(ctx context.Context, dataDir, keyFile string) (*auth.Service, func(), error) {
 	if dataDir == "" {
 		return nil, nil, errors.New("--data DIR is required")
 	}
-	nc, closeFn, err := app.OpenStopped(dataDir)
+	kek, err := loadKEK(keyFile, dataDir, zerolog.Nop())
+	if err != nil {
+		return nil, nil, err
+	}
+	// The identities are kept with the reports, where people sign in.
+	nc, closeFn, err := app.OpenStopped(dataDir, kek, busauth.Reports)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (on a running system, use the API: /api/v1/tokens and /api/v1/users)", err)
 	}
@@ -84,6 +91,7 @@ func runActions(ctx context.Context, command, summary string, actions []action, 
 		fs := flag.NewFlagSet(command+" "+a.name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		dataDir := fs.String("data", orDefault(env("TOGETHER_DATA"), "./data"), "data directory of a stopped together, created if new (env TOGETHER_DATA)")
+		keyFile := registerKeyFile(fs, env)
 		run := a.flags(fs)
 		fs.Usage = func() {
 			fmt.Fprintf(stderr, "Usage: together %s %s\n\n%s\n\nFlags:\n", command, a.usage, a.help)
@@ -108,7 +116,7 @@ func runActions(ctx context.Context, command, summary string, actions []action, 
 			fmt.Fprintf(stderr, "together %s %s: want %d argument(s), got %d\n", command, a.name, a.args, len(positional))
 			return 2
 		}
-		s, closeFn, err := openAuth(ctx, *dataDir)
+		s, closeFn, err := openAuth(ctx, *dataDir, *keyFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "together %s %s: %v\n", command, a.name, err)
 			return 1

@@ -7,18 +7,52 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/busauth"
+	"github.com/together-coop/together/services/internal/keyring"
 )
+
+// keyFiles holds each test's key file, kept apart from its data.
+var keyFiles sync.Map
+
+// testKeyFile returns the key file of t's together commands.
+func testKeyFile(t *testing.T) string {
+	t.Helper()
+	if f, ok := keyFiles.Load(t.Name()); ok {
+		return f.(string)
+	}
+	f := filepath.Join(t.TempDir(), "keys", "key")
+	keyFiles.Store(t.Name(), f)
+	return f
+}
+
+// testKEK returns the key-encryption key in t's key file.
+func testKEK(t *testing.T) keyring.KEK {
+	t.Helper()
+	kek, _, err := keyring.LoadOrCreateKeyFile(testKeyFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kek
+}
 
 func together(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	keyFile := testKeyFile(t)
+	env := func(k string) string {
+		if k == "TOGETHER_KEY_FILE" {
+			return keyFile
+		}
+		return ""
+	}
+	code := Main(context.Background(), args, env, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -34,7 +68,7 @@ func TestTokenCommands(t *testing.T) {
 	secret := strings.TrimSpace(out)
 
 	// The token is in the data directory, for the system that starts on it.
-	nc, closeFn, err := app.OpenStopped(dir)
+	nc, closeFn, err := app.OpenStopped(dir, testKEK(t), busauth.Reports)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,10 @@ func NewExecutor(store Store, registry *events.Registry, opts ...Option) (*Execu
 	}
 	x := &Executor{store: store, registry: registry, opts: o}
 	if o.registerer != nil {
-		x.metrics = newMetrics(o.registerer)
+		var err error
+		if x.metrics, err = newMetrics(o.registerer); err != nil {
+			return nil, err
+		}
 	}
 	return x, nil
 }

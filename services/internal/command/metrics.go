@@ -73,13 +73,26 @@ func WithMetrics(reg prometheus.Registerer) Option {
 	}
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+// newMetrics registers the command counter with reg, or shares the one
+// already there: the command services of one process each have an
+// executor, and count into one metric.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	commands := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "together_commands_total",
 		Help: "Commands handled, by command (route pattern) and outcome.",
-	}, []string{"command", "outcome"})}
-	reg.MustRegister(m.commands)
-	return m
+	}, []string{"command", "outcome"})
+	if err := reg.Register(commands); err != nil {
+		var already prometheus.AlreadyRegisteredError
+		if !errors.As(err, &already) {
+			return nil, err
+		}
+		shared, ok := already.ExistingCollector.(*prometheus.CounterVec)
+		if !ok {
+			return nil, err
+		}
+		commands = shared
+	}
+	return &metrics{commands: commands}, nil
 }
 
 func (x *Executor) observe(command, outcome string) {
