@@ -75,9 +75,10 @@ func shutdown(t *testing.T, st *app.App) {
 }
 
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	status  int
+	header  http.Header
+	trailer http.Header
+	body    []byte
 }
 
 func (r response) json(t *testing.T) map[string]any {
@@ -123,7 +124,7 @@ func (a *api) do(method, path string, body []byte, headers ...string) response {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return response{status: res.StatusCode, header: res.Header, trailer: res.Trailer, body: b}
 }
 
 // post sends body (a string of JSON, or a value to encode).
@@ -171,7 +172,9 @@ func (a *api) events() []events.Envelope {
 		if n == 0 {
 			return out
 		}
-		after = r.header.Get("Next-After")
+		if after = r.trailer.Get("Next-After"); after == "" {
+			a.t.Fatalf("audit log page after %s has no Next-After trailer: cut short", after)
+		}
 	}
 }
 

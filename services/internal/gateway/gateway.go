@@ -48,6 +48,9 @@ type Config struct {
 	// TLS says the server answers over TLS, so browsers are told to keep
 	// to it (Strict-Transport-Security).
 	TLS bool
+	// HeavyReads bounds each identity's reads of the whole history;
+	// default [DefaultHeavyReads].
+	HeavyReads HeavyReads
 }
 
 // New returns the HTTP handler of the whole API.
@@ -72,5 +75,9 @@ func New(cfg Config) http.Handler {
 		problem.Write(w, r, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see GET / for the API")
 	})
 	m := newMetrics(cfg.Registerer)
-	return withRequestContext(cfg.Logger, m, withSecurity(cfg.AllowedHosts, cfg.TLS, cfg.Auth.Authenticate(auth.Guard(cfg.Policy, mux))))
+	if cfg.HeavyReads == (HeavyReads{}) {
+		cfg.HeavyReads = DefaultHeavyReads()
+	}
+	guarded := newPerIdentity(cfg.HeavyReads).serve(mux, auth.Guard(cfg.Policy, mux), "GET /api/v1/events", "GET /api/v1/audit/verify")
+	return withRequestContext(cfg.Logger, m, mux, withSecurity(cfg.AllowedHosts, cfg.TLS, cfg.Auth.Authenticate(guarded)))
 }

@@ -65,7 +65,7 @@ func (s *statusRecorder) Flush() {
 // withRequestContext gives each request an id (kept from X-Request-Id when
 // the client sends a sane one), a logger carrying it and the correlation
 // id, an access log line, metrics, and a problem instead of a crash.
-func withRequestContext(base zerolog.Logger, m *metrics, next http.Handler) http.Handler {
+func withRequestContext(base zerolog.Logger, m *metrics, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(command.HeaderRequestID)
@@ -91,7 +91,9 @@ func withRequestContext(base zerolog.Logger, m *metrics, next http.Handler) http
 			if rec.status == 0 {
 				rec.status = http.StatusOK // nothing written: net/http sends 200
 			}
-			route := r.Pattern
+			// The route as the mux matches it: handlers further in see a
+			// copy of the request, whose pattern does not come back here.
+			_, route := mux.Handler(r)
 			if route == "" || route == "/" {
 				route = "unmatched"
 			}
