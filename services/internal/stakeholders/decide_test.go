@@ -31,8 +31,12 @@ var (
 	erased       = &stakeholder.Erased{Reason: "asked to be forgotten"}
 )
 
-func consented(scope string) *stakeholder.ConsentRecorded { return &stakeholder.ConsentRecorded{Scope: scope} }
-func withdrew(scope string) *stakeholder.ConsentWithdrawn  { return &stakeholder.ConsentWithdrawn{Scope: scope} }
+func consented(scope string) *stakeholder.ConsentRecorded {
+	return &stakeholder.ConsentRecorded{Scope: scope}
+}
+func withdrew(scope string) *stakeholder.ConsentWithdrawn {
+	return &stakeholder.ConsentWithdrawn{Scope: scope}
+}
 
 func given(ps ...events.Payload) []events.Payload { return ps }
 
