@@ -375,3 +375,34 @@ together_commands_total{command="POST /projects/{id}/elements",outcome="recorded
 		t.Errorf("GatherAndLint() = %v, %v; want no problems", problems, err)
 	}
 }
+
+// FuzzHandler sends any body with any Idempotency-Key: the answer is a
+// creation or a problem a client caused, never a server error, and only a
+// creation records anything.
+func FuzzHandler(f *testing.F) {
+	for _, body := range []string{
+		registerJSON, "", "null", "[]", `{"programme":"P"}`, `{"occurred_at":"2026-01-02T03:04:05Z","programme":"P","name":"N","aim":"A","lead":"L"}`,
+		`{"occurred_at":"0001-01-01T00:00:00Z"}`, `{"programme":"P","name":"N","aim":"A","lead":"L","x":1}`, registerJSON + "{}",
+	} {
+		f.Add(body, "")
+		f.Add(body, "k1")
+	}
+	f.Fuzz(func(t *testing.T, body, key string) {
+		s := newServer(t, memstore.New())
+		w := s.post("/projects", body, HeaderIdempotencyKey, key)
+		switch w.Code {
+		case http.StatusCreated:
+			result(t, w, http.StatusCreated)
+			if s.head(t) != 1 {
+				t.Errorf("a creation recorded %d events, want 1", s.head(t))
+			}
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			problemOf(t, w, w.Code, "/projects")
+			if s.head(t) != 0 {
+				t.Errorf("a refusal recorded %d events, want none", s.head(t))
+			}
+		default:
+			t.Errorf("status %d for body %q, key %q; want 201, 400 or 413", w.Code, body, key)
+		}
+	})
+}
