@@ -27,7 +27,7 @@ var (
 	}
 	rolesChanged = &stakeholder.RolesChanged{Roles: []events.Role{events.RoleFrontlineStaff, events.RoleCarer}}
 	demographics = &stakeholder.DemographicsDeclared{Demographics: sealed(2)}
-	needRecorded  = &stakeholder.SupportNeedRecorded{Need: "interpreter", Note: commandtest.Sealed("Somali")}
+	needRecorded = &stakeholder.SupportNeedRecorded{Need: "interpreter", Note: commandtest.Sealed("Somali")}
 	erased       = &stakeholder.Erased{Reason: commandtest.Sealed("asked to be forgotten")}
 )
 
