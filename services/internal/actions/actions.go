@@ -60,6 +60,19 @@ func open(s State, p events.Payload) ([]events.Payload, error) {
 	return []events.Payload{p}, nil
 }
 
+// reschedule moves the due date of an open action. A date before the
+// action was agreed is a typing mistake, not a plan, and would count as a
+// reschedule for ever.
+func reschedule(s State, p action.Rescheduled) ([]events.Payload, error) {
+	if _, err := open(s, &p); err != nil {
+		return nil, err
+	}
+	if p.DueOn.Before(s.AgreedOn) {
+		return nil, command.Rejectf(command.ErrInvalid, "due_on %s is before the action was agreed (%s)", p.DueOn, s.AgreedOn)
+	}
+	return []events.Payload{&p}, nil
+}
+
 func complete(s State, p action.Completed, today events.Date) ([]events.Payload, error) {
 	if _, err := open(s, &p); err != nil {
 		return nil, err

@@ -95,6 +95,22 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+func TestReschedule(t *testing.T) {
+	to := func(day string) func(State) ([]events.Payload, error) {
+		return func(s State) ([]events.Payload, error) {
+			return reschedule(s, action.Rescheduled{DueOn: date(day), Reason: "Supplier late"})
+		}
+	}
+	commandtest.Run(t, Aggregate, actionID, []commandtest.Case[State]{
+		{Name: "later", Given: given(agreed()), When: to("2026-05-31"), Then: given(rescheduled)},
+		{Name: "the day it was agreed", Given: given(agreed()), When: to("2026-04-01"),
+			Then: given(&action.Rescheduled{DueOn: date("2026-04-01"), Reason: "Supplier late"})},
+		{Name: "before it was agreed", Given: given(agreed()), When: to("2026-03-31"), Rejected: command.ErrInvalid},
+		{Name: "completed", Given: given(agreed(), completedOn("2026-04-20")), When: to("2026-05-31"), Rejected: command.ErrConflict},
+		{Name: "unknown", When: to("2026-05-31"), Rejected: command.ErrNotFound},
+	})
+}
+
 func TestComplete(t *testing.T) {
 	today := date("2026-05-10")
 	on := func(day string) func(State) ([]events.Payload, error) {
