@@ -51,6 +51,8 @@ type ActionDetail struct {
 	Reschedules    []Reschedule    `json:"reschedules"`
 	Reassignments  []Reassignment  `json:"reassignments"`
 	Communications []Communication `json:"communications"`
+	// Position is the store position the answer reflects.
+	Position uint64 `json:"position"`
 }
 
 // Reschedule moved the due date.
@@ -100,7 +102,8 @@ func (s *Service) showAction(w http.ResponseWriter, r *http.Request) {
 		if a == nil || !q.known(a.Fact) {
 			return nil, q.notFound("action", id)
 		}
-		d := ActionDetail{Action: q.action(a), Reschedules: []Reschedule{}, Reassignments: []Reassignment{}, Communications: []Communication{}}
+		d := ActionDetail{Action: q.action(a), Reschedules: []Reschedule{}, Reassignments: []Reassignment{}, Communications: []Communication{},
+			Position: q.position}
 		for _, rs := range a.Reschedules {
 			if q.known(rs.Fact) {
 				d.Reschedules = append(d.Reschedules, Reschedule{DueOn: rs.DueOn, OccurredAt: rs.OccurredAt.UTC()})

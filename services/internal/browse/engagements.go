@@ -50,6 +50,8 @@ type EngagementDetail struct {
 	Invitations []Invitation `json:"invitations"`
 	AttendeeIDs []string     `json:"attendee_ids"`
 	Support     []Support    `json:"support"`
+	// Position is the store position the answer reflects.
+	Position uint64 `json:"position"`
 }
 
 // Invitation is one stakeholder invited, with their latest answer
@@ -89,7 +91,8 @@ func (s *Service) showEngagement(w http.ResponseWriter, r *http.Request) {
 		if en == nil || !q.known(en.Fact) {
 			return nil, q.notFound("engagement", id)
 		}
-		d := EngagementDetail{Engagement: q.engagement(en), Invitations: []Invitation{}, AttendeeIDs: []string{}, Support: []Support{}}
+		d := EngagementDetail{Engagement: q.engagement(en), Invitations: []Invitation{}, AttendeeIDs: []string{}, Support: []Support{},
+			Position: q.position}
 		for _, inv := range en.Invitations {
 			if !q.known(inv.Fact) {
 				continue

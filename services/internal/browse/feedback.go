@@ -26,6 +26,13 @@ type Feedback struct {
 	ActionIDs     []string   `json:"action_ids"`
 }
 
+// FeedbackDetail is one piece of feedback and the store position the
+// answer reflects.
+type FeedbackDetail struct {
+	Feedback
+	Position uint64 `json:"position"`
+}
+
 // Response is how feedback influenced what was done, and why.
 type Response struct {
 	Influence  string    `json:"influence"`
@@ -54,7 +61,7 @@ func (s *Service) showFeedback(w http.ResponseWriter, r *http.Request) {
 		if f == nil || !q.known(f.Fact) {
 			return nil, q.notFound("feedback", id)
 		}
-		return q.feedback(l, f), nil
+		return FeedbackDetail{Feedback: q.feedback(l, f), Position: q.position}, nil
 	})
 }
 

@@ -36,6 +36,8 @@ type ProjectDetail struct {
 	Project
 	Elements []Element `json:"elements"`
 	Duty     *Duty     `json:"duty"`
+	// Position is the store position the answer reflects.
+	Position uint64 `json:"position"`
 }
 
 // Element is a part of a project with its current level (null before
@@ -90,7 +92,7 @@ func (s *Service) showProject(w http.ResponseWriter, r *http.Request) {
 		if p == nil || !q.known(p.Fact) {
 			return nil, q.notFound("project", id)
 		}
-		d := ProjectDetail{Project: q.project(l, p), Elements: []Element{}}
+		d := ProjectDetail{Project: q.project(l, p), Elements: []Element{}, Position: q.position}
 		for _, el := range p.Elements {
 			if q.known(el.Fact) {
 				d.Elements = append(d.Elements, q.element(el))
