@@ -15,12 +15,15 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/openapi/openapitest"
 )
 
 // api drives a running stack through its HTTP API, as a client would.
 type api struct {
 	t    *testing.T
 	base string
+	// client checks every exchange against the OpenAPI document.
+	client *http.Client
 }
 
 func startStack(t *testing.T, dir string) (*app.App, *api) {
@@ -36,7 +39,7 @@ func startStack(t *testing.T, dir string) (*app.App, *api) {
 		t.Fatalf("stack.Start: %v", err)
 	}
 	t.Cleanup(func() { shutdown(t, st) })
-	return st, &api{t: t, base: st.URL()}
+	return st, &api{t: t, base: st.URL(), client: openapitest.Client(t)}
 }
 
 func shutdown(t *testing.T, st *app.App) {
@@ -88,7 +91,7 @@ func (a *api) do(method, path string, body []byte, headers ...string) response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := a.client.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
 	}

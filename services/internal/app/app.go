@@ -30,6 +30,7 @@ import (
 	"github.com/together-coop/together/projections/programme"
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/audit"
+	"github.com/together-coop/together/services/internal/browse"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/engagements"
@@ -38,6 +39,7 @@ import (
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/kurrent"
 	"github.com/together-coop/together/services/internal/natsjs"
+	"github.com/together-coop/together/services/internal/openapi"
 	"github.com/together-coop/together/services/internal/projects"
 	"github.com/together-coop/together/services/internal/recorder"
 	"github.com/together-coop/together/services/internal/reports"
@@ -287,7 +289,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
-		routes = append(routes, svc, audit.NewService(client))
+		reads, err := browse.New(runner, browse.WithClock(cfg.Now))
+		if err != nil {
+			return nil, err
+		}
+		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client))
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
 	}
