@@ -68,6 +68,7 @@ func history() *historytest.Builder {
 
 type server struct {
 	url    string
+	mux    *http.ServeMux
 	store  *memstore.Store
 	client *http.Client
 	runner *reports.Runner
@@ -75,7 +76,7 @@ type server struct {
 
 // serve runs browse over [history] on a test server (127.0.0.1), its
 // every exchange checked against the OpenAPI document.
-func serve(t *testing.T) *server {
+func serve(t testing.TB) *server {
 	t.Helper()
 	story := history().Events
 	store := memstore.New()
@@ -104,10 +105,10 @@ func serve(t *testing.T) *server {
 	svc.Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &server{url: srv.URL, store: store, client: openapitest.Client(t), runner: runner}
+	return &server{url: srv.URL, mux: mux, store: store, client: openapitest.Client(t), runner: runner}
 }
 
-func appendAll(t *testing.T, store *memstore.Store, evs []historytest.Event) {
+func appendAll(t testing.TB, store *memstore.Store, evs []historytest.Event) {
 	t.Helper()
 	for _, e := range evs {
 		env := e.Envelope
