@@ -34,6 +34,7 @@ import (
 	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/busauth"
+	"github.com/together-coop/together/services/internal/browse"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/engagements"
@@ -42,6 +43,7 @@ import (
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/kurrent"
 	"github.com/together-coop/together/services/internal/natsjs"
+	"github.com/together-coop/together/services/internal/openapi"
 	"github.com/together-coop/together/services/internal/projects"
 	"github.com/together-coop/together/services/internal/recorder"
 	"github.com/together-coop/together/services/internal/reports"
@@ -364,9 +366,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
+		reads, err := browse.New(runner, browse.WithClock(cfg.Now))
+		if err != nil {
+			return nil, err
+		}
 		// Sign-in and the administration of identities are served where
 		// the reports are.
-		routes = append(routes, svc, audit.NewService(client), a.auth)
+		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client), a.auth)
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
 	}
