@@ -184,9 +184,9 @@ type SummaryList struct {
 	ID string `json:"id,omitempty"`
 	// LastRowBorder false leaves out the last row's border, as in a card.
 	LastRowBorder *bool        `json:"lastRowBorder,omitempty"`
-	Rows       []SummaryRow `json:"rows,omitempty"`
-	Classes    string       `json:"classes,omitempty"`
-	Attributes Attributes   `json:"attributes,omitempty"`
+	Rows          []SummaryRow `json:"rows,omitempty"`
+	Classes       string       `json:"classes,omitempty"`
+	Attributes    Attributes   `json:"attributes,omitempty"`
 }
 
 // SummaryRow is one key and its value.
