@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"net/url"
 )
 
 //go:embed templates/*.tmpl
@@ -20,6 +21,16 @@ func funcs(asset func(string) string) template.FuncMap {
 		"cell":   cell,
 		"hopen":  hopen,
 		"hclose": hclose,
+		"add":    func(a, b int) int { return a + b },
+		"button": func(text string) Button { return Button{Content: Content{Text: text}} },
+		"details": func(summary, text string) Details {
+			return Details{Summary: Content{Text: summary}, Content: Content{Text: text}}
+		},
+		"backLink":       func(href, text string) BackLink { return BackLink{Href: href, Content: Content{Text: text}} },
+		"suppressedNote": func() InsetText { return InsetText{Content: Content{Text: meanings["suppressed"]}} },
+		"meaning":        func(key string) string { return meanings[key] },
+		"youSaidHref":    func(id string) string { return "/projects/" + url.PathEscape(id) + "/you-said-we-did" },
+		"query":          func(q url.Values) string { return queryString(q) },
 	}
 }
 
