@@ -190,12 +190,4 @@ func (f Filters) Window() string {
 	return longDate(f.from) + " to " + longDate(f.to.AddDate(0, 0, -1))
 }
 
-// KnownOn describes the as-of moment in words.
-func (f Filters) KnownOn(now time.Time, loc *time.Location) string {
-	if f.asOf.IsZero() {
-		return "now (" + now.In(loc).Format("2 January 2006, 15:04") + ")"
-	}
-	return "the end of " + longDate(f.asOf.AddDate(0, 0, -1))
-}
-
 func longDate(t time.Time) string { return t.Format("2 January 2006") }
