@@ -63,6 +63,18 @@ type Runner struct {
 	advanced chan struct{}
 
 	applied prometheus.Counter
+	// failures counts broken subscriptions; only the first of an outage
+	// and the recovery are logged.
+	failures prometheus.Counter
+	// sleep waits d or until ctx ends, reporting whether the wait ran its
+	// course; tests replace it to see the pauses without waiting them.
+	sleep func(ctx context.Context, d time.Duration) bool
+	// outage is the run of failures without an event applied between
+	// them; only Run's goroutine touches it.
+	outage struct {
+		failures int
+		since    time.Time
+	}
 
 	snapshots        Snapshots
 	snapshotInterval time.Duration
@@ -82,12 +94,18 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 			Help:        "Events applied to the projection.",
 			ConstLabels: prometheus.Labels{"projection": ProjectionName},
 		}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name:        "together_projection_subscription_failures_total",
+			Help:        "Times the projection's subscription to the store broke and was retried.",
+			ConstLabels: prometheus.Labels{"projection": ProjectionName},
+		}),
+		sleep: sleep,
 	}
 	for _, o := range opts {
 		o(r)
 	}
 	if reg != nil {
-		reg.MustRegister(r.applied,
+		reg.MustRegister(r.applied, r.failures,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name:        "together_projection_position",
 				Help:        "Store position of the last event applied to the projection.",
@@ -131,16 +149,21 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 }
 
 // Run applies events until ctx is cancelled. A broken subscription is
-// resumed from the checkpoint after a pause. An event the catalogue cannot
-// decode stalls the runner at the event before it: the reports keep
-// answering as of that position and readiness says why, rather than
-// silently skipping history.
+// resumed from the checkpoint after a pause that doubles while the
+// subscription keeps breaking without progress (to at most
+// [maxRetryPause]) and starts again at [firstRetryPause] once events
+// flow. The first failure of an outage and the recovery are logged; every
+// failure is counted in together_projection_subscription_failures_total.
+// An event the catalogue cannot decode stalls the runner at the event
+// before it: the reports keep answering as of that position and readiness
+// says why, rather than silently skipping history.
 func (r *Runner) Run(ctx context.Context) error {
 	r.restore(ctx)
 	r.savedAt = time.Now()
 	defer r.saveOnStop(ctx)
-	pause := 100 * time.Millisecond
+	pause := firstRetryPause
 	for ctx.Err() == nil {
+		before := r.Checkpoint()
 		err := r.follow(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -149,15 +172,40 @@ func (r *Runner) Run(ctx context.Context) error {
 			<-ctx.Done()
 			return nil
 		}
-		r.log.Warn().Err(err).Uint64("position", r.Checkpoint()).Dur("retry_in", pause).Msg("projection subscription broke")
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(pause):
+		r.failures.Inc()
+		if r.Checkpoint() != before {
+			// Events flowed since the last failure: this failure starts a
+			// new outage rather than prolonging the old one.
+			pause = firstRetryPause
 		}
-		pause = min(2*pause, 5*time.Second)
+		if r.outage.failures == 0 {
+			r.outage.since = time.Now()
+			r.log.Warn().Err(err).Uint64("position", r.Checkpoint()).Msg("projection subscription broke; retrying until it recovers")
+		}
+		r.outage.failures++
+		if !r.sleep(ctx, pause) {
+			return nil
+		}
+		pause = min(2*pause, maxRetryPause)
 	}
 	return nil
+}
+
+// Pauses between attempts to resume a broken subscription.
+const (
+	firstRetryPause = 100 * time.Millisecond
+	maxRetryPause   = 5 * time.Second
+)
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 func (r *Runner) follow(ctx context.Context) error {
@@ -189,7 +237,13 @@ func (r *Runner) follow(ctx context.Context) error {
 		}
 		if !caughtUp {
 			caughtUp = true
-			r.log.Debug().Uint64("position", e.Position).Msg("projection applying")
+			if r.outage.failures > 0 {
+				r.log.Info().Uint64("position", e.Position).Int("failures", r.outage.failures).
+					Dur("down_for", time.Since(r.outage.since)).Msg("projection subscription recovered")
+				r.outage.failures = 0
+			} else {
+				r.log.Debug().Uint64("position", e.Position).Msg("projection applying")
+			}
 		}
 	}
 	return ctx.Err()
