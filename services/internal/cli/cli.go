@@ -29,6 +29,7 @@ func subcommands() []subcommand {
 		{"service", "run one command service alone: projects, stakeholders, engagements, feedback, actions", runService},
 		{"reports", "run the reports service alone", runReports},
 		{"healthcheck", "exit 0 if a URL answers 200 (the containers' health check)", runHealthcheck},
+		{"bench", "drive a together with a realistic command mix and print throughput, latency and ceilings", runBench},
 	}
 }
 
