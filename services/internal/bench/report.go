@@ -49,7 +49,9 @@ type Report struct {
 	Memory   *Memory   // nil when the stack is not in this process
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
 
 // WriteText prints the report for a person.
 func (r Report) WriteText(w io.Writer) error {
