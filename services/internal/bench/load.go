@@ -201,7 +201,7 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		t := &tally{latency: map[string][]time.Duration{}, errors: map[int]int{}}
 		tallies[i] = t
 		w := &worker{id: i, c: l.client, t: t, budget: &budget, head: &head, log: l.o.log}
-		wg.Go(func() { w.run(runCtx) })
+		wg.Go(func() { w.run(ctx, runCtx) })
 	}
 	var visible []time.Duration
 	sampled := make(chan struct{})

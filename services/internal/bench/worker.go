@@ -25,6 +25,7 @@ type worker struct {
 	head   *atomic.Uint64
 	log    zerolog.Logger
 	rnd    *rand.Rand
+	stop   context.Context
 
 	project, element string
 	cycles           int
@@ -40,9 +41,12 @@ var (
 // errBudget ends a worker once the command budget is spent.
 var errBudget = errors.New("command budget spent")
 
-func (w *worker) run(ctx context.Context) {
+// run works until stop ends; a command in flight then is finished under
+// ctx rather than cut off, so the server sees no cancelled requests.
+func (w *worker) run(ctx, stop context.Context) {
+	w.stop = stop
 	w.rnd = rand.New(rand.NewPCG(uint64(w.id), 0x5eed))
-	for ctx.Err() == nil {
+	for stop.Err() == nil && ctx.Err() == nil {
 		err := w.cycle(ctx)
 		if errors.Is(err, errBudget) {
 			return
@@ -51,7 +55,7 @@ func (w *worker) run(ctx context.Context) {
 			// Start the next cycle afresh, after a breath, so that a server
 			// that is down is not hammered.
 			select {
-			case <-ctx.Done():
+			case <-stop.Done():
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
@@ -60,6 +64,9 @@ func (w *worker) run(ctx context.Context) {
 
 // send posts one command of kind and records what happened.
 func (w *worker) send(ctx context.Context, kind, path string, body any) (answer, error) {
+	if w.stop.Err() != nil {
+		return answer{}, w.stop.Err()
+	}
 	if w.budget.Add(-1) < 0 {
 		return answer{}, errBudget
 	}

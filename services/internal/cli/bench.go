@@ -57,7 +57,10 @@ Flags:
 		fmt.Fprintf(stderr, "together bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	log := zerolog.New(stderr).Level(zerolog.WarnLevel).With().Timestamp().Str("service", "bench").Logger()
+	logger := func(service string) zerolog.Logger {
+		return zerolog.New(stderr).Level(zerolog.WarnLevel).With().Timestamp().Str("service", service).Logger()
+	}
+	log := logger("bench")
 	opts := []bench.Option{bench.WithClients(*clients), bench.WithDuration(*duration), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
 	if _, err := bench.New("http://127.0.0.1:1", opts...); err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
@@ -96,7 +99,7 @@ Flags:
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
 		}
-		st, err := stack.Start(ctx, stack.Config{DataDir: data, HTTPAddr: "127.0.0.1:0", Logger: log.With().Str("service", "together").Logger()})
+		st, err := stack.Start(ctx, stack.Config{DataDir: data, HTTPAddr: "127.0.0.1:0", Logger: logger("together")})
 		if err != nil {
 			fmt.Fprintf(stderr, "together bench: start together: %v\n", err)
 			return 1
