@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -37,11 +38,17 @@ type Ceilings struct {
 var sampleEnvelope = []byte(`{"id":"019a0000-0000-7000-8000-000000000000","type":"FeedbackGiven","schema_version":1,"stream":"feedback-019a0000-0000-7000-8000-000000000000","stream_version":1,"position":0,"occurred_at":"2026-03-01T10:00:00Z","recorded_at":"2026-03-01T10:00:00.000001Z","actor":"bench@example.invalid","correlation_id":"019a0000-0000-7000-8000-000000000001","causation_id":"019a0000-0000-7000-8000-000000000002","prev_hash":"","hash":"0000000000000000000000000000000000000000000000000000000000000000","payload":{"feedback_id":"019a0000-0000-7000-8000-000000000000","project_id":"019a0000-0000-7000-8000-000000000003","engagement_id":"019a0000-0000-7000-8000-000000000004","element_id":"019a0000-0000-7000-8000-000000000005","stakeholder_id":"019a0000-0000-7000-8000-000000000006","channel":"engagement","sentiment":"mixed","themes":["access"],"summary":"The room was hard to find"}}`)
 
 // MeasureCeilings starts a fresh embedded nats-server (fsync always) on a
-// directory under dir, publishes from publishers concurrent writers for d
+// new directory under dir, removed afterwards, publishes from publishers concurrent writers for d
 // or until maxMessages, then reads everything back with an ordered
 // consumer.
 func MeasureCeilings(ctx context.Context, dir string, publishers int, d time.Duration, maxMessages int) (Ceilings, error) {
-	srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "ceiling-nats")})
+	store, err := os.MkdirTemp(dir, "ceiling-")
+	if err != nil {
+		return Ceilings{}, err
+	}
+	// Throwaway messages: nothing of it is worth keeping.
+	defer os.RemoveAll(store)
+	srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(store, "nats")})
 	if err != nil {
 		return Ceilings{}, err
 	}
