@@ -204,10 +204,25 @@ func (s *Store) page(ctx context.Context, start uint64, n int) (batchReply, erro
 	return r, nil
 }
 
-// Subscribe implements [events.Store]. It follows the stream with one
-// ordered consumer, deleted when ctx ends.
+// Subscribe implements [events.Store]. It catches up with ReadAll, whose
+// pages are read ahead while the caller works (a consumer hands over
+// messages only as fast as the caller takes them, and a cold start of the
+// reports took over twice as long that way), then follows the stream from
+// there with one ordered consumer, deleted when ctx ends.
 func (s *Store) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
 	return func(yield func(events.Envelope, error) bool) {
+		for e, err := range s.ReadAll(ctx, after) {
+			if ctx.Err() != nil {
+				return
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+			after = e.Position
+		}
+		if ctx.Err() != nil {
+			return
+		}
 		s.consume(ctx, after, yield)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -63,8 +65,12 @@ type Runner struct {
 	checkpoint uint64
 	lastAt     time.Time // recorded time of the last event applied
 	stalled    error
-	// advanced is closed and replaced whenever the checkpoint moves.
-	advanced chan struct{}
+	// waiters are the WaitFor calls blocked on a position; nextWake is the
+	// lowest of their positions (MaxUint64 with none), so that applying an
+	// event costs one comparison, and a waiter is woken once, when its
+	// position is reached, rather than on every event.
+	waiters  []waiter
+	nextWake uint64
 
 	applied prometheus.Counter
 	// failures counts broken subscriptions; only the first of an outage
@@ -92,7 +98,7 @@ type Runner struct {
 func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg prometheus.Registerer, opts ...RunnerOption) *Runner {
 	r := &Runner{
 		source: source, registry: registry, log: log,
-		ledger: ledger.New(), advanced: make(chan struct{}),
+		ledger: ledger.New(), nextWake: math.MaxUint64,
 		applied: prometheus.NewCounter(prometheus.CounterOpts{
 			Name:        "together_projection_events_applied_total",
 			Help:        "Events applied to the projection.",
@@ -222,6 +228,7 @@ func (r *Runner) follow(ctx context.Context) error {
 		if err != nil {
 			r.mu.Lock()
 			r.stalled = fmt.Errorf("event %s at position %d: %w", e.ID, e.Position, err)
+			r.wakeLocked()
 			r.mu.Unlock()
 			r.log.Error().Err(err).Str("event_id", e.ID.String()).Uint64("position", e.Position).Msg("projection stalled")
 			return err
@@ -229,8 +236,9 @@ func (r *Runner) follow(ctx context.Context) error {
 		r.mu.Lock()
 		r.ledger.Apply(e, p)
 		r.checkpoint, r.lastAt = e.Position, e.RecordedAt
-		close(r.advanced)
-		r.advanced = make(chan struct{})
+		if r.checkpoint >= r.nextWake {
+			r.wakeLocked()
+		}
 		r.mu.Unlock()
 		r.applied.Inc()
 		if r.snapshots != nil {
@@ -280,24 +288,59 @@ func (r *Runner) Stalled() error {
 	return r.stalled
 }
 
-// WaitFor blocks until the checkpoint reaches position or ctx ends.
+// WaitFor blocks until the checkpoint reaches position or ctx ends. It
+// returns at once with the reason if the runner is stalled.
 func (r *Runner) WaitFor(ctx context.Context, position uint64) error {
-	for {
+	r.mu.Lock()
+	if r.checkpoint >= position {
+		r.mu.Unlock()
+		return nil
+	}
+	if r.stalled != nil {
+		r.mu.Unlock()
+		return r.stalled
+	}
+	w := waiter{position: position, woken: make(chan struct{})}
+	r.waiters = append(r.waiters, w)
+	r.nextWake = min(r.nextWake, position)
+	r.mu.Unlock()
+	select {
+	case <-w.woken:
 		r.mu.RLock()
-		reached, wake, stalled := r.checkpoint >= position, r.advanced, r.stalled
-		r.mu.RUnlock()
-		if reached {
+		defer r.mu.RUnlock()
+		if r.checkpoint >= position {
 			return nil
 		}
-		if stalled != nil {
-			return stalled
+		return r.stalled
+	case <-ctx.Done():
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if i := slices.IndexFunc(r.waiters, func(o waiter) bool { return o.woken == w.woken }); i >= 0 {
+			r.waiters = slices.Delete(r.waiters, i, i+1)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-wake:
-		}
+		return ctx.Err()
 	}
+}
+
+type waiter struct {
+	position uint64
+	woken    chan struct{}
+}
+
+// wakeLocked wakes the waiters whose position is reached, or all of them
+// if the runner stalled; the caller holds mu.
+func (r *Runner) wakeLocked() {
+	keep, next := r.waiters[:0], uint64(math.MaxUint64)
+	for _, w := range r.waiters {
+		if r.checkpoint >= w.position || r.stalled != nil {
+			close(w.woken)
+			continue
+		}
+		keep = append(keep, w)
+		next = min(next, w.position)
+	}
+	clear(r.waiters[len(keep):])
+	r.waiters, r.nextWake = keep, next
 }
 
 // Read calls f with the ledger under a read lock; f must not keep it.
@@ -339,6 +382,7 @@ func (r *Runner) restore(ctx context.Context) {
 	}
 	r.mu.Lock()
 	r.ledger, r.checkpoint = l, l.Position
+	r.wakeLocked()
 	r.mu.Unlock()
 	r.log.Info().Uint64("position", l.Position).Msg("projection resumed from snapshot")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -257,5 +258,53 @@ func TestRunnerRetries(t *testing.T) {
 	}
 	if failures != 8 {
 		t.Errorf("together_projection_subscription_failures_total = %v, want 8", failures)
+	}
+}
+
+// TestWaitForStalled requires a reader waiting for a position the runner
+// cannot reach, because an event does not decode, to be told so at once
+// rather than wait out its deadline; and waiters for reached positions to
+// be answered.
+func TestWaitForStalled(t *testing.T) {
+	store := memstore.New()
+	appendAll(t, store, historytest.Generate(3, 50).Events[:3])
+	bad := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "NoSuchEvent", SchemaVersion: 1, Payload: []byte(`{}`)}
+	if _, err := store.Append(context.Background(), "project-bad", 0, []events.Envelope{bad}); err != nil {
+		t.Fatal(err)
+	}
+	r := reports.NewRunner(store, catalogue.New(), zerolog.Nop(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waited := make(chan error, 2)
+	for _, p := range []uint64{3, 10} {
+		go func() {
+			wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+			defer wcancel()
+			waited <- r.WaitFor(wctx, p)
+		}()
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var got []error
+	for range 2 {
+		got = append(got, <-waited)
+	}
+	var reached, stalled int
+	for _, err := range got {
+		switch {
+		case err == nil:
+			reached++
+		case errors.Is(err, events.ErrInvalidEvent):
+			stalled++
+		default:
+			t.Errorf("WaitFor = %v, want nil or the stall", err)
+		}
+	}
+	if reached != 1 || stalled != 1 {
+		t.Errorf("WaitFor answered %v, want one reached and one stalled", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
