@@ -37,6 +37,15 @@
 // Passwords are people's choice and guessable, so they are stored as
 // argon2id hashes. Session ids are stored as SHA-256 too, so a copy of the
 // buckets lets nobody in. Everything lives in two JetStream key/value
-// buckets ([StateBucket], [SessionBucket]) that every process of a
-// deployment shares.
+// buckets ([StateBucket], [SessionBucket]).
+//
+// # Across processes
+//
+// Only the process that serves sign-in keeps the buckets. It answers the
+// others' authenticate requests on NATS ([Service.ServeNATS]); a process
+// without the buckets authenticates with a [Remote], which sends the
+// bearer token or session id it read and gets back the identity and the
+// session's CSRF token. Both middlewares are one function
+// ([Authenticator]), differing only in who checks the secret, so they
+// answer every request alike.
 package auth

@@ -33,12 +33,14 @@ var _ KV = (*JetStreamKV)(nil)
 
 // NewJetStreamKV opens the bucket, creating it if needed, with replicas
 // copies (3 on a cluster) and, if ttl > 0, entries that expire ttl after
-// their last write.
+// their last write. An existing bucket is used as it is, never updated
+// (the NATS users of together may not update streams), provided its
+// entries expire as asked: another replica count, say, is kept.
 func NewJetStreamKV(ctx context.Context, js jetstream.JetStream, bucket string, replicas int, ttl time.Duration) (*JetStreamKV, error) {
 	if replicas < 1 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "together: identities (tokens, accounts, sessions)",
 		Storage:     jetstream.FileStorage,
@@ -46,10 +48,32 @@ func NewJetStreamKV(ctx context.Context, js jetstream.JetStream, bucket string, 
 		TTL:         ttl,
 		History:     1,
 	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		if kv, err = js.KeyValue(ctx, bucket); err == nil {
+			err = checkBucket(ctx, kv, ttl)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("auth bucket %s: %w", bucket, err)
 	}
 	return &JetStreamKV{kv: kv}, nil
+}
+
+// checkBucket accepts an existing bucket whose entries live as long as
+// this package relies on: sessions must not vanish before their lifetime
+// ends, tokens and accounts never, and none of them with a restart.
+func checkBucket(ctx context.Context, kv jetstream.KeyValue, ttl time.Duration) error {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if st.TTL() != ttl {
+		return fmt.Errorf("it exists with entries expiring after %s, want %s; back it up, delete it and restore its entries", st.TTL(), ttl)
+	}
+	if js, ok := st.(*jetstream.KeyValueBucketStatus); ok && js.StreamInfo().Config.Storage != jetstream.FileStorage {
+		return errors.New("it exists in memory only; back it up, delete it and restore its entries")
+	}
+	return nil
 }
 
 // Stores are the two buckets a [Service] needs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nats-io/nats.go/jetstream"
@@ -154,5 +155,43 @@ func TestSharedBuckets(t *testing.T) {
 	u, _ := a.FindUser(ctx, "sarah")
 	if name, err := b.Directory().Name(ctx, auth.UserID(u.ID)); name != "Sarah" || err != nil {
 		t.Errorf("the other directory names %s %q, %v", u.ID, name, err)
+	}
+}
+
+// A bucket that exists is used as it is, never updated: reopening keeps
+// its entries, and one whose entries expire otherwise than asked is
+// refused.
+func TestJetStreamKVReopen(t *testing.T) {
+	ctx := context.Background()
+	_, nc := natstest.RunJetStream(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := auth.NewJetStreamKV(ctx, js, "TEST_REOPEN", 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(ctx, "a.1", []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	again, err := auth.NewJetStreamKV(ctx, js, "TEST_REOPEN", 1, time.Hour)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if v, _, err := again.Get(ctx, "a.1"); err != nil || string(v) != "kept" {
+		t.Errorf("after reopening Get = %q, %v; want kept", v, err)
+	}
+	for _, ttl := range []time.Duration{0, 2 * time.Hour} {
+		if _, err := auth.NewJetStreamKV(ctx, js, "TEST_REOPEN", 1, ttl); err == nil {
+			t.Errorf("reopening a bucket of 1h entries as %s entries succeeded", ttl)
+		}
+	}
+	s, err := js.Stream(ctx, "KV_TEST_REOPEN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.MaxAge; got != time.Hour {
+		t.Errorf("the bucket's entries now expire after %s; want it left at 1h", got)
 	}
 }

@@ -13,13 +13,44 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "together_auth_sign_ins_total",
 			Help: "Browser sign-ins, by method (password, oidc) and outcome (ok, refused, throttled, error).",
 		}, []string{"method", "outcome"}),
-		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "together_auth_refusals_total",
-			Help: "Requests refused by the identity layer, by reason (unauthenticated, forbidden, csrf).",
-		}, []string{"reason"}),
+		refusals: newRefusals(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.signIns, m.refusals)
+	}
+	return m
+}
+
+// newRefusals is the one metric a [Service] and a [Remote] both keep, so
+// that a dashboard reads the same in every process.
+func newRefusals() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "together_auth_refusals_total",
+		Help: "Requests refused by the identity layer, by reason (unauthenticated, forbidden, csrf).",
+	}, []string{"reason"})
+}
+
+type remoteMetrics struct {
+	refusals *prometheus.CounterVec
+	checks   *prometheus.CounterVec
+	duration prometheus.Histogram
+}
+
+func newRemoteMetrics(reg prometheus.Registerer) *remoteMetrics {
+	m := &remoteMetrics{
+		refusals: newRefusals(),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "together_auth_remote_checks_total",
+			Help: "Credentials checked by the identities service over NATS, by outcome (ok, bad_token, expired_session, error).",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "together_auth_remote_check_seconds",
+			Help:    "Time to check credentials with the identities service over NATS.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.refusals, m.checks, m.duration)
 	}
 	return m
 }

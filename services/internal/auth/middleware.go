@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -29,6 +30,18 @@ const (
 	expiredSession
 )
 
+// Authenticator puts the identity of a request's credentials in its
+// context: a [Service] in the process that keeps the identities, a
+// [Remote] in one that asks that process over NATS. Both answer alike.
+type Authenticator interface {
+	Authenticate(next http.Handler) http.Handler
+}
+
+var (
+	_ Authenticator = (*Service)(nil)
+	_ Authenticator = (*Remote)(nil)
+)
+
 // Authenticate puts the identity of the request's credentials in its
 // context, for [FromContext] and [Require]: an "Authorization: Bearer"
 // API token if there is an Authorization header (the session cookie is
@@ -42,53 +55,112 @@ const (
 // header; otherwise it is refused here with 403. Bearer requests need
 // none: a browser never adds an Authorization header by itself.
 func (s *Service) Authenticate(next http.Handler) http.Handler {
+	return authenticate(s, next)
+}
+
+// checker is what [authenticate] asks whom credentials belong to: the
+// Service itself, or a [Remote] that asks the Service over NATS. All the
+// rest of authenticating a request is the same code for both, so that
+// the two cannot drift apart.
+type checker interface {
+	check(ctx context.Context, c credentials) (verdict, error)
+	refusalCounter
+	secure(r *http.Request) bool
+	// logger is where errors go when the request's context has no logger.
+	logger() *zerolog.Logger
+}
+
+// authenticate is [Service.Authenticate] and [Remote.Authenticate].
+func authenticate(c checker, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), countersKey, refusalCounter(s))
+		ctx := context.WithValue(r.Context(), countersKey, refusalCounter(c))
 		r = r.WithContext(ctx)
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, secret, _ := strings.Cut(h, " ")
-			if !strings.EqualFold(scheme, "Bearer") {
-				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, badToken)))
+		creds, v, decided := readCredentials(r)
+		if !decided {
+			var err error
+			if v, err = c.check(ctx, creds); err != nil {
+				what := "checking a session"
+				if creds.Kind == kindBearer {
+					what = "checking a bearer token"
+				}
+				log := zerolog.Ctx(ctx)
+				if log.GetLevel() == zerolog.Disabled {
+					log = c.logger()
+				}
+				log.Error().Err(err).Msg(what)
+				problem.Write(w, r, http.StatusServiceUnavailable, "identities cannot be checked just now; try again")
 				return
 			}
-			id, err := s.VerifyToken(ctx, strings.TrimSpace(secret))
-			if err != nil {
-				if !errors.Is(err, ErrInvalidToken) && !errors.Is(err, ErrRevoked) {
-					zerolog.Ctx(ctx).Error().Err(err).Msg("checking a bearer token")
-					problem.Write(w, r, http.StatusServiceUnavailable, "identities cannot be checked just now; try again")
+		}
+		switch v.Outcome {
+		case outcomeNone:
+			next.ServeHTTP(w, r)
+		case outcomeBadToken:
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, badToken)))
+		case outcomeExpired:
+			clearSessionCookie(w, c.secure(r))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, expiredSession)))
+		case outcomeOK:
+			ctx = WithIdentity(ctx, *v.Identity)
+			if creds.Kind == kindSession {
+				if changesState(r.Method) && !validCSRF(r, v.CSRF) {
+					c.refused("csrf")
+					problem.Write(w, r, http.StatusForbidden,
+						"this request came with a session cookie but without the session's CSRF token (form field csrf_token or header X-CSRF-Token); reload the page and try again")
 					return
 				}
-				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, badToken)))
-				return
+				ctx = context.WithValue(ctx, sessionCtxKey, &session{Identity: *v.Identity, CSRF: v.CSRF})
 			}
-			next.ServeHTTP(w, r.WithContext(WithIdentity(ctx, id)))
-			return
+			next.ServeHTTP(w, r.WithContext(ctx))
 		}
-		c, err := r.Cookie(SessionCookie)
-		if err != nil {
-			next.ServeHTTP(w, r)
-			return
+	})
+}
+
+// readCredentials reads the credentials of r. decided is true when they
+// need no checking against the stores (there are none, or they cannot be
+// valid), and v is then the verdict.
+func readCredentials(r *http.Request) (c credentials, v verdict, decided bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, secret, _ := strings.Cut(h, " ")
+		secret = strings.TrimSpace(secret)
+		if !strings.EqualFold(scheme, "Bearer") || len(secret) > maxTokenLen {
+			return credentials{}, verdict{Outcome: outcomeBadToken}, true
 		}
-		sess, err := s.session(ctx, c.Value)
+		return credentials{Kind: kindBearer, Secret: secret}, verdict{}, false
+	}
+	cookie, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return credentials{}, verdict{Outcome: outcomeNone}, true
+	}
+	if cookie.Value == "" || len(cookie.Value) > maxSessionIDLen {
+		return credentials{}, verdict{Outcome: outcomeExpired}, true
+	}
+	return credentials{Kind: kindSession, Secret: cookie.Value}, verdict{}, false
+}
+
+// check is the decision itself, made where the identities are kept.
+func (s *Service) check(ctx context.Context, c credentials) (verdict, error) {
+	switch c.Kind {
+	case kindBearer:
+		id, err := s.VerifyToken(ctx, c.Secret)
+		switch {
+		case errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrRevoked):
+			return verdict{Outcome: outcomeBadToken}, nil
+		case err != nil:
+			return verdict{}, err
+		}
+		return verdict{Outcome: outcomeOK, Identity: &id}, nil
+	case kindSession:
+		sess, err := s.session(ctx, c.Secret)
 		switch {
 		case errors.Is(err, ErrNotFound) || errors.Is(err, ErrSessionExpired):
-			s.clearSessionCookie(w, r)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, failureKey, expiredSession)))
-			return
+			return verdict{Outcome: outcomeExpired}, nil
 		case err != nil:
-			zerolog.Ctx(ctx).Error().Err(err).Msg("checking a session")
-			problem.Write(w, r, http.StatusServiceUnavailable, "identities cannot be checked just now; try again")
-			return
+			return verdict{}, err
 		}
-		if changesState(r.Method) && !validCSRF(r, sess.CSRF) {
-			s.m.refusals.WithLabelValues("csrf").Inc()
-			problem.Write(w, r, http.StatusForbidden,
-				"this request came with a session cookie but without the session's CSRF token (form field csrf_token or header X-CSRF-Token); reload the page and try again")
-			return
-		}
-		ctx = context.WithValue(WithIdentity(ctx, sess.Identity), sessionCtxKey, sess)
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+		return verdict{Outcome: outcomeOK, Identity: &sess.Identity, CSRF: sess.CSRF}, nil
+	}
+	return verdict{}, fmt.Errorf("%w: credentials of kind %q", ErrMalformed, c.Kind)
 }
 
 func changesState(method string) bool {

@@ -27,6 +27,8 @@ type options struct {
 	failureWindow  time.Duration
 	oidc           *OIDC
 	reg            prometheus.Registerer
+	natsWorkers    int
+	natsTimeout    time.Duration
 }
 
 func defaultOptions() options {
@@ -39,6 +41,8 @@ func defaultOptions() options {
 		hashers:       2,
 		maxFailures:   5,
 		failureWindow: 15 * time.Minute,
+		natsWorkers:   4,
+		natsTimeout:   5 * time.Second,
 	}
 }
 
@@ -120,4 +124,29 @@ func WithOIDC(p *OIDC) Option {
 // WithMetrics registers the package's metrics with reg. Default none.
 func WithMetrics(reg prometheus.Registerer) Option {
 	return func(o *options) error { o.reg = reg; return nil }
+}
+
+// WithNATSWorkers sets how many authenticate requests
+// [Service.ServeNATS] answers at once. Default 4.
+func WithNATSWorkers(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 256 {
+			return fmt.Errorf("%w: NATS workers want 1 to 256", ErrInvalidOption)
+		}
+		o.natsWorkers = n
+		return nil
+	}
+}
+
+// WithNATSTimeout sets how long a [Remote] waits for the answer to an
+// authenticate request, and how long [Service.ServeNATS] gives itself to
+// register and to answer one. Default 5 seconds.
+func WithNATSTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: NATS timeout must be positive", ErrInvalidOption)
+		}
+		o.natsTimeout = d
+		return nil
+	}
 }

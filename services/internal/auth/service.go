@@ -30,6 +30,10 @@ type Service struct {
 	failureWindow   time.Duration
 	oidc            *OIDC
 	m               *metrics
+	natsWorkers     int
+	natsTimeout     time.Duration
+	ready           chan struct{}
+	readyOnce       sync.Once
 	// dummyHash is verified against when a username is unknown, so that
 	// a sign-in takes as long whether or not the account exists. It is
 	// made on first use: a hash costs a noticeable fraction of a second,
@@ -39,7 +43,8 @@ type Service struct {
 
 // New returns a Service keeping its records in st. Options:
 // [WithLogger], [WithClock], [WithSessionTimeouts], [WithSecureCookies],
-// [WithPasswordParams], [WithSignInThrottle], [WithOIDC], [WithMetrics].
+// [WithPasswordParams], [WithSignInThrottle], [WithOIDC], [WithMetrics],
+// and for [Service.ServeNATS] [WithNATSWorkers] and [WithNATSTimeout].
 func New(st Stores, opts ...Option) (*Service, error) {
 	if st.State == nil || st.Sessions == nil {
 		return nil, fmt.Errorf("%w: both stores are required", ErrInvalidOption)
@@ -55,12 +60,15 @@ func New(st Stores, opts ...Option) (*Service, error) {
 		now: o.now, log: o.log, idle: o.idle, lifetime: o.lifetime, secureCookies: o.secureCookies,
 		hasher: newHasher(o.password, o.hashers), maxFailures: o.maxFailures, failureWindow: o.failureWindow,
 		oidc: o.oidc, m: newMetrics(o.reg),
+		natsWorkers: o.natsWorkers, natsTimeout: o.natsTimeout, ready: make(chan struct{}),
 	}
 	s.dummyHash = sync.OnceValues(func() (string, error) {
 		return s.hasher.hash(context.Background(), randomString(24))
 	})
 	return s, nil
 }
+
+func (s *Service) logger() *zerolog.Logger { return &s.log }
 
 // Directory returns the directory of the identities this Service knows.
 func (s *Service) Directory() *Directory { return s.dir }

@@ -29,6 +29,10 @@ type session struct {
 // absolute expiry, or its account was disabled or reset since.
 var ErrSessionExpired = errors.New("session expired")
 
+// maxSessionIDLen bounds a session cookie's value: anything longer is
+// none this package made.
+const maxSessionIDLen = 100
+
 func sessionKey(id string) string { return keyHash("sessions.", id) }
 
 // startSession stores a new session for id and returns its cookie value.
@@ -51,7 +55,7 @@ func (s *Service) startSession(ctx context.Context, id Identity, generation int)
 // changed). It records use at most once per minute, so that a busy page
 // does not write on every request.
 func (s *Service) session(ctx context.Context, sid string) (*session, error) {
-	if sid == "" || len(sid) > 100 {
+	if sid == "" || len(sid) > maxSessionIDLen {
 		return nil, ErrNotFound
 	}
 	key := sessionKey(sid)
@@ -89,7 +93,7 @@ func (s *Service) session(ctx context.Context, sid string) (*session, error) {
 
 // endSession forgets a session.
 func (s *Service) endSession(ctx context.Context, sid string) error {
-	if sid == "" || len(sid) > 100 {
+	if sid == "" || len(sid) > maxSessionIDLen {
 		return nil
 	}
 	return s.sessions.Delete(ctx, sessionKey(sid))
@@ -107,9 +111,13 @@ func (s *Service) setSessionCookie(w http.ResponseWriter, r *http.Request, sid s
 }
 
 func (s *Service) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	clearSessionCookie(w, s.secure(r))
+}
+
+func clearSessionCookie(w http.ResponseWriter, secure bool) {
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
 	})
 }
 

@@ -48,6 +48,10 @@ var (
 	ErrRevoked = errors.New("token revoked")
 )
 
+// maxTokenLen bounds a bearer token: anything longer is none this
+// package made.
+const maxTokenLen = 200
+
 func tokenKey(id string) string { return "tokens." + id }
 
 // CreateToken makes a new API token and returns it with its secret, the
@@ -86,7 +90,7 @@ func hashSecret(secret string) string {
 // tokenID reads the id out of a token: together_<32 hex>_<secret>.
 func tokenID(secret string) (string, bool) {
 	rest, ok := strings.CutPrefix(secret, tokenPrefix)
-	if !ok || len(rest) < 33 || rest[32] != '_' || len(secret) > 200 {
+	if !ok || len(rest) < 33 || rest[32] != '_' || len(secret) > maxTokenLen {
 		return "", false
 	}
 	id, err := uuid.Parse(rest[:32])

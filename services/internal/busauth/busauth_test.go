@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/natsjs"
@@ -110,6 +111,9 @@ func TestNamesMatch(t *testing.T) {
 		{busauth.SubjectReadAll, recorder.SubjectReadAll},
 		{busauth.SubjectHead, recorder.SubjectHead},
 		{busauth.SubjectAppended, recorder.SubjectAppended},
+		{busauth.StateBucket, auth.StateBucket},
+		{busauth.SessionBucket, auth.SessionBucket},
+		{busauth.SubjectAuthenticate, auth.SubjectAuthenticate},
 	} {
 		if c.got != c.want {
 			t.Errorf("busauth says %q, the package %q", c.got, c.want)

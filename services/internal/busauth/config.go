@@ -19,8 +19,9 @@ func (p Passwords) Literal(r Role) string { return strconv.Quote(p[r]) }
 // AdminUser is the user of the embedded server's in-process administrator.
 const AdminUser = "admin"
 
-// export is one subject the RECORDER account offers to others.
+// export is one subject an account offers to others.
 type export struct {
+	from    Role // the exporter
 	subject string
 	stream  bool   // a stream of messages rather than a service
 	many    bool   // a service that may answer one request with several messages
@@ -28,20 +29,24 @@ type export struct {
 	by      []Role // the importers
 }
 
-// exports are the only paths between accounts.
+// exports are the only paths between accounts: the recorder's, and the
+// identities service of the reports process, through which each command
+// service learns who a request's credentials belong to without reaching
+// the buckets that keep them.
 func exports() []export {
 	readers := append(slices.Clone(commandRoles), Reports)
 	jsAPI := func(s string) string { return strings.Replace(s, "$JS.API", RecorderAPIPrefix, 1) }
 	return []export{
-		{subject: SubjectAppend, by: commandRoles},
-		{subject: SubjectReadStream, by: readers},
-		{subject: SubjectHead, by: readers},
-		{subject: SubjectReadAll, by: []Role{Reports}},
-		{subject: SubjectAppended, stream: true, by: []Role{Reports}},
-		{subject: "$JS.API.STREAM.INFO." + EventStream, to: jsAPI("$JS.API.STREAM.INFO." + EventStream), by: []Role{Reports}},
+		{from: Recorder, subject: SubjectAppend, by: commandRoles},
+		{from: Recorder, subject: SubjectReadStream, by: readers},
+		{from: Recorder, subject: SubjectHead, by: readers},
+		{from: Recorder, subject: SubjectReadAll, by: []Role{Reports}},
+		{from: Recorder, subject: SubjectAppended, stream: true, by: []Role{Reports}},
+		{from: Recorder, subject: "$JS.API.STREAM.INFO." + EventStream, to: jsAPI("$JS.API.STREAM.INFO." + EventStream), by: []Role{Reports}},
 		// A batched direct get answers with several messages.
-		{subject: "$JS.API.DIRECT.GET." + EventStream, many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
-		{subject: "$JS.API.DIRECT.GET." + EventStream + ".>", many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
+		{from: Recorder, subject: "$JS.API.DIRECT.GET." + EventStream, many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
+		{from: Recorder, subject: "$JS.API.DIRECT.GET." + EventStream + ".>", many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
+		{from: Reports, subject: SubjectAuthenticate, by: commandRoles},
 	}
 }
 
@@ -68,9 +73,18 @@ func ServerConfig(password func(Role) string, adminPassword string) string {
 			writeUser(&b, AdminUser, strconv.Quote(adminPassword), adminPermissions(), "IN_PROCESS")
 		}
 		b.WriteString("    ]\n")
-		if r == Recorder {
+		var out, in []export
+		for _, e := range exports() {
+			if e.from == r {
+				out = append(out, e)
+			}
+			if slices.Contains(e.by, r) {
+				in = append(in, e)
+			}
+		}
+		if len(out) > 0 {
 			b.WriteString("    exports: [\n")
-			for _, e := range exports() {
+			for _, e := range out {
 				kind := "service"
 				if e.stream {
 					kind = "stream"
@@ -86,12 +100,10 @@ func ServerConfig(password func(Role) string, adminPassword string) string {
 				fmt.Fprintf(&b, "      {%s: %s%s, accounts: [%s]}\n", kind, strconv.Quote(e.subject), response, strings.Join(accounts, ", "))
 			}
 			b.WriteString("    ]\n")
-		} else {
+		}
+		if len(in) > 0 {
 			b.WriteString("    imports: [\n")
-			for _, e := range exports() {
-				if !slices.Contains(e.by, r) {
-					continue
-				}
+			for _, e := range in {
 				kind := "service"
 				if e.stream {
 					kind = "stream"
@@ -100,7 +112,7 @@ func ServerConfig(password func(Role) string, adminPassword string) string {
 				if e.to != "" {
 					to = ", to: " + strconv.Quote(e.to)
 				}
-				fmt.Fprintf(&b, "      {%s: {account: %s, subject: %s}%s}\n", kind, Recorder.Account(), strconv.Quote(e.subject), to)
+				fmt.Fprintf(&b, "      {%s: {account: %s, subject: %s}%s}\n", kind, e.from.Account(), strconv.Quote(e.subject), to)
 			}
 			b.WriteString("    ]\n")
 		}

@@ -7,10 +7,13 @@
 // account, and within one account any stream or consumer may be pointed
 // at any subject of that account (a push consumer delivers wherever its
 // creator says, a stream may source another). So the event stream lives
-// in RECORDER, the keys in STAKEHOLDERS and the reports' snapshots in
-// REPORTS, and the only ways between accounts are the exports written
-// here: the recorder's request subjects and its append notifications,
-// and read-only direct gets on the event stream for the reports.
+// in RECORDER, the keys in STAKEHOLDERS, and the reports' snapshots and
+// the identities (API tokens, accounts, sessions) in REPORTS. The only
+// ways between accounts are the exports written here: the recorder's
+// request subjects and its append notifications, read-only direct gets on
+// the event stream for the reports, and the reports process's identities
+// service, which tells a command service who a request's credentials
+// belong to.
 //
 // The same configuration text serves the embedded server (with generated
 // passwords, see [Passwords]) and the docker-compose NATS server

@@ -47,11 +47,28 @@ const (
 	SubjectHead       = "together.recorder.head"
 	SubjectAppended   = "together.appended"
 
+	// StateBucket and SessionBucket are the key/value buckets of the
+	// identities (auth.StateBucket, auth.SessionBucket), in the REPORTS
+	// account: the reports process serves sign-in and the administration
+	// of identities.
+	StateBucket   = "TOGETHER_AUTH"
+	SessionBucket = "TOGETHER_SESSIONS"
+	// SubjectAuthenticate is where the reports process answers, for the
+	// command services, who a request's credentials belong to
+	// (auth.SubjectAuthenticate).
+	SubjectAuthenticate = "together.identities.authenticate"
+
 	// RecorderAPIPrefix is where the REPORTS account sees the RECORDER
 	// account's JetStream API for read-only direct gets on EventStream:
 	// jetstream.NewWithAPIPrefix(nc, RecorderAPIPrefix).
 	RecorderAPIPrefix = "$JS.RECORDER.API"
 )
+
+// identityBuckets are the buckets behind the identities.
+var identityBuckets = []string{StateBucket, SessionBucket}
+
+// kvStream is the stream behind a key/value bucket.
+func kvStream(bucket string) string { return "KV_" + bucket }
 
 // Roles returns every role, the recorder first.
 func Roles() []Role {
@@ -156,7 +173,7 @@ func (r Role) Permissions() Permissions {
 		// A command service that also owns the key stream: it creates
 		// keys and overwrites a destroyed one on disk (a message delete
 		// on its own stream, the right to erasure).
-		pub := []string{SubjectAppend, SubjectReadStream, SubjectHead, "$JS.API.STREAM.CREATE." + KeyStream}
+		pub := []string{SubjectAppend, SubjectReadStream, SubjectHead, SubjectAuthenticate, "$JS.API.STREAM.CREATE." + KeyStream}
 		pub = append(pub, streamReads(KeyStream)...)
 		pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+KeyStream, KeySubjects)
 		return Permissions{
@@ -166,7 +183,7 @@ func (r Role) Permissions() Permissions {
 		}
 	case Projects, Engagements, Feedback, Actions:
 		return Permissions{
-			PublishAllow:   []string{SubjectAppend, SubjectReadStream, SubjectHead},
+			PublishAllow:   []string{SubjectAppend, SubjectReadStream, SubjectHead, SubjectAuthenticate},
 			PublishDeny:    deny(purgeDenied, msgDeleteDenied),
 			SubscribeAllow: []string{"_INBOX.>"},
 		}
@@ -176,18 +193,33 @@ func (r Role) Permissions() Permissions {
 		// an object store replaces an object by writing the new chunks and
 		// purging the old ones, so the purge of that one stream stays
 		// allowed (it holds derived data; losing it costs one replay).
-		// Answers cover the flow control of the ordered consumer that
-		// reads an object.
+		// Answers cover the flow control of the ordered consumers that
+		// read an object or list a bucket, and the replies of the
+		// identities service.
+		//
+		// The identities live here too: the reports process creates and
+		// uses their two key/value buckets (creating one first asks for
+		// the account's JetStream info; a bucket's values are written by
+		// publishing to its $KV subjects, read with direct gets and
+		// listed with ordered consumers), and answers the command
+		// services' authenticate requests as micro service.
 		pub := []string{SubjectReadStream, SubjectReadAll, SubjectHead, "$JS.API.STREAM.CREATE." + SnapshotStream}
 		pub = append(pub, streamReads(SnapshotStream)...)
 		pub = append(pub, consumers(SnapshotStream)...)
 		pub = append(pub, "$JS.API.STREAM.PURGE."+SnapshotStream, "$O."+SnapshotBucket+".>")
 		pub = append(pub, RecorderAPIPrefix+".STREAM.INFO."+EventStream,
 			RecorderAPIPrefix+".DIRECT.GET."+EventStream, RecorderAPIPrefix+".DIRECT.GET."+EventStream+".>")
+		pub = append(pub, "$JS.API.INFO")
+		for _, b := range identityBuckets {
+			pub = append(pub, "$JS.API.STREAM.CREATE."+kvStream(b))
+			pub = append(pub, streamReads(kvStream(b))...)
+			pub = append(pub, consumers(kvStream(b))...)
+			pub = append(pub, "$KV."+b+".>")
+		}
 		return Permissions{
 			PublishAllow:   pub,
 			PublishDeny:    deny(msgDeleteDenied),
-			SubscribeAllow: []string{SubjectAppended, "_INBOX.>"},
+			SubscribeAllow: []string{SubjectAppended, SubjectAuthenticate, "$SRV.>", "_INBOX.>"},
 			AllowResponses: true,
 		}
 	}

@@ -10,6 +10,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +26,7 @@ import (
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/project"
 	"github.com/together-coop/together/events/seal"
+	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/natsjs"
@@ -88,6 +92,13 @@ type World struct {
 	// Keys and Snapshots are the stakeholders' and the reports' stores.
 	Keys      *keyring.Keyring
 	Snapshots *reports.ObjectStoreSnapshots
+	// Identities are the identities the reports service keeps, and
+	// serves to the others until the test ends.
+	Identities *auth.Service
+	// Remote authenticates requests as the projects service does.
+	Remote *auth.Remote
+	// Token is an API token of the role viewer, and TokenID its id.
+	Token, TokenID string
 }
 
 // Legitimate runs every process's legitimate path with its own
@@ -96,8 +107,12 @@ type World struct {
 // stakeholders service creates, uses and destroys keys, and the reports
 // service reads through the recorder, hears the append notification,
 // saves and loads its snapshot twice and reads the event stream with a
-// direct get. None of them may see a permission error. The recorder runs
-// until the test ends.
+// direct get. The reports service also keeps the identities: it creates
+// their buckets, an API token and an account, signs the account in, and
+// serves the identities to the projects service, which authenticates a
+// token and a session through the export; then the session is signed out
+// and the token revoked and made anew. None of them may see a permission
+// error. The recorder and the identities service run until the test ends.
 func Legitimate(t *testing.T, tg Target) *World {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -271,6 +286,8 @@ func Legitimate(t *testing.T, tg Target) *World {
 		t.Errorf("reports: batched direct get gave %d messages; want 2", got)
 	}
 
+	identities(ctx, t, w, rep, repJS, proj)
+
 	// Every connection has seen the server's answers to all it sent.
 	for _, nc := range []*nats.Conn{rec, proj, stk, rep} {
 		if err := nc.Flush(); err != nil {
@@ -283,6 +300,120 @@ func Legitimate(t *testing.T, tg Target) *World {
 		}
 	}
 	return w
+}
+
+// identities runs the identities' legitimate path: the reports service
+// keeps them on rep and serves them, the projects service asks on proj.
+func identities(ctx context.Context, t *testing.T, w *World, rep *nats.Conn, repJS jetstream.JetStream, proj *nats.Conn) {
+	t.Helper()
+	stores, err := auth.JetStreamStores(ctx, repJS, 1)
+	if err != nil {
+		t.Fatalf("reports: open the identities' buckets: %v", err)
+	}
+	cheap := auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}
+	if w.Identities, err = auth.New(stores, auth.WithPasswordParams(cheap)); err != nil {
+		t.Fatal(err)
+	}
+	s := w.Identities
+	old, oldSecret, err := s.CreateToken(ctx, "bustest", auth.Viewer, "bustest")
+	if err != nil {
+		t.Fatalf("reports: create a token: %v", err)
+	}
+	const username, password = "sarah@example.org", "correct horse battery"
+	if _, err := s.AddUser(ctx, username, "Sarah Jones", auth.Recorder, password, "bustest"); err != nil {
+		t.Fatalf("reports: add an account: %v", err)
+	}
+	if tokens, err := s.ListTokens(ctx); err != nil || len(tokens) != 1 {
+		t.Fatalf("reports: list the tokens = %d, %v", len(tokens), err)
+	}
+	mux := http.NewServeMux()
+	s.Routes(mux)
+	site := s.Authenticate(mux)
+	form := url.Values{"username": {username}, "password": {password}}
+	signIn := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(form.Encode()))
+	signIn.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	site.ServeHTTP(rec, signIn)
+	var cookie *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == auth.SessionCookie {
+			cookie = c
+		}
+	}
+	if rec.Code != http.StatusSeeOther || cookie == nil {
+		t.Fatalf("reports: sign in = %d, cookie %v", rec.Code, cookie != nil)
+	}
+
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeNATS(runCtx, rep) }()
+	select {
+	case <-s.Ready():
+	case err := <-done:
+		t.Fatalf("reports: serve the identities: %v", err)
+	}
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("identities ServeNATS: %v", err)
+		}
+	})
+
+	if w.Remote, err = auth.NewRemote(proj); err != nil {
+		t.Fatal(err)
+	}
+	who := func(header string, c *http.Cookie) (int, auth.Identity, string) {
+		var id auth.Identity
+		var csrf string
+		h := w.Remote.Authenticate(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			id, _ = auth.FromContext(r.Context())
+			csrf = auth.CSRFToken(r.Context())
+		}))
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if header != "" {
+			r.Header.Set("Authorization", header)
+		}
+		if c != nil {
+			r.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code, id, csrf
+	}
+	if code, id, _ := who("Bearer "+oldSecret, nil); code != http.StatusOK || id.ID != auth.TokenID(old.ID) {
+		t.Fatalf("projects: authenticate a token through the identities service = %d as %q", code, id.ID)
+	}
+	code, id, csrf := who("", cookie)
+	if code != http.StatusOK || id.Kind != auth.KindUser || id.Role != auth.Recorder || csrf == "" {
+		t.Fatalf("projects: authenticate a session through the identities service = %d as %+v", code, id)
+	}
+
+	// Signing out deletes the session; revoking a token updates it.
+	form = url.Values{auth.CSRFField: {csrf}}
+	signOut := httptest.NewRequest(http.MethodPost, "/sign-out", strings.NewReader(form.Encode()))
+	signOut.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	signOut.AddCookie(cookie)
+	rec = httptest.NewRecorder()
+	site.ServeHTTP(rec, signOut)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("reports: sign out = %d", rec.Code)
+	}
+	if _, err := s.RevokeToken(ctx, old.ID, "bustest"); err != nil {
+		t.Fatalf("reports: revoke a token: %v", err)
+	}
+	tok, secret, err := s.CreateToken(ctx, "bustest", auth.Viewer, "bustest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Token, w.TokenID = secret, tok.ID
+	for name, c := range map[string]struct {
+		header string
+		cookie *http.Cookie
+	}{"the signed-out session": {cookie: cookie}, "the revoked token": {header: "Bearer " + oldSecret}} {
+		if code, id, _ := who(c.header, c.cookie); code != http.StatusOK || id.ID != "" {
+			t.Fatalf("projects: %s = %d as %q; want to pass on without an identity", name, code, id.ID)
+		}
+	}
 }
 
 func waitForRecorder(ctx context.Context, t *testing.T, c *recorder.Client) {
@@ -333,7 +464,10 @@ func subscribe(subject, queue string) func(*nats.Conn) error {
 
 func attempts(w *World) []attempt {
 	forged := []byte(`{"id":"01a20000-0000-7000-8000-00000000beef","type":"ProjectClosed","payload":{"summary":"closed by nobody"}}`)
-	r, s := busauth.Recorder, busauth.Stakeholders
+	r, s, rep := busauth.Recorder, busauth.Stakeholders, busauth.Reports
+	commands := []busauth.Role{busauth.Projects, s, busauth.Engagements, busauth.Feedback, busauth.Actions}
+	authKV, sessionsKV := "KV_"+busauth.StateBucket, "KV_"+busauth.SessionBucket
+	tokenKey := "$KV." + busauth.StateBucket + ".tokens." + w.TokenID
 	return []attempt{
 		{name: "read a key with a direct get", allowed: []busauth.Role{s}, subject: "$JS.API.DIRECT.GET.TOGETHER_KEYS.keys." + w.Stakeholder,
 			do: publish("$JS.API.DIRECT.GET.TOGETHER_KEYS.keys."+w.Stakeholder, nil)},
@@ -348,7 +482,9 @@ func attempts(w *World) []attempt {
 		{name: "join the recorder's queue group", allowed: []busauth.Role{r}, subject: busauth.SubjectAppend, do: subscribe(busauth.SubjectAppend, "recorder")},
 		{name: "listen to the recorder's subjects", allowed: []busauth.Role{r}, subject: "together.recorder.>", do: subscribe("together.recorder.>", "")},
 		{name: "announce a forged append", allowed: []busauth.Role{r}, subject: busauth.SubjectAppended, do: publish(busauth.SubjectAppended, []byte(`{"position":999}`))},
-		{name: "answer micro's discovery", allowed: []busauth.Role{r}, subject: "$SRV.>", do: subscribe("$SRV.>", "")},
+		// Discovery stays within an account: the recorder's and the
+		// identities service's.
+		{name: "answer micro's discovery", allowed: []busauth.Role{r, rep}, subject: "$SRV.>", do: subscribe("$SRV.>", "")},
 		{name: "delete the event stream", subject: "$JS.API.STREAM.DELETE.EVENTS", do: publish("$JS.API.STREAM.DELETE.EVENTS", nil)},
 		{name: "update the event stream", subject: "$JS.API.STREAM.UPDATE.EVENTS", do: publish("$JS.API.STREAM.UPDATE.EVENTS", []byte(`{"name":"EVENTS","subjects":["events.>"],"deny_delete":false,"deny_purge":false}`))},
 		{name: "purge the event stream", subject: "$JS.API.STREAM.PURGE.EVENTS", do: publish("$JS.API.STREAM.PURGE.EVENTS", nil)},
@@ -365,8 +501,35 @@ func attempts(w *World) []attempt {
 			do: publish("$JS.API.CONSUMER.CREATE.EVENTS.x", []byte(`{"stream_name":"EVENTS","config":{"name":"x","deliver_subject":"keys.x"}}`))},
 		{name: "read the event stream through the reports' import", allowed: []busauth.Role{busauth.Reports}, subject: busauth.RecorderAPIPrefix + ".DIRECT.GET.EVENTS",
 			do: publish(busauth.RecorderAPIPrefix+".DIRECT.GET.EVENTS", []byte(`{"seq":1}`))},
-		{name: "append through the recorder", allowed: []busauth.Role{busauth.Projects, s, busauth.Engagements, busauth.Feedback, busauth.Actions},
+		{name: "append through the recorder", allowed: commands,
 			subject: busauth.SubjectAppend, do: publish(busauth.SubjectAppend, []byte(`{}`))},
+		// The identities: only the reports service keeps them, and the
+		// others may only ask it.
+		{name: "read a token with a direct get", allowed: []busauth.Role{rep}, subject: "$JS.API.DIRECT.GET." + authKV,
+			do: publish("$JS.API.DIRECT.GET."+authKV, []byte(`{"last_by_subj":"`+tokenKey+`"}`))},
+		{name: "read a token by its subject", allowed: []busauth.Role{rep}, subject: "$JS.API.DIRECT.GET." + authKV + "." + tokenKey,
+			do: publish("$JS.API.DIRECT.GET."+authKV+"."+tokenKey, nil)},
+		{name: "read a session with a stream get", allowed: []busauth.Role{rep}, subject: "$JS.API.STREAM.MSG.GET." + sessionsKV,
+			do: publish("$JS.API.STREAM.MSG.GET."+sessionsKV, []byte(`{"seq":1}`))},
+		{name: "read the sessions with a consumer", allowed: []busauth.Role{rep}, subject: "$JS.API.CONSUMER.CREATE." + sessionsKV + ".x",
+			do: publish("$JS.API.CONSUMER.CREATE."+sessionsKV+".x", []byte(`{"stream_name":"`+sessionsKV+`","config":{"name":"x","deliver_subject":"_INBOX.x"}}`))},
+		{name: "listen to the identities' writes", subject: "$KV." + busauth.StateBucket + ".>", do: subscribe("$KV."+busauth.StateBucket+".>", "")},
+		{name: "listen to the sessions' writes", subject: "$KV." + busauth.SessionBucket + ".>", do: subscribe("$KV."+busauth.SessionBucket+".>", "")},
+		{name: "write a token", allowed: []busauth.Role{rep}, subject: tokenKey,
+			do: publish(tokenKey, []byte(`{"id":"`+w.TokenID+`","role":"admin","hash":"00"}`))},
+		{name: "create a stream over the identities' writes", subject: "$JS.API.STREAM.CREATE.SNOOP",
+			do: publish("$JS.API.STREAM.CREATE.SNOOP", []byte(`{"name":"SNOOP","subjects":["$KV.`+busauth.StateBucket+`.>"]}`))},
+		{name: "create a stream copying the sessions", subject: "$JS.API.STREAM.CREATE.SNOOP",
+			do: publish("$JS.API.STREAM.CREATE.SNOOP", []byte(`{"name":"SNOOP","mirror":{"name":"`+sessionsKV+`"}}`))},
+		{name: "delete the identities' bucket", subject: "$JS.API.STREAM.DELETE." + authKV, do: publish("$JS.API.STREAM.DELETE."+authKV, nil)},
+		{name: "update the sessions' bucket", subject: "$JS.API.STREAM.UPDATE." + sessionsKV,
+			do: publish("$JS.API.STREAM.UPDATE."+sessionsKV, []byte(`{"name":"`+sessionsKV+`","max_age":1}`))},
+		{name: "purge the sessions", subject: "$JS.API.STREAM.PURGE." + sessionsKV, do: publish("$JS.API.STREAM.PURGE."+sessionsKV, nil)},
+		{name: "serve the identities", allowed: []busauth.Role{rep}, subject: busauth.SubjectAuthenticate,
+			do: subscribe(busauth.SubjectAuthenticate, "identities")},
+		{name: "listen to the identities' requests", subject: "together.identities.>", do: subscribe("together.identities.>", "")},
+		{name: "ask the identities service", allowed: commands, subject: busauth.SubjectAuthenticate,
+			do: publish(busauth.SubjectAuthenticate, []byte(`{"kind":"bearer","secret":""}`))},
 		{name: "read everything through the recorder", allowed: []busauth.Role{busauth.Reports}, subject: busauth.SubjectReadAll,
 			do: publish(busauth.SubjectReadAll, []byte(`{}`))},
 	}
@@ -436,6 +599,20 @@ func Attack(t *testing.T, tg Target, w *World) {
 	}
 	if got, err := w.Snapshots.Load(ctx); err != nil || len(got) == 0 {
 		t.Errorf("the snapshot is gone after the attack: %q, %v", got, err)
+	}
+	if id, err := w.Identities.VerifyToken(ctx, w.Token); err != nil || id.Role != auth.Viewer {
+		t.Errorf("the token changed under attack: %+v, %v", id, err)
+	}
+	if tokens, err := w.Identities.ListTokens(ctx); err != nil || len(tokens) != 2 {
+		t.Errorf("the tokens changed under attack: %d tokens, %v", len(tokens), err)
+	}
+	var seen auth.Identity
+	h := w.Remote.Authenticate(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen, _ = auth.FromContext(r.Context()) }))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+w.Token)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if seen.ID != auth.TokenID(w.TokenID) {
+		t.Errorf("the token does not authenticate through the identities service after the attack (as %q)", seen.ID)
 	}
 }
 

@@ -1,0 +1,76 @@
+package auth_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/auth/authtest"
+	"github.com/together-coop/together/services/internal/natstest"
+)
+
+// BenchmarkAuthenticate compares checking a bearer token and a session in
+// the process that keeps them with asking that process over NATS
+// (in-process server, memory stores: the cost of the round trip).
+func BenchmarkAuthenticate(b *testing.B) {
+	ctx := context.Background()
+	s, headers := authtest.Service(b)
+	if _, err := s.AddUser(ctx, "sarah@example.org", "Sarah Jones", auth.Viewer, password, "test"); err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	s.Routes(mux)
+	form := url.Values{"username": {"sarah@example.org"}, "password": {password}}
+	r := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	s.Authenticate(mux).ServeHTTP(w, r)
+	var session string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == auth.SessionCookie {
+			session = c.Value
+		}
+	}
+	if session == "" {
+		b.Fatalf("sign in = %d", w.Code)
+	}
+	srv, serving := natstest.RunJetStream(b)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.ServeNATS(runCtx, serving) }()
+	b.Cleanup(func() { stop(); <-done })
+	<-s.Ready()
+	nc, err := srv.Connect("remote")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	remote, err := auth.NewRemote(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		rq   request
+	}{
+		{"bearer", request{method: "GET", path: "/closed", header: map[string]string{"Authorization": headers[auth.Viewer]}}},
+		{"session", request{method: "GET", path: "/closed", cookie: &session}},
+	} {
+		for _, side := range []struct {
+			name string
+			h    http.Handler
+		}{{"local", s.Authenticate(probe())}, {"remote", remote.Authenticate(probe())}} {
+			b.Run(c.name+"/"+side.name, func(b *testing.B) {
+				for b.Loop() {
+					if a := serve(side.h, c.rq); a.Status != http.StatusOK {
+						b.Fatalf("%d %s", a.Status, a.Body)
+					}
+				}
+			})
+		}
+	}
+}
