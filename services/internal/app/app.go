@@ -327,13 +327,32 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 
 	// The identities live with the reports, the front door people sign
-	// in at.
-	reportsConn, err := a.conn(busauth.Reports)
-	if err != nil {
-		return nil, err
-	}
-	if a.auth, err = a.identities(ctx, reportsConn); err != nil {
-		return nil, err
+	// in at; a process without the reports asks them over NATS.
+	var authn gateway.Authenticator
+	if a.external == nil || cfg.runs(Reports) {
+		reportsConn, err := a.conn(busauth.Reports)
+		if err != nil {
+			return nil, err
+		}
+		if a.auth, err = a.identities(ctx, reportsConn); err != nil {
+			return nil, err
+		}
+		authn = a.auth
+		l := a.run(ctx, "identities", func(ctx context.Context) error { return a.auth.ServeNATS(ctx, reportsConn) })
+		select {
+		case <-a.auth.Ready():
+		case err := <-l.done:
+			return nil, fmt.Errorf("identities stopped while starting: %w", err)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		remote, err := auth.NewRemote(a.external, auth.WithLogger(a.component("auth")), auth.WithMetrics(a.reg),
+			auth.WithSecureCookies(cfg.TLSCert != "" || len(cfg.TrustedProxies) > 0))
+		if err != nil {
+			return nil, err
+		}
+		authn = remote
 	}
 
 	if slices.ContainsFunc(CommandParts(), cfg.runs) {
@@ -345,6 +364,10 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var events gateway.EventReader
 	if cfg.runs(Reports) {
+		reportsConn, err := a.conn(busauth.Reports)
+		if err != nil {
+			return nil, err
+		}
 		client := recorder.NewClient(reportsConn, recorderTimeout)
 		js, err := jetstream.New(reportsConn)
 		if err != nil {
@@ -397,7 +420,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 
 	handler := gateway.New(gateway.Config{
 		Services: routes, Events: events, Ready: ready,
-		Auth: a.auth, Policy: Policy(cfg.OpenProbes),
+		Auth: authn, Policy: Policy(cfg.OpenProbes),
 		AllowedHosts: cfg.AllowedHosts, TLS: cfg.TLSCert != "",
 		Gatherer: a.reg, Registerer: a.reg, Logger: a.component("http"),
 	})
@@ -653,8 +676,12 @@ func (a *App) identities(ctx context.Context, nc *nats.Conn) (*auth.Service, err
 
 // IssueToken makes an API token for role, for a program embedding
 // together (a test, the load tool). It returns the identity the token
-// acts as, and its secret, shown this once.
+// acts as, and its secret, shown this once. Only a process that keeps the
+// identities (one with the reports) issues tokens.
 func (a *App) IssueToken(ctx context.Context, role auth.Role, name string) (identity, secret string, err error) {
+	if a.auth == nil {
+		return "", "", errors.New("this process does not keep the identities")
+	}
 	tok, secret, err := a.auth.CreateToken(ctx, name, role, "app")
 	if err != nil {
 		return "", "", err
@@ -665,6 +692,9 @@ func (a *App) IssueToken(ctx context.Context, role auth.Role, name string) (iden
 // NoOneCanSignIn reports whether there is neither an account nor a live
 // token yet, so that the operator is told how to make the first.
 func (a *App) NoOneCanSignIn(ctx context.Context) (bool, error) {
+	if a.auth == nil {
+		return false, nil
+	}
 	users, err := a.auth.ListUsers(ctx)
 	if err != nil {
 		return false, err

@@ -212,6 +212,9 @@ var streamAccounts = map[string]busauth.Role{
 	busauth.EventStream:    busauth.Recorder,
 	busauth.KeyStream:      busauth.Stakeholders,
 	busauth.SnapshotStream: busauth.Reports,
+	// The identities, kept by the reports.
+	"KV_" + busauth.StateBucket:   busauth.Reports,
+	"KV_" + busauth.SessionBucket: busauth.Reports,
 }
 
 // moveGlobalStreams moves together's streams from the global account,
