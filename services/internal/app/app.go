@@ -142,6 +142,9 @@ type Config struct {
 	// OpenProbes lets anyone read /readyz and /metrics, for probes and
 	// scrapers that cannot sign in.
 	OpenProbes bool
+	// HeavyReads bounds each identity's reads of the whole history;
+	// default gateway.DefaultHeavyReads.
+	HeavyReads gateway.HeavyReads
 	// OIDC, if set, lets people sign in with an organisation's identity
 	// provider.
 	OIDC *auth.OIDCConfig
@@ -421,7 +424,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	handler := gateway.New(gateway.Config{
 		Services: routes, Events: events, Ready: ready,
 		Auth: authn, Policy: Policy(cfg.OpenProbes),
-		AllowedHosts: cfg.AllowedHosts, TLS: cfg.TLSCert != "",
+		AllowedHosts: cfg.AllowedHosts, TLS: cfg.TLSCert != "", HeavyReads: cfg.HeavyReads,
 		Gatherer: a.reg, Registerer: a.reg, Logger: a.component("http"),
 	})
 	a.http = &http.Server{

@@ -40,7 +40,7 @@ func exports() []export {
 		{from: Recorder, subject: SubjectAppend, by: commandRoles},
 		{from: Recorder, subject: SubjectReadStream, by: readers},
 		{from: Recorder, subject: SubjectHead, by: readers},
-		{from: Recorder, subject: SubjectReadAll, by: []Role{Reports}},
+		{from: Recorder, subject: SubjectReadAll, by: []Role{Reports, Stakeholders}},
 		{from: Recorder, subject: SubjectAppended, stream: true, by: []Role{Reports}},
 		{from: Recorder, subject: "$JS.API.STREAM.INFO." + EventStream, to: jsAPI("$JS.API.STREAM.INFO." + EventStream), by: []Role{Reports}},
 		// A batched direct get answers with several messages.

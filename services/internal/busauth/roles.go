@@ -172,8 +172,9 @@ func (r Role) Permissions() Permissions {
 	case Stakeholders:
 		// A command service that also owns the key stream: it creates
 		// keys and overwrites a destroyed one on disk (a message delete
-		// on its own stream, the right to erasure).
-		pub := []string{SubjectAppend, SubjectReadStream, SubjectHead, SubjectAuthenticate, "$JS.API.STREAM.CREATE." + KeyStream}
+		// on its own stream, the right to erasure). At start it reads the
+		// whole history for erasures whose key a crash left behind.
+		pub := []string{SubjectAppend, SubjectReadStream, SubjectReadAll, SubjectHead, SubjectAuthenticate, "$JS.API.STREAM.CREATE." + KeyStream}
 		pub = append(pub, streamReads(KeyStream)...)
 		pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+KeyStream, KeySubjects)
 		return Permissions{

@@ -23,9 +23,10 @@ type HeavyReads struct {
 	Burst int
 }
 
-// DefaultHeavyReads lets an identity start 4 heavy reads at once, then one
-// a second.
-func DefaultHeavyReads() HeavyReads { return HeavyReads{Every: time.Second, Burst: 4} }
+// DefaultHeavyReads lets an identity start 8 heavy reads at once, then
+// four a second: enough to page through the log, too few to keep the store
+// busy for everyone.
+func DefaultHeavyReads() HeavyReads { return HeavyReads{Every: 250 * time.Millisecond, Burst: 8} }
 
 // perIdentity hands each identity its own token bucket.
 type perIdentity struct {
