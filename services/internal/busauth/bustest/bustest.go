@@ -528,7 +528,7 @@ func attempts(w *World) []attempt {
 		{name: "serve the identities", allowed: []busauth.Role{rep}, subject: busauth.SubjectAuthenticate,
 			do: subscribe(busauth.SubjectAuthenticate, "identities")},
 		{name: "listen to the identities' requests", subject: "together.identities.>", do: subscribe("together.identities.>", "")},
-		{name: "ask the identities service", allowed: commands, subject: busauth.SubjectAuthenticate,
+		{name: "ask the identities service", allowed: append([]busauth.Role{busauth.Recorder}, commands...), subject: busauth.SubjectAuthenticate,
 			do: publish(busauth.SubjectAuthenticate, []byte(`{"kind":"bearer","secret":""}`))},
 		// The stakeholders read it at start, for erasures a crash left unfinished.
 		{name: "read everything through the recorder", allowed: []busauth.Role{busauth.Reports, busauth.Stakeholders}, subject: busauth.SubjectReadAll,
