@@ -261,6 +261,12 @@ func (b *Builder) Agree(id, projectID string, due time.Time, feedbackIDs ...stri
 	return b
 }
 
+// Reassign hands an action to a new owner.
+func (b *Builder) Reassign(id, owner string) *Builder {
+	b.add(action.Stream(id), &action.Reassigned{Owner: owner})
+	return b
+}
+
 // Reschedule moves an action's due date.
 func (b *Builder) Reschedule(id string, due time.Time) *Builder {
 	b.add(action.Stream(id), &action.Rescheduled{DueOn: events.DateOf(due), Reason: "later"})

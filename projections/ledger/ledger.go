@@ -41,10 +41,11 @@ type Ledger struct {
 	Actions      map[string]*Action
 
 	// In the order they were registered, so reports list them stably.
-	ProjectOrder    []string
-	EngagementOrder []string
-	FeedbackOrder   []string
-	ActionOrder     []string
+	ProjectOrder     []string
+	StakeholderOrder []string
+	EngagementOrder  []string
+	FeedbackOrder    []string
+	ActionOrder      []string
 
 	// Position is the last position applied, LastEventID its event.
 	Position    uint64
@@ -66,6 +67,8 @@ type Project struct {
 	Fact      Fact
 	Programme string
 	Name      string
+	Aim       string
+	Lead      string
 	Elements  []*Element
 	Closed    *Fact
 	// Duty lists the duty-to-involve assessments, in order; the last one
@@ -111,6 +114,10 @@ type Stakeholder struct {
 	ID    string
 	Fact  Fact
 	Roles []RolesAt
+	// CurrentExperience and RecruitmentChannel are as registered: no
+	// event changes them.
+	CurrentExperience  bool
+	RecruitmentChannel string
 	// Demographics lists the sealed declarations, in order; the last one
 	// known is in force.
 	Demographics []SealedAt
@@ -150,6 +157,7 @@ type Engagement struct {
 	ProjectID  string
 	ElementIDs []string
 	Title      string
+	Method     string
 	Level      events.Level
 	// ScheduledFor is when it was planned to take place: the moment a
 	// report's window places it by until it is held.
@@ -173,6 +181,7 @@ type Support struct {
 type Invitation struct {
 	Fact
 	StakeholderID string
+	Channel       string
 	Answers       []Answer
 }
 
@@ -197,6 +206,8 @@ type Feedback struct {
 	EngagementID  string
 	ElementID     string
 	StakeholderID string
+	Channel       string
+	Sentiment     string
 	Themes        []string
 	Fact          Fact
 	Retracted     *Fact
@@ -217,16 +228,27 @@ type Response struct {
 
 // Action is an action with its due dates, completion and communications.
 type Action struct {
-	ID             string
-	ProjectID      string
-	FeedbackIDs    []string
-	Description    string
+	ID           string
+	ProjectID    string
+	FeedbackIDs  []string
+	EngagementID string
+	Description  string
+	// Owner is the owner the action was agreed with; Reassignments
+	// hand it on.
+	Owner          string
+	Reassignments  []Reassignment
 	Fact           Fact
 	DueOn          events.Date
 	Reschedules    []Reschedule
 	Completed      *Completion
 	Dropped        *Fact
 	Communications []Fact
+}
+
+// Reassignment handed an action to a new owner.
+type Reassignment struct {
+	Fact
+	Owner string
 }
 
 // Reschedule moved an action's due date.
@@ -282,7 +304,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:
-		l.Projects[id] = &Project{ID: id, Fact: f, Programme: p.Programme, Name: p.Name}
+		l.Projects[id] = &Project{ID: id, Fact: f, Programme: p.Programme, Name: p.Name, Aim: p.Aim, Lead: p.Lead}
 		l.ProjectOrder = append(l.ProjectOrder, id)
 	case *project.ElementAdded:
 		if pr := l.Projects[id]; pr != nil {
@@ -301,7 +323,9 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			pr.Closed = &f
 		}
 	case *stakeholder.Registered:
-		l.Stakeholders[id] = &Stakeholder{ID: id, Fact: f, Roles: []RolesAt{{Fact: f, Roles: p.Roles}}}
+		l.Stakeholders[id] = &Stakeholder{ID: id, Fact: f, Roles: []RolesAt{{Fact: f, Roles: p.Roles}},
+			CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel}
+		l.StakeholderOrder = append(l.StakeholderOrder, id)
 	case *stakeholder.RolesChanged:
 		if s := l.Stakeholders[id]; s != nil {
 			s.Roles = append(s.Roles, RolesAt{Fact: f, Roles: p.Roles})
@@ -327,7 +351,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			s.Erased = &f
 		}
 	case *engagement.Planned:
-		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Title: p.Title, Level: p.Level,
+		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level,
 			ScheduledFor: p.ScheduledFor, Fact: f}
 		l.EngagementOrder = append(l.EngagementOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
@@ -340,7 +364,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		}
 	case *engagement.StakeholderInvited:
 		if en := l.Engagements[id]; en != nil {
-			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: p.StakeholderID})
+			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: p.StakeholderID, Channel: p.Channel})
 		}
 	case *engagement.InvitationAnswered:
 		if inv := l.invitation(id, p.StakeholderID); inv != nil {
@@ -360,7 +384,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		}
 	case *feedback.Given:
 		l.Feedback[id] = &Feedback{ID: id, ProjectID: p.ProjectID, EngagementID: p.EngagementID, ElementID: p.ElementID,
-			StakeholderID: p.StakeholderID, Themes: p.Themes, Fact: f}
+			StakeholderID: p.StakeholderID, Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f}
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
 			pr.FeedbackIDs = append(pr.FeedbackIDs, id)
@@ -377,7 +401,8 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			fb.Retracted = &f
 		}
 	case *action.Agreed:
-		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, Description: p.Description, Fact: f, DueOn: p.DueOn}
+		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, EngagementID: p.EngagementID,
+			Description: p.Description, Owner: p.Owner, Fact: f, DueOn: p.DueOn}
 		l.ActionOrder = append(l.ActionOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
 			pr.ActionIDs = append(pr.ActionIDs, id)
@@ -386,6 +411,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			if fb := l.Feedback[fid]; fb != nil {
 				fb.ActionIDs = append(fb.ActionIDs, id)
 			}
+		}
+	case *action.Reassigned:
+		if a := l.Actions[id]; a != nil {
+			a.Reassignments = append(a.Reassignments, Reassignment{Fact: f, Owner: p.Owner})
 		}
 	case *action.Rescheduled:
 		if a := l.Actions[id]; a != nil {
@@ -404,7 +433,6 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			a.Communications = append(a.Communications, f)
 		}
 	}
-	// Events that no report reads (reassignments) change nothing here.
 }
 
 func (l *Ledger) element(projectID, elementID string) *Element {

@@ -10,7 +10,7 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 2
+const SnapshotVersion = 3
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.

@@ -229,3 +229,15 @@ func (en *Engagement) Moment(asOf time.Time) time.Time {
 	}
 	return en.ScheduledFor
 }
+
+// OwnerAt returns the action's owner as known at asOf: the owner it was
+// agreed with, or the last reassignment known.
+func (a *Action) OwnerAt(asOf time.Time) string {
+	owner := a.Owner
+	for _, r := range a.Reassignments {
+		if r.KnownAt(asOf) {
+			owner = r.Owner
+		}
+	}
+	return owner
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/keyring"
+	"github.com/together-coop/together/services/internal/openapi/openapitest"
 )
 
 // api drives a running stack through its HTTP API, as a client would.
@@ -28,6 +29,8 @@ type api struct {
 	base string
 	// authorization is sent with every request: a token's.
 	authorization string
+	// client checks every exchange against the OpenAPI document.
+	client *http.Client
 }
 
 // as returns the same client acting with the token secret.
@@ -61,7 +64,7 @@ func startStack(t *testing.T, dir string) (*app.App, *api) {
 	}
 	t.Cleanup(func() { shutdown(t, st) })
 	// The tests act as an administrator, who may do everything.
-	_, a := (&api{t: t, base: st.URL()}).token(st, auth.Admin, "tests")
+	_, a := (&api{t: t, base: st.URL(), client: openapitest.Client(t)}).token(st, auth.Admin, "tests")
 	return st, a
 }
 
@@ -118,7 +121,7 @@ func (a *api) do(method, path string, body []byte, headers ...string) response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := a.client.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/browse"
 	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/embednats"
@@ -42,10 +43,12 @@ import (
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/kurrent"
 	"github.com/together-coop/together/services/internal/natsjs"
+	"github.com/together-coop/together/services/internal/openapi"
 	"github.com/together-coop/together/services/internal/projects"
 	"github.com/together-coop/together/services/internal/recorder"
 	"github.com/together-coop/together/services/internal/reports"
 	"github.com/together-coop/together/services/internal/stakeholders"
+	"github.com/together-coop/together/services/internal/web"
 )
 
 // Part is one part of together that a process can run.
@@ -364,9 +367,23 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
+		reads, err := browse.New(runner, browse.WithClock(cfg.Now))
+		if err != nil {
+			return nil, err
+		}
+		// The web pages compute their figures through the reports API, as
+		// the caller (so suppressed where the caller may not see exact
+		// counts).
+		reportRoutes := http.NewServeMux()
+		svc.Routes(reportRoutes)
+		site, err := web.New(web.HandlerReports(reportRoutes), web.WithActions(projectActions{runner}),
+			web.WithAccount(account), web.WithLogger(a.component("web")), web.WithClock(cfg.Now))
+		if err != nil {
+			return nil, err
+		}
 		// Sign-in and the administration of identities are served where
 		// the reports are.
-		routes = append(routes, svc, audit.NewService(client), a.auth)
+		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client), site, a.auth)
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
 	}

@@ -19,7 +19,12 @@ func Policy(openProbes bool) auth.Policy {
 		"GET /healthz": auth.Public,
 		"GET /readyz":  probes,
 		"GET /metrics": probes,
-		"GET /{$}":     auth.ReadReports,
+		// The web pages; their assets are open, so that the sign-in page
+		// looks as it should.
+		"GET /{$}":                           auth.ReadReports,
+		"GET /projects/{id}":                 auth.ReadReports,
+		"GET /projects/{id}/you-said-we-did": auth.ReadReports,
+		"GET /static/":                       auth.Public,
 		// Unknown paths answer 404 only to someone signed in.
 		"/": auth.ReadReports,
 

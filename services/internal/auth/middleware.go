@@ -149,6 +149,11 @@ func RequireIdentity(h http.Handler) http.Handler {
 func unauthenticated(w http.ResponseWriter, r *http.Request) {
 	refuse(r.Context(), "unauthenticated")
 	why, _ := r.Context().Value(failureKey).(failure)
+	// A person at a browser is sent to sign in; a program gets the problem.
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+		return
+	}
 	switch why {
 	case badToken:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="together", error="invalid_token"`)

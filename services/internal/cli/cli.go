@@ -31,6 +31,7 @@ func subcommands() []subcommand {
 		{"token", "create, list or revoke API tokens (a stopped system's data directory)", runToken},
 		{"users", "add, list, disable or reset local accounts (a stopped system's data directory)", runUsers},
 		{"healthcheck", "exit 0 if a URL answers 200 (the containers' health check)", runHealthcheck},
+		{"bench", "drive a together with a realistic command mix and print throughput, latency and ceilings", runBench},
 	}
 }
 

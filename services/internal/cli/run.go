@@ -56,6 +56,11 @@ func runApp(ctx context.Context, name string, cfg app.Config) int {
 		ready = ready.Str("nats_url", u)
 	}
 	ready.Msg(name + " is ready at " + a.URL())
+	if none, err := a.NoOneCanSignIn(ctx); err == nil && none && cfg.DataDir != "" {
+		log.Warn().Msg("nobody can sign in yet: stop together (Ctrl-C) and make the first administrator with " +
+			"`together token create --data " + cfg.DataDir + " --role admin --name NAME` (a token for scripts) or " +
+			"`together users add --data " + cfg.DataDir + " --role admin --username NAME` (an account for the browser)")
+	}
 	code := 0
 	select {
 	case <-ctx.Done():

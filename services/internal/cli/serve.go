@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/busauth"
 )
 
 func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
@@ -20,6 +22,10 @@ func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON file of red/amber thresholds for the programme view, over the defaults (env TOGETHER_THRESHOLDS)")
 	logLevel := fs.String("log-level", orDefault(env("TOGETHER_LOG_LEVEL"), "info"), "debug, info, warn or error (env TOGETHER_LOG_LEVEL)")
 	keyFile := registerKeyFile(fs, env)
+	natsTLSCert := fs.String("nats-tls-cert", env("TOGETHER_NATS_TLS_CERT"), "PEM certificate: the embedded NATS requires TLS of processes connecting to --nats-listen (env TOGETHER_NATS_TLS_CERT)")
+	natsTLSKey := fs.String("nats-tls-key", env("TOGETHER_NATS_TLS_KEY"), "PEM private key of --nats-tls-cert (env TOGETHER_NATS_TLS_KEY)")
+	var front frontFlags
+	front.register(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
 
@@ -65,10 +71,29 @@ Flags:
 		log.Error().Err(err).Msg("could not read the key file")
 		return 1
 	}
-	return runApp(ctx, "together", app.Config{
+	cfg := app.Config{
 		Parts: app.AllParts(), DataDir: *dataDir, HTTPAddr: *httpAddr, NATSListen: *natsListen,
-		Thresholds: thresholds, Logger: log, KEK: kek,
-	})
+		NATSTLSCert: *natsTLSCert, NATSTLSKey: *natsTLSKey, Thresholds: thresholds, Logger: log, KEK: kek,
+	}
+	if *natsListen != "" {
+		// Processes of their own connect as a role's user: the passwords
+		// are kept with the data, readable by its owner alone.
+		path := filepath.Join(*dataDir, "nats-passwords.json")
+		if cfg.NATSPasswords, err = busauth.LoadOrCreatePasswords(path); err != nil {
+			log.Error().Err(err).Msg("could not read the NATS passwords")
+			return 1
+		}
+		log.Info().Str("passwords", path).Msg("processes connecting to the embedded NATS log in as their role with the password kept here")
+	}
+	if err := front.apply(&cfg); err != nil {
+		fmt.Fprintf(stderr, "together serve: %v\n", err)
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "together serve: %v\n", err)
+		return 2
+	}
+	return runApp(ctx, "together", cfg)
 }
 
 func orDefault(v, def string) string {

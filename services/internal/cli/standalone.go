@@ -14,6 +14,7 @@ import (
 // commonFlags are the flags every standalone part takes.
 type commonFlags struct {
 	nats     natsFlags
+	front    frontFlags
 	http     string
 	logLevel string
 	replicas int
@@ -21,6 +22,7 @@ type commonFlags struct {
 
 func (c *commonFlags) register(fs *flag.FlagSet, env Env, defaultHTTP string) {
 	c.nats.register(fs, env)
+	c.front.register(fs, env)
 	fs.StringVar(&c.http, "http", orDefault(env("TOGETHER_HTTP"), defaultHTTP), "HTTP listen address for the API, /metrics, /healthz and /readyz (env TOGETHER_HTTP)")
 	fs.StringVar(&c.logLevel, "log-level", orDefault(env("TOGETHER_LOG_LEVEL"), "info"), "debug, info, warn or error (env TOGETHER_LOG_LEVEL)")
 	replicas, _ := strconv.Atoi(orDefault(env("TOGETHER_JETSTREAM_REPLICAS"), "1"))
@@ -33,7 +35,11 @@ func (c *commonFlags) config(stderr io.Writer, name string, parts ...app.Part) (
 	if err != nil {
 		return app.Config{}, err
 	}
-	return app.Config{Parts: parts, NATS: c.nats.NATS, HTTPAddr: c.http, Replicas: c.replicas, Logger: log}, nil
+	cfg := app.Config{Parts: parts, NATS: c.nats.NATS, HTTPAddr: c.http, Replicas: c.replicas, Logger: log}
+	if err := c.front.apply(&cfg); err != nil {
+		return app.Config{}, err
+	}
+	return cfg, nil
 }
 
 func usageFor(fs *flag.FlagSet, stderr io.Writer, text string) {

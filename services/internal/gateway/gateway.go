@@ -70,9 +70,8 @@ func New(cfg Config) http.Handler {
 	if cfg.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
-	mux.HandleFunc("GET /{$}", frontPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		problem.Write(w, r, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see GET / for the API")
+		problem.Write(w, r, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; GET /api/v1/openapi.json describes the API")
 	})
 	m := newMetrics(cfg.Registerer)
 	if cfg.HeavyReads == (HeavyReads{}) {

@@ -15,4 +15,10 @@
 // events is one atomic batch. A refused or ambiguous append is resolved by
 // reading the stream back: if its event ids are already stored where they
 // were meant to go, the append had landed and is reported as done.
+//
+// Reads leave nothing behind on the server: ReadStream and ReadAll use
+// batched direct gets (one request answers up to a thousand messages),
+// and only Subscribe has a consumer, one ordered consumer deleted when
+// the subscription ends. A consumer per read would outlive the read and,
+// under load, exhaust the server's limit of consumers per stream.
 package natsjs

@@ -37,6 +37,8 @@ type Store struct {
 	name     string
 	replicas int
 	timeout  time.Duration
+	// get reads with batched direct gets, for ReadStream and ReadAll.
+	get *getter
 }
 
 var _ events.Store = (*Store)(nil)
@@ -151,7 +153,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
 	}
-	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout}, nil
+	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: newGetter(nc, o.name)}, nil
 }
 
 func (s *Store) subject(stream string) string { return s.prefix + stream }

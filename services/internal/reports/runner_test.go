@@ -1,13 +1,20 @@
 package reports_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"iter"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
@@ -122,5 +129,184 @@ func TestRunnerResumesFromSnapshot(t *testing.T) {
 	runUntil(t, other, snaps, uint64(len(story)))
 	if got := other.yielded.Load(); got != int64(len(story)) {
 		t.Errorf("runner on another history read %d events, want all %d (the snapshot is not its own)", got, len(story))
+	}
+}
+
+// scripted is a source whose subscriptions follow a script, one entry a
+// call: failNow breaks at once, a positive n yields n events then breaks,
+// and follow (or the end of the script) follows the store.
+type scripted struct {
+	*memstore.Store
+	mu     sync.Mutex
+	script []int
+}
+
+const (
+	follow  = 0
+	failNow = -1
+)
+
+var errBroken = errors.New("subscription broke")
+
+func (s *scripted) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	s.mu.Lock()
+	step := follow
+	if len(s.script) > 0 {
+		step, s.script = s.script[0], s.script[1:]
+	}
+	s.mu.Unlock()
+	return func(yield func(events.Envelope, error) bool) {
+		if step == failNow {
+			yield(events.Envelope{}, errBroken)
+			return
+		}
+		n := 0
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			if !yield(e, err) || err != nil {
+				return
+			}
+			if n++; step > 0 && n == step {
+				yield(events.Envelope{}, errBroken)
+				return
+			}
+		}
+	}
+}
+
+// lockedBuffer collects log lines from the runner's goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// TestRunnerRetries breaks the subscription in two outages with events
+// applied between them, and requires the pause to start again from the
+// first after events flowed, one warning per outage and one line per
+// recovery rather than a line per attempt, and every failure counted.
+func TestRunnerRetries(t *testing.T) {
+	story := historytest.Generate(3, 50).Events
+	store := memstore.New()
+	appendAll(t, store, story[:10])
+	source := &scripted{Store: store, script: []int{failNow, failNow, failNow, failNow, 1, failNow, failNow, failNow, follow}}
+	logs := &lockedBuffer{}
+	reg := prometheus.NewRegistry()
+	r := reports.NewRunner(source, catalogue.New(), zerolog.New(logs), reg)
+	var mu sync.Mutex
+	var pauses []time.Duration
+	reports.SetSleep(r, func(ctx context.Context, d time.Duration) bool {
+		mu.Lock()
+		pauses = append(pauses, d)
+		mu.Unlock()
+		return ctx.Err() == nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := r.WaitFor(wctx, 10); err != nil {
+		t.Fatalf("runner did not reach position 10: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	ms := func(n ...int) []time.Duration {
+		out := make([]time.Duration, len(n))
+		for i, v := range n {
+			out[i] = time.Duration(v) * time.Millisecond
+		}
+		return out
+	}
+	// Four failures, then one event and a failure (a new outage), then
+	// three more failures.
+	want := ms(100, 200, 400, 800, 100, 200, 400, 800)
+	if diff := cmp.Diff(want, pauses); diff != "" {
+		t.Errorf("pauses (-want +got):\n%s", diff)
+	}
+
+	counts := map[string]int{}
+	for line := range strings.Lines(logs.buf.String()) {
+		var l struct{ Level, Message string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		counts[l.Level+" "+l.Message]++
+	}
+	wantLogs := map[string]int{
+		"warn projection subscription broke; retrying until it recovers": 2,
+		"info projection subscription recovered":                         2,
+	}
+	if diff := cmp.Diff(wantLogs, counts); diff != "" {
+		t.Errorf("log lines (-want +got):\n%s", diff)
+	}
+
+	var failures float64
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "together_projection_subscription_failures_total" {
+			failures = mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	if failures != 8 {
+		t.Errorf("together_projection_subscription_failures_total = %v, want 8", failures)
+	}
+}
+
+// TestWaitForStalled requires a reader waiting for a position the runner
+// cannot reach, because an event does not decode, to be told so at once
+// rather than wait out its deadline; and waiters for reached positions to
+// be answered.
+func TestWaitForStalled(t *testing.T) {
+	store := memstore.New()
+	appendAll(t, store, historytest.Generate(3, 50).Events[:3])
+	bad := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "NoSuchEvent", SchemaVersion: 1, Payload: []byte(`{}`)}
+	if _, err := store.Append(context.Background(), "project-bad", 0, []events.Envelope{bad}); err != nil {
+		t.Fatal(err)
+	}
+	r := reports.NewRunner(store, catalogue.New(), zerolog.Nop(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waited := make(chan error, 2)
+	for _, p := range []uint64{3, 10} {
+		go func() {
+			wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+			defer wcancel()
+			waited <- r.WaitFor(wctx, p)
+		}()
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var got []error
+	for range 2 {
+		got = append(got, <-waited)
+	}
+	var reached, stalled int
+	for _, err := range got {
+		switch {
+		case err == nil:
+			reached++
+		case errors.Is(err, events.ErrInvalidEvent):
+			stalled++
+		default:
+			t.Errorf("WaitFor = %v, want nil or the stall", err)
+		}
+	}
+	if reached != 1 || stalled != 1 {
+		t.Errorf("WaitFor answered %v, want one reached and one stalled", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,107 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/bench"
+	"github.com/together-coop/together/services/internal/keyring"
+)
+
+func TestNewRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		url  string
+		opts []bench.Option
+	}{
+		{"not loopback", "http://10.0.0.1:8080", nil},
+		{"a name", "http://example.org", nil},
+		{"not http", "ftp://127.0.0.1/", nil},
+		{"no host", "/api", nil},
+		{"no clients", "http://127.0.0.1:8080", []bench.Option{bench.WithClients(0)}},
+		{"endless", "http://127.0.0.1:8080", []bench.Option{bench.WithDuration(2 * time.Hour)}},
+		{"no commands", "http://127.0.0.1:8080", []bench.Option{bench.WithMaxCommands(0)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := bench.New(tt.url, tt.opts...); !errors.Is(err, bench.ErrInvalidOption) {
+				t.Errorf("New(%q) error = %v, want ErrInvalidOption", tt.url, err)
+			}
+		})
+	}
+	for _, ok := range []string{"http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"} {
+		if _, err := bench.New(ok); err != nil {
+			t.Errorf("New(%q) = %v, want a load", ok, err)
+		}
+	}
+}
+
+// TestLoadAgainstStack runs the command mix against a fresh stack until
+// its command budget is spent, and requires every command to succeed, the
+// reports to reach the last one and the report to print.
+func TestLoadAgainstStack(t *testing.T) {
+	ctx := context.Background()
+	kek, err := keyring.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := app.Start(ctx, app.Config{Parts: app.AllParts(), DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), KEK: kek})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_ = st.Shutdown(sctx)
+	})
+	const budget = 45 // more than one cycle of every client
+	_, token, err := st.IssueToken(ctx, auth.Recorder, "bench test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load, err := bench.New(st.URL(), bench.WithClients(2), bench.WithMaxCommands(budget), bench.WithDuration(5*time.Minute), bench.WithToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := load.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 {
+		t.Fatalf("failed commands %v: %v", res.Errors, res.FirstErrors)
+	}
+	if res.Commands != budget || res.Events < budget || res.LastPosition < budget {
+		t.Errorf("commands %d, events %d, last position %d; want %d, at least %d, at least %d", res.Commands, res.Events, res.LastPosition, budget, budget, budget)
+	}
+	for _, kind := range []string{"register_project", "add_element", "decide_level", "register_stakeholder", "plan_engagement", "invite", "answer", "hold_engagement", "give_feedback", "agree_action", "complete_action", "communicate"} {
+		if res.ByCommand[kind].N == 0 {
+			t.Errorf("no %s command was sent", kind)
+		}
+	}
+	var out bytes.Buffer
+	if err := (bench.Report{Target: st.URL(), Load: res}).WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "commands") {
+		t.Errorf("report lacks its figures:\n%s", out.String())
+	}
+}
+
+func TestMeasureCeilings(t *testing.T) {
+	c, err := bench.MeasureCeilings(context.Background(), t.TempDir(), 2, time.Minute, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Messages != 60 || c.PublishPerSecond <= 0 || c.ReadPerSecond <= 0 || c.PublishLatency.N != 60 {
+		t.Errorf("ceilings = %+v, want 60 messages published and read back", c)
+	}
+}

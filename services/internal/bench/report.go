@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Memory is the resident set of this process, when the stack runs in it.
+type Memory struct {
+	RSSMiB, PeakRSSMiB float64
+}
+
+// ReadMemory reads this process's resident set from Linux's /proc; ok is
+// false elsewhere.
+func ReadMemory() (m Memory, ok bool) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return Memory{}, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, field := range []struct {
+			prefix string
+			to     *float64
+		}{{"VmRSS:", &m.RSSMiB}, {"VmHWM:", &m.PeakRSSMiB}} {
+			if rest, found := strings.CutPrefix(line, field.prefix); found {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+				*field.to = kb / 1024
+				ok = true
+			}
+		}
+	}
+	return m, ok
+}
+
+// Report is everything one run measured.
+type Report struct {
+	Target   string
+	Load     Result
+	Ceilings *Ceilings // nil when not measured
+	Memory   *Memory   // nil when the stack is not in this process
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
+
+// WriteText prints the report for a person.
+func (r Report) WriteText(w io.Writer) error {
+	l := r.Load
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "target\t%s\n", r.Target)
+	fmt.Fprintf(tw, "clients\t%d\n", l.Clients)
+	fmt.Fprintf(tw, "elapsed\t%s\n", l.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(tw, "commands\t%d (%.0f/s)\n", l.Commands, l.CommandsPerSecond())
+	fmt.Fprintf(tw, "events\t%d (%.0f/s)\n", l.Events, l.EventsPerSecond())
+	fmt.Fprintf(tw, "command latency ms\tp50 %s  p95 %s  p99 %s  max %s\n", ms(l.Latency.P50), ms(l.Latency.P95), ms(l.Latency.P99), ms(l.Latency.Max))
+	failed := 0
+	for _, n := range l.Errors {
+		failed += n
+	}
+	fmt.Fprintf(tw, "failed commands\t%d %v\n", failed, l.Errors)
+	for _, e := range l.FirstErrors {
+		fmt.Fprintf(tw, "  failure\t%s\n", e)
+	}
+	fmt.Fprintf(tw, "report reflects newest event ms\tp50 %s  p95 %s  p99 %s  max %s  (%d samples)\n", ms(l.Visible.P50), ms(l.Visible.P95), ms(l.Visible.P99), ms(l.Visible.Max), l.Visible.N)
+	fmt.Fprintf(tw, "catch-up after the last command\t%s ms (position %d)\n", ms(l.CatchUp), l.LastPosition)
+	if r.Memory != nil {
+		fmt.Fprintf(tw, "resident memory (bench + stack)\t%.0f MiB now, %.0f MiB peak\n", r.Memory.RSSMiB, r.Memory.PeakRSSMiB)
+	}
+	if c := r.Ceilings; c != nil {
+		fmt.Fprintf(tw, "ceiling: durable publish\t%.0f/s from %d publishers (p50 %s ms, p99 %s ms)\n", c.PublishPerSecond, c.Publishers, ms(c.PublishLatency.P50), ms(c.PublishLatency.P99))
+		fmt.Fprintf(tw, "ceiling: ordered read\t%.0f/s over %d messages\n", c.ReadPerSecond, c.Messages)
+		if c.PublishPerSecond > 0 {
+			fmt.Fprintf(tw, "events/s ÷ durable publish/s\t%.2f\n", l.EventsPerSecond()/c.PublishPerSecond)
+			fmt.Fprintf(tw, "command p50 ÷ publish p50\t%.1f\n", float64(l.Latency.P50)/float64(max(c.PublishLatency.P50, 1)))
+		}
+	}
+	fmt.Fprintln(tw, "per command (ms)\tn  p50  p95  p99")
+	for _, k := range sortedKeys(l.ByCommand) {
+		p := l.ByCommand[k]
+		fmt.Fprintf(tw, "  %s\t%d  %s  %s  %s\n", k, p.N, ms(p.P50), ms(p.P95), ms(p.P99))
+	}
+	return tw.Flush()
+}

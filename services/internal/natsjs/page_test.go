@@ -1,0 +1,50 @@
+package natsjs
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/natstest"
+)
+
+// TestReadAllAcrossAGap reads a stream with a hole in its sequences, which
+// the event stream itself never has (it refuses deletes): positions must
+// still be the stored sequences, not places in a page.
+func TestReadAllAcrossAGap(t *testing.T) {
+	_, nc := natstest.RunJetStream(t)
+	ctx := context.Background()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "GAPPY", Subjects: []string{"gappy.>"}, AllowDirect: true, AllowAtomicPublish: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Store{prefix: "gappy.", nc: nc, js: js, stream: stream, name: "GAPPY", replicas: 1, timeout: 10 * time.Second, get: newGetter(nc, "GAPPY")}
+	for v := range uint64(10) {
+		e := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1, Payload: []byte(`{}`)}
+		if _, err := s.Append(ctx, "project-a", v, []events.Envelope{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.DeleteMsg(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for e, err := range s.ReadAll(ctx, 2) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Position)
+	}
+	if diff := cmp.Diff([]uint64{3, 5, 6, 7, 8, 9, 10}, got); diff != "" {
+		t.Errorf("positions (-want +got):\n%s", diff)
+	}
+}
