@@ -312,8 +312,11 @@ func runExport(ctx context.Context, args []string, env Env, stdout, stderr io.Wr
 	asOf := fs.String("as-of", "", "export the history as known at this moment (default now)")
 	thresholdsFile := fs.String("thresholds", "", "JSON thresholds for the programme view (as for serve)")
 	allowEmpty := fs.Bool("allow-empty", false, "write an export of no events (otherwise exit 1)")
+	pack := fs.String("pack", "", "write a pack instead of an export: annual (the year's reports per programme, published, and a printable document)")
+	year := fs.Int("year", 0, "with --pack annual: the calendar year (1 January to 1 January, Europe/London)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together export --data DIR --out FOLDER [--as-of T]
+       together export --pack annual --year YYYY --data DIR --out FOLDER [--as-of T]
 
 Writes FOLDER/events.ndjson (the history, one envelope a line, in global
 order), FOLDER/reports/<report>.csv for every report as of T, and
@@ -323,8 +326,15 @@ zipped, opened in a spreadsheet, and checked offline with together verify
 --file. --as-of is recorded time: an export as of a moment before the
 first event was recorded selects nothing, and exits 1 unless --allow-empty.
 
-Example:
-  together export --data ./data --out ./export-2026-03 --as-of 2026-03-31
+With --pack annual it writes instead, for each programme, FOLDER/<programme>/
+<report>.csv for every report over the calendar year, with small numbers
+suppressed as for the public (counts of 1 to 7 hidden, others rounded to
+5), and FOLDER/<programme>/involvement-YYYY.html, a printable document for
+the annual report on the duty to involve. As of now unless --as-of.
+
+Examples:
+  together export --data ./data --out ./export-2026-03 --as-of 2026-04-01
+  together export --pack annual --year 2026 --data ./data --out ./pack-2026
 
 Flags:
 `)
@@ -348,11 +358,20 @@ Flags:
 	if err != nil {
 		return fail("%v", err)
 	}
+	if *pack != "" && *pack != audit.PackAnnual {
+		return fail("--pack %q: the only pack is %s", *pack, audit.PackAnnual)
+	}
+	if *pack != "" && *year == 0 {
+		return fail("--pack %s needs --year YYYY", *pack)
+	}
 	history, done, err := src.open(ctx)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer done()
+	if *pack != "" {
+		return writePack(history, *year, moment, thresholds, *out, *allowEmpty, stdout, stderr)
+	}
 	var opts []audit.ExportOption
 	if *allowEmpty {
 		opts = append(opts, audit.AllowEmpty())
@@ -368,6 +387,41 @@ Flags:
 	}
 	fmt.Fprintf(stdout, "exported %d events (through position %d) and %d reports to %s\nchain hash: %s\n",
 		m.Events, m.LastPosition, len(m.Files)-1, *out, m.ChainHash)
+	return 0
+}
+
+// writePack writes the annual involvement pack of year as of moment.
+func writePack(history iter.Seq2[events.Envelope, error], year int, moment time.Time, t programme.Thresholds, out string, allowEmpty bool, stdout, stderr io.Writer) int {
+	l, err := audit.Rebuild(history, catalogue.New(), moment)
+	if err != nil {
+		fmt.Fprintf(stderr, "together export: %v\n", err)
+		return 1
+	}
+	config := report.DefaultConfig()
+	config.Thresholds = t
+	files, err := audit.Pack(l, year, moment, nil, disclosure.NHSEngland(), config)
+	if errors.Is(err, audit.ErrNothingSelected) && allowEmpty {
+		fmt.Fprintf(stderr, "together export: %v; no pack written\n", err)
+		return 0
+	}
+	if errors.Is(err, audit.ErrNothingSelected) {
+		fmt.Fprintf(stderr, "together export: %v\n(--as-of is when events were recorded; nothing was written)\n", err)
+		return 1
+	}
+	if err == nil {
+		err = audit.WritePack(out, files)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "together export: %v\n", err)
+		return 1
+	}
+	var programmes []string
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, ".html") {
+			programmes = append(programmes, strings.Split(f.Path, "/")[0]+"/")
+		}
+	}
+	fmt.Fprintf(stdout, "wrote the %d involvement pack of %d programmes to %s: %s\n", year, len(programmes), out, strings.Join(programmes, " "))
 	return 0
 }
 

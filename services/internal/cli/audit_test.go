@@ -108,6 +108,27 @@ func TestAuditTraps(t *testing.T) {
 		}
 	})
 
+	t.Run("annual pack", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "pack")
+		code, out, errOut := together(t, "export", "--pack", "annual", "--year", "2026", "--file", history, "--out", dir)
+		if code != 0 || !strings.Contains(out, "north/") {
+			t.Fatalf("export --pack annual = %d %q %q", code, out, errOut)
+		}
+		csv := mustRead(t, filepath.Join(dir, "north", "participation.csv"))
+		if !strings.HasPrefix(csv, "\ufeff") || !strings.Contains(csv, "participants,10") {
+			t.Errorf("north/participation.csv:\n%s", csv)
+		}
+		if page := mustRead(t, filepath.Join(dir, "north", "involvement-2026.html")); !strings.Contains(page, "Involvement in North, 2026") {
+			t.Errorf("north's document:\n%s", page)
+		}
+		if code, _, errOut := together(t, "export", "--pack", "annual", "--file", history, "--out", filepath.Join(t.TempDir(), "p")); code != 2 || !strings.Contains(errOut, "--year") {
+			t.Errorf("a pack without a year = %d %q", code, errOut)
+		}
+		if code, _, errOut := together(t, "export", "--pack", "annual", "--year", "2026", "--as-of", before, "--file", history, "--out", filepath.Join(t.TempDir(), "p")); code != 1 || !strings.Contains(errOut, "nothing selected") {
+			t.Errorf("a pack as of before the history = %d %q", code, errOut)
+		}
+	})
+
 	exp := filepath.Join(t.TempDir(), "export")
 	if code, out, errOut := together(t, "export", "--file", history, "--out", exp); code != 0 {
 		t.Fatalf("export = %d %q %q", code, out, errOut)
