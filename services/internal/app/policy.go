@@ -28,10 +28,11 @@ func Policy(openProbes bool) auth.Policy {
 		// Unknown paths answer 404 only to someone signed in.
 		"/": auth.ReadReports,
 
-		"GET /api/v1/reports/{report}":  auth.ReadReports,
-		"GET /api/v1/events":            auth.ReadAudit,
-		"GET /api/v1/audit/verify":      auth.ReadAudit,
-		"GET /api/v1/stakeholders/{id}": auth.ReadPersonalData,
+		"GET /api/v1/reports/{report}":              auth.ReadReports,
+		"GET /api/v1/events":                        auth.ReadAudit,
+		"GET /api/v1/audit/verify":                  auth.ReadAudit,
+		"GET /api/v1/stakeholders/{id}":             auth.ReadPersonalData,
+		"GET /api/v1/stakeholders/{id}/certificate": auth.ReadPersonalData,
 
 		"POST /api/v1/stakeholders/{id}/erase": auth.Erase,
 		// Shredding what someone typed into the wrong box is an erasure too.
