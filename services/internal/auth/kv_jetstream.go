@@ -38,7 +38,9 @@ func NewJetStreamKV(ctx context.Context, js jetstream.JetStream, bucket string, 
 	if replicas < 1 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	// TEMPORARY, this branch only: create or open, since the NATS users
+	// may not update streams, until the change made for it lands.
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "together: identities (tokens, accounts, sessions)",
 		Storage:     jetstream.FileStorage,
@@ -46,6 +48,9 @@ func NewJetStreamKV(ctx context.Context, js jetstream.JetStream, bucket string, 
 		TTL:         ttl,
 		History:     1,
 	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = js.KeyValue(ctx, bucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("auth bucket %s: %w", bucket, err)
 	}

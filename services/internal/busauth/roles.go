@@ -184,6 +184,15 @@ func (r Role) Permissions() Permissions {
 		pub = append(pub, "$JS.API.STREAM.PURGE."+SnapshotStream, "$O."+SnapshotBucket+".>")
 		pub = append(pub, RecorderAPIPrefix+".STREAM.INFO."+EventStream,
 			RecorderAPIPrefix+".DIRECT.GET."+EventStream, RecorderAPIPrefix+".DIRECT.GET."+EventStream+".>")
+		// TEMPORARY, this branch only: the identities' key/value buckets,
+		// until the permissions made for them land.
+		pub = append(pub, "$JS.API.INFO")
+		for _, b := range []string{"TOGETHER_AUTH", "TOGETHER_SESSIONS"} {
+			pub = append(pub, "$JS.API.STREAM.CREATE.KV_"+b)
+			pub = append(pub, streamReads("KV_"+b)...)
+			pub = append(pub, consumers("KV_"+b)...)
+			pub = append(pub, "$KV."+b+".>")
+		}
 		return Permissions{
 			PublishAllow:   pub,
 			PublishDeny:    deny(msgDeleteDenied),
