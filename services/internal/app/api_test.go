@@ -18,6 +18,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/openapi/openapitest"
@@ -516,12 +517,13 @@ func TestRedaction(t *testing.T) {
 
 	// On disk only the tombstone of the feedback's key is left.
 	shutdown(t, st)
-	srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "nats")})
+	srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "nats"), StoreKey: testKEK(t).Derive(keyring.PurposeNATSStore)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown()
-	nc, err := srv.Connect("check")
+	// The keys live in the stakeholders' account.
+	nc, err := srv.ConnectAs(busauth.Stakeholders)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/together-coop/together/services/internal/cli"
 	"github.com/together-coop/together/services/internal/embednats"
+	"github.com/together-coop/together/services/internal/keyring"
 )
 
 type snapshot struct {
@@ -150,7 +151,7 @@ func TestAuditorsWorkflow(t *testing.T) {
 	t.Run("tampered store", func(t *testing.T) {
 		// Somebody with access to the NATS server writes an event behind
 		// the recorder's back, and tries to delete one.
-		srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "nats")})
+		srv, err := embednats.Start(embednats.Config{StoreDir: filepath.Join(dir, "nats"), StoreKey: testKEK(t).Derive(keyring.PurposeNATSStore)})
 		if err != nil {
 			t.Fatal(err)
 		}
