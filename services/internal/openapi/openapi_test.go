@@ -49,9 +49,22 @@ func TestDocumentIsOpenAPI31(t *testing.T) {
 
 // routesInSource finds every "METHOD /path" pattern the services register
 // with mux.Handle or mux.HandleFunc, by reading their source.
+// routesInSource lists the routes the API's packages register: every
+// package under services/internal but the web pages' (HTML for people,
+// not the API; see webPages).
 func routesInSource(t *testing.T) []string {
 	t.Helper()
-	root := filepath.Join("..") // services/internal
+	return routesIn(t, filepath.Join(".."), filepath.Join("..", "web"))
+}
+
+// webPages lists the routes of the web pages.
+func webPages(t *testing.T) []string {
+	t.Helper()
+	return routesIn(t, filepath.Join("..", "web"), "")
+}
+
+func routesIn(t *testing.T, root, skip string) []string {
+	t.Helper()
 	var routes []string
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
@@ -59,6 +72,9 @@ func routesInSource(t *testing.T) []string {
 			return err
 		}
 		if d.IsDir() {
+			if path == skip {
+				return filepath.SkipDir
+			}
 			// Packages named …test (authtest, natstest, openapitest) are
 			// test doubles: what they serve is not the API.
 			if path != root && strings.HasSuffix(d.Name(), "test") {
