@@ -205,6 +205,9 @@ func (w *watchdog) observe() (condition, string, usage) {
 func (w *watchdog) describe(cond condition, cause string, u usage) error {
 	switch cond {
 	case diskFull:
+		if u.free >= w.minFree {
+			return fmt.Errorf("%w: the disk holding %s ran out of space and JetStream has not started again (%d bytes free now)", ErrOutOfSpace, w.dir, u.free)
+		}
 		return fmt.Errorf("%w: the disk holding %s is full: %d bytes free", ErrOutOfSpace, w.dir, max(u.free, 0))
 	case storeLimit:
 		sized := "its configured limit"
