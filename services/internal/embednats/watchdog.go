@@ -75,6 +75,10 @@ type watchdog struct {
 	// uses it, and failedRestart (the restart failure already logged).
 	cond          condition
 	failedRestart bool
+	// fruitless is the free space when a restart left JetStream still
+	// out of space (0: none did): the next waits for minFree more, so a
+	// misjudged restart is not repeated at every look.
+	fruitless int64
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -148,11 +152,15 @@ type usage struct {
 // check looks once, repairs what it can and logs each change once.
 func (w *watchdog) check() {
 	cond, cause, u := w.observe()
-	if cond == diskFull || cond == storeLimit {
-		if w.roomAfterRestart(u) {
-			w.restart(u)
-			cond, cause, u = w.observe()
+	if (cond == diskFull || cond == storeLimit) && w.roomAfterRestart(u) && (w.fruitless == 0 || u.free >= w.fruitless+w.minFree) {
+		w.restart(u)
+		cond, cause, u = w.observe()
+		if cond == diskFull || cond == storeLimit {
+			w.fruitless = max(u.free, 1)
 		}
+	}
+	if cond == healthy {
+		w.fruitless = 0
 	}
 	w.setHealth(w.describe(cond, cause, u))
 	if cond == w.cond {
