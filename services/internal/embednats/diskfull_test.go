@@ -106,7 +106,7 @@ func TestDiskFull(t *testing.T) {
 	checkStored(t, s, acked)
 	for _, want := range []string{"the disk holding the event store is full", "JetStream takes writes again"} {
 		if n := strings.Count(logs.String(), want); n != 1 {
-			t.Errorf("%d log lines say %q; want 1", n, want)
+			t.Errorf("%d log lines say %q; want 1; the log:\n%s", n, want, logs)
 		}
 	}
 	if strings.Contains(logs.String(), "xxxxxxxx") {

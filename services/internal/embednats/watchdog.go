@@ -153,10 +153,11 @@ type usage struct {
 func (w *watchdog) check() {
 	cond, cause, u := w.observe()
 	if (cond == diskFull || cond == storeLimit) && w.roomAfterRestart(u) && (w.fruitless == 0 || u.free >= w.fruitless+w.minFree) {
-		w.restart(u)
-		cond, cause, u = w.observe()
-		if cond == diskFull || cond == storeLimit {
-			w.fruitless = max(u.free, 1)
+		if w.restart(u) {
+			cond, cause, u = w.observe()
+			if cond == diskFull || cond == storeLimit {
+				w.fruitless = max(u.free, 1)
+			}
 		}
 	}
 	if cond == healthy {
@@ -247,29 +248,38 @@ func (w *watchdog) roomAfterRestart(u usage) bool {
 	return limit-u.used >= w.minFree
 }
 
-// restart stops JetStream if it still runs (a stream whose write failed
-// refuses every later write until it is loaded again) and starts it with
-// the configuration the server started it with. Encryption is not part of
+// restart reports whether it tried to start JetStream again: it stops
+// JetStream if it still runs (a stream whose write failed refuses every
+// later write until it is loaded again) and starts it with the
+// configuration the server started it with. Encryption is not part of
 // that configuration: the server takes the key and cipher from its
 // options, which are unchanged.
-func (w *watchdog) restart(u usage) {
+func (w *watchdog) restart(u usage) bool {
+	// The server shuts JetStream down in a goroutine of its own after
+	// saying it ran out of space; JetStream counts as disabled from the
+	// start of that, and has only finished once its configuration is
+	// gone. Starting before would have that shutdown undo the start.
+	if !w.ns.JetStreamEnabled() && w.ns.JetStreamConfig() != nil {
+		return false
+	}
 	if !w.failedRestart {
 		w.log.Info().Str("dir", w.dir).Int64("free_bytes", u.free).Msg("restarting JetStream: there is room again")
 	}
 	if w.ns.JetStreamEnabled() {
 		if err := w.ns.ShutdownJetStream(); err != nil {
 			w.restartFailed(fmt.Errorf("stop JetStream: %w", err))
-			return
+			return true
 		}
 	}
 	w.sawOutOfSpace.Store(false)
 	if err := w.ns.EnableJetStream(jetStreamConfig(w.opts)); err != nil {
 		w.restartFailed(err)
-		return
+		return true
 	}
 	if err := checkStreamsLoaded(w.ns, w.opts.StoreDir); err != nil {
 		w.restartFailed(err)
 	}
+	return true
 }
 
 func (w *watchdog) restartFailed(err error) {

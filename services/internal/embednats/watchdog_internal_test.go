@@ -1,9 +1,19 @@
 package embednats
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/busauth"
+	"github.com/together-coop/together/services/internal/natsjs"
 )
 
 // JetStream is started again only when it would then have room to write.
@@ -33,4 +43,71 @@ func TestRoomAfterRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// JetStream shut down for want of space (as a clustered server does
+// itself) is started again, encrypted store and all, once there is room;
+// shut down for another cause it is reported and left alone.
+func TestWatchdogStartsJetStreamAgain(t *testing.T) {
+	srv, err := Start(Config{StoreDir: t.TempDir(), StoreKey: bytes.Repeat([]byte{7}, 32), DiskCheckInterval: 20 * time.Millisecond, MinFreeBytes: 1,
+		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := srv.ConnectAs(busauth.Recorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := context.Background()
+	store, err := natsjs.New(ctx, nc, natsjs.WithDefaultTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendOne := func(stream string) error {
+		e := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1, Payload: []byte(`{}`)}
+		_, err := store.Append(ctx, stream, 0, []events.Envelope{e})
+		return err
+	}
+	if err := appendOne("project-1"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited 20s for %s; Health = %v", what, srv.Health())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	t.Run("out of space", func(t *testing.T) {
+		srv.watch.serverSaid("JetStream out of file resources, will be DISABLED")
+		if err := srv.ns.ShutdownJetStream(); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil("JetStream to start again", func() bool { return srv.ns.JetStreamEnabled() && srv.Health() == nil })
+		if err := appendOne("project-2"); err != nil {
+			t.Errorf("append after JetStream started again: %v", err)
+		}
+		if head, err := store.Head(ctx); err != nil || head != 2 {
+			t.Errorf("Head = %d, %v; want both events", head, err)
+		}
+	})
+	t.Run("another cause", func(t *testing.T) {
+		if err := srv.ns.ShutdownJetStream(); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil("Health to fail", func() bool { return errors.Is(srv.Health(), ErrJetStreamDown) })
+		srv.watch.kick <- struct{}{}
+		waitUntil("another look", func() bool { return len(srv.watch.kick) == 0 })
+		srv.watch.kick <- struct{}{}
+		waitUntil("another look", func() bool { return len(srv.watch.kick) == 0 })
+		if srv.ns.JetStreamEnabled() {
+			t.Error("the watchdog started JetStream, shut down for no lack of space")
+		}
+	})
 }
