@@ -90,6 +90,9 @@ type File struct {
 	Delimiter rune
 	// Rows counts the data rows, blank rows aside.
 	Rows int
+	// Header maps each column the import reads to its header as the file
+	// writes it, for problems found later.
+	Header map[string]string
 	// Ignored lists the columns the import does not read, as the file
 	// names them.
 	Ignored []string
@@ -101,6 +104,15 @@ type File struct {
 	Attendance []Held
 	// Problems are sorted by row.
 	Problems []Problem
+}
+
+// HeaderOf returns the file's header of a column it reads, or the
+// column's name.
+func (f *File) HeaderOf(name string) string {
+	if h, ok := f.Header[name]; ok {
+		return h
+	}
+	return name
 }
 
 // ProblemRows counts the rows with at least one problem.
@@ -162,6 +174,10 @@ func Parse(k Kind, data []byte) (*File, error) {
 	cols, err := f.header(recs[0].cells, Columns(k))
 	if err != nil {
 		return nil, err
+	}
+	f.Header = map[string]string{}
+	for name, c := range cols {
+		f.Header[name] = c.header
 	}
 	if k == Attendance && !hasAny(cols, "stakeholder_id", "unnamed_attendees") {
 		return nil, fmt.Errorf("%w: there is neither a stakeholder_id column (who came) nor an unnamed_attendees column (how many more came, not named); give one or both", ErrColumns)
