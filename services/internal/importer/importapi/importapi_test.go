@@ -38,8 +38,10 @@ type keys struct{}
 func (keys) Seal(_ context.Context, id string, plain []byte) (stakeholder.Sealed, error) {
 	return stakeholder.Sealed{KeyID: "key-" + id, Nonce: []byte{1}, Ciphertext: bytes.Clone(plain)}, nil
 }
-func (keys) Open(_ context.Context, _ string, s stakeholder.Sealed) ([]byte, error) { return s.Ciphertext, nil }
-func (keys) Destroy(context.Context, string) error                                  { return nil }
+func (keys) Open(_ context.Context, _ string, s stakeholder.Sealed) ([]byte, error) {
+	return s.Ciphertext, nil
+}
+func (keys) Destroy(context.Context, string) error { return nil }
 
 // world is the command services and the reads over one store, served in
 // process as the web page serves them.
