@@ -416,6 +416,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
+		imports, err := a.importPages(site, append(slices.Clone(routes), reads))
+		if err != nil {
+			return nil, err
+		}
+		if imports != nil {
+			routes = append(routes, imports)
+		}
 		// Sign-in and the administration of identities are served where
 		// the reports are.
 		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client), site, a.auth)
