@@ -31,9 +31,6 @@ func Policy(openProbes bool) auth.Policy {
 		"GET /import/{id}":          auth.RecordCommands,
 		"POST /import/{id}/approve": auth.RecordCommands,
 		"POST /import/{id}/discard": auth.RecordCommands,
-		// The read an import's review makes, with the read API's
-		// permission.
-		"GET /api/v1/engagements/{id}": auth.ReadReports,
 		// Unknown paths answer 404 only to someone signed in.
 		"/": auth.ReadReports,
 
