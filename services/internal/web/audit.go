@@ -48,15 +48,19 @@ func (s *Site) auditHome(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c := &ChainStatus{OK: v.OK}
+		if b := v.Break; b != nil {
+			c.Broken = fmt.Sprintf("The first break is at position %d: version %d of %s (event %s). %s.",
+				b.Position, b.StreamVersion, b.Stream, b.EventID, upperFirst(b.Reason))
+		}
 		c.Summary = summary(row("Events checked", strconv.FormatUint(v.Result.Events, 10)),
 			row("Last position", strconv.FormatUint(v.Result.LastPosition, 10)),
 			row("Seals of the order checked", strconv.Itoa(v.Result.Seals)),
 			row("Sealed up to position", strconv.FormatUint(v.Result.LastSealedPosition, 10)),
 			row("Final chain hash", v.Result.ChainHash),
 			row("Checked at", s.timeText(s.opts.now())))
-		if b := v.Break; b != nil {
-			c.Broken = fmt.Sprintf("The first break is at position %d: version %d of %s (event %s). %s.",
-				b.Position, b.StreamVersion, b.Stream, b.EventID, upperFirst(b.Reason))
+		if !v.OK {
+			// What was counted before the break says nothing about after it.
+			c.Summary = summary(row("Checked at", s.timeText(s.opts.now())))
 		}
 		ap.Chain = c
 	}

@@ -123,6 +123,9 @@ func (s *Site) serveForm(rf recordForm) http.HandlerFunc {
 		fp := rf.page(s, r, f, about)
 		fp.Form = f
 		p := s.page(r, fp.Title, fp)
+		if fp.Back != nil {
+			p.Back = &BackLink{Href: fp.Back.Href, Content: Content{Text: fp.Back.Text}}
+		}
 		if f.HasErrors() {
 			p.Errors, p.Title = f.Summary(), "Error: "+p.Title
 		}
@@ -175,37 +178,39 @@ func (s *Site) send(r *http.Request, f *Form, calls []commandCall, rf recordForm
 	return last, status
 }
 
-// recordRoutes adds the forms: each GET shows one, each POST records.
+// forms are the forms by path; each is served for GET (show) and POST
+// (record).
+var forms = map[string]recordForm{
+	"/stakeholders/new":                           registerForm,
+	"/engagements/new":                            planForm,
+	"/engagements/{id}/invite":                    inviteForm,
+	"/engagements/{id}/answer":                    answerForm,
+	"/engagements/{id}/attendance":                attendanceForm,
+	"/feedback/new":                               feedbackForm,
+	"/actions/new":                                agreeForm,
+	"/actions/{id}/complete":                      completeForm,
+	"/actions/{id}/reschedule":                    rescheduleForm,
+	"/actions/{id}/drop":                          dropForm,
+	"/actions/{id}/communicate":                   communicateForm,
+	"/projects/{id}/elements/{element_id}/decide": decideForm,
+	"/projects/{id}/duty":                         dutyForm,
+}
+
+// formPaths are the paths of the forms, for the route policy.
+var formPaths = func() []string {
+	out := make([]string, 0, len(forms))
+	for p := range forms {
+		out = append(out, p)
+	}
+	return out
+}()
+
+// recordRoutes adds the forms.
 func (s *Site) recordRoutes(mux *http.ServeMux) {
-	for path, rf := range map[string]recordForm{
-		"/stakeholders/new":                           registerForm,
-		"/engagements/new":                            planForm,
-		"/engagements/{id}/invite":                    inviteForm,
-		"/engagements/{id}/answer":                    answerForm,
-		"/engagements/{id}/attendance":                attendanceForm,
-		"/feedback/new":                               feedbackForm,
-		"/actions/new":                                agreeForm,
-		"/actions/{id}/complete":                      completeForm,
-		"/actions/{id}/reschedule":                    rescheduleForm,
-		"/actions/{id}/drop":                          dropForm,
-		"/actions/{id}/communicate":                   communicateForm,
-		"/projects/{id}/elements/{element_id}/decide": decideForm,
-		"/projects/{id}/duty":                         dutyForm,
-	} {
+	for path, rf := range forms {
 		h := s.serveForm(rf)
 		mux.Handle("GET "+path, h)
 		mux.Handle("POST "+path, h)
-	}
-}
-
-// FormRoutes lists the paths of the forms, each served for GET and POST,
-// for the route policy: all need the permission to record commands.
-func FormRoutes() []string {
-	return []string{
-		"/stakeholders/new", "/engagements/new", "/engagements/{id}/invite", "/engagements/{id}/answer",
-		"/engagements/{id}/attendance", "/feedback/new", "/actions/new", "/actions/{id}/complete",
-		"/actions/{id}/reschedule", "/actions/{id}/drop", "/actions/{id}/communicate",
-		"/projects/{id}/elements/{element_id}/decide", "/projects/{id}/duty",
 	}
 }
 

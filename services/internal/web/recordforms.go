@@ -175,7 +175,7 @@ var planForm = recordForm{
 		return fp
 	},
 	commands: func(s *Site, r *http.Request, f *Form, _ any) []commandCall {
-		day := f.day("scheduled_for", "The day it is", true, s.opts.loc)
+		day := f.day("scheduled_for", "The day of the engagement", true, s.opts.loc)
 		at := f.clock("scheduled_time", "the time it starts")
 		var when string
 		if day != "" && at != "" {
@@ -203,7 +203,7 @@ var planForm = recordForm{
 		"element_ids[]": {id: "element_ids", invalid: "Choose parts of this project from the list"},
 		"method":        {id: "method", required: "Select how it will be run", invalid: "Select how it will be run from the list"},
 		"level":         {id: "level", required: "Select the level of involvement", invalid: "Select the level of involvement from the list"},
-		"scheduled_for": {id: "scheduled_for", href: "scheduled_for-day", required: "Enter the day it is"},
+		"scheduled_for": {id: "scheduled_for", href: "scheduled_for-day", required: "Enter the day of the engagement"},
 	},
 	rejections: []rejection{
 		{detail: regexp.MustCompile(`has no element`), id: "element_ids", msg: "Choose parts of the project you chose: those are of another project"},

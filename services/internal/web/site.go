@@ -226,6 +226,7 @@ type Page struct {
 	Header     Header
 	Footer     Footer
 	Breadcrumb *Breadcrumb
+	Back       *BackLink
 	Banner     *Banner
 	Errors     *ErrorSummary
 	Print      bool
