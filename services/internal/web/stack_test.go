@@ -185,7 +185,8 @@ func (s *stack) seedProject(programme, name string, elements ...string) (string,
 	return id, els
 }
 
-// count returns how many events of type typ the store holds.
+// count returns how many events of type typ the store holds; "" counts
+// them all.
 func (s *stack) count(typ string) int {
 	s.t.Helper()
 	n := 0
@@ -193,7 +194,7 @@ func (s *stack) count(typ string) int {
 		if err != nil {
 			s.t.Fatal(err)
 		}
-		if e.Type == typ {
+		if typ == "" || e.Type == typ {
 			n++
 		}
 	}
