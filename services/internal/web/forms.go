@@ -89,6 +89,9 @@ func (f *Form) HasErrors() bool { return len(f.list) > 0 }
 // links to (the id, or a date's first box). The first message of a field
 // wins.
 func (f *Form) fail(id, href, msg string) {
+	if strings.TrimSpace(msg) == "" {
+		msg = "Check your answers"
+	}
 	if _, ok := f.errs[id]; ok && id != "" {
 		return
 	}
@@ -298,11 +301,15 @@ func (f *Form) mapErrors(p apiProblem, fields map[string]apiField) {
 	for _, e := range p.Errors {
 		key := indexPattern.ReplaceAllString(e.Field, "[]")
 		af, ok := fields[key]
+		m := indexPattern.FindStringSubmatch(e.Field)
+		if ok && m == nil && strings.Contains(af.id, "%d") {
+			ok = false // a list field without its index names no row
+		}
 		if !ok {
-			f.failForm(upperFirst(strings.ReplaceAll(e.Field, "_", " ")) + " " + e.Message)
+			f.failForm(strings.TrimSpace(upperFirst(strings.ReplaceAll(e.Field, "_", " ")) + " " + e.Message))
 			continue
 		}
-		if m := indexPattern.FindStringSubmatch(e.Field); m != nil && strings.Contains(af.id, "%d") {
+		if m != nil && strings.Contains(af.id, "%d") {
 			n, _ := strconv.Atoi(m[1])
 			af.id = strings.Replace(af.id, "%d", strconv.Itoa(n+1), 1)
 			af.href = strings.Replace(af.href, "%d", strconv.Itoa(n+1), 1)
@@ -320,7 +327,10 @@ func (f *Form) mapErrors(p apiProblem, fields map[string]apiField) {
 		case msg == "":
 			msg = af.what + " " + e.Message
 		}
-		f.fail(af.id, href, upperFirst(msg))
+		if strings.TrimSpace(msg) == "" {
+			msg = "Check this answer"
+		}
+		f.fail(af.id, href, upperFirst(strings.TrimSpace(msg)))
 	}
 	if len(p.Errors) == 0 {
 		f.failForm(problemText(p))
