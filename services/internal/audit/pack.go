@@ -27,7 +27,6 @@ type PackFile struct {
 	Data []byte
 }
 
-
 //go:embed pack
 var packFS embed.FS
 
