@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -43,7 +44,18 @@ func (v axeViolation) String() string {
 // axeViolations injects axe into the page through the DevTools protocol
 // (Runtime.evaluate: the page's content security policy, which allows no
 // script but the site's own files, does not apply to it) and runs it.
+//
+// axe runs asynchronously, which needs script execution: in a tab without
+// JavaScript it is switched on for the run only. The page's own scripts
+// were skipped when it loaded and do not run later, so axe checks the page
+// as it is without JavaScript.
 func (b *tab) axeViolations() ([]axeViolation, error) {
+	if !b.js {
+		if err := b.scripts(true); err != nil {
+			return nil, err
+		}
+		defer func() { _ = b.scripts(false) }()
+	}
 	loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`typeof window.axe === 'object'`))
 	if err != nil {
 		return nil, err
@@ -66,4 +78,10 @@ func (b *tab) checkAccessibility(where string) {
 	for _, v := range vs {
 		b.t.Errorf("%s: accessibility: %s", where, v)
 	}
+}
+
+// scripts switches script execution in the page on or off.
+func (b *tab) scripts(on bool) error {
+	_, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+	return err
 }

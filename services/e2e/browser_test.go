@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -64,7 +63,7 @@ func newTab(t *testing.T, h *harness, opts ...tabOption) *tab {
 		t.Fatal(err)
 	}
 	if !b.js {
-		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		if err := b.scripts(false); err != nil {
 			t.Fatalf("switching JavaScript off: %v", err)
 		}
 	}
@@ -186,10 +185,14 @@ func (b *tab) location() string {
 	return loc
 }
 
-// text is the text of the first element sel matches, read from the DOM
-// (it needs no JavaScript in the page), with its spaces collapsed.
+// text is the text of the first element sel matches, with its spaces
+// collapsed. The page has loaded, so an element that is not there fails
+// the test at once rather than being waited for.
 func (b *tab) text(sel string) string {
 	b.t.Helper()
+	if b.count(sel) == 0 {
+		b.t.Fatalf("nothing on %s matches %s", b.location(), sel)
+	}
 	s, err := chromedp.Run(b.ctx, chromedp.TextContent(chromedp.CSS(sel)))
 	if err != nil {
 		b.t.Fatalf("reading %s: %v", sel, err)
@@ -219,4 +222,18 @@ func (b *tab) screenshot(name string) {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("screenshot: %s", path)
+}
+
+// activeElement describes the focused element as tag#id.classes.
+func (b *tab) activeElement() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(() => {
+  const e = document.activeElement;
+  if (!e) return '';
+  return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + [...e.classList].map(c => '.' + c).join('');
+})()`))
+	if err != nil {
+		b.t.Fatalf("reading the focused element: %v", err)
+	}
+	return s
 }

@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// signedIn is a tab signed in as the recorder, on the overview of a
+// system that holds the story.
+func signedIn(t *testing.T, opts ...tabOption) (*tab, *story) {
+	t.Helper()
+	h := needWorld(t)
+	s := seeded(t, h)
+	b := newTab(t, h, opts...)
+	b.signIn(h.sys.Recorder)
+	return b, s
+}
+
+// TestOverview reads the programme recorded through the API on the
+// overview, then narrows it to that programme with the filter form.
+func TestOverview(t *testing.T) {
+	b, s := signedIn(t)
+
+	if got := b.text("h1"); got != "All programmes" {
+		t.Errorf("h1 = %q, want All programmes", got)
+	}
+	if got := b.text(`#programme option[value="` + s.Programme + `"]`); got != s.Programme {
+		t.Errorf("the programme filter offers %q, want %q", got, s.Programme)
+	}
+	// The story's workshop had four named people.
+	if got := b.text("#figure-participants .nhsuk-heading-l"); got != "4" {
+		t.Errorf("people taking part = %q, want 4", got)
+	}
+	for _, p := range []project{s.Waiting, s.Letters} {
+		sel := `table a[href^="/projects/` + p.ID + `"]`
+		if got := b.text(sel); got != p.Name {
+			t.Errorf("project link %s = %q, want %q", sel, got, p.Name)
+		}
+	}
+	// Waiting areas has an action past its due date; Discharge letters
+	// nobody taking part: both need attention, and the reasons say why.
+	rows := b.text("table tbody")
+	for _, want := range []string{"overdue", "no participation"} {
+		if !strings.Contains(strings.ToLower(rows), want) {
+			t.Errorf("the projects' reasons %q do not mention %q", rows, want)
+		}
+	}
+	b.screenshot("overview")
+
+	b.do("choosing the programme", chromedp.SetValue(chromedp.CSS("#programme"), s.Programme))
+	b.follow("showing the programme's figures", chromedp.Click(chromedp.CSS(`form[action="/"] button`)))
+	if got, want := b.text("h1"), "Programme "+s.Programme; got != want {
+		t.Errorf("h1 = %q, want %q", got, want)
+	}
+	if n := b.count("table tbody tr"); n != 2 {
+		t.Errorf("%d projects listed for the programme, want 2", n)
+	}
+}
+
+// TestOverviewFilterErrors submits an impossible date: the page says what
+// is wrong in an error summary that links to the field, as NHS.UK forms
+// do, and the error summary takes the focus.
+func TestOverviewFilterErrors(t *testing.T) {
+	b, _ := signedIn(t)
+	b.do("typing an impossible date",
+		chromedp.SendKeys(chromedp.CSS("#from-day"), "31"),
+		chromedp.SendKeys(chromedp.CSS("#from-month"), "2"),
+		chromedp.SendKeys(chromedp.CSS("#from-year"), "2026"))
+	b.follow("showing the figures", chromedp.Click(chromedp.CSS(`form[action="/"] button`)))
+
+	title, err := chromedp.Run(b.ctx, chromedp.Title())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(title, "Error: ") {
+		t.Errorf("title %q does not start with Error:", title)
+	}
+	if got := b.text(".nhsuk-error-summary__heading"); got != "There is a problem" {
+		t.Errorf("error summary title = %q", got)
+	}
+	link := b.text(`.nhsuk-error-summary a[href="#from-day"]`)
+	if !strings.HasPrefix(link, "The start of the period") {
+		t.Errorf("error summary link to #from-day = %q", link)
+	}
+	if got := b.text("#from-day-error, .nhsuk-error-message"); !strings.Contains(got, "The start of the period") {
+		t.Errorf("error message by the field = %q", got)
+	}
+	// nhsuk-frontend focuses the summary so that it is read out first.
+	if got := b.activeElement(); !strings.Contains(got, "nhsuk-error-summary") {
+		t.Errorf("focus is on %s, want the error summary", got)
+	}
+	b.screenshot("overview-filter-errors")
+
+	b.do("following the error link", chromedp.Click(chromedp.CSS(`.nhsuk-error-summary a[href="#from-day"]`)))
+	if got := b.activeElement(); !strings.Contains(got, "#from-day") {
+		t.Errorf("after the error link, focus is on %s, want #from-day", got)
+	}
+}
