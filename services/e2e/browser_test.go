@@ -162,14 +162,68 @@ func (b *tab) checkPage(where string) {
 	b.checkAccessibility(where)
 }
 
+// fill types into form fields, given as pairs of a field's id and what to
+// type, in that order (as a person tabbing through the form would).
+func (b *tab) fill(idValue ...string) {
+	b.t.Helper()
+	if len(idValue)%2 != 0 {
+		b.t.Fatalf("fill wants pairs of an id and a value, got %d strings", len(idValue))
+	}
+	for i := 0; i < len(idValue); i += 2 {
+		id := idValue[i]
+		if b.count("#"+id) != 1 {
+			b.t.Fatalf("no single field #%s on %s", id, b.location())
+		}
+		b.do("typing into #"+id, chromedp.SendKeys(chromedp.CSS("#"+id), idValue[i+1]))
+	}
+}
+
+// choose picks the option with value in the select with id.
+func (b *tab) choose(id, value string) {
+	b.t.Helper()
+	if b.count("#"+id+` option[value="`+value+`"]`) != 1 {
+		b.t.Fatalf("#%s has no option %q on %s", id, value, b.location())
+	}
+	b.do("choosing "+value+" in #"+id, chromedp.SetValue(chromedp.CSS("#"+id), value))
+}
+
+// submit clicks the button of the form whose action is action (the one
+// form on the page that posts or gets there), waits for the page it leads
+// to and checks that page.
+func (b *tab) submit(action string) {
+	b.t.Helper()
+	sel := `form[action="` + action + `"] button`
+	if n := b.count(sel); n != 1 {
+		b.t.Fatalf("%d buttons match %s on %s, want 1", n, sel, b.location())
+	}
+	b.follow("submitting the form to "+action, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// errorSummary returns the links of the page's error summary, by the
+// field they lead to, or nil when the page has none.
+func (b *tab) errorSummary() map[string]string {
+	b.t.Helper()
+	if b.count(".nhsuk-error-summary") == 0 {
+		return nil
+	}
+	links, err := chromedp.Run(b.ctx, chromedp.AttributesAll(chromedp.CSSAll(".nhsuk-error-summary a")))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, l := range links {
+		href := l["href"]
+		out[href] = b.text(`.nhsuk-error-summary a[href="` + href + `"]`)
+	}
+	return out
+}
+
 // signIn signs in through the sign-in form and lands on the overview.
 func (b *tab) signIn(acc account) {
 	b.t.Helper()
 	b.visit("/sign-in", 200)
-	b.do("filling in the sign-in form",
-		chromedp.SendKeys(chromedp.CSS("#username"), acc.Username),
-		chromedp.SendKeys(chromedp.CSS("#password"), acc.Password))
-	b.follow("signing in", chromedp.Click(chromedp.CSS(`form[action="/sign-in"] button[type="submit"]`)))
+	b.fill("username", acc.Username, "password", acc.Password)
+	b.submit("/sign-in")
 	if got := b.location(); got != b.url("/") {
 		b.t.Fatalf("after signing in the browser is at %s, want the overview %s", got, b.url("/"))
 	}

@@ -28,8 +28,8 @@ func TestWithoutJavaScript(t *testing.T) {
 	b.screenshot("overview-without-javascript")
 
 	// The filter form is a plain GET form.
-	b.do("choosing the programme", chromedp.SetValue(chromedp.CSS("#programme"), s.Programme))
-	b.follow("showing the programme's figures", chromedp.Click(chromedp.CSS(`form[action="/"] button`)))
+	b.choose("programme", s.Programme)
+	b.submit("/")
 	if got, want := b.text("h1"), "Programme "+s.Programme; got != want {
 		t.Errorf("h1 = %q, want %q", got, want)
 	}

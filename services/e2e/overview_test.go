@@ -49,8 +49,8 @@ func TestOverview(t *testing.T) {
 	}
 	b.screenshot("overview")
 
-	b.do("choosing the programme", chromedp.SetValue(chromedp.CSS("#programme"), s.Programme))
-	b.follow("showing the programme's figures", chromedp.Click(chromedp.CSS(`form[action="/"] button`)))
+	b.choose("programme", s.Programme)
+	b.submit("/")
 	if got, want := b.text("h1"), "Programme "+s.Programme; got != want {
 		t.Errorf("h1 = %q, want %q", got, want)
 	}
@@ -64,11 +64,8 @@ func TestOverview(t *testing.T) {
 // do, and the error summary takes the focus.
 func TestOverviewFilterErrors(t *testing.T) {
 	b, _ := signedIn(t)
-	b.do("typing an impossible date",
-		chromedp.SendKeys(chromedp.CSS("#from-day"), "31"),
-		chromedp.SendKeys(chromedp.CSS("#from-month"), "2"),
-		chromedp.SendKeys(chromedp.CSS("#from-year"), "2026"))
-	b.follow("showing the figures", chromedp.Click(chromedp.CSS(`form[action="/"] button`)))
+	b.fill("from-day", "31", "from-month", "2", "from-year", "2026")
+	b.submit("/")
 
 	title, err := chromedp.Run(b.ctx, chromedp.Title())
 	if err != nil {
@@ -80,9 +77,9 @@ func TestOverviewFilterErrors(t *testing.T) {
 	if got := b.text(".nhsuk-error-summary__heading"); got != "There is a problem" {
 		t.Errorf("error summary title = %q", got)
 	}
-	link := b.text(`.nhsuk-error-summary a[href="#from-day"]`)
-	if !strings.HasPrefix(link, "The start of the period") {
-		t.Errorf("error summary link to #from-day = %q", link)
+	errs := b.errorSummary()
+	if len(errs) != 1 || !strings.HasPrefix(errs["#from-day"], "The start of the period") {
+		t.Errorf("error summary links %q, want one to #from-day about the start of the period", errs)
 	}
 	if got := b.text("#from-day-error, .nhsuk-error-message"); !strings.Contains(got, "The start of the period") {
 		t.Errorf("error message by the field = %q", got)

@@ -3,8 +3,6 @@ package e2e
 import (
 	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestSignIn signs in through the form: a wrong password is refused with
@@ -21,10 +19,8 @@ func TestSignIn(t *testing.T) {
 		t.Fatalf("without a session / leads to %s, want %s", got, b.url("/sign-in"))
 	}
 
-	b.do("filling in a wrong password",
-		chromedp.SendKeys(chromedp.CSS("#username"), acc.Username),
-		chromedp.SendKeys(chromedp.CSS("#password"), acc.Password+"-wrong"))
-	b.follow("signing in with a wrong password", chromedp.Click(chromedp.CSS(`form[action="/sign-in"] button[type="submit"]`)))
+	b.fill("username", acc.Username, "password", acc.Password+"-wrong")
+	b.submit("/sign-in")
 	if got, want := b.text("#error"), "The username or password is wrong."; got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}
