@@ -7,7 +7,7 @@ import (
 
 // TestSignIn signs in through the form: a wrong password is refused with
 // the error shown beside the form, and the right one leads to the
-// overview with the account's name in the header.
+// overview with the account's name in the header and a way to sign out.
 func TestSignIn(t *testing.T) {
 	h := needWorld(t)
 	acc := h.sys.Recorder
@@ -34,6 +34,16 @@ func TestSignIn(t *testing.T) {
 		t.Errorf("header %q does not name the account %q", got, acc.Name)
 	}
 	if n := b.count(`header form[action="/sign-out"] button`); n != 1 {
-		t.Errorf("%d sign-out buttons in the header, want 1", n)
+		t.Fatalf("%d sign-out buttons in the header, want 1", n)
+	}
+
+	// Signing out ends the session: the overview asks to sign in again.
+	b.submit("/sign-out")
+	if got := b.location(); got != b.url("/sign-in") {
+		t.Errorf("signing out leads to %s, want %s", got, b.url("/sign-in"))
+	}
+	b.visit("/", 200)
+	if got := b.location(); got != b.url("/sign-in") {
+		t.Errorf("after signing out / leads to %s, want %s", got, b.url("/sign-in"))
 	}
 }
