@@ -48,6 +48,11 @@ func newTab(t *testing.T, h *harness, opts ...tabOption) *tab {
 	}
 	ctx, cancel := chromedp.NewContext(h.browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("together serve's last warnings and errors:\n%s", h.sys.Problems(20))
+		}
+	})
 	// Open the page before bounding its context: the first call's context
 	// owns the target.
 	if err := chromedp.Do(ctx); err != nil {
@@ -272,7 +277,8 @@ func (b *tab) screenshot(name string) {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(b.h.shots, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	// Pages can show what people said: readable by the owner alone.
+	if err := os.WriteFile(path, png, 0o600); err != nil {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("screenshot: %s", path)

@@ -101,7 +101,7 @@ func setUp() (*harness, error) {
 	if shots == "" {
 		shots = "screenshots"
 	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
+	if err := os.MkdirAll(shots, 0o700); err != nil {
 		return nil, fmt.Errorf("screenshots folder: %w", err)
 	}
 

@@ -135,8 +135,20 @@ func (s *system) stop() {
 	_ = os.RemoveAll(s.root)
 }
 
-// Logs returns the server's log so far, for a failing test to show.
-func (s *system) Logs() string { return s.log.String() }
+// Problems returns the last n warnings and errors the server logged, for
+// a failing test to show (its request log would drown them).
+func (s *system) Problems(n int) string {
+	var out []string
+	for _, line := range strings.Split(s.log.last(keepLines), "\n") {
+		if strings.Contains(line, `"level":"warn"`) || strings.Contains(line, `"level":"error"`) {
+			out = append(out, line)
+		}
+	}
+	if len(out) == 0 {
+		return "(none)"
+	}
+	return strings.Join(out[max(0, len(out)-n):], "\n")
+}
 
 func randomPassword() string {
 	b := make([]byte, 18)
@@ -161,8 +173,10 @@ func (l *lineLog) add(line string) {
 	}
 }
 
-func (l *lineLog) String() string {
+func (l *lineLog) String() string { return l.last(keepLines) }
+
+func (l *lineLog) last(n int) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
+	return strings.Join(l.lines[max(0, len(l.lines)-n):], "\n")
 }
