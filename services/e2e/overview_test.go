@@ -77,6 +77,11 @@ func TestOverviewFilterErrors(t *testing.T) {
 	if got := b.text(".nhsuk-error-summary__heading"); got != "There is a problem" {
 		t.Errorf("error summary title = %q", got)
 	}
+	// The lede says when the figures were known; with no figures computed
+	// it must not make up a date.
+	if lede := b.text(".nhsuk-lede-text"); strings.Contains(lede, "0001") {
+		t.Errorf("the lede of the page with errors gives the zero date: %q", lede)
+	}
 	errs := b.errorSummary()
 	if len(errs) != 1 || !strings.HasPrefix(errs["#from-day"], "The start of the period") {
 		t.Errorf("error summary links %q, want one to #from-day about the start of the period", errs)

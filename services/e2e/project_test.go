@@ -51,6 +51,21 @@ func TestProjectPage(t *testing.T) {
 			t.Errorf("chart %d is labelled %q, want a title and a description", i+1, l)
 		}
 	}
+	// Every label and value is inside its chart: text beyond the view box
+	// is cut off.
+	clipped, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main svg[role="img"]')].flatMap(svg => {
+  const vb = svg.viewBox.baseVal;
+  return [...svg.querySelectorAll('text')].filter(t => {
+    const r = t.getBBox();
+    return r.x < vb.x - 0.5 || r.x + r.width > vb.x + vb.width + 0.5;
+  }).map(t => (svg.querySelector('title') || {}).textContent + ': "' + t.textContent + '"');
+})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clipped {
+		t.Errorf("chart text cut off at the edge: %s", c)
+	}
 	if tables := b.count("main table"); tables < charts {
 		t.Errorf("%d tables for %d charts: every chart needs its table", tables, charts)
 	}
