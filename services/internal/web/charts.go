@@ -1,5 +1,7 @@
 package web
 
+import "unicode/utf8"
+
 // Charts are drawn as SVG by the templates from geometry worked out here,
 // with presentation attributes only (the CSP allows no inline style). A
 // chart is an image with a title and a description; the table beside it
@@ -60,7 +62,13 @@ type barPart struct {
 
 // newBarChart lays out rows of stacked parts against the largest total.
 func newBarChart(id, title, desc string, labels, values []string, parts [][]barPart, colours, legend []string) BarChart {
-	c := BarChart{ID: id, Title: title, Desc: desc, Width: chartLabelWidth + chartBarWidth + 80}
+	// Room after the longest bar for the longest value, at about 9 units a
+	// character of the chart's type, so that no value is cut off.
+	room := 80
+	for _, v := range values {
+		room = max(room, 12+9*utf8.RuneCountInString(v))
+	}
+	c := BarChart{ID: id, Title: title, Desc: desc, Width: chartLabelWidth + chartBarWidth + room}
 	maxTotal := 0.0
 	for _, ps := range parts {
 		total := 0.0

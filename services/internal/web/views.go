@@ -122,6 +122,9 @@ func newVoices(part participationDoc) string {
 }
 
 func knownOn(f Filters, asOf time.Time, now time.Time) string {
+	if asOf.IsZero() {
+		asOf = now // no report was read: the filters were refused
+	}
 	if f.asOf.IsZero() {
 		return "now (" + asOf.Format("2 January 2006, 15:04") + ")"
 	}
