@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -505,9 +507,11 @@ func (k *Keyring) unwrap(keyID string, data []byte) ([]byte, error) {
 }
 
 // checkID refuses a key id that would not be one NATS subject token of
-// its own, or that could collide with the stream's bookkeeping.
+// its own, or that could collide with the stream's bookkeeping, or that
+// would not cross the bus unchanged (JSON makes invalid UTF-8 valid).
 func checkID(id string) error {
-	if id == "" || len(id) > 128 || strings.HasPrefix(id, "_") || strings.ContainsAny(id, ".*> \t\r\n") {
+	if id == "" || len(id) > 128 || strings.HasPrefix(id, "_") || strings.ContainsAny(id, ".*> \t\r\n") ||
+		!utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl) {
 		return fmt.Errorf("%w: %q", ErrInvalidID, id)
 	}
 	return nil

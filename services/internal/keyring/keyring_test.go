@@ -237,7 +237,7 @@ func TestMigratesPlaintextKeys(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	s := startServer(t, dir)
-	if _, err := s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if _, err := s.js.CreateStream(ctx, jetstream.StreamConfig{
 		Name: keyring.DefaultStream, Subjects: []string{"keys.>"}, Storage: jetstream.FileStorage,
 		MaxMsgsPerSubject: 2, Discard: jetstream.DiscardNew, DiscardNewPerSubject: true,
 		MaxMsgs: -1, MaxBytes: -1, DenyPurge: true, AllowDirect: true,

@@ -81,6 +81,11 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	err = stopServices(svcs)
 	g.close()
 	g.wait()
+	// Once the server has read the unsubscriptions, requests go to
+	// another process serving keys, or are told nobody serves them.
+	if ferr := nc.FlushTimeout(k.timeout); ferr != nil && !errors.Is(ferr, nats.ErrConnectionClosed) {
+		err = errors.Join(err, fmt.Errorf("unregister the keys service: %w", ferr))
+	}
 	k.log.Info().Msg("keys service stopped")
 	return err
 }
