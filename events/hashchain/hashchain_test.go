@@ -63,8 +63,87 @@ func TestCleanHistoryVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("clean history: %v", err)
 	}
-	if res.Events != 9 || res.Seals != 1 || res.LastSealedPosition != 6 || len(res.ChainHash) != 64 {
-		t.Errorf("result = %+v, want 9 events, 1 seal through 6 and a chain hash", res)
+	if res.Events != 9 || res.Seals != 1 || res.LastSealedPosition != 6 || res.Unsealed != 2 || len(res.ChainHash) != 64 {
+		t.Errorf("result = %+v, want 9 events, 1 seal through 6, 2 unsealed and a chain hash", res)
+	}
+}
+
+// chainBuilder writes a history as the recorder does; seal appends a
+// seal through a position already written.
+type chainBuilder struct {
+	t      *testing.T
+	out    []events.Envelope
+	last   map[string]events.Envelope
+	points map[uint64][2]string // position: chain hash, event count
+}
+
+func (b *chainBuilder) add(stream, typ, payload string) {
+	e := events.Envelope{
+		ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: 1, Stream: stream,
+		StreamVersion: b.last[stream].StreamVersion + 1, Position: uint64(len(b.out) + 1),
+		OccurredAt: time.Date(2026, 3, 1, 9, 0, len(b.out), 0, time.UTC), RecordedAt: time.Date(2026, 3, 2, 9, 0, len(b.out), 0, time.UTC),
+		Actor: "sarah", CorrelationID: "c", Payload: json.RawMessage(payload),
+	}
+	evs := []events.Envelope{e}
+	if err := hashchain.Seal(b.last[stream].Hash, evs); err != nil {
+		b.t.Fatal(err)
+	}
+	prev := ""
+	if len(b.out) > 0 {
+		prev = b.points[uint64(len(b.out))][0]
+	}
+	b.out = append(b.out, evs[0])
+	b.last[stream] = evs[0]
+	b.points[evs[0].Position] = [2]string{hashchain.Chain(prev, evs[0].Hash), fmt.Sprint(len(b.out))}
+}
+
+func (b *chainBuilder) event() { b.add("project-a", "Thing", `{}`) }
+
+func (b *chainBuilder) seal(through uint64) {
+	p := b.points[through]
+	b.add(seal.Stream, seal.TypeLedgerSealed, fmt.Sprintf(`{"through_position":%d,"events":%s,"chain_hash":%q}`, through, p[1], p[0]))
+}
+
+// TestUnsealed pins the rule for what no seal covers: the events after
+// the last sealed position, seals excepted.
+func TestUnsealed(t *testing.T) {
+	tests := []struct {
+		name         string
+		write        func(b *chainBuilder)
+		unsealed     uint64
+		lastSealedAt uint64
+	}{
+		{"no seal", func(b *chainBuilder) { b.event(); b.event() }, 2, 0},
+		{"sealed on stop: the seal is last", func(b *chainBuilder) { b.event(); b.event(); b.seal(2) }, 0, 2},
+		{"an event appended between reading the head and sealing", func(b *chainBuilder) { b.event(); b.event(); b.event(); b.seal(2) }, 1, 2},
+		{"events after the seal", func(b *chainBuilder) { b.event(); b.seal(1); b.event(); b.event() }, 2, 1},
+		{"a restart seals the previous seal", func(b *chainBuilder) { b.event(); b.seal(1); b.seal(2) }, 0, 2},
+		{"two seals in a row over the same stretch", func(b *chainBuilder) { b.event(); b.event(); b.seal(2); b.seal(2) }, 0, 2},
+		{"a seal over less than an earlier one", func(b *chainBuilder) { b.event(); b.event(); b.seal(2); b.seal(1); b.event() }, 1, 2},
+		{"events before, between and after seals", func(b *chainBuilder) {
+			b.event()
+			b.event()
+			b.seal(2)
+			b.event()
+			b.event()
+			b.seal(4)
+			b.event()
+			b.seal(6)
+			b.event()
+		}, 2, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &chainBuilder{t: t, last: map[string]events.Envelope{}, points: map[uint64][2]string{}}
+			tt.write(b)
+			res, err := verify(b.out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Unsealed != tt.unsealed || res.LastSealedPosition != tt.lastSealedAt {
+				t.Errorf("unsealed %d, last sealed position %d; want %d and %d", res.Unsealed, res.LastSealedPosition, tt.unsealed, tt.lastSealedAt)
+			}
+		})
 	}
 }
 

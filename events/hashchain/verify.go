@@ -30,6 +30,12 @@ type Result struct {
 	Seals              int    `json:"seals"`
 	LastSealedPosition uint64 `json:"last_sealed_position"`
 	LastPosition       uint64 `json:"last_position"`
+	// Unsealed counts the events no seal covers: those after the last
+	// sealed position, except seals. A seal states something about the
+	// events before it and holds no fact of its own, and no seal can
+	// cover itself, so the seal a recorder appends when it stops is not
+	// "unsealed": after a clean stop Unsealed is 0.
+	Unsealed uint64 `json:"unsealed_events"`
 }
 
 // sealWindow is how many recent positions a seal may refer back to: the
@@ -41,6 +47,7 @@ type point struct {
 	position uint64
 	chain    string
 	events   uint64
+	seals    uint64 // seal events up to and including this one
 }
 
 type streamState struct {
@@ -54,6 +61,7 @@ type Verifier struct {
 	streams map[string]streamState
 	result  Result
 	recent  []point // ring of the last sealWindow chain points
+	seals   uint64  // seal events so far
 }
 
 // NewVerifier returns a verifier at the start of a history.
@@ -83,16 +91,31 @@ func (v *Verifier) Add(e events.Envelope) error {
 	if h != e.Hash {
 		return brk("content does not match its hash (recorded %q, computed %q): the event was altered", short(e.Hash), short(h))
 	}
-	if e.Type == seal.TypeLedgerSealed {
-		if err := v.checkSeal(e); err != "" {
+	isSeal := e.Type == seal.TypeLedgerSealed
+	var sealed *point
+	if isSeal {
+		p, err := v.checkSeal(e)
+		if err != "" {
 			return brk("%s", err)
 		}
+		sealed = p
 	}
 	v.streams[e.Stream] = streamState{version: e.StreamVersion, hash: h}
 	v.result.ChainHash = Chain(v.result.ChainHash, h)
 	v.result.Events++
 	v.result.LastPosition = e.Position
-	p := point{position: e.Position, chain: v.result.ChainHash, events: v.result.Events}
+	switch {
+	case sealed != nil:
+		// Unsealed now: the events after the sealed point but before this
+		// seal, less the seals among them.
+		v.result.Unsealed = (v.result.Events - 1 - sealed.events) - (v.seals - sealed.seals)
+	case !isSeal:
+		v.result.Unsealed++
+	}
+	if isSeal {
+		v.seals++
+	}
+	p := point{position: e.Position, chain: v.result.ChainHash, events: v.result.Events, seals: v.seals}
 	if len(v.recent) < sealWindow {
 		v.recent = append(v.recent, p)
 	} else {
@@ -101,24 +124,31 @@ func (v *Verifier) Add(e events.Envelope) error {
 	return nil
 }
 
-func (v *Verifier) checkSeal(e events.Envelope) string {
+// checkSeal checks a seal against the chain and returns the point it
+// seals if that is later than any sealed before (nil if an earlier seal
+// already covered it), or why it does not hold.
+func (v *Verifier) checkSeal(e events.Envelope) (*point, string) {
 	var s seal.LedgerSealed
 	if err := json.Unmarshal(e.Payload, &s); err != nil {
-		return "seal payload unreadable: " + err.Error()
+		return nil, "seal payload unreadable: " + err.Error()
 	}
-	for _, p := range v.recent {
+	for i := range v.recent {
+		p := v.recent[i]
 		if p.position != s.ThroughPosition {
 			continue
 		}
 		if p.chain != s.ChainHash || p.events != s.Events {
-			return fmt.Sprintf("seal through position %d says %d events chaining to %q, the history has %d chaining to %q: an event before it was removed, reordered or inserted",
+			return nil, fmt.Sprintf("seal through position %d says %d events chaining to %q, the history has %d chaining to %q: an event before it was removed, reordered or inserted",
 				s.ThroughPosition, s.Events, short(s.ChainHash), p.events, short(p.chain))
 		}
 		v.result.Seals++
+		if s.ThroughPosition < v.result.LastSealedPosition {
+			return nil, "" // a seal over less than an earlier one: true, but it adds nothing
+		}
 		v.result.LastSealedPosition = s.ThroughPosition
-		return ""
+		return &p, ""
 	}
-	return fmt.Sprintf("seal through position %d refers to an event that is not in the history just before it", s.ThroughPosition)
+	return nil, fmt.Sprintf("seal through position %d refers to an event that is not in the history just before it", s.ThroughPosition)
 }
 
 // Result returns the summary of what was verified so far.

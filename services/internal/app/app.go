@@ -261,6 +261,9 @@ type App struct {
 	// is the one connection to an external server.
 	conns    map[busauth.Role]*nats.Conn
 	external *nats.Conn
+	// people is what the stakeholders service decides with, when this
+	// process runs it: certificates name people.
+	people *people
 	// loops run in start order; they stop in reverse.
 	loops   []*loop
 	closers []func()
@@ -268,6 +271,12 @@ type App struct {
 
 	shutdownOnce sync.Once
 	shutdownErr  error
+}
+
+// people is the stakeholders' executor and keys.
+type people struct {
+	x    *command.Executor
+	keys *keyring.Keyring
 }
 
 // loop is a part that runs until its context ends.
@@ -410,6 +419,17 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		// Sign-in and the administration of identities are served where
 		// the reports are.
 		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client), site, a.auth)
+		// Certificates need both the person's name (the stakeholders'
+		// keys) and what they took part in (the reports' ledger): served
+		// where a process has both.
+		if a.people != nil {
+			certs, err := stakeholders.NewCertificates(a.people.x, a.people.keys, stakeholders.LedgerAttendance(runner.Read),
+				stakeholders.WithCertificateClock(cfg.Now), stakeholders.WithCertificateLogger(a.component("certificates")))
+			if err != nil {
+				return nil, err
+			}
+			routes = append(routes, certs)
+		}
 		events = client
 		ready["projections"] = func(context.Context) error { return runner.Stalled() }
 	}
@@ -596,6 +616,7 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 				return nil, fmt.Errorf("destroy the keys of erased stakeholders: %w", err)
 			}
 			out = append(out, stakeholders.New(x, keys))
+			a.people = &people{x: x, keys: keys}
 		case Engagements:
 			out = append(out, engagements.New(x, engagements.WithSealer(keys)))
 		case Feedback:

@@ -76,6 +76,33 @@ func TestAuditorsWorkflow(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "OK: ") || !strings.Contains(out, "chain hash: ") {
 		t.Fatalf("verify --data = %d %q %q", code, out, errOut)
 	}
+	// A clean stop seals everything: the final seal is not itself unsealed.
+	if strings.Contains(out, "not yet sealed") {
+		t.Errorf("verify after a clean stop finds events unsealed:\n%s", out)
+	}
+
+	t.Run("moments that select nothing", func(t *testing.T) {
+		before := "2000-01-01"
+		exp := filepath.Join(t.TempDir(), "export")
+		code, out, errOut := runCLI("export", "--data", dir, "--out", exp, "--as-of", before)
+		if code != 1 || !strings.Contains(errOut, "nothing selected: no event was recorded at or before 2000-01-01") {
+			t.Errorf("export as of a moment before the history = %d %q %q, want exit 1 saying nothing was selected", code, out, errOut)
+		}
+		if _, err := os.Stat(exp); err == nil {
+			t.Errorf("a refused export wrote %s", exp)
+		}
+		code, out, errOut = runCLI("replay", "--data", dir, "--report", "participation", "--as-of", before)
+		if code != 1 || !strings.Contains(errOut, "nothing selected") {
+			t.Errorf("replay as of a moment before the history = %d %q %q, want exit 1 saying nothing was selected", code, out, errOut)
+		}
+		code, _, errOut = runCLI("replay", "--data", dir, "--report", "participation", "--occurred-before", before)
+		if code != 1 || !strings.Contains(errOut, "none occurred before") {
+			t.Errorf("replay of what occurred before the history = %d %q, want exit 1", code, errOut)
+		}
+		if code, _, errOut := runCLI("replay", "--data", dir, "--report", "participation", "--as-of", before, "--allow-empty"); code != 0 {
+			t.Errorf("replay --allow-empty = %d %q", code, errOut)
+		}
+	})
 	for _, s := range snaps {
 		code, got, errOut := runCLI("replay", "--data", dir, "--report", s.report, "--as-of", s.asOf, "--format", "json")
 		if code != 0 {
@@ -106,9 +133,58 @@ func TestAuditorsWorkflow(t *testing.T) {
 		}
 	}
 	file := filepath.Join(exp, "events.ndjson")
-	if code, out, _ := runCLI("verify", "--file", file); code != 0 || !strings.Contains(out, "OK: ") {
+	if code, out, _ := runCLI("verify", "--file", file); code != 0 || !strings.Contains(out, "OK: ") || !strings.Contains(out, "matches manifest.json") {
 		t.Fatalf("verify --file = %d %s", code, out)
 	}
+
+	t.Run("export checked against its manifest", func(t *testing.T) {
+		lines := strings.SplitAfter(mustRead(t, file), "\n")
+		tests := []struct {
+			name   string
+			tamper func(dir string) error
+			want   string
+		}{
+			{"events cut short by whole lines", func(dir string) error {
+				return os.WriteFile(filepath.Join(dir, "events.ndjson"), []byte(strings.Join(lines[:len(lines)/2], "")), 0o600)
+			}, "MISMATCH: events.ndjson holds"},
+			{"events cut in a line", func(dir string) error {
+				whole := strings.Join(lines, "")
+				return os.WriteFile(filepath.Join(dir, "events.ndjson"), []byte(whole[:len(whole)-10]), 0o600)
+			}, "MISMATCH: events.ndjson is cut short"},
+			{"a report changed", func(dir string) error {
+				return os.WriteFile(filepath.Join(dir, "reports", "programme.csv"), []byte("project,rag\r\n"), 0o600)
+			}, "MISMATCH: reports/programme.csv was changed"},
+			{"a report missing", func(dir string) error { return os.Remove(filepath.Join(dir, "reports", "decisions.csv")) }, "MISMATCH: reports/decisions.csv is missing"},
+			{"a file added", func(dir string) error { return os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600) }, "MISMATCH: notes.txt is not in manifest.json"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				bad := filepath.Join(t.TempDir(), "export")
+				if err := os.CopyFS(bad, os.DirFS(exp)); err != nil {
+					t.Fatal(err)
+				}
+				if err := tt.tamper(bad); err != nil {
+					t.Fatal(err)
+				}
+				code, out, errOut := runCLI("verify", "--file", filepath.Join(bad, "events.ndjson"))
+				if code != 1 || !strings.Contains(out, tt.want) || strings.Contains(out, "OK: ") {
+					t.Errorf("verify = %d:\n%s%s\nwant exit 1 with %q", code, out, errOut, tt.want)
+				}
+			})
+		}
+		t.Run("without the manifest", func(t *testing.T) {
+			alone := filepath.Join(t.TempDir(), "events.ndjson")
+			if err := os.WriteFile(alone, []byte(mustRead(t, file)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, errOut := runCLI("verify", "--file", alone); code != 1 || !strings.Contains(errOut, "--no-manifest") {
+				t.Errorf("verify of events without their manifest = %d %q, want exit 1 pointing at --no-manifest", code, errOut)
+			}
+			if code, out, _ := runCLI("verify", "--file", alone, "--no-manifest"); code != 0 || !strings.Contains(out, "OK: ") {
+				t.Errorf("verify --no-manifest = %d %s", code, out)
+			}
+		})
+	})
 	if _, got, _ := runCLI("replay", "--file", file, "--report", "programme", "--as-of", snaps[7].asOf, "--format", "json"); got != string(snaps[7].body) {
 		t.Errorf("replay from the export differs from the live snapshot:\n%s\n%s", snaps[7].body, got)
 	}
@@ -140,7 +216,7 @@ func TestAuditorsWorkflow(t *testing.T) {
 				if err := os.WriteFile(bad, []byte(strings.Join(tt.tamper(append([]string(nil), lines...)), "\n")+"\n"), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				code, out, _ := runCLI("verify", "--file", bad)
+				code, out, _ := runCLI("verify", "--file", bad, "--no-manifest")
 				if code != 1 || !strings.Contains(out, "BROKEN at "+tt.position) {
 					t.Errorf("verify of a tampered export = %d:\n%s", code, out)
 				}

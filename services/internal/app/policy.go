@@ -28,10 +28,23 @@ func Policy(openProbes bool) auth.Policy {
 		// Unknown paths answer 404 only to someone signed in.
 		"/": auth.ReadReports,
 
-		"GET /api/v1/reports/{report}":  auth.ReadReports,
-		"GET /api/v1/events":            auth.ReadAudit,
-		"GET /api/v1/audit/verify":      auth.ReadAudit,
-		"GET /api/v1/stakeholders/{id}": auth.ReadPersonalData,
+		"GET /api/v1/reports/{report}": auth.ReadReports,
+		"GET /api/v1/openapi.json":     auth.ReadReports,
+		// The reads show what was recorded without who anyone is: the
+		// list of stakeholders has ids, roles and recruitment channels.
+		"GET /api/v1/projects":                      auth.ReadReports,
+		"GET /api/v1/projects/{id}":                 auth.ReadReports,
+		"GET /api/v1/engagements":                   auth.ReadReports,
+		"GET /api/v1/engagements/{id}":              auth.ReadReports,
+		"GET /api/v1/feedback":                      auth.ReadReports,
+		"GET /api/v1/feedback/{id}":                 auth.ReadReports,
+		"GET /api/v1/actions":                       auth.ReadReports,
+		"GET /api/v1/actions/{id}":                  auth.ReadReports,
+		"GET /api/v1/stakeholders":                  auth.ReadReports,
+		"GET /api/v1/events":                        auth.ReadAudit,
+		"GET /api/v1/audit/verify":                  auth.ReadAudit,
+		"GET /api/v1/stakeholders/{id}":             auth.ReadPersonalData,
+		"GET /api/v1/stakeholders/{id}/certificate": auth.ReadPersonalData,
 
 		"POST /api/v1/stakeholders/{id}/erase": auth.Erase,
 		// Shredding what someone typed into the wrong box is an erasure too.

@@ -26,7 +26,7 @@ func TestExportIsPrivate(t *testing.T) {
 	for name, dir := range map[string]string{"new folder": filepath.Join(t.TempDir(), "a", "export"), "empty folder given": given} {
 		t.Run(name, func(t *testing.T) {
 			none := func(func(events.Envelope, error) bool) {}
-			if _, err := audit.Export(none, catalogue.New(), time.Now(), programme.DefaultThresholds(), dir); err != nil {
+			if _, err := audit.Export(none, catalogue.New(), time.Now(), programme.DefaultThresholds(), dir, audit.AllowEmpty()); err != nil {
 				t.Fatal(err)
 			}
 			files := 0

@@ -41,14 +41,16 @@ func (s *Service) Routes(mux *http.ServeMux) {
 			Permissions []Permission `json:"permissions"`
 		}{id, PermissionsOf(id.Role)})
 	})))
-	admin := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, Require(Administer, h)) }
-	admin("POST /api/v1/tokens", s.createTokenHandler)
-	admin("GET /api/v1/tokens", s.listTokensHandler)
-	admin("POST /api/v1/tokens/{id}/revoke", s.revokeTokenHandler)
-	admin("POST /api/v1/users", s.addUserHandler)
-	admin("GET /api/v1/users", s.listUsersHandler)
-	admin("POST /api/v1/users/{id}/disable", s.disableUserHandler)
-	admin("POST /api/v1/users/{id}/reset", s.resetUserHandler)
+	// Each pattern is spelled out where it is registered, so that a reader
+	// (and the test that holds the OpenAPI document to the routes) finds
+	// every route by searching for it.
+	mux.Handle("POST /api/v1/tokens", Require(Administer, http.HandlerFunc(s.createTokenHandler)))
+	mux.Handle("GET /api/v1/tokens", Require(Administer, http.HandlerFunc(s.listTokensHandler)))
+	mux.Handle("POST /api/v1/tokens/{id}/revoke", Require(Administer, http.HandlerFunc(s.revokeTokenHandler)))
+	mux.Handle("POST /api/v1/users", Require(Administer, http.HandlerFunc(s.addUserHandler)))
+	mux.Handle("GET /api/v1/users", Require(Administer, http.HandlerFunc(s.listUsersHandler)))
+	mux.Handle("POST /api/v1/users/{id}/disable", Require(Administer, http.HandlerFunc(s.disableUserHandler)))
+	mux.Handle("POST /api/v1/users/{id}/reset", Require(Administer, http.HandlerFunc(s.resetUserHandler)))
 }
 
 func (s *Service) withOIDC(h http.HandlerFunc) http.HandlerFunc {

@@ -48,7 +48,7 @@ func exports() []export {
 		// A batched direct get answers with several messages.
 		{from: Recorder, subject: "$JS.API.DIRECT.GET." + EventStream, many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
 		{from: Recorder, subject: "$JS.API.DIRECT.GET." + EventStream + ".>", many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
-		{from: Reports, subject: SubjectAuthenticate, by: commandRoles},
+		{from: Reports, subject: SubjectAuthenticate, by: append([]Role{Recorder}, commandRoles...)},
 		{from: Stakeholders, subject: SubjectSeal, by: []Role{Engagements, Feedback}},
 		{from: Stakeholders, subject: SubjectDestroy, by: []Role{Feedback}},
 	}

@@ -164,8 +164,9 @@ func (r Role) Permissions() Permissions {
 		// it (events and seals), reads it with gets and ordered
 		// consumers, announces appends, and serves the recorder subjects
 		// and micro's discovery subjects. Its answers go to whatever reply
-		// subject a request came with.
-		pub := []string{"$JS.API.STREAM.CREATE." + EventStream}
+		// subject a request came with. Like every process it asks the
+		// identities who calls its HTTP server (its metrics).
+		pub := []string{"$JS.API.STREAM.CREATE." + EventStream, SubjectAuthenticate}
 		pub = append(pub, streamReads(EventStream)...)
 		pub = append(pub, consumers(EventStream)...)
 		pub = append(pub, EventSubjects, SubjectAppended)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -96,14 +97,21 @@ func runVerify(ctx context.Context, args []string, env Env, stdout, stderr io.Wr
 	var src source
 	src.flags(fs, env)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	noManifest := fs.Bool("no-manifest", false, "with --file: check the events alone, without an export's manifest.json\n(for a file saved from GET /api/v1/events)")
+	allowEmpty := fs.Bool("allow-empty", false, "accept a history of no events (otherwise exit 1)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: together verify --data DIR | --file EXPORT/events.ndjson [--json]
+		fmt.Fprint(stderr, `Usage: together verify --data DIR | --file EXPORT[/events.ndjson] [--no-manifest] [--json]
 
 Walks the whole history and checks every event's hash, each stream's hash
 chain and every ledger seal over the global order. Prints the first break
 with its stream, version and position and exits 1, or prints the number of
 events and the final chain hash and exits 0. For a running system, use
 GET /api/v1/audit/verify instead.
+
+With --file it also checks the export against its manifest.json: the event
+count, last position and chain hash, and the SHA-256 of every file; a file
+changed, missing or added, or events.ndjson cut short, is named and exits 1.
+A history of no events exits 1 unless --allow-empty.
 
 Examples:
   together verify --data ./data
@@ -116,35 +124,78 @@ Flags:
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
-	history, done, head, err := src.openWithHead(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "together verify: %v\n", err)
-		return 2
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "together verify: "+format+"\n", a...)
+		return code
 	}
-	defer done()
-	progress := progressTo(stderr, head)
-	res, err := audit.Verify(history, progress)
-	endProgress(stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "together verify: reading the history: %v\n", err)
-		return 2
+	var res audit.ExportVerification
+	switch {
+	case src.file != "" && src.data == "":
+		file, dir := src.file, filepath.Dir(src.file)
+		if st, err := os.Stat(file); err != nil {
+			return fail(2, "%v", err)
+		} else if st.IsDir() {
+			dir, file = file, filepath.Join(file, audit.EventsFile)
+		}
+		progress := progressTo(stderr, src.head(ctx, nil))
+		var err error
+		switch {
+		case *noManifest:
+			res, err = audit.VerifyFile(file, progress)
+		case filepath.Base(file) != audit.EventsFile:
+			return fail(2, "%s: an export's manifest describes its %s; give the export folder or that file, or --no-manifest", file, audit.EventsFile)
+		default:
+			res, err = audit.VerifyExport(dir, progress)
+		}
+		endProgress(stderr)
+		if errors.Is(err, audit.ErrNoManifest) {
+			return fail(1, "no %s beside %s, so what the export should hold is unknown: give the whole export folder, or pass --no-manifest to check the events alone", audit.ManifestFile, file)
+		}
+		if err != nil {
+			return fail(2, "reading the export: %v", err)
+		}
+	default:
+		history, done, head, err := src.openWithHead(ctx)
+		if err != nil {
+			return fail(2, "%v", err)
+		}
+		defer done()
+		progress := progressTo(stderr, head)
+		v, err := audit.Verify(history, progress)
+		endProgress(stderr)
+		if err != nil {
+			return fail(2, "reading the history: %v", err)
+		}
+		res = audit.ExportVerification{Verification: v}
 	}
+	r := res.Result
 	if *asJSON {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintln(stdout, string(b))
-	} else if res.OK {
-		fmt.Fprintf(stdout, "OK: %d events verified, %d seals (last through position %d)\nchain hash: %s\n",
-			res.Result.Events, res.Result.Seals, res.Result.LastSealedPosition, res.Result.ChainHash)
-		if res.Result.LastSealedPosition < res.Result.LastPosition {
-			fmt.Fprintf(stdout, "note: events after position %d are chained per stream but not yet sealed\n", res.Result.LastSealedPosition)
-		}
 	} else {
-		b := res.Break
-		fmt.Fprintf(stdout, "BROKEN at position %d: stream %s version %d (event %s)\n%s\n(%d events verified before it)\n",
-			b.Position, b.Stream, b.StreamVersion, b.EventID, b.Reason, res.Result.Events)
+		if b := res.Break; b != nil {
+			fmt.Fprintf(stdout, "BROKEN at position %d: stream %s version %d (event %s)\n%s\n(%d events verified before it)\n",
+				b.Position, b.Stream, b.StreamVersion, b.EventID, b.Reason, r.Events)
+		}
+		for _, p := range res.Problems {
+			fmt.Fprintf(stdout, "MISMATCH: %s\n", p)
+		}
+		if res.OK {
+			fmt.Fprintf(stdout, "OK: %d events verified, %d seals (last through position %d)\nchain hash: %s\n",
+				r.Events, r.Seals, r.LastSealedPosition, r.ChainHash)
+			if r.Unsealed > 0 {
+				fmt.Fprintf(stdout, "note: %d events after position %d are chained per stream but not yet sealed\n", r.Unsealed, r.LastSealedPosition)
+			}
+			if res.Manifest != nil {
+				fmt.Fprintf(stdout, "matches %s: the count, last position and chain hash, and all %d files\n", audit.ManifestFile, len(res.Manifest.Files))
+			}
+		}
 	}
 	if !res.OK {
 		return 1
+	}
+	if r.Events == 0 && !*allowEmpty {
+		return fail(1, "nothing to verify: the history holds no event (pass --allow-empty to accept that)")
 	}
 	return 0
 }
@@ -161,6 +212,7 @@ func runReplay(ctx context.Context, args []string, env Env, stdout, stderr io.Wr
 	programmeName := fs.String("programme", "", "scope the report to one programme")
 	format := fs.String("format", "table", "table, json or csv")
 	thresholdsFile := fs.String("thresholds", "", "JSON thresholds for the programme view (as for serve)")
+	allowEmpty := fs.Bool("allow-empty", false, "print the report even if no event was selected (otherwise exit 1)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together replay --data DIR | --file EXPORT/events.ndjson --report NAME
                       [--as-of T] [--occurred-before T] [--project ID | --programme NAME]
@@ -171,6 +223,8 @@ Rebuilds a report from the history alone, as the system knew it at --as-of
 moment; two replays of the same history give the same bytes. With
 --report decisions and --format table it prints the decision audit trail:
 for each element, every involvement decision in order, with its evidence.
+--occurred-before narrows it to what had happened (business time) before
+a moment. A replay that selects no event exits 1 unless --allow-empty.
 
 Examples:
   together replay --data ./data --report decisions --project 01a2… --as-of 2026-03-31
@@ -217,9 +271,14 @@ Flags:
 		return fail("%v", err)
 	}
 	defer done()
-	l, err := audit.Rebuild(history, catalogue.New(), q.AsOf)
+	sel := &selection{asOf: q.AsOf, before: q.To}
+	l, err := audit.Rebuild(sel.count(history), catalogue.New(), q.AsOf)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if err := sel.err(); err != nil && !*allowEmpty {
+		fmt.Fprintf(stderr, "together replay: %v\n(--as-of is when events were recorded, --occurred-before when what they record happened; pass --allow-empty to print the empty report)\n", err)
+		return 1
 	}
 	if q.Project != "" && l.Projects[q.Project] == nil {
 		return fail("no project %s as of %s", q.Project, q.AsOf.Format(time.RFC3339))
@@ -252,17 +311,30 @@ func runExport(ctx context.Context, args []string, env Env, stdout, stderr io.Wr
 	out := fs.String("out", "", "folder to write (must be new or empty)")
 	asOf := fs.String("as-of", "", "export the history as known at this moment (default now)")
 	thresholdsFile := fs.String("thresholds", "", "JSON thresholds for the programme view (as for serve)")
+	allowEmpty := fs.Bool("allow-empty", false, "write an export of no events (otherwise exit 1)")
+	pack := fs.String("pack", "", "write a pack instead of an export: annual (the year's reports per programme, published, and a printable document)")
+	year := fs.Int("year", 0, "with --pack annual: the calendar year (1 January to 1 January, Europe/London)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together export --data DIR --out FOLDER [--as-of T]
+       together export --pack annual --year YYYY --data DIR --out FOLDER [--as-of T]
 
 Writes FOLDER/events.ndjson (the history, one envelope a line, in global
 order), FOLDER/reports/<report>.csv for every report as of T, and
-FOLDER/manifest.json with the event count and the chain hash. The history
-is verified as it is written; the folder can be zipped, opened in a
-spreadsheet, and checked offline with together verify --file.
+FOLDER/manifest.json with the event count, the chain hash and the SHA-256
+of every file. The history is verified as it is written; the folder can be
+zipped, opened in a spreadsheet, and checked offline with together verify
+--file. --as-of is recorded time: an export as of a moment before the
+first event was recorded selects nothing, and exits 1 unless --allow-empty.
 
-Example:
-  together export --data ./data --out ./export-2026-03 --as-of 2026-03-31
+With --pack annual it writes instead, for each programme, FOLDER/<programme>/
+<report>.csv for every report over the calendar year, with small numbers
+suppressed as for the public (counts of 1 to 7 hidden, others rounded to
+5), and FOLDER/<programme>/involvement-YYYY.html, a printable document for
+the annual report on the duty to involve. As of now unless --as-of.
+
+Examples:
+  together export --data ./data --out ./export-2026-03 --as-of 2026-04-01
+  together export --pack annual --year 2026 --data ./data --out ./pack-2026
 
 Flags:
 `)
@@ -286,12 +358,29 @@ Flags:
 	if err != nil {
 		return fail("%v", err)
 	}
+	if *pack != "" && *pack != audit.PackAnnual {
+		return fail("--pack %q: the only pack is %s", *pack, audit.PackAnnual)
+	}
+	if *pack != "" && *year == 0 {
+		return fail("--pack %s needs --year YYYY", *pack)
+	}
 	history, done, err := src.open(ctx)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer done()
-	m, err := audit.Export(history, catalogue.New(), moment, thresholds, *out)
+	if *pack != "" {
+		return writePack(history, *year, moment, thresholds, *out, *allowEmpty, stdout, stderr)
+	}
+	var opts []audit.ExportOption
+	if *allowEmpty {
+		opts = append(opts, audit.AllowEmpty())
+	}
+	m, err := audit.Export(history, catalogue.New(), moment, thresholds, *out, opts...)
+	if errors.Is(err, audit.ErrNothingSelected) {
+		fmt.Fprintf(stderr, "together export: %v\n(--as-of is when events were recorded; nothing was written; pass --allow-empty to export no events)\n", err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "together export: %v\n", err)
 		return 1
@@ -299,6 +388,88 @@ Flags:
 	fmt.Fprintf(stdout, "exported %d events (through position %d) and %d reports to %s\nchain hash: %s\n",
 		m.Events, m.LastPosition, len(m.Files)-1, *out, m.ChainHash)
 	return 0
+}
+
+// writePack writes the annual involvement pack of year as of moment.
+func writePack(history iter.Seq2[events.Envelope, error], year int, moment time.Time, t programme.Thresholds, out string, allowEmpty bool, stdout, stderr io.Writer) int {
+	l, err := audit.Rebuild(history, catalogue.New(), moment)
+	if err != nil {
+		fmt.Fprintf(stderr, "together export: %v\n", err)
+		return 1
+	}
+	config := report.DefaultConfig()
+	config.Thresholds = t
+	files, err := audit.Pack(l, year, moment, nil, disclosure.NHSEngland(), config)
+	if errors.Is(err, audit.ErrNothingSelected) && allowEmpty {
+		fmt.Fprintf(stderr, "together export: %v; no pack written\n", err)
+		return 0
+	}
+	if errors.Is(err, audit.ErrNothingSelected) {
+		fmt.Fprintf(stderr, "together export: %v\n(--as-of is when events were recorded; nothing was written)\n", err)
+		return 1
+	}
+	if err == nil {
+		err = audit.WritePack(out, files)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "together export: %v\n", err)
+		return 1
+	}
+	var programmes []string
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, ".html") {
+			programmes = append(programmes, strings.Split(f.Path, "/")[0]+"/")
+		}
+	}
+	fmt.Fprintf(stdout, "wrote the %d involvement pack of %d programmes to %s: %s\n", year, len(programmes), out, strings.Join(programmes, " "))
+	return 0
+}
+
+// selection counts what a replay selects from a history: the events
+// recorded by asOf and, of those, the ones that occurred before before.
+type selection struct {
+	asOf     time.Time
+	before   *time.Time
+	first    *events.Envelope
+	recorded int
+	occurred int
+}
+
+func (s *selection) count(history iter.Seq2[events.Envelope, error]) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		for e, err := range history {
+			if err == nil {
+				if s.first == nil {
+					first := e
+					s.first = &first
+				}
+				if !e.RecordedAt.After(s.asOf) {
+					s.recorded++
+					if s.before != nil && e.OccurredAt.Before(*s.before) {
+						s.occurred++
+					}
+				}
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// err says why nothing was selected, or nil.
+func (s *selection) err() error {
+	switch {
+	case s.first == nil:
+		return fmt.Errorf("%w: the history is empty", audit.ErrNothingSelected)
+	case s.recorded == 0:
+		return fmt.Errorf("%w: no event was recorded at or before %s; the first was recorded at %s",
+			audit.ErrNothingSelected, s.asOf.UTC().Format(time.RFC3339), s.first.RecordedAt.UTC().Format(time.RFC3339))
+	case s.before != nil && s.occurred == 0:
+		return fmt.Errorf("%w: of the %d events recorded by %s, none occurred before %s",
+			audit.ErrNothingSelected, s.recorded, s.asOf.UTC().Format(time.RFC3339), s.before.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // asOfFlag reads --as-of: a date or RFC 3339 time, now if empty.

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
@@ -29,19 +30,37 @@ var stdin = os.Stdin
 // runs with the data directory's file permissions, not as an identity.
 const cliActor = "cli"
 
-// openAuth opens the identities of a stopped system's data directory.
-func openAuth(ctx context.Context, dataDir, keyFile string) (*auth.Service, func(), error) {
-	if dataDir == "" {
-		return nil, nil, errors.New("--data DIR is required")
-	}
-	kek, err := loadKEK(keyFile, dataDir, zerolog.Nop())
-	if err != nil {
-		return nil, nil, err
-	}
-	// The identities are kept with the reports, where people sign in.
-	nc, closeFn, err := app.OpenStopped(dataDir, kek, busauth.Reports)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w (on a running system, use the API: /api/v1/tokens and /api/v1/users)", err)
+// openAuth opens the identities: those of a stopped system's data
+// directory, or, given a NATS server, those the reports process of a
+// running production-shaped system keeps (connecting as its user).
+func openAuth(ctx context.Context, dataDir, keyFile string, n natsFlags) (*auth.Service, func(), error) {
+	var nc *nats.Conn
+	var closeFn func()
+	if n.URL != "" {
+		opts := []nats.Option{nats.Name("together-admin-cli")}
+		if n.User != "" {
+			opts = append(opts, nats.UserInfo(n.User, n.Password))
+		}
+		if n.CAFile != "" {
+			opts = append(opts, nats.RootCAs(n.CAFile))
+		}
+		c, err := nats.Connect(n.URL, opts...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("connect to NATS at %s: %w", n.URL, err)
+		}
+		nc, closeFn = c, c.Close
+	} else {
+		if dataDir == "" {
+			return nil, nil, errors.New("--data DIR (a stopped system) or --nats URL (a running one) is required")
+		}
+		kek, err := loadKEK(keyFile, dataDir, zerolog.Nop())
+		if err != nil {
+			return nil, nil, err
+		}
+		// The identities are kept with the reports, where people sign in.
+		if nc, closeFn, err = app.OpenStopped(dataDir, kek, busauth.Reports); err != nil {
+			return nil, nil, fmt.Errorf("%w (on a running system, use the API: /api/v1/tokens and /api/v1/users, or --nats)", err)
+		}
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -92,6 +111,9 @@ func runActions(ctx context.Context, command, summary string, actions []action, 
 		fs.SetOutput(stderr)
 		dataDir := fs.String("data", orDefault(env("TOGETHER_DATA"), "./data"), "data directory of a stopped together, created if new (env TOGETHER_DATA)")
 		keyFile := registerKeyFile(fs, env)
+		var n natsFlags
+		fs.StringVar(&n.URL, "nats", "", "a running system's NATS server, instead of --data: connect as the reports user (env TOGETHER_NATS_USER, TOGETHER_NATS_PASSWORD), who keeps the identities")
+		n.User, n.Password, n.CAFile = env("TOGETHER_NATS_USER"), env("TOGETHER_NATS_PASSWORD"), env("TOGETHER_NATS_CA")
 		run := a.flags(fs)
 		fs.Usage = func() {
 			fmt.Fprintf(stderr, "Usage: together %s %s\n\n%s\n\nFlags:\n", command, a.usage, a.help)
@@ -116,7 +138,7 @@ func runActions(ctx context.Context, command, summary string, actions []action, 
 			fmt.Fprintf(stderr, "together %s %s: want %d argument(s), got %d\n", command, a.name, a.args, len(positional))
 			return 2
 		}
-		s, closeFn, err := openAuth(ctx, *dataDir, *keyFile)
+		s, closeFn, err := openAuth(ctx, *dataDir, *keyFile, n)
 		if err != nil {
 			fmt.Fprintf(stderr, "together %s %s: %v\n", command, a.name, err)
 			return 1

@@ -93,9 +93,12 @@ func start(t *testing.T, ctx context.Context, env Env, args ...string) (url stri
 	return "", nil
 }
 
-func post(t *testing.T, url, body string) map[string]any {
+func post(t *testing.T, token, url, body string) map[string]any {
 	t.Helper()
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,9 +111,13 @@ func post(t *testing.T, url, body string) map[string]any {
 	return m
 }
 
-func get(t *testing.T, url string) (int, []byte) {
+func get(t *testing.T, token, url string) (int, []byte) {
 	t.Helper()
-	res, err := http.Get(url)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,22 +153,29 @@ func TestServicesRunAlone(t *testing.T) {
 			keyFile := filepath.Join(t.TempDir(), "key")
 			stakeholdersURL, _ := start(t, ctx, asRole(pw, busauth.Stakeholders), "service", "stakeholders", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
 			reportsURL, _ := start(t, ctx, asRole(pw, busauth.Reports), "reports", "--nats", natsURL, "--http", "127.0.0.1:0", "--key-file", keyFile)
+			// The first administrator of a running production-shaped system,
+			// made as the reports' user, who keeps the identities.
+			var out, errOut bytes.Buffer
+			if code := Main(ctx, []string{"token", "create", "--nats", natsURL, "--role", "admin", "--name", "ops"}, asRole(pw, busauth.Reports), &out, &errOut); code != 0 {
+				t.Fatalf("token create --nats = %d: %s", code, errOut.String())
+			}
+			token := strings.TrimSpace(out.String())
 
-			p := post(t, projectsURL+"/api/v1/projects", `{"programme":"North","name":"Alone","aim":"a","lead":"l"}`)
-			post(t, stakeholdersURL+"/api/v1/stakeholders", `{"name":"Ann","roles":["carer"],"recruitment_channel":"advert"}`)
-			pos := post(t, projectsURL+"/api/v1/projects/"+p["id"].(string)+"/elements", `{"name":"Desk"}`)["position"].(float64)
-			code, body := get(t, reportsURL+"/api/v1/reports/decisions?min_position="+strconv.FormatFloat(pos, 'f', 0, 64))
+			p := post(t, token, projectsURL+"/api/v1/projects", `{"programme":"North","name":"Alone","aim":"a","lead":"l"}`)
+			post(t, token, stakeholdersURL+"/api/v1/stakeholders", `{"name":"Ann","roles":["carer"],"recruitment_channel":"advert"}`)
+			pos := post(t, token, projectsURL+"/api/v1/projects/"+p["id"].(string)+"/elements", `{"name":"Desk"}`)["position"].(float64)
+			code, body := get(t, token, reportsURL+"/api/v1/reports/decisions?min_position="+strconv.FormatFloat(pos, 'f', 0, 64))
 			if code != 200 || !strings.Contains(string(body), `"name":"Desk"`) {
 				t.Fatalf("report from the reports service = %d %s", code, body)
 			}
-			if code, body := get(t, reportsURL+"/api/v1/audit/verify"); code != 200 || !strings.Contains(string(body), `"ok":true`) {
+			if code, body := get(t, token, reportsURL+"/api/v1/audit/verify"); code != 200 || !strings.Contains(string(body), `"ok":true`) {
 				t.Errorf("verify = %d %s", code, body)
 			}
 			for name, url := range map[string]string{"recorder": recURL, "projects": projectsURL, "reports": reportsURL} {
-				if code, body := get(t, url+"/readyz"); code != 200 {
+				if code, body := get(t, token, url+"/readyz"); code != 200 {
 					t.Errorf("%s /readyz = %d %s", name, code, body)
 				}
-				code, metrics := get(t, url+"/metrics")
+				code, metrics := get(t, token, url+"/metrics")
 				if code != 200 {
 					t.Fatalf("%s /metrics = %d", name, code)
 				}
@@ -189,7 +203,8 @@ func TestServicesRunAlone(t *testing.T) {
 }
 
 // A service tells the truth about its dependencies: without a recorder
-// it is alive but not ready.
+// it is alive but not ready. Its probes are opened for the test, as for a
+// container's health check.
 func TestReadinessWithoutRecorder(t *testing.T) {
 	pw, err := busauth.GeneratePasswords()
 	if err != nil {
@@ -200,11 +215,11 @@ func TestReadinessWithoutRecorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
-	url, _ := start(t, context.Background(), asRole(pw, busauth.Feedback), "service", "feedback", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0", "--key-file", filepath.Join(t.TempDir(), "key"))
-	if code, _ := get(t, url+"/healthz"); code != 200 {
+	url, _ := start(t, context.Background(), asRole(pw, busauth.Projects), "service", "projects", "--nats", srv.ClientURL(), "--http", "127.0.0.1:0", "--open-probes")
+	if code, _ := get(t, "", url+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d, want 200", code)
 	}
-	code, body := get(t, url+"/readyz")
+	code, body := get(t, "", url+"/readyz")
 	if code != 503 || !strings.Contains(string(body), `"recorder":`) || strings.Contains(string(body), `"recorder":"ok"`) {
 		t.Errorf("/readyz without a recorder = %d %s, want 503 naming the recorder", code, body)
 	}

@@ -73,6 +73,7 @@ func (s *Service) seal(ctx context.Context) error {
 			}
 		}
 		next := s.sealer
+		facts := 0
 		for e, err := range s.store.ReadAll(ctx, next.through) {
 			if err != nil {
 				return fmt.Errorf("read for seal: %w", err)
@@ -80,9 +81,15 @@ func (s *Service) seal(ctx context.Context) error {
 			next.chain = hashchain.Chain(next.chain, e.Hash)
 			next.events++
 			next.through = e.Position
+			if e.Type != seal.TypeLedgerSealed {
+				facts++
+			}
 		}
-		if next.events == s.sealer.events {
-			return nil // nothing new
+		if facts == 0 {
+			// Nothing new but seals: sealing them would append a seal a
+			// minute to an idle history, and one at every restart. The
+			// next seal folds them in.
+			return nil
 		}
 		id, err := events.NewEventID()
 		if err != nil {

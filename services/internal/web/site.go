@@ -164,7 +164,7 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.overview)
 	mux.HandleFunc("GET /projects/{id}", s.project)
 	mux.HandleFunc("GET /projects/{id}/you-said-we-did", s.youSaid)
-	mux.Handle("GET "+staticPrefix, s.assets)
+	mux.Handle("GET /static/", s.assets)
 }
 
 // Page is what the layout needs around a page's content.

@@ -603,7 +603,7 @@ func attempts(w *World) []attempt {
 		{name: "serve the identities", allowed: []busauth.Role{rep}, subject: busauth.SubjectAuthenticate,
 			do: subscribe(busauth.SubjectAuthenticate, "identities")},
 		{name: "listen to the identities' requests", subject: "together.identities.>", do: subscribe("together.identities.>", "")},
-		{name: "ask the identities service", allowed: commands, subject: busauth.SubjectAuthenticate,
+		{name: "ask the identities service", allowed: append([]busauth.Role{busauth.Recorder}, commands...), subject: busauth.SubjectAuthenticate,
 			do: publish(busauth.SubjectAuthenticate, []byte(`{"kind":"bearer","secret":""}`))},
 		// The keys: only the stakeholders service serves them; the
 		// engagements service may ask it to seal, the feedback service to
