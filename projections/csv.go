@@ -44,10 +44,16 @@ func (t Table) PathOf(i, j int) string {
 	return ""
 }
 
+// ByteOrderMark starts every CSV together writes: without it Excel reads
+// the file in the machine's legacy code page and garbles every name
+// outside ASCII.
+const ByteOrderMark = "\ufeff"
+
 // Bytes writes the table as CSV (RFC 4180, CRLF line ends, which every
-// spreadsheet opens cleanly).
+// spreadsheet opens cleanly), starting with [ByteOrderMark].
 func (t Table) Bytes() []byte {
 	var b bytes.Buffer
+	b.WriteString(ByteOrderMark)
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
 	_ = w.Write(t.Header)

@@ -349,6 +349,9 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	case *stakeholder.Erased:
 		if s := l.Stakeholders[id]; s != nil && s.Erased == nil {
 			s.Erased = &f
+			// Their key is destroyed: what was sealed under it can never be
+			// opened again, so it is not kept (nor snapshotted) either.
+			s.Demographics = nil
 		}
 	case *engagement.Planned:
 		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level,

@@ -615,12 +615,18 @@ func TestRestartKeepsEverything(t *testing.T) {
 
 func TestHealthAndFrontPage(t *testing.T) {
 	_, a := startStack(t, t.TempDir())
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"ready":true`, "/": "nhsuk-header", "/metrics": "together_http_requests_total"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"ready":true`, "/metrics": "together_http_requests_total"} {
 		a.get("/healthz") // so that the request counter has a sample
 		r := a.get(path)
 		if r.status != 200 || !strings.Contains(string(r.body), want) {
 			t.Errorf("GET %s = %d, want 200 mentioning %q", path, r.status, want)
 		}
+	}
+	// The front page is a web page, not part of the API's document.
+	page := *a
+	page.client = http.DefaultClient
+	if r := page.get("/"); r.status != 200 || !strings.Contains(string(r.body), "nhsuk-header") {
+		t.Errorf("GET / = %d, want the programme overview page", r.status)
 	}
 	for _, q := range []string{"after=-1", "limit=0", "limit=x"} {
 		if r := a.get("/api/v1/events?" + q); r.status != 400 {

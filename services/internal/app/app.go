@@ -416,6 +416,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
+		imports, err := a.importPages(site, append(slices.Clone(routes), reads))
+		if err != nil {
+			return nil, err
+		}
+		if imports != nil {
+			routes = append(routes, imports)
+		}
 		// Sign-in and the administration of identities are served where
 		// the reports are.
 		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client), site, a.auth)
@@ -435,6 +442,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	for role, nc := range a.conns {
 		ready["nats_"+string(role)] = natsReady(nc)
+	}
+	if a.ns != nil {
+		// The embedded server's disk: full, writes are refused until
+		// space is freed (see embednats.Server.Health).
+		ready["nats_storage"] = func(context.Context) error { return a.ns.Health() }
 	}
 	if !cfg.runs(Recorder) {
 		client := recorder.NewClient(a.anyConn(), recorderTimeout)
@@ -490,7 +502,9 @@ func (a *App) connect() error {
 		if a.lock, err = lockDataDir(a.cfg.DataDir); err != nil {
 			return err
 		}
-		a.ns, err = embednats.Start(a.cfg.embedded())
+		ec := a.cfg.embedded()
+		ec.Logger = a.component("nats-server")
+		a.ns, err = embednats.Start(ec)
 		return err
 	}
 	// A process of the production shape runs one part, as that part's
@@ -565,7 +579,13 @@ func (a *App) openStore(ctx context.Context, nc *nats.Conn) (events.Store, error
 		a.closers = append(a.closers, func() { _ = s.Close() })
 		return s, nil
 	}
-	s, err := natsjs.New(ctx, nc, natsjs.WithReplicas(a.cfg.Replicas))
+	opts := []natsjs.Option{natsjs.WithReplicas(a.cfg.Replicas)}
+	if a.ns != nil {
+		// A full disk refuses appends at once, saying so, rather than
+		// each waiting out its timeout.
+		opts = append(opts, natsjs.WithStorageCheck(a.ns.Health))
+	}
+	s, err := natsjs.New(ctx, nc, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open the JetStream store: %w", err)
 	}

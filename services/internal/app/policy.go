@@ -25,6 +25,12 @@ func Policy(openProbes bool) auth.Policy {
 		"GET /projects/{id}":                 auth.ReadReports,
 		"GET /projects/{id}/you-said-we-did": auth.ReadReports,
 		"GET /static/":                       auth.Public,
+		// Importing a spreadsheet records commands.
+		"GET /import":               auth.RecordCommands,
+		"POST /import":              auth.RecordCommands,
+		"GET /import/{id}":          auth.RecordCommands,
+		"POST /import/{id}/approve": auth.RecordCommands,
+		"POST /import/{id}/discard": auth.RecordCommands,
 		// Unknown paths answer 404 only to someone signed in.
 		"/": auth.ReadReports,
 

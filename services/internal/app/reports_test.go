@@ -109,7 +109,12 @@ func TestReportsEndToEnd(t *testing.T) {
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("CSV = %d %s", r.status, r.header.Get("Content-Type"))
 	}
-	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	// It starts with a byte-order mark, so that Excel reads it as UTF-8.
+	body, ok := bytes.CutPrefix(r.body, []byte("\ufeff"))
+	if !ok {
+		t.Errorf("CSV does not start with a UTF-8 byte-order mark: %q", r.body[:min(len(r.body), 8)])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatalf("CSV does not parse: %v", err)
 	}

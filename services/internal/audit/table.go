@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -18,10 +17,10 @@ func Table(r report.Document) []byte {
 	if d, ok := r.(decisions.Report); ok {
 		return timeline(d)
 	}
-	rows, _ := csv.NewReader(bytes.NewReader(r.CSV())).ReadAll()
+	t := r.Table()
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
-	for _, row := range rows {
+	for _, row := range append([][]string{t.Header}, t.Rows...) {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	_ = tw.Flush()

@@ -248,10 +248,10 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// probe is a report scoped to a programme no command names, so that it
-// measures how soon the projection reflects an event rather than how long
-// a large report takes to compute.
-const probe = "/api/v1/reports/participation?programme=bench-probe&min_position="
+// probe is the cheapest report (the duty register: a row a project), so
+// that it measures how soon the projection reflects an event rather than
+// how long a large report takes to compute.
+const probe = "/api/v1/reports/duty?min_position="
 
 // sampleVisibility asks, four times a second, for a report that must
 // reflect the newest acknowledged event, and returns how long each took.

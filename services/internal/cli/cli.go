@@ -30,6 +30,7 @@ func subcommands() []subcommand {
 		{"reports", "run the reports service alone", runReports},
 		{"token", "create, list or revoke API tokens (a stopped system's data directory)", runToken},
 		{"users", "add, list, disable or reset local accounts (a stopped system's data directory)", runUsers},
+		{"import", "check a spreadsheet of stakeholders or attendance (CSV) and, with --approve, record it through the API", runImport},
 		{"healthcheck", "exit 0 if a URL answers 200 (the containers' health check)", runHealthcheck},
 		{"bench", "drive a together with a realistic command mix and print throughput, latency and ceilings", runBench},
 	}

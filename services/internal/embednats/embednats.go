@@ -11,11 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/services/internal/busauth"
 )
@@ -72,6 +72,19 @@ type Config struct {
 	// for rotating to StoreKey: given both, the server re-encrypts under
 	// StoreKey on start.
 	PreviousStoreKey []byte
+
+	// Logger receives the server's notices (info), warnings and errors,
+	// and the watchdog's findings. Default: nothing is logged.
+	Logger zerolog.Logger
+
+	// DiskCheckInterval is how often the watchdog looks at JetStream and
+	// at the free space of the disk holding StoreDir (see
+	// [Server.Health]). Default [DefaultDiskCheckInterval].
+	DiskCheckInterval time.Duration
+	// MinFreeBytes is the free space the disk needs again before the
+	// watchdog starts JetStream again after it ran out. Default
+	// [DefaultMinFreeBytes].
+	MinFreeBytes int64
 }
 
 // Server is a running embedded nats-server.
@@ -79,6 +92,7 @@ type Server struct {
 	ns        *server.Server
 	passwords busauth.Passwords
 	admin     string
+	watch     *watchdog
 }
 
 // Start starts the server and waits until it accepts connections and
@@ -89,6 +103,15 @@ func Start(cfg Config) (*Server, error) {
 	}
 	if cfg.Name == "" {
 		cfg.Name = "together"
+	}
+	if cfg.DiskCheckInterval < 0 || cfg.MinFreeBytes < 0 {
+		return nil, fmt.Errorf("%w: a negative disk check interval or free space", ErrConfig)
+	}
+	if cfg.DiskCheckInterval == 0 {
+		cfg.DiskCheckInterval = DefaultDiskCheckInterval
+	}
+	if cfg.MinFreeBytes == 0 {
+		cfg.MinFreeBytes = DefaultMinFreeBytes
 	}
 	passwords := cfg.Passwords
 	if passwords == nil {
@@ -119,6 +142,7 @@ func Start(cfg Config) (*Server, error) {
 	opts.SyncAlways = !cfg.NoSync
 	opts.NoSigs = true
 	opts.NoLog = true
+	opts.DisableJetStreamBanner = true
 	opts.DontListen = cfg.Listen == ""
 	if cfg.Listen != "" {
 		host, port, err := net.SplitHostPort(cfg.Listen)
@@ -146,7 +170,11 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
-	warnings := &warningLog{}
+	watch := &watchdog{
+		ns: ns, opts: opts, dir: cfg.StoreDir, log: cfg.Logger,
+		interval: cfg.DiskCheckInterval, minFree: cfg.MinFreeBytes, kick: make(chan struct{}, 1),
+	}
+	warnings := &serverLog{log: cfg.Logger, said: watch.serverSaid}
 	ns.SetLoggerV2(warnings, false, false, false)
 	go ns.Start()
 	if !ns.ReadyForConnections(30 * time.Second) {
@@ -158,7 +186,10 @@ func Start(cfg Config) (*Server, error) {
 		ns.WaitForShutdown()
 		return nil, fmt.Errorf("%w%s", err, warnings.detail())
 	}
-	return &Server{ns: ns, passwords: passwords, admin: admin}, nil
+	// One look before returning, so that Health is right from the start.
+	watch.check()
+	watch.start()
+	return &Server{ns: ns, passwords: passwords, admin: admin, watch: watch}, nil
 }
 
 func configureTLS(opts *server.Options, cfg Config) error {
@@ -341,8 +372,19 @@ func (s *Server) ClientURL() string {
 	return s.ns.ClientURL()
 }
 
+// Health reports whether JetStream takes writes, as the watchdog last
+// found (it looks every Config.DiskCheckInterval, and at once when the
+// server logs a write that found no space): nil, or an error wrapping
+// [ErrOutOfSpace] (the disk is full, or the store has used the space
+// JetStream set aside for it) or [ErrJetStreamDown], saying why. Reads
+// still work while it fails. Once the disk has Config.MinFreeBytes free
+// again, the watchdog starts JetStream again and writes resume, without a
+// restart of the process. Cheap enough for every request.
+func (s *Server) Health() error { return s.watch.Health() }
+
 // Shutdown stops the server and waits until it has stopped.
 func (s *Server) Shutdown() {
+	s.watch.stop()
 	s.ns.Shutdown()
 	s.ns.WaitForShutdown()
 }
@@ -354,43 +396,3 @@ func randomSecret() (string, error) {
 	}
 	return hex.EncodeToString(b), nil
 }
-
-// warningLog keeps the server's last warnings and errors, to explain a
-// failed start; everything else is dropped, as before (the embedded
-// server logs nothing).
-type warningLog struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *warningLog) add(format string, v ...any) {
-	// The passwords are plain text only in this process's memory; the
-	// server's advice to hash them is no news.
-	if strings.HasPrefix(format, "Plaintext passwords detected") {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.lines) == 20 {
-		l.lines = l.lines[1:]
-	}
-	l.lines = append(l.lines, strings.TrimSpace(fmt.Sprintf(format, v...)))
-}
-
-func (l *warningLog) detail() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.lines) == 0 {
-		return ""
-	}
-	return "; the server said: " + strings.Join(l.lines, "; ")
-}
-
-func (l *warningLog) Noticef(string, ...any)        {}
-func (l *warningLog) Debugf(string, ...any)         {}
-func (l *warningLog) Tracef(string, ...any)         {}
-func (l *warningLog) Warnf(format string, v ...any) { l.add(format, v...) }
-func (l *warningLog) Errorf(format string, v ...any) {
-	l.add(format, v...)
-}
-func (l *warningLog) Fatalf(format string, v ...any) { l.add(format, v...) }

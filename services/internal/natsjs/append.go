@@ -29,6 +29,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	if s.check != nil {
+		if err := s.check(); err != nil {
+			return events.AppendResult{}, fmt.Errorf("append to %s: %w: %w", stream, events.ErrUnavailable, err)
+		}
+	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 
@@ -162,6 +167,9 @@ func (s *Store) resolve(ctx context.Context, stream string, expected uint64, att
 	if readErr == nil && events.SameEvents(stored, attempt) {
 		last := stored[len(stored)-1]
 		return events.AppendResult{StreamVersion: last.StreamVersion, Position: last.Position}, nil
+	}
+	if outOfSpace(cause) {
+		return events.AppendResult{}, fmt.Errorf("append to %s: %w: the store is out of space: %w", stream, events.ErrUnavailable, cause)
 	}
 	if cause != nil && !isConflict(cause) {
 		return events.AppendResult{}, fmt.Errorf("append to %s: %w", stream, cause)

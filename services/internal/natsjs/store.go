@@ -18,6 +18,14 @@ import (
 // too few cluster nodes are up, for now, to place the replicas.
 const errCodeNoSuitablePeers jetstream.ErrorCode = 10005
 
+// JetStream's codes for a message refused for want of storage (nats.go
+// names none of them).
+const (
+	errCodeAccountResourcesExceeded jetstream.ErrorCode = 10002
+	errCodeInsufficientResources    jetstream.ErrorCode = 10023
+	errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
+)
+
 // DefaultStreamName is the JetStream stream that holds the events.
 const DefaultStreamName = "EVENTS"
 
@@ -38,7 +46,8 @@ type Store struct {
 	replicas int
 	timeout  time.Duration
 	// get reads with batched direct gets, for ReadStream and ReadAll.
-	get *getter
+	get   *getter
+	check func() error
 }
 
 var _ events.Store = (*Store)(nil)
@@ -48,6 +57,7 @@ type options struct {
 	name     string
 	replicas int
 	timeout  time.Duration
+	check    func() error
 }
 
 // Option configures [New].
@@ -100,9 +110,24 @@ func WithDefaultTimeout(d time.Duration) Option {
 	}
 }
 
+// WithStorageCheck makes Append ask check first and, while it returns an
+// error, refuse at once with [events.ErrUnavailable] wrapping it. A server
+// whose disk is full does not answer a publish at all, so without it
+// every append waits out its timeout; the embedded server's watchdog
+// (embednats.Server.Health) knows the cause.
+func WithStorageCheck(check func() error) Option {
+	return func(o *options) error {
+		if check == nil {
+			return fmt.Errorf("%w: storage check is nil", events.ErrInvalidOption)
+		}
+		o.check = check
+		return nil
+	}
+}
+
 // New creates the event stream on the server behind nc, or finds it and
 // checks that it still guards the history, and returns a store on it. Options: [WithStreamName], [WithSubjectPrefix],
-// [WithReplicas], [WithDefaultTimeout].
+// [WithReplicas], [WithDefaultTimeout], [WithStorageCheck].
 //
 // The stream keeps everything forever and refuses deletes and purges: the
 // history of record may only grow. An existing stream is never updated
@@ -153,7 +178,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
 	}
-	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: newGetter(nc, o.name)}, nil
+	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: newGetter(nc, o.name), check: o.check}, nil
 }
 
 func (s *Store) subject(stream string) string { return s.prefix + stream }
@@ -184,6 +209,22 @@ func isConflict(err error) bool {
 	}
 	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// outOfSpace reports whether err is JetStream refusing a message for want
+// of storage: 10023 when the server's file store has reached its limit
+// (which nats-server sizes from the disk's free space), 10047 when no
+// server has room for a stream, 10002 when the account's limit is reached.
+func outOfSpace(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case errCodeInsufficientResources, errCodeStorageResourcesExceeded, errCodeAccountResourcesExceeded:
+		return true
+	}
+	return false
 }
 
 // ErrStreamSettings is returned by [New] when the event stream exists with
