@@ -32,7 +32,7 @@ type twins struct {
 	stop   func() error
 }
 
-func newTwins(t *testing.T, localOpts []keyring.Option, remoteOpts ...keyring.Option) *twins {
+func newTwins(t testing.TB, localOpts []keyring.Option, remoteOpts ...keyring.Option) *twins {
 	t.Helper()
 	srv, serving := natstest.RunJetStream(t)
 	js, err := jetstream.New(serving)
@@ -58,7 +58,7 @@ func newTwins(t *testing.T, localOpts []keyring.Option, remoteOpts ...keyring.Op
 
 // serveNATS runs k.ServeNATS on nc until the test ends, and returns once
 // it is ready.
-func serveNATS(t *testing.T, k *keyring.Keyring, nc *nats.Conn) (stop func() error) {
+func serveNATS(t testing.TB, k *keyring.Keyring, nc *nats.Conn) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
