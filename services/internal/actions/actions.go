@@ -153,7 +153,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 		func(_ *http.Request, b *dropBody, st State) ([]events.Payload, error) { return open(st, &b.Dropped) }))
 	mux.Handle("POST /api/v1/actions/{id}/reschedule", command.OnPath(s.x, Aggregate, http.StatusOK,
 		func(_ *http.Request, b *rescheduleBody, st State) ([]events.Payload, error) {
-			return open(st, &b.Rescheduled)
+			return reschedule(st, b.Rescheduled)
 		}))
 	mux.Handle("POST /api/v1/actions/{id}/reassign", command.OnPath(s.x, Aggregate, http.StatusOK,
 		func(_ *http.Request, b *reassignBody, st State) ([]events.Payload, error) {

@@ -237,7 +237,7 @@ func TestEveryEventTypeThroughTheAPI(t *testing.T) {
 		{"/api/v1/engagements/" + w.engagement + "/support", `{"stakeholder_id":"` + w.alice + `","kind":"travel","amount_pence":450}`},
 		{"/api/v1/feedback/" + w.feedback + "/response", `{"influence":"adopted","reason":"Screens are being fitted"}`},
 		{"/api/v1/actions/" + w.action + "/reassign", `{"owner":"Facilities"}`},
-		{"/api/v1/actions/" + w.action + "/reschedule", `{"due_on":"2026-07-31","reason":"Supplier delay"}`},
+		{"/api/v1/actions/" + w.action + "/reschedule", `{"due_on":"` + time.Now().UTC().AddDate(0, 2, 0).Format(time.DateOnly) + `","reason":"Supplier delay"}`},
 		{"/api/v1/actions/" + w.action + "/complete", `{"completed_on":"` + time.Now().UTC().Format(time.DateOnly) + `","outcome":"Screens fitted"}`},
 		{"/api/v1/actions/" + w.action + "/communicate", `{"audience":"contributors","channel":"newsletter"}`},
 		{"/api/v1/projects/" + w.project + "/close", `{"summary":"Done"}`},

@@ -367,12 +367,19 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		authn = remote
 	}
 
+	// commandRoutes are the command services' routes on their own, for
+	// the web forms to run in process.
+	var commandRoutes *http.ServeMux
 	if slices.ContainsFunc(CommandParts(), cfg.runs) {
 		services, err := a.commandServices(ctx, registry)
 		if err != nil {
 			return nil, err
 		}
 		routes = append(routes, services...)
+		commandRoutes = http.NewServeMux()
+		for _, s := range services {
+			s.Routes(commandRoutes)
+		}
 	}
 	var events gateway.EventReader
 	if cfg.runs(Reports) {
@@ -409,10 +416,19 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		// The web pages compute their figures through the reports API, as
 		// the caller (so suppressed where the caller may not see exact
 		// counts).
-		reportRoutes := http.NewServeMux()
+		reportRoutes, readRoutes, auditRoutes := http.NewServeMux(), http.NewServeMux(), http.NewServeMux()
 		svc.Routes(reportRoutes)
-		site, err := web.New(web.HandlerReports(reportRoutes), web.WithActions(projectActions{runner}),
-			web.WithAccount(account), web.WithLogger(a.component("web")), web.WithClock(cfg.Now))
+		reads.Routes(readRoutes)
+		auditSvc := audit.NewService(client)
+		auditSvc.Routes(auditRoutes)
+		siteOpts := []web.Option{web.WithActions(projectActions{runner}), web.WithReads(readRoutes), web.WithAudit(auditRoutes),
+			web.WithAccount(account), web.WithLogger(a.component("web")), web.WithClock(cfg.Now)}
+		if commandRoutes != nil {
+			// The forms record through the command services of this
+			// process; a reports process alone shows what was recorded.
+			siteOpts = append(siteOpts, web.WithCommands(commandRoutes))
+		}
+		site, err := web.New(web.HandlerReports(reportRoutes), siteOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -425,7 +441,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		// Sign-in and the administration of identities are served where
 		// the reports are.
-		routes = append(routes, svc, reads, openapi.NewService(), audit.NewService(client), site, a.auth)
+		routes = append(routes, svc, reads, openapi.NewService(), auditSvc, site, a.auth)
 		// Certificates need both the person's name (the stakeholders'
 		// keys) and what they took part in (the reports' ledger): served
 		// where a process has both.

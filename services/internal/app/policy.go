@@ -4,6 +4,7 @@ import (
 	"maps"
 
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/web"
 )
 
 // Policy is what every route of together needs, in one table: a route
@@ -19,12 +20,6 @@ func Policy(openProbes bool) auth.Policy {
 		"GET /healthz": auth.Public,
 		"GET /readyz":  probes,
 		"GET /metrics": probes,
-		// The web pages; their assets are open, so that the sign-in page
-		// looks as it should.
-		"GET /{$}":                           auth.ReadReports,
-		"GET /projects/{id}":                 auth.ReadReports,
-		"GET /projects/{id}/you-said-we-did": auth.ReadReports,
-		"GET /static/":                       auth.Public,
 		// Importing a spreadsheet records commands.
 		"GET /import":               auth.RecordCommands,
 		"POST /import":              auth.RecordCommands,
@@ -87,5 +82,8 @@ func Policy(openProbes bool) auth.Policy {
 		p[route] = auth.RecordCommands
 	}
 	maps.Copy(p, auth.RoutesPolicy())
+	// The web pages and forms; their assets are open, so that the
+	// sign-in page looks as it should.
+	maps.Copy(p, web.RoutesPolicy())
 	return p
 }

@@ -27,10 +27,6 @@ type PackFile struct {
 	Data []byte
 }
 
-// bom starts every CSV of a pack: without it Excel reads UTF-8 as the
-// local code page and garbles every non-ASCII name.
-const bom = "\ufeff"
-
 //go:embed pack
 var packFS embed.FS
 
@@ -87,7 +83,7 @@ func Pack(l *ledger.Ledger, year int, asOf time.Time, loc *time.Location, rule d
 		}
 		for _, r := range report.All() {
 			doc := r.Compute(l, q, c)
-			out = append(out, PackFile{Path: dir + "/" + r.Name + ".csv", Data: append([]byte(bom), report.CSV(doc, rule)...)})
+			out = append(out, PackFile{Path: dir + "/" + r.Name + ".csv", Data: report.CSV(doc, rule)})
 			t := doc.Table()
 			if !rule.Exact() {
 				t = rule.Apply(doc.Disclosure()).Table(t)

@@ -1089,13 +1089,53 @@ func (s SkipLink) Label() Content {
 	return s.Content
 }
 
-// Header is nhsuk's header: the NHS logo, the service name and, when
-// someone is signed in, their account links.
+// Header is nhsuk's header: the NHS logo, the service name, when
+// someone is signed in their account links, and the navigation.
 type Header struct {
-	Logo    HeaderLogo     `json:"logo"`
-	Service HeaderService  `json:"service"`
-	Account *HeaderAccount `json:"account,omitempty"`
-	Colour  string         `json:"colour,omitempty"`
+	Logo       HeaderLogo        `json:"logo"`
+	Service    HeaderService     `json:"service"`
+	Account    *HeaderAccount    `json:"account,omitempty"`
+	Navigation *HeaderNavigation `json:"navigation,omitempty"`
+	Colour     string            `json:"colour,omitempty"`
+}
+
+// HeaderNavigation is the header's menu of the service's main sections.
+type HeaderNavigation struct {
+	Items     []NavigationItem `json:"items,omitempty"`
+	Justified bool             `json:"justified,omitempty"`
+}
+
+// NavigationItem is one section. Active marks the section the page is
+// in; Current marks the section's own page (and without Href, an item
+// that is not a link).
+type NavigationItem struct {
+	Content
+	Href    string `json:"href,omitempty"`
+	Active  bool   `json:"active,omitempty"`
+	Current bool   `json:"current,omitempty"`
+}
+
+// ClassNames returns the navigation's classes.
+func (n HeaderNavigation) ClassNames() string {
+	if n.Justified {
+		return "nhsuk-header__navigation nhsuk-header__navigation--justified"
+	}
+	return "nhsuk-header__navigation"
+}
+
+// Marked reports whether the item is the active or current one.
+func (i NavigationItem) Marked() bool { return i.Active || i.Current }
+
+// AriaCurrent returns the item's aria-current: page for the section's own
+// page, true for a page within it.
+func (i NavigationItem) AriaCurrent() string {
+	switch {
+	case i.Current:
+		return "page"
+	case i.Active:
+		return "true"
+	}
+	return ""
 }
 
 // HeaderLogo is where the logo links.

@@ -70,7 +70,7 @@ func componentCases() []componentCase {
 		{"pagination", "pagination", func() any { return &Pagination{} }, nil, 3, nil},
 		{"breadcrumb", "breadcrumb", func() any { return &Breadcrumb{} }, nil, 1, nil},
 		{"skip-link", "skip-link", func() any { return &SkipLink{} }, nil, 2, nil},
-		{"header", "header", func() any { return &Header{} }, nil, 4, nil},
+		{"header", "header", func() any { return &Header{} }, nil, 23, nil},
 		{"footer", "footer", func() any { return &Footer{} }, nil, 2, nil},
 	}
 }

@@ -30,6 +30,9 @@ var ErrInvalidOption = errors.New("invalid option")
 type Option func(*options) error
 
 type options struct {
+	commands http.Handler
+	reads    http.Handler
+	audit    http.Handler
 	actions  Actions
 	account  func(*http.Request) *HeaderAccount
 	log      zerolog.Logger
@@ -48,6 +51,47 @@ func WithActions(a Actions) Option {
 			return fmt.Errorf("%w: actions is nil", ErrInvalidOption)
 		}
 		o.actions = a
+		return nil
+	}
+}
+
+// WithCommands lets the site record: h serves the command routes
+// (POST /api/v1/projects …, and GET /api/v1/stakeholders/{id}, which opens
+// a person's details), and each form runs its command through h in
+// process, as the signed-in caller. Default: no forms, and the pages say
+// that recording is done elsewhere.
+func WithCommands(h http.Handler) Option {
+	return func(o *options) error {
+		if h == nil {
+			return fmt.Errorf("%w: commands handler is nil", ErrInvalidOption)
+		}
+		o.commands = h
+		return nil
+	}
+}
+
+// WithReads gives the site the read API (GET /api/v1/projects,
+// /engagements, /feedback, /actions, /stakeholders and their details), for
+// the lists, the pages of what was recorded and the forms' choices.
+// Default: none, and those pages are not served.
+func WithReads(h http.Handler) Option {
+	return func(o *options) error {
+		if h == nil {
+			return fmt.Errorf("%w: reads handler is nil", ErrInvalidOption)
+		}
+		o.reads = h
+		return nil
+	}
+}
+
+// WithAudit gives the auditor's page the verification of the hash chains
+// (GET /api/v1/audit/verify). Default: none, and the page says so.
+func WithAudit(h http.Handler) Option {
+	return func(o *options) error {
+		if h == nil {
+			return fmt.Errorf("%w: audit handler is nil", ErrInvalidOption)
+		}
+		o.audit = h
 		return nil
 	}
 }
@@ -124,7 +168,8 @@ type Site struct {
 	comps   *template.Template
 }
 
-// New returns the site over reports. Options: [WithActions],
+// New returns the site over reports. Options: [WithCommands], [WithReads],
+// [WithAudit], [WithActions],
 // [WithAccount], [WithLogger], [WithClock], [WithLocation], [WithMonths],
 // [WithFooterLinks].
 func New(reports Reports, opts ...Option) (*Site, error) {
@@ -142,12 +187,12 @@ func New(reports Reports, opts ...Option) (*Site, error) {
 		return nil, fmt.Errorf("static files: %w", err)
 	}
 	s := &Site{reports: reports, opts: o, assets: a, pages: map[string]*template.Template{}}
-	base, err := template.New("site").Funcs(funcs(a.URL)).ParseFS(templateFS, "templates/components.tmpl", "templates/layout.tmpl", "templates/charts.tmpl")
+	base, err := template.New("site").Funcs(funcs(a.URL)).ParseFS(templateFS, "templates/components.tmpl", "templates/layout.tmpl", "templates/charts.tmpl", "templates/fields.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
 	s.comps = base
-	for _, page := range []string{"overview", "project", "you-said-we-did", "problem"} {
+	for _, page := range []string{"overview", "project", "you-said-we-did", "problem", "form", "list", "record", "audit", "timeline"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+page+".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", page, err)
@@ -165,6 +210,13 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /projects/{id}", s.project)
 	mux.HandleFunc("GET /projects/{id}/you-said-we-did", s.youSaid)
 	mux.Handle("GET /static/", s.assets)
+	if s.opts.reads != nil {
+		s.readRoutes(mux)
+		s.auditRoutes(mux)
+	}
+	if s.opts.reads != nil && s.opts.commands != nil {
+		s.recordRoutes(mux)
+	}
 }
 
 // Page is what the layout needs around a page's content.
@@ -174,9 +226,17 @@ type Page struct {
 	Header     Header
 	Footer     Footer
 	Breadcrumb *Breadcrumb
+	Back       *BackLink
+	Banner     *Banner
 	Errors     *ErrorSummary
 	Print      bool
 	Content    any
+}
+
+// Banner is a notification banner: with Success, what was just recorded.
+type Banner struct {
+	Success bool
+	Text    string
 }
 
 func (s *Site) page(r *http.Request, title string, content any) Page {
@@ -184,7 +244,9 @@ func (s *Site) page(r *http.Request, title string, content any) Page {
 	if s.opts.account != nil {
 		h.Account = s.opts.account(r)
 	}
-	return Page{Title: title, Header: h, Footer: Footer{Meta: FooterMeta{Items: s.opts.footer}}, Content: content}
+	h.Navigation = s.navigation(r)
+	return Page{Title: title, Header: h, Footer: Footer{Meta: FooterMeta{Items: s.opts.footer}}, Content: content,
+		Banner: recordedBanner(r)}
 }
 
 // render writes the page; a failure to render is the site's fault.

@@ -289,7 +289,9 @@ func TestPages(t *testing.T) {
 // checkAccessible checks what every page must have: the language, one
 // skip link to a main with its id, one h1 and no heading level skipped,
 // every table header cell scoped, charts as images with a title and
-// description, and no inline script or style anywhere.
+// description, every field labelled and every fieldset with its legend,
+// the CSRF token on every form that posts, and no inline script or style
+// anywhere.
 func checkAccessible(t *testing.T, path, page string) {
 	t.Helper()
 	must := []string{`<html lang="en-GB">`, `<a class="nhsuk-skip-link" data-module="nhsuk-skip-link" href="#maincontent">Skip to main content</a>`,
@@ -325,6 +327,30 @@ func checkAccessible(t *testing.T, path, page string) {
 		regexp.MustCompile(`\sstyle=`), regexp.MustCompile(`<style`), regexp.MustCompile(`\son[a-z]+=`)} {
 		if loc := bad.FindStringIndex(page); loc != nil {
 			t.Errorf("GET %s: inline script or style: %q", path, page[loc[0]:min(len(page), loc[1]+40)])
+		}
+	}
+	// Every field has a label, every group of fields a legend.
+	for _, m := range regexp.MustCompile(`<(input|select|textarea) [^>]*>`).FindAllString(page, -1) {
+		if strings.Contains(m, `type="hidden"`) {
+			continue
+		}
+		id := regexp.MustCompile(` id="([^"]+)"`).FindStringSubmatch(m)
+		if id == nil || !strings.Contains(page, `for="`+id[1]+`"`) {
+			t.Errorf("GET %s: a field without a label: %s", path, m)
+		}
+	}
+	for _, fs := range regexp.MustCompile(`(?s)<fieldset[^>]*>\s*(<[a-z]+)`).FindAllStringSubmatch(page, -1) {
+		if fs[1] != "<legend" {
+			t.Errorf("GET %s: a fieldset that does not start with its legend: %s", path, fs[0])
+		}
+	}
+	// Every form that changes something carries the session's CSRF
+	// token, when the page was shown to a session.
+	if strings.Contains(page, `name="csrf_token"`) {
+		for _, f := range regexp.MustCompile(`(?s)<form [^>]*method="post"[^>]*>.*?</form>`).FindAllString(page, -1) {
+			if !strings.Contains(f, `name="csrf_token"`) {
+				t.Errorf("GET %s: a form without the CSRF token: %.120s", path, f)
+			}
 		}
 	}
 	for _, s := range regexp.MustCompile(`<script[^>]*>`).FindAllString(page, -1) {

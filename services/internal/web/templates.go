@@ -23,6 +23,12 @@ func funcs(asset func(string) string) template.FuncMap {
 		"hclose": hclose,
 		"add":    func(a, b int) int { return a + b },
 		"button": func(text string) Button { return Button{Content: Content{Text: text}} },
+		// A form's button: nhsuk's script ignores a second click within a
+		// second, and the form's Idempotency-Key makes one that gets
+		// through record nothing more.
+		"submitButton": func(text string) Button {
+			return Button{Content: Content{Text: text}, PreventDoubleClick: ptr(true)}
+		},
 		"details": func(summary, text string) Details {
 			return Details{Summary: Content{Text: summary}, Content: Content{Text: text}}
 		},
