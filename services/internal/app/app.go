@@ -611,10 +611,17 @@ func (a *App) openStore(ctx context.Context, nc *nats.Conn) (events.Store, error
 // commandServices builds the configured command services, each on its
 // own connection (its role's permissions) with its own executor.
 func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([]gateway.Routable, error) {
+	// The key stream is the stakeholders'. In a process with access to
+	// it the services that seal for a person share it, and the
+	// stakeholders serve it to engagements and feedback processes of
+	// their own, which seal through that service.
 	var keys *keyring.Keyring
-	if slices.ContainsFunc([]Part{Stakeholders, Engagements, Feedback}, a.cfg.runs) {
-		// The key stream is the stakeholders'; in one process the
-		// services that seal for a person share it.
+	var sealer interface {
+		engagements.Sealer
+		feedback.Keyring
+	}
+	sealing := slices.ContainsFunc([]Part{Engagements, Feedback}, a.cfg.runs)
+	if a.cfg.runs(Stakeholders) || (sealing && a.external == nil) {
 		nc, err := a.conn(busauth.Stakeholders)
 		if err != nil {
 			return nil, err
@@ -623,10 +630,28 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 		if err != nil {
 			return nil, err
 		}
-		keys, err = keyring.New(ctx, js, a.cfg.KEK, keyring.WithReplicas(a.cfg.Replicas), keyring.WithLogger(a.component("keyring")))
+		keys, err = keyring.New(ctx, js, a.cfg.KEK, keyring.WithReplicas(a.cfg.Replicas), keyring.WithLogger(a.component("keyring")),
+			keyring.WithMetrics(a.reg))
 		if err != nil {
 			return nil, fmt.Errorf("open the key store: %w", err)
 		}
+		sealer = keys
+		if a.cfg.runs(Stakeholders) {
+			l := a.run(ctx, "keys", func(ctx context.Context) error { return keys.ServeNATS(ctx, nc) })
+			select {
+			case <-keys.Ready():
+			case err := <-l.done:
+				return nil, fmt.Errorf("keys service stopped while starting: %w", err)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	} else if sealing {
+		remote, err := keyring.NewRemote(a.external, keyring.WithMetrics(a.reg))
+		if err != nil {
+			return nil, err
+		}
+		sealer = remote
 	}
 	var out []gateway.Routable
 	for _, p := range CommandParts() {
@@ -654,9 +679,9 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 			out = append(out, stakeholders.New(x, keys))
 			a.people = &people{x: x, keys: keys}
 		case Engagements:
-			out = append(out, engagements.New(x, engagements.WithSealer(keys)))
+			out = append(out, engagements.New(x, engagements.WithSealer(sealer)))
 		case Feedback:
-			out = append(out, feedback.New(x, feedback.WithKeyring(keys)))
+			out = append(out, feedback.New(x, feedback.WithKeyring(sealer)))
 		case Actions:
 			out = append(out, actions.New(x))
 		}

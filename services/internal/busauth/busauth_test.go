@@ -114,6 +114,8 @@ func TestNamesMatch(t *testing.T) {
 		{busauth.StateBucket, auth.StateBucket},
 		{busauth.SessionBucket, auth.SessionBucket},
 		{busauth.SubjectAuthenticate, auth.SubjectAuthenticate},
+		{busauth.SubjectSeal, keyring.SubjectSeal},
+		{busauth.SubjectDestroy, keyring.SubjectDestroy},
 	} {
 		if c.got != c.want {
 			t.Errorf("busauth says %q, the package %q", c.got, c.want)

@@ -29,10 +29,12 @@ type export struct {
 	by      []Role // the importers
 }
 
-// exports are the only paths between accounts: the recorder's, and the
+// exports are the only paths between accounts: the recorder's; the
 // identities service of the reports process, through which each command
 // service learns who a request's credentials belong to without reaching
-// the buckets that keep them.
+// the buckets that keep them; and the keys service of the stakeholders
+// process, through which the engagements and feedback services seal
+// without reaching the key stream.
 func exports() []export {
 	readers := append(slices.Clone(commandRoles), Reports)
 	jsAPI := func(s string) string { return strings.Replace(s, "$JS.API", RecorderAPIPrefix, 1) }
@@ -47,6 +49,8 @@ func exports() []export {
 		{from: Recorder, subject: "$JS.API.DIRECT.GET." + EventStream, many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream), by: []Role{Reports}},
 		{from: Recorder, subject: "$JS.API.DIRECT.GET." + EventStream + ".>", many: true, to: jsAPI("$JS.API.DIRECT.GET." + EventStream + ".>"), by: []Role{Reports}},
 		{from: Reports, subject: SubjectAuthenticate, by: append([]Role{Recorder}, commandRoles...)},
+		{from: Stakeholders, subject: SubjectSeal, by: []Role{Engagements, Feedback}},
+		{from: Stakeholders, subject: SubjectDestroy, by: []Role{Feedback}},
 	}
 }
 

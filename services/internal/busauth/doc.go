@@ -11,9 +11,13 @@
 // the identities (API tokens, accounts, sessions) in REPORTS. The only
 // ways between accounts are the exports written here: the recorder's
 // request subjects and its append notifications, read-only direct gets on
-// the event stream for the reports, and the reports process's identities
+// the event stream for the reports, the reports process's identities
 // service, which tells a command service who a request's credentials
-// belong to.
+// belong to, and the stakeholders process's keys service, which seals
+// personal free text for the engagements and feedback services (and
+// shreds anonymous feedback for the latter) without letting them read a
+// key. That plaintext crosses the bus on its way to be sealed: where the
+// bus leaves the machine, connect over TLS.
 //
 // The same configuration text serves the embedded server (with generated
 // passwords, see [Passwords]) and the docker-compose NATS server

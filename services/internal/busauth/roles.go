@@ -35,6 +35,12 @@ const (
 	KeyStream = "TOGETHER_KEYS"
 	// KeySubjects are the subjects KeyStream captures.
 	KeySubjects = "keys.>"
+	// SubjectSeal and SubjectDestroy are where the stakeholders process
+	// serves the key stream to the engagements and feedback services
+	// (keyring.SubjectSeal, keyring.SubjectDestroy): sealing for both,
+	// destroying a record key (anonymous feedback's) for feedback only.
+	SubjectSeal    = "together.keys.seal"
+	SubjectDestroy = "together.keys.destroy"
 	// SnapshotBucket is the reports' object store
 	// (reports.SnapshotBucket), in the REPORTS account.
 	SnapshotBucket = "TOGETHER_SNAPSHOTS"
@@ -174,18 +180,31 @@ func (r Role) Permissions() Permissions {
 		// A command service that also owns the key stream: it creates
 		// keys and overwrites a destroyed one on disk (a message delete
 		// on its own stream, the right to erasure). At start it reads the
-		// whole history for erasures whose key a crash left behind.
+		// whole history for erasures whose key a crash left behind. It
+		// serves the keys to the engagements and feedback services as a
+		// micro service (its two subjects, and micro's discovery within
+		// the account), answering whatever reply subject they came with.
 		pub := []string{SubjectAppend, SubjectReadStream, SubjectReadAll, SubjectHead, SubjectAuthenticate, "$JS.API.STREAM.CREATE." + KeyStream}
 		pub = append(pub, streamReads(KeyStream)...)
 		pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+KeyStream, KeySubjects)
 		return Permissions{
 			PublishAllow:   pub,
 			PublishDeny:    deny(purgeDenied),
-			SubscribeAllow: []string{"_INBOX.>"},
+			SubscribeAllow: []string{SubjectSeal, SubjectDestroy, "$SRV.>", "_INBOX.>"},
+			AllowResponses: true,
 		}
 	case Projects, Engagements, Feedback, Actions:
+		pub := []string{SubjectAppend, SubjectReadStream, SubjectHead, SubjectAuthenticate}
+		// They seal personal free text through the stakeholders' keys
+		// service; feedback also shreds anonymous feedback's own key.
+		switch r {
+		case Engagements:
+			pub = append(pub, SubjectSeal)
+		case Feedback:
+			pub = append(pub, SubjectSeal, SubjectDestroy)
+		}
 		return Permissions{
-			PublishAllow:   []string{SubjectAppend, SubjectReadStream, SubjectHead, SubjectAuthenticate},
+			PublishAllow:   pub,
 			PublishDeny:    deny(purgeDenied, msgDeleteDenied),
 			SubscribeAllow: []string{"_INBOX.>"},
 		}

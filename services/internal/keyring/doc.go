@@ -16,4 +16,15 @@
 // with the stakeholders the history says were erased, destroys any key of
 // theirs that survived (a crash between recording an erasure and destroying
 // the key, or keys brought back from an old backup).
+//
+// # Across processes
+//
+// Only the stakeholders process may reach the key stream. It serves the
+// engagements and feedback processes over NATS ([Keyring.ServeNATS]), and
+// they seal through a [Remote]: under a stakeholder's key or a record key,
+// getting back only the sealed value; and, for feedback, destroying a
+// record key to redact anonymous feedback. A person's key is never
+// destroyed, nor anything opened, at another process's request. The text
+// to seal crosses the bus inside the NATS connection, so where the bus
+// leaves the machine it should run over TLS; neither side logs it.
 package keyring

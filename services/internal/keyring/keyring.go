@@ -11,8 +11,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events/stakeholder"
@@ -49,12 +54,19 @@ const (
 	wrappedSize = 4 + 12 + dataKeySize + 16
 )
 
-// Option configures [New].
+// Option configures [New] and [NewRemote].
 type Option func(*options) error
 
 type options struct {
 	replicas int
 	log      zerolog.Logger
+	workers  int
+	timeout  time.Duration
+	reg      prometheus.Registerer
+}
+
+func defaultOptions() options {
+	return options{replicas: 1, log: zerolog.Nop(), workers: 4, timeout: 5 * time.Second}
 }
 
 // WithReplicas sets the key stream's replica count. Default 1.
@@ -77,6 +89,40 @@ func WithLogger(l zerolog.Logger) Option {
 	}
 }
 
+// WithNATSWorkers sets how many requests [Keyring.ServeNATS] answers at
+// once. Default 4.
+func WithNATSWorkers(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 256 {
+			return fmt.Errorf("keyring: NATS workers want 1 to 256, not %d", n)
+		}
+		o.workers = n
+		return nil
+	}
+}
+
+// WithNATSTimeout sets how long a [Remote] waits for an answer, and how
+// long [Keyring.ServeNATS] gives itself to register and to answer one
+// request. Default 5 seconds.
+func WithNATSTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("keyring: NATS timeout must be positive, not %v", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// WithMetrics registers the metrics of [Keyring.ServeNATS] or of a
+// [Remote] with reg. Default none.
+func WithMetrics(reg prometheus.Registerer) Option {
+	return func(o *options) error {
+		o.reg = reg
+		return nil
+	}
+}
+
 // Keyring seals and opens personal data. It is safe for concurrent use,
 // also by several processes sharing the key stream.
 type Keyring struct {
@@ -84,6 +130,13 @@ type Keyring struct {
 	stream  jetstream.Stream
 	wrapKey cipher.AEAD
 	log     zerolog.Logger
+
+	// For [Keyring.ServeNATS].
+	workers   int
+	timeout   time.Duration
+	served    *servedMetrics
+	ready     chan struct{}
+	readyOnce sync.Once
 
 	// afterTombstone, set by tests, runs between writing a tombstone and
 	// overwriting the key: a crash injected there must not leave a key.
@@ -97,12 +150,14 @@ type Keyring struct {
 // overwrites the plaintext, and overwrites any key a crash left behind its
 // tombstone. The stream is created if there is none, and never updated
 // (the NATS users may not update streams): one that no longer keeps keys as
-// erasure needs is refused. Options: [WithReplicas], [WithLogger].
+// erasure needs is refused. Options: [WithReplicas], [WithLogger], and
+// for [Keyring.ServeNATS] [WithNATSWorkers], [WithNATSTimeout] and
+// [WithMetrics].
 func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (*Keyring, error) {
 	if kek.IsZero() {
 		return nil, fmt.Errorf("keyring: %w: none given", ErrInvalidKEK)
 	}
-	o := options{replicas: 1, log: zerolog.Nop()}
+	o := defaultOptions()
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -145,7 +200,8 @@ func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	k := &Keyring{js: js, stream: s, wrapKey: aead, log: o.log}
+	k := &Keyring{js: js, stream: s, wrapKey: aead, log: o.log,
+		workers: o.workers, timeout: o.timeout, served: newServedMetrics(o.reg), ready: make(chan struct{})}
 	fresh, err := k.checkKEK(ctx, kek)
 	if err != nil {
 		return nil, err
@@ -451,9 +507,11 @@ func (k *Keyring) unwrap(keyID string, data []byte) ([]byte, error) {
 }
 
 // checkID refuses a key id that would not be one NATS subject token of
-// its own, or that could collide with the stream's bookkeeping.
+// its own, or that could collide with the stream's bookkeeping, or that
+// would not cross the bus unchanged (JSON makes invalid UTF-8 valid).
 func checkID(id string) error {
-	if id == "" || len(id) > 128 || strings.HasPrefix(id, "_") || strings.ContainsAny(id, ".*> \t\r\n") {
+	if id == "" || len(id) > 128 || strings.HasPrefix(id, "_") || strings.ContainsAny(id, ".*> \t\r\n") ||
+		!utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl) {
 		return fmt.Errorf("%w: %q", ErrInvalidID, id)
 	}
 	return nil

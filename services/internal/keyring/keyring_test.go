@@ -25,7 +25,7 @@ const (
 	carol = "0199a1b2-0000-7000-8000-000000000003"
 )
 
-func newKEK(t *testing.T) keyring.KEK {
+func newKEK(t testing.TB) keyring.KEK {
 	t.Helper()
 	kek, err := keyring.GenerateKEK()
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/project"
 	"github.com/together-coop/together/events/seal"
 	"github.com/together-coop/together/services/internal/auth"
@@ -90,6 +91,7 @@ type World struct {
 	// EventsJS is the recorder's JetStream context on the event stream.
 	EventsJS jetstream.JetStream
 	// Keys and Snapshots are the stakeholders' and the reports' stores.
+	// Keys serves the others until the test ends.
 	Keys      *keyring.Keyring
 	Snapshots *reports.ObjectStoreSnapshots
 	// Identities are the identities the reports service keeps, and
@@ -97,6 +99,9 @@ type World struct {
 	Identities *auth.Service
 	// Remote authenticates requests as the projects service does.
 	Remote *auth.Remote
+	// Sealer seals through the keys service as the engagements service
+	// does.
+	Sealer *keyring.Remote
 	// Token is an API token of the role viewer, and TokenID its id.
 	Token, TokenID string
 }
@@ -104,7 +109,8 @@ type World struct {
 // Legitimate runs every process's legitimate path with its own
 // credentials: the recorder creates the event stream, serves appends and
 // appends a seal, the projects service appends an event through it, the
-// stakeholders service creates, uses and destroys keys, and the reports
+// stakeholders service creates, uses and destroys keys and serves them to
+// the engagements and feedback services (see keys), and the reports
 // service reads through the recorder, hears the append notification,
 // saves and loads its snapshot twice and reads the event stream with a
 // direct get. The reports service also keeps the identities: it creates
@@ -221,6 +227,10 @@ func Legitimate(t *testing.T, tg Target) *World {
 	if err := w.Keys.Destroy(ctx, erased.String()); err != nil {
 		t.Fatalf("stakeholders: destroy a key: %v", err)
 	}
+	eng, engErrs := tg.connect(t, busauth.Engagements)
+	fb, fbErrs := tg.connect(t, busauth.Feedback)
+	checks = append(checks, engErrs, fbErrs)
+	keys(ctx, t, w, stk, eng, fb)
 
 	repJS, err := jetstream.New(rep)
 	if err != nil {
@@ -289,7 +299,7 @@ func Legitimate(t *testing.T, tg Target) *World {
 	identities(ctx, t, w, rep, repJS, proj)
 
 	// Every connection has seen the server's answers to all it sent.
-	for _, nc := range []*nats.Conn{rec, proj, stk, rep} {
+	for _, nc := range []*nats.Conn{rec, proj, stk, eng, fb, rep} {
 		if err := nc.Flush(); err != nil {
 			t.Fatal(err)
 		}
@@ -300,6 +310,71 @@ func Legitimate(t *testing.T, tg Target) *World {
 		}
 	}
 	return w
+}
+
+// keys runs the keys service's legitimate path: the stakeholders service
+// serves its key stream on stk; the engagements service seals a person's
+// reason through the export on eng; the feedback service, on fb, seals a
+// person's summary and an anonymous one under its record key, and
+// shreds the latter. What they sealed opens only with the stakeholders'
+// keys. The feedback service asking to destroy a person's key passes the
+// bus (the subject is its own) and is refused by the service, which keeps
+// the key. The keys service runs until the test ends.
+func keys(ctx context.Context, t *testing.T, w *World, stk, eng, fb *nats.Conn) {
+	t.Helper()
+	sctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Keys.ServeNATS(sctx, stk) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("stakeholders: ServeNATS: %v", err)
+		}
+	})
+	select {
+	case <-w.Keys.Ready():
+	case err := <-done:
+		t.Fatalf("stakeholders: serve the keys: %v", err)
+	}
+	var err error
+	if w.Sealer, err = keyring.NewRemote(eng); err != nil {
+		t.Fatal(err)
+	}
+	shredder, err := keyring.NewRemote(fb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := events.NewEventID()
+	record := feedback.RecordKeyID(id.String())
+	for _, c := range []struct {
+		who    string
+		remote *keyring.Remote
+		keyID  string
+	}{
+		{"engagements", w.Sealer, w.Stakeholder},
+		{"feedback", shredder, w.Stakeholder},
+		{"feedback", shredder, record},
+	} {
+		sealed, err := c.remote.Seal(ctx, c.keyID, []byte("The bus does not run on Sundays"))
+		if err != nil {
+			t.Fatalf("%s: seal through the keys service: %v", c.who, err)
+		}
+		if plain, err := w.Keys.Open(ctx, c.keyID, sealed); err != nil || string(plain) != "The bus does not run on Sundays" {
+			t.Fatalf("stakeholders: open what %s sealed = %q, %v", c.who, plain, err)
+		}
+	}
+	if err := shredder.Destroy(ctx, record); err != nil {
+		t.Fatalf("feedback: destroy a record key through the keys service: %v", err)
+	}
+	if _, err := w.Keys.Seal(ctx, record, []byte("x")); !errors.Is(err, keyring.ErrKeyDestroyed) {
+		t.Fatalf("stakeholders: the record key after feedback shredded it: %v; want it destroyed", err)
+	}
+	if err := shredder.Destroy(ctx, w.Stakeholder); !errors.Is(err, keyring.ErrNotAllowed) {
+		t.Fatalf("feedback: destroy a person's key = %v; want the keys service to refuse it", err)
+	}
+	if _, err := w.Keys.Seal(ctx, w.Stakeholder, []byte("x")); err != nil {
+		t.Fatalf("stakeholders: the person's key after feedback asked to destroy it: %v", err)
+	}
 }
 
 // identities runs the identities' legitimate path: the reports service
@@ -482,9 +557,9 @@ func attempts(w *World) []attempt {
 		{name: "join the recorder's queue group", allowed: []busauth.Role{r}, subject: busauth.SubjectAppend, do: subscribe(busauth.SubjectAppend, "recorder")},
 		{name: "listen to the recorder's subjects", allowed: []busauth.Role{r}, subject: "together.recorder.>", do: subscribe("together.recorder.>", "")},
 		{name: "announce a forged append", allowed: []busauth.Role{r}, subject: busauth.SubjectAppended, do: publish(busauth.SubjectAppended, []byte(`{"position":999}`))},
-		// Discovery stays within an account: the recorder's and the
-		// identities service's.
-		{name: "answer micro's discovery", allowed: []busauth.Role{r, rep}, subject: "$SRV.>", do: subscribe("$SRV.>", "")},
+		// Discovery stays within an account: the recorder's, the
+		// identities service's and the keys service's.
+		{name: "answer micro's discovery", allowed: []busauth.Role{r, rep, s}, subject: "$SRV.>", do: subscribe("$SRV.>", "")},
 		{name: "delete the event stream", subject: "$JS.API.STREAM.DELETE.EVENTS", do: publish("$JS.API.STREAM.DELETE.EVENTS", nil)},
 		{name: "update the event stream", subject: "$JS.API.STREAM.UPDATE.EVENTS", do: publish("$JS.API.STREAM.UPDATE.EVENTS", []byte(`{"name":"EVENTS","subjects":["events.>"],"deny_delete":false,"deny_purge":false}`))},
 		{name: "purge the event stream", subject: "$JS.API.STREAM.PURGE.EVENTS", do: publish("$JS.API.STREAM.PURGE.EVENTS", nil)},
@@ -530,6 +605,18 @@ func attempts(w *World) []attempt {
 		{name: "listen to the identities' requests", subject: "together.identities.>", do: subscribe("together.identities.>", "")},
 		{name: "ask the identities service", allowed: append([]busauth.Role{busauth.Recorder}, commands...), subject: busauth.SubjectAuthenticate,
 			do: publish(busauth.SubjectAuthenticate, []byte(`{"kind":"bearer","secret":""}`))},
+		// The keys: only the stakeholders service serves them; the
+		// engagements service may ask it to seal, the feedback service to
+		// seal and to destroy (a record key: the service refuses a
+		// person's, see keys).
+		{name: "seal through the keys service", allowed: []busauth.Role{busauth.Engagements, busauth.Feedback}, subject: busauth.SubjectSeal,
+			do: publish(busauth.SubjectSeal, []byte(`{"key_id":"`+w.Stakeholder+`","plaintext":"eA=="}`))},
+		{name: "destroy through the keys service", allowed: []busauth.Role{busauth.Feedback}, subject: busauth.SubjectDestroy,
+			do: publish(busauth.SubjectDestroy, []byte(`{"key_id":"`+w.Stakeholder+`"}`))},
+		{name: "serve the keys", allowed: []busauth.Role{s}, subject: busauth.SubjectSeal, do: subscribe(busauth.SubjectSeal, "keys")},
+		{name: "take the destroy requests", allowed: []busauth.Role{s}, subject: busauth.SubjectDestroy, do: subscribe(busauth.SubjectDestroy, "keys")},
+		{name: "listen to the keys' requests", subject: "together.keys.>", do: subscribe("together.keys.>", "")},
+		{name: "ask the keys service to open", subject: "together.keys.open", do: publish("together.keys.open", []byte(`{"key_id":"`+w.Stakeholder+`"}`))},
 		// The stakeholders read it at start, for erasures a crash left unfinished.
 		{name: "read everything through the recorder", allowed: []busauth.Role{busauth.Reports, busauth.Stakeholders}, subject: busauth.SubjectReadAll,
 			do: publish(busauth.SubjectReadAll, []byte(`{}`))},
@@ -597,6 +684,11 @@ func Attack(t *testing.T, tg Target, w *World) {
 		t.Errorf("the key is gone after the attack: %v", err)
 	} else if _, err := w.Keys.Open(ctx, w.Stakeholder, sealed); err != nil {
 		t.Errorf("the key is unusable after the attack: %v", err)
+	}
+	if sealed, err := w.Sealer.Seal(ctx, w.Stakeholder, []byte("x")); err != nil {
+		t.Errorf("the keys service does not seal after the attack: %v", err)
+	} else if _, err := w.Keys.Open(ctx, w.Stakeholder, sealed); err != nil {
+		t.Errorf("what the keys service sealed after the attack does not open: %v", err)
 	}
 	if got, err := w.Snapshots.Load(ctx); err != nil || len(got) == 0 {
 		t.Errorf("the snapshot is gone after the attack: %q, %v", got, err)
