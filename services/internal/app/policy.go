@@ -20,12 +20,6 @@ func Policy(openProbes bool) auth.Policy {
 		"GET /healthz": auth.Public,
 		"GET /readyz":  probes,
 		"GET /metrics": probes,
-		// Importing a spreadsheet records commands.
-		"GET /import":               auth.RecordCommands,
-		"POST /import":              auth.RecordCommands,
-		"GET /import/{id}":          auth.RecordCommands,
-		"POST /import/{id}/approve": auth.RecordCommands,
-		"POST /import/{id}/discard": auth.RecordCommands,
 		// Unknown paths answer 404 only to someone signed in.
 		"/": auth.ReadReports,
 

@@ -15,6 +15,12 @@ func RoutesPolicy() auth.Policy {
 		"GET /projects/{id}":                 auth.ReadReports,
 		"GET /projects/{id}/you-said-we-did": auth.ReadReports,
 		"GET " + staticPrefix:                auth.Public,
+		// Importing a spreadsheet records commands.
+		"GET /import":               auth.RecordCommands,
+		"POST /import":              auth.RecordCommands,
+		"GET /import/{id}":          auth.RecordCommands,
+		"POST /import/{id}/approve": auth.RecordCommands,
+		"POST /import/{id}/discard": auth.RecordCommands,
 
 		"GET /projects":                  auth.ReadReports,
 		"GET /projects/{id}/involvement": auth.ReadReports,
