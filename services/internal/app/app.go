@@ -396,8 +396,10 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
-		runner := reports.NewRunner(client, registry, a.component("projections"), a.reg,
-			reports.WithSnapshots(snapshots, snapshotInterval))
+		runner, err := reports.NewRunner(client, registry, reports.WithLogger(a.component("projections")), reports.WithMetrics(a.reg), reports.WithSnapshots(snapshots, snapshotInterval))
+		if err != nil {
+			return nil, err
+		}
 		a.run(ctx, "projections", runner.Run)
 		svc, err := reports.New(runner, reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now),
 			// Exact counts only for those allowed personal data; everyone

@@ -81,7 +81,10 @@ func serve(t testing.TB) *server {
 	story := history().Events
 	store := memstore.New()
 	appendAll(t, store, story)
-	runner := reports.NewRunner(store, catalogue.New(), zerolog.New(zerolog.NewTestWriter(t)), nil)
+	runner, err := reports.NewRunner(store, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
@@ -200,11 +199,14 @@ func BenchmarkReplay(b *testing.B) {
 	// without a snapshot waits for before the reports are current.
 	b.Run("runner-cold-start", func(b *testing.B) {
 		for b.Loop() {
-			r := reports.NewRunner(s, catalogue.New(), zerolog.Nop(), nil)
+			r, err := reports.NewRunner(s, catalogue.New())
+			if err != nil {
+				b.Fatal(err)
+			}
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			go func() { done <- r.Run(rctx) }()
-			err := r.WaitFor(ctx, head)
+			err = r.WaitFor(ctx, head)
 			cancel()
 			<-done
 			if err != nil {

@@ -39,8 +39,34 @@ type Snapshots interface {
 	Save(ctx context.Context, snapshot []byte) error
 }
 
-// RunnerOption configures [NewRunner].
-type RunnerOption func(*Runner)
+// RunnerOption configures [NewRunner]. An option that cannot be applied
+// makes NewRunner fail with an error wrapping [events.ErrInvalidOption].
+type RunnerOption func(*runnerOptions) error
+
+type runnerOptions struct {
+	log              zerolog.Logger
+	registerer       prometheus.Registerer
+	snapshots        Snapshots
+	snapshotInterval time.Duration
+}
+
+// WithLogger sets the logger: the first failure of an outage, the
+// recovery, snapshots refused. Default: no logging.
+func WithLogger(l zerolog.Logger) RunnerOption {
+	return func(o *runnerOptions) error { o.log = l; return nil }
+}
+
+// WithMetrics registers the projection's metrics with reg. Default: not
+// registered.
+func WithMetrics(reg prometheus.Registerer) RunnerOption {
+	return func(o *runnerOptions) error {
+		if reg == nil {
+			return fmt.Errorf("%w: nil registerer", events.ErrInvalidOption)
+		}
+		o.registerer = reg
+		return nil
+	}
+}
 
 // WithSnapshots resumes from the snapshot in s at start, and saves one
 // when the runner stops and, while it runs, at most once per interval when
@@ -48,7 +74,13 @@ type RunnerOption func(*Runner)
 // count keeps a long catch-up from writing snapshot after snapshot.
 // Default: none, every start replays the whole history.
 func WithSnapshots(s Snapshots, interval time.Duration) RunnerOption {
-	return func(r *Runner) { r.snapshots, r.snapshotInterval = s, interval }
+	return func(o *runnerOptions) error {
+		if s == nil || interval < 0 {
+			return fmt.Errorf("%w: snapshots need a store and an interval ≥ 0", events.ErrInvalidOption)
+		}
+		o.snapshots, o.snapshotInterval = s, interval
+		return nil
+	}
 }
 
 // Runner feeds the ledger. Reads of the ledger go through [Runner.Read],
@@ -93,11 +125,21 @@ type Runner struct {
 }
 
 // NewRunner returns a runner that reads from source and decodes with
-// registry; its metrics go to reg (nil for none). Options:
-// [WithSnapshots].
-func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg prometheus.Registerer, opts ...RunnerOption) *Runner {
+// registry. Options: [WithLogger], [WithMetrics], [WithSnapshots].
+func NewRunner(source Source, registry *events.Registry, opts ...RunnerOption) (*Runner, error) {
+	if source == nil || registry == nil {
+		return nil, fmt.Errorf("%w: the runner needs a source and a registry", events.ErrInvalidOption)
+	}
+	o := runnerOptions{log: zerolog.Nop()}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	reg := o.registerer
 	r := &Runner{
-		source: source, registry: registry, log: log,
+		source: source, registry: registry, log: o.log,
+		snapshots: o.snapshots, snapshotInterval: o.snapshotInterval,
 		ledger: ledger.New(), nextWake: math.MaxUint64,
 		applied: prometheus.NewCounter(prometheus.CounterOpts{
 			Name:        "together_projection_events_applied_total",
@@ -110,9 +152,6 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 			ConstLabels: prometheus.Labels{"projection": ProjectionName},
 		}),
 		sleep: sleep,
-	}
-	for _, o := range opts {
-		o(r)
 	}
 	if reg != nil {
 		reg.MustRegister(r.applied, r.failures,
@@ -155,7 +194,7 @@ func NewRunner(source Source, registry *events.Registry, log zerolog.Logger, reg
 			}),
 		)
 	}
-	return r
+	return r, nil
 }
 
 // Run applies events until ctx is cancelled. A broken subscription is

@@ -78,7 +78,10 @@ func appendAll(t *testing.T, s events.Store, evs []historytest.Event) {
 // stops it and returns its report.
 func runUntil(t *testing.T, source reports.Source, snaps reports.Snapshots, position uint64) []byte {
 	t.Helper()
-	r := reports.NewRunner(source, catalogue.New(), zerolog.New(zerolog.NewTestWriter(t)), nil, reports.WithSnapshots(snaps, 50*time.Millisecond))
+	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))), reports.WithSnapshots(snaps, 50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -196,7 +199,10 @@ func TestRunnerRetries(t *testing.T) {
 	source := &scripted{Store: store, script: []int{failNow, failNow, failNow, failNow, 1, failNow, failNow, failNow, follow}}
 	logs := &lockedBuffer{}
 	reg := prometheus.NewRegistry()
-	r := reports.NewRunner(source, catalogue.New(), zerolog.New(logs), reg)
+	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(logs)), reports.WithMetrics(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	var pauses []time.Duration
 	reports.SetSleep(r, func(ctx context.Context, d time.Duration) bool {
@@ -274,7 +280,10 @@ func TestWaitForStalled(t *testing.T) {
 	if _, err := store.Append(context.Background(), "project-bad", 0, []events.Envelope{bad}); err != nil {
 		t.Fatal(err)
 	}
-	r := reports.NewRunner(store, catalogue.New(), zerolog.Nop(), nil)
+	r, err := reports.NewRunner(store, catalogue.New())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	waited := make(chan error, 2)

@@ -147,7 +147,10 @@ var farFuture = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 // cleanly and returns its participation report.
 func runToEnd(t *testing.T, source reports.Source, snaps reports.Snapshots, position uint64, log *syncBuffer) []byte {
 	t.Helper()
-	r := reports.NewRunner(source, catalogue.New(), zerolog.New(log), nil, reports.WithSnapshots(snaps, 0))
+	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(log)), reports.WithSnapshots(snaps, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()

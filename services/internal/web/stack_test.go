@@ -104,7 +104,10 @@ func newStack(t *testing.T) *stack {
 	feedback.New(x, feedback.WithKeyring(keys)).Routes(commands)
 	actions.New(x).Routes(commands)
 
-	runner := reports.NewRunner(client, registry, zerolog.Nop(), nil)
+	runner, err := reports.NewRunner(client, registry)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(rctx) }()

@@ -60,7 +60,10 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := reports.NewRunner(store, catalogue.New(), zerolog.New(zerolog.NewTestWriter(t)), nil)
+	runner, err := reports.NewRunner(store, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
