@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -29,7 +30,9 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/representativeness"
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/auth"
@@ -145,6 +148,12 @@ type Config struct {
 	// HeavyReads bounds each identity's reads of the whole history;
 	// default gateway.DefaultHeavyReads.
 	HeavyReads gateway.HeavyReads
+	// Location is the programmes' time zone, in which dates, windows and
+	// day counts are taken; default Europe/London.
+	Location *time.Location
+	// Baseline is the population the representativeness report compares
+	// participants with; none by default.
+	Baseline *representativeness.Baseline
 	// OIDC, if set, lets people sign in with an organisation's identity
 	// provider.
 	OIDC *auth.OIDCConfig
@@ -279,6 +288,25 @@ type people struct {
 	keys *keyring.Keyring
 }
 
+// demographicsTimeout bounds opening one person's answers for a report.
+const demographicsTimeout = 2 * time.Second
+
+// demographics opens a person's sealed answers, for the representativeness
+// report (a representativeness.Opener); an erased person's stay shut.
+func (p *people) demographics(id string, sealed stakeholder.Sealed) (stakeholder.Demographics, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), demographicsTimeout)
+	defer cancel()
+	plain, err := p.keys.Open(ctx, id, sealed)
+	if err != nil {
+		return stakeholder.Demographics{}, false
+	}
+	var d stakeholder.Demographics
+	if json.Unmarshal(plain, &d) != nil {
+		return stakeholder.Demographics{}, false
+	}
+	return d, true
+}
+
 // loop is a part that runs until its context ends.
 type loop struct {
 	name   string
@@ -401,17 +429,35 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		a.run(ctx, "projections", runner.Run)
-		svc, err := reports.New(runner, reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now),
+		reportOpts := []reports.Option{reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now)}
+		if cfg.Location != nil {
+			reportOpts = append(reportOpts, reports.WithLocation(cfg.Location))
+		}
+		if cfg.Baseline != nil {
+			reportOpts = append(reportOpts, reports.WithBaseline(*cfg.Baseline))
+		}
+		if a.people != nil {
+			// The representativeness report counts declared answers: in one
+			// process with the stakeholders' keys they can be opened (an
+			// erased person's never again); a reports process alone shows
+			// them as not recorded.
+			reportOpts = append(reportOpts, reports.WithDemographics(a.people.demographics))
+		}
+		svc, err := reports.New(runner, append(reportOpts,
 			// Exact counts only for those allowed personal data; everyone
 			// else sees small numbers suppressed.
 			reports.WithExactCounts(func(r *http.Request) bool {
 				id, ok := auth.FromContext(r.Context())
 				return ok && id.Can(auth.ReadPersonalData)
-			}))
+			}))...)
 		if err != nil {
 			return nil, err
 		}
-		reads, err := browse.New(runner, browse.WithClock(cfg.Now))
+		readOpts := []browse.Option{browse.WithClock(cfg.Now)}
+		if cfg.Location != nil {
+			readOpts = append(readOpts, browse.WithLocation(cfg.Location))
+		}
+		reads, err := browse.New(runner, readOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -425,6 +471,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		auditSvc.Routes(auditRoutes)
 		siteOpts := []web.Option{web.WithActions(projectActions{runner}), web.WithReads(readRoutes), web.WithAudit(auditRoutes),
 			web.WithAccount(account), web.WithLogger(a.component("web")), web.WithClock(cfg.Now)}
+		if cfg.Location != nil {
+			siteOpts = append(siteOpts, web.WithLocation(cfg.Location))
+		}
 		if commandRoutes != nil {
 			// The forms record through the command services of this
 			// process; a reports process alone shows what was recorded.

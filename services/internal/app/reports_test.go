@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -203,4 +205,37 @@ func mustFloat(s string) float64 {
 		panic(err)
 	}
 	return f
+}
+
+// TestRepresentativenessOpensDeclaredAnswers: in one process the
+// representativeness report reads what people declared (sealed under
+// their keys), and an erasure shuts their answers for good.
+func TestRepresentativenessOpensDeclaredAnswers(t *testing.T) {
+	_, a := startStack(t, t.TempDir())
+	w := seed(t, a) // Alice gave named feedback: she took part
+	a.post("/api/v1/stakeholders/"+w.alice+"/demographics", map[string]any{"deprivation_decile": "1", "age_band": "25_34"}).id(t)
+	decile := func(pos float64) int {
+		t.Helper()
+		r := a.get(fmt.Sprintf("/api/v1/reports/representativeness?min_position=%.0f", pos))
+		if r.status != http.StatusOK {
+			t.Fatalf("representativeness = %d: %s", r.status, r.body)
+		}
+		var doc struct {
+			Core20 struct {
+				Participants int `json:"participants"`
+			} `json:"core20"`
+		}
+		if err := json.Unmarshal(r.body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Core20.Participants
+	}
+	pos := a.post("/api/v1/stakeholders/"+w.bob+"/roles", map[string]any{"roles": []string{"carer"}}).json(t)["position"].(float64)
+	if n := decile(pos); n != 1 {
+		t.Errorf("participants from the most deprived fifth = %d, want 1 (Alice declared decile 1)", n)
+	}
+	pos = a.post("/api/v1/stakeholders/"+w.alice+"/erase", map[string]any{"reason": "Asked to be forgotten"}).json(t)["position"].(float64)
+	if n := decile(pos); n != 0 {
+		t.Errorf("after Alice's erasure = %d, want 0: her answers can no longer be read", n)
+	}
 }

@@ -4,11 +4,47 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
+	"time"
 
+	"github.com/together-coop/together/projections/representativeness"
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/auth"
 )
+
+// reportFlags are where the reports are read: the programmes' time zone
+// and the population the representativeness report compares with.
+type reportFlags struct {
+	timeZone, baseline string
+}
+
+func (f *reportFlags) register(fs *flag.FlagSet, env Env) {
+	fs.StringVar(&f.timeZone, "time-zone", orDefault(env("TOGETHER_TIME_ZONE"), "Europe/London"), "the programmes' time zone, in which dates, windows and day counts are taken (env TOGETHER_TIME_ZONE)")
+	fs.StringVar(&f.baseline, "baseline", env("TOGETHER_BASELINE"), "JSON file of the population's shares per category (age_band, ethnicity, disability, deprivation_decile) for the representativeness report (env TOGETHER_BASELINE)")
+}
+
+// apply sets what the flags say on cfg.
+func (f *reportFlags) apply(cfg *app.Config) error {
+	loc, err := time.LoadLocation(f.timeZone)
+	if err != nil {
+		return fmt.Errorf("--time-zone %q: want a zone such as Europe/London", f.timeZone)
+	}
+	cfg.Location = loc
+	if f.baseline == "" {
+		return nil
+	}
+	data, err := os.ReadFile(f.baseline)
+	if err != nil {
+		return fmt.Errorf("--baseline: %w", err)
+	}
+	b, err := representativeness.ParseBaseline(data)
+	if err != nil {
+		return fmt.Errorf("--baseline %s: %w", f.baseline, err)
+	}
+	cfg.Baseline = &b
+	return nil
+}
 
 // frontFlags are how a process meets its callers: TLS, the proxy in
 // front, the host names it answers to, open probes, and sign-in with an

@@ -26,6 +26,8 @@ func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	natsTLSKey := fs.String("nats-tls-key", env("TOGETHER_NATS_TLS_KEY"), "PEM private key of --nats-tls-cert (env TOGETHER_NATS_TLS_KEY)")
 	var front frontFlags
 	front.register(fs, env)
+	var rep reportFlags
+	rep.register(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
 
@@ -84,6 +86,10 @@ Flags:
 			return 1
 		}
 		log.Info().Str("passwords", path).Msg("processes connecting to the embedded NATS log in as their role with the password kept here")
+	}
+	if err := rep.apply(&cfg); err != nil {
+		fmt.Fprintf(stderr, "together serve: %v\n", err)
+		return 2
 	}
 	if err := front.apply(&cfg); err != nil {
 		fmt.Fprintf(stderr, "together serve: %v\n", err)

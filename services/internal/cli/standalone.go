@@ -145,6 +145,8 @@ func runReports(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	c.register(fs, env, "127.0.0.1:8083")
 	thresholdsFile := fs.String("thresholds", env("TOGETHER_THRESHOLDS"), "JSON thresholds for the programme view (env TOGETHER_THRESHOLDS)")
 	keyFile := registerKeyFile(fs, env)
+	var rep reportFlags
+	rep.register(fs, env)
 	usageFor(fs, stderr, `Usage: together reports [--nats URL] [--http ADDR] [--thresholds FILE]
 
 Runs the reports service alone: it catches up with the history through
@@ -166,6 +168,9 @@ Example:
 	if err == nil {
 		cfg.Thresholds = thresholds
 		cfg.KEK, err = loadKEK(*keyFile, "", cfg.Logger)
+	}
+	if err == nil {
+		err = rep.apply(&cfg)
 	}
 	if err == nil {
 		err = cfg.Validate()
