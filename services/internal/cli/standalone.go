@@ -110,7 +110,7 @@ func runService(ctx context.Context, args []string, env Env, _, stderr io.Writer
 	var c commonFlags
 	c.register(fs, env, "127.0.0.1:8082")
 	var keyFile *string
-	if name == "stakeholders" || name == "engagements" || name == "feedback" { // they seal personal data
+	if name == "stakeholders" { // it keeps the keys; engagements and feedback seal through it
 		keyFile = registerKeyFile(fs, env)
 	}
 	usageFor(fs, stderr, fmt.Sprintf(`Usage: together service %s [--nats URL] [--http ADDR]
