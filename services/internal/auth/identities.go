@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
+	"github.com/together-coop/together/services/internal/microsvc"
 )
 
 // The identities service: the process that keeps the identities answers,
@@ -160,7 +160,7 @@ func (s *Service) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	if nc == nil {
 		return fmt.Errorf("%w: the identities service needs a NATS connection", ErrInvalidOption)
 	}
-	g := &gate{}
+	g := &microsvc.Gate{}
 	var svcs []micro.Service
 	for range s.natsWorkers {
 		svc, err := micro.AddService(nc, micro.Config{
@@ -170,13 +170,13 @@ func (s *Service) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 			QueueGroup:  identitiesQueue,
 		})
 		if err != nil {
-			_ = stopServices(svcs)
+			_ = microsvc.StopAll(svcs)
 			return fmt.Errorf("add the identities service: %w", err)
 		}
 		svcs = append(svcs, svc)
 		if err := svc.AddEndpoint("authenticate", micro.HandlerFunc(s.handleAuthenticate(g)),
 			micro.WithEndpointSubject(SubjectAuthenticate)); err != nil {
-			_ = stopServices(svcs)
+			_ = microsvc.StopAll(svcs)
 			return fmt.Errorf("add the authenticate endpoint: %w", err)
 		}
 	}
@@ -185,7 +185,7 @@ func (s *Service) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	err := nc.FlushWithContext(fctx)
 	cancel()
 	if err != nil {
-		_ = stopServices(svcs)
+		_ = microsvc.StopAll(svcs)
 		return fmt.Errorf("register the identities service: %w", err)
 	}
 	s.readyOnce.Do(func() { close(s.ready) })
@@ -195,20 +195,20 @@ func (s *Service) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	// Stopping drains the subscriptions: what the server sent already is
 	// still answered, and whatever arrives after the gate closes is told
 	// to retry.
-	err = stopServices(svcs)
-	g.close()
-	g.wait()
+	err = microsvc.StopAll(svcs)
+	g.Close()
+	g.Wait()
 	s.log.Info().Msg("identities service stopped")
 	return err
 }
 
-func (s *Service) handleAuthenticate(g *gate) func(micro.Request) {
+func (s *Service) handleAuthenticate(g *microsvc.Gate) func(micro.Request) {
 	return func(req micro.Request) {
-		if !g.enter() {
+		if !g.Enter() {
 			_ = req.Error("503", "the identities service is stopping; retry", nil)
 			return
 		}
-		defer g.leave()
+		defer g.Leave()
 		c, err := decodeCredentials(req.Data())
 		if err != nil {
 			_ = req.Error("400", "malformed authenticate request", nil)
@@ -229,57 +229,5 @@ func (s *Service) handleAuthenticate(g *gate) func(micro.Request) {
 		if err := req.RespondJSON(v); err != nil {
 			s.log.Warn().Err(err).Msg("answering an authenticate request")
 		}
-	}
-}
-
-func stopServices(svcs []micro.Service) error {
-	var errs []error
-	for _, svc := range svcs {
-		errs = append(errs, svc.Stop())
-	}
-	return errors.Join(errs...)
-}
-
-// gate counts the requests in flight, and refuses new ones once closed.
-type gate struct {
-	mu       sync.Mutex
-	closed   bool
-	inflight int
-	idle     *sync.Cond
-}
-
-func (g *gate) enter() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return false
-	}
-	g.inflight++
-	return true
-}
-
-func (g *gate) leave() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.inflight--
-	if g.inflight == 0 && g.idle != nil {
-		g.idle.Broadcast()
-	}
-}
-
-func (g *gate) close() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.closed = true
-}
-
-func (g *gate) wait() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.idle == nil {
-		g.idle = sync.NewCond(&g.mu)
-	}
-	for g.inflight > 0 {
-		g.idle.Wait()
 	}
 }

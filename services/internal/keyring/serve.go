@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
+	"github.com/together-coop/together/services/internal/microsvc"
 )
 
 // Ready is closed once [Keyring.ServeNATS] has registered the keys
@@ -36,7 +36,7 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	if nc == nil {
 		return errors.New("keyring: the keys service needs a NATS connection")
 	}
-	g := &gate{}
+	g := &microsvc.Gate{}
 	var svcs []micro.Service
 	for range k.workers {
 		svc, err := micro.AddService(nc, micro.Config{
@@ -46,7 +46,7 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 			QueueGroup:  keysQueue,
 		})
 		if err != nil {
-			_ = stopServices(svcs)
+			_ = microsvc.StopAll(svcs)
 			return fmt.Errorf("add the keys service: %w", err)
 		}
 		svcs = append(svcs, svc)
@@ -58,7 +58,7 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 			{"destroy", SubjectDestroy, k.serveDestroy},
 		} {
 			if err := svc.AddEndpoint(ep.name, k.handler(g, ep.name, ep.handle), micro.WithEndpointSubject(ep.subject)); err != nil {
-				_ = stopServices(svcs)
+				_ = microsvc.StopAll(svcs)
 				return fmt.Errorf("add the %s endpoint: %w", ep.name, err)
 			}
 		}
@@ -68,7 +68,7 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	err := nc.FlushWithContext(fctx)
 	cancel()
 	if err != nil {
-		_ = stopServices(svcs)
+		_ = microsvc.StopAll(svcs)
 		return fmt.Errorf("register the keys service: %w", err)
 	}
 	k.readyOnce.Do(func() { close(k.ready) })
@@ -78,9 +78,9 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 	// Stopping drains the subscriptions: what the server sent already is
 	// still answered, and whatever arrives after the gate closes is told
 	// to retry.
-	err = stopServices(svcs)
-	g.close()
-	g.wait()
+	err = microsvc.StopAll(svcs)
+	g.Close()
+	g.Wait()
 	// Once the server has read the unsubscriptions, requests go to
 	// another process serving keys, or are told nobody serves them.
 	if ferr := nc.FlushTimeout(k.timeout); ferr != nil && !errors.Is(ferr, nats.ErrConnectionClosed) {
@@ -92,14 +92,14 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 
 // handler answers one request with handle, which returns the answer, or
 // an error code and an error to tell the remote.
-func (k *Keyring) handler(g *gate, op string, handle func(context.Context, []byte) ([]byte, string, error)) micro.HandlerFunc {
+func (k *Keyring) handler(g *microsvc.Gate, op string, handle func(context.Context, []byte) ([]byte, string, error)) micro.HandlerFunc {
 	return func(req micro.Request) {
-		if !g.enter() {
+		if !g.Enter() {
 			k.served.requests.WithLabelValues(op, outcomeUnavailable).Inc()
 			_ = req.Error(codeUnavailable, "the keys service is stopping; retry", nil)
 			return
 		}
-		defer g.leave()
+		defer g.Leave()
 		// A request in flight when the service stops is finished, not
 		// abandoned.
 		ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
@@ -178,56 +178,4 @@ func (k *Keyring) serveDestroy(ctx context.Context, data []byte) ([]byte, string
 		return nil, codeUnavailable, err
 	}
 	return answer, "", nil
-}
-
-func stopServices(svcs []micro.Service) error {
-	var errs []error
-	for _, svc := range svcs {
-		errs = append(errs, svc.Stop())
-	}
-	return errors.Join(errs...)
-}
-
-// gate counts the requests in flight, and refuses new ones once closed.
-type gate struct {
-	mu       sync.Mutex
-	closed   bool
-	inflight int
-	idle     *sync.Cond
-}
-
-func (g *gate) enter() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return false
-	}
-	g.inflight++
-	return true
-}
-
-func (g *gate) leave() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.inflight--
-	if g.inflight == 0 && g.idle != nil {
-		g.idle.Broadcast()
-	}
-}
-
-func (g *gate) close() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.closed = true
-}
-
-func (g *gate) wait() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.idle == nil {
-		g.idle = sync.NewCond(&g.mu)
-	}
-	for g.inflight > 0 {
-		g.idle.Wait()
-	}
 }
