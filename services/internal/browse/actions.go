@@ -8,6 +8,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/services/internal/problem"
 )
 
 // Action states. An open action whose due date in force has passed is
@@ -78,7 +79,7 @@ func (s *Service) listActions(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, append([]string{"project", "state"}, listParams...), func(l *ledger.Ledger, q *query) (any, error) {
 		state := q.param("state")
 		if state != "" && !slices.Contains(States, state) {
-			return nil, bad("state", "state must be one of %s, not %q", strings.Join(States, ", "), state)
+			return nil, problem.Invalid("state", "state must be one of %s, not %q", strings.Join(States, ", "), state)
 		}
 		ids, err := q.projectFilter(l, l.ActionOrder, func(p *ledger.Project) []string { return p.ActionIDs })
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/services/internal/problem"
 )
 
 // query is one parsed read request.
@@ -44,12 +45,12 @@ func (s *Service) parse(r *http.Request, params []string) (*query, error) {
 	v := r.URL.Query()
 	for key := range v {
 		if !slices.Contains(params, key) {
-			return nil, bad(key, "unknown parameter %q (want one of %s)", key, strings.Join(params, ", "))
+			return nil, problem.Invalid(key, "unknown parameter %q (want one of %s)", key, strings.Join(params, ", "))
 		}
 	}
 	for key, vals := range v {
 		if len(vals) > 1 {
-			return nil, bad(key, "%s is given %d times; give it once", key, len(vals))
+			return nil, problem.Invalid(key, "%s is given %d times; give it once", key, len(vals))
 		}
 	}
 	now := s.opts.now()
@@ -57,31 +58,31 @@ func (s *Service) parse(r *http.Request, params []string) (*query, error) {
 	if raw := v.Get("as_of"); raw != "" {
 		t, err := projections.ParseMomentIn(raw, s.opts.loc)
 		if err != nil {
-			return nil, bad("as_of", "as_of must be %s; %q is neither", momentForm, raw)
+			return nil, problem.Invalid("as_of", "as_of must be %s; %q is neither", momentForm, raw)
 		}
 		if t.After(now.Add(time.Minute)) {
-			return nil, bad("as_of", "as_of is in the future: a read is as the system knew it at a moment that has passed")
+			return nil, problem.Invalid("as_of", "as_of is in the future: a read is as the system knew it at a moment that has passed")
 		}
 		q.asOf, q.asOfGiven = t, true
 	}
 	if raw := v.Get("min_position"); raw != "" {
 		p, err := strconv.ParseUint(raw, 10, 64)
 		if err != nil {
-			return nil, bad("min_position", "min_position must be a store position (a whole number), not %q", raw)
+			return nil, problem.Invalid("min_position", "min_position must be a store position (a whole number), not %q", raw)
 		}
 		q.minPosition = p
 	}
 	if raw := v.Get("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxLimit {
-			return nil, bad("limit", "limit must be a whole number from 1 to %d, not %q", MaxLimit, raw)
+			return nil, problem.Invalid("limit", "limit must be a whole number from 1 to %d, not %q", MaxLimit, raw)
 		}
 		q.limit = n
 	}
 	if raw := v.Get("after"); raw != "" {
 		p, err := strconv.ParseUint(raw, 10, 64)
 		if err != nil {
-			return nil, bad("after", "after must be the cursor a previous page's next link carries, not %q", raw)
+			return nil, problem.Invalid("after", "after must be the cursor a previous page's next link carries, not %q", raw)
 		}
 		q.after = p
 	}

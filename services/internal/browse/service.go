@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/services/internal/problem"
@@ -113,26 +112,8 @@ type Page[T any] struct {
 	AsOf     time.Time `json:"as_of"`
 }
 
-// badRequest is a 400 with the parameters at fault.
-type badRequest struct {
-	detail string
-	fields []events.FieldError
-}
-
-func (e *badRequest) Error() string { return e.detail }
-
-func bad(field, format string, args ...any) *badRequest {
-	msg := fmt.Sprintf(format, args...)
-	return &badRequest{detail: msg, fields: []events.FieldError{{Field: field, Message: msg}}}
-}
-
-// notFound is a 404 naming what was asked for.
-type notFound struct{ detail string }
-
-func (e *notFound) Error() string { return e.detail }
-
 func (q *query) notFound(kind, id string) error {
-	return &notFound{fmt.Sprintf("no %s %s as of %s", kind, id, q.asOf.In(q.loc).Format(time.RFC3339))}
+	return problem.NotFound("no %s %s as of %s", kind, id, q.asOf.In(q.loc).Format(time.RFC3339))
 }
 
 // serve parses the request with the parameters it takes, waits for
@@ -142,7 +123,7 @@ func (q *query) notFound(kind, id string) error {
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, params []string, build func(l *ledger.Ledger, q *query) (any, error)) {
 	q, err := s.parse(r, params)
 	if err != nil {
-		fail(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
 	if q.minPosition > 0 {
@@ -168,22 +149,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, params []string,
 		}
 	})
 	if err != nil {
-		fail(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(append(body, '\n'))
-}
-
-func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var br *badRequest
-	var nf *notFound
-	switch {
-	case errors.As(err, &br):
-		problem.Write(w, r, http.StatusBadRequest, br.detail, br.fields...)
-	case errors.As(err, &nf):
-		problem.Write(w, r, http.StatusNotFound, nf.detail)
-	default:
-		problem.Write(w, r, http.StatusInternalServerError, "the answer could not be computed")
-	}
 }

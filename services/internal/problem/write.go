@@ -25,8 +25,11 @@ type StatusError interface {
 // answered 500 without internals.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var invalid *events.ValidationError
+	var fields *FieldsError
 	var status StatusError
 	switch {
+	case errors.As(err, &fields):
+		Write(w, r, http.StatusBadRequest, fields.Detail, fields.Fields...)
 	case errors.As(err, &invalid):
 		Write(w, r, http.StatusBadRequest, "the request breaks "+plural(len(invalid.Fields), "rule")+": "+invalid.Error(), invalid.Fields...)
 	case errors.As(err, &status):
@@ -60,4 +63,32 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// FieldsError is a 400 naming the fields at fault, for a request whose
+// parameters or body break a rule of their own.
+type FieldsError struct {
+	Detail string
+	Fields []events.FieldError
+}
+
+func (e *FieldsError) Error() string { return e.Detail }
+
+// Status implements [StatusError].
+func (e *FieldsError) Status() int { return http.StatusBadRequest }
+
+// Invalid returns a [*FieldsError] about one field.
+func Invalid(field, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return &FieldsError{Detail: msg, Fields: []events.FieldError{{Field: field, Message: msg}}}
+}
+
+type notFound struct{ detail string }
+
+func (e *notFound) Error() string { return e.detail }
+func (e *notFound) Status() int   { return http.StatusNotFound }
+
+// NotFound returns a 404 saying what was asked for and not found.
+func NotFound(format string, args ...any) error {
+	return &notFound{detail: fmt.Sprintf(format, args...)}
 }

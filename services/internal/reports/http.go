@@ -152,28 +152,10 @@ type Request struct {
 	Suppress bool
 }
 
-// badRequest is a 400 with the fields at fault.
-type badRequest struct {
-	detail string
-	fields []events.FieldError
-}
-
-func (e *badRequest) Error() string { return e.detail }
-
-func bad(field, format string, args ...any) *badRequest {
-	msg := fmt.Sprintf(format, args...)
-	return &badRequest{detail: msg, fields: []events.FieldError{{Field: field, Message: msg}}}
-}
-
-// notFound is a 404 with what was asked for and the closest names known.
-type notFound struct{ detail string }
-
-func (e *notFound) Error() string { return e.detail }
-
 func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	req, err := s.parse(r)
 	if err != nil {
-		s.fail(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
 	if req.MinPosition > 0 {
@@ -194,7 +176,7 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	if err != nil {
-		s.fail(w, r, err)
+		problem.WriteError(w, r, err)
 		return
 	}
 	rule := disclosure.Rule{}
@@ -216,19 +198,6 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var br *badRequest
-	var nf *notFound
-	switch {
-	case errors.As(err, &br):
-		problem.Write(w, r, http.StatusBadRequest, br.detail, br.fields...)
-	case errors.As(err, &nf):
-		problem.Write(w, r, http.StatusNotFound, nf.detail)
-	default:
-		problem.Write(w, r, http.StatusInternalServerError, "the report could not be computed")
-	}
-}
-
 // parameters are the query parameters a report takes.
 var parameters = []string{"project", "programme", "from", "to", "as_of", "format", "min_position"}
 
@@ -238,17 +207,17 @@ const momentForm = "a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T0
 func (s *Service) parse(r *http.Request) (Request, error) {
 	req := Request{Name: r.PathValue("report"), Suppress: !s.exact(r)}
 	if _, ok := report.Lookup(req.Name); !ok {
-		return req, &notFound{fmt.Sprintf("no report %q: there are %s", req.Name, strings.Join(report.Names(), ", "))}
+		return req, problem.NotFound("no report %q: there are %s", req.Name, strings.Join(report.Names(), ", "))
 	}
 	v := r.URL.Query()
 	for key := range v {
 		if !slices.Contains(parameters, key) {
-			return req, bad(key, "unknown parameter %q (want one of %s)", key, strings.Join(parameters, ", "))
+			return req, problem.Invalid(key, "unknown parameter %q (want one of %s)", key, strings.Join(parameters, ", "))
 		}
 	}
 	for key, vals := range v {
 		if len(vals) > 1 {
-			return req, bad(key, "%s is given %d times; give it once", key, len(vals))
+			return req, problem.Invalid(key, "%s is given %d times; give it once", key, len(vals))
 		}
 	}
 	q := projections.Query{Project: strings.TrimSpace(v.Get("project")), Programme: strings.TrimSpace(v.Get("programme")), Location: s.loc}
@@ -261,7 +230,7 @@ func (s *Service) parse(r *http.Request) (Request, error) {
 		}
 		t, err := projections.ParseMomentIn(raw, s.loc)
 		if err != nil {
-			return nil, bad(key, "%s must be %s; %q is neither", key, momentForm, raw)
+			return nil, problem.Invalid(key, "%s must be %s; %q is neither", key, momentForm, raw)
 		}
 		return &t, nil
 	}
@@ -271,7 +240,7 @@ func (s *Service) parse(r *http.Request) (Request, error) {
 	}
 	if asOf != nil {
 		if asOf.After(now.Add(time.Minute)) {
-			return req, bad("as_of", "as_of is in the future: a report is as the system knew it at a moment that has passed")
+			return req, problem.Invalid("as_of", "as_of is in the future: a report is as the system knew it at a moment that has passed")
 		}
 		q.AsOf = *asOf
 	}
@@ -282,28 +251,28 @@ func (s *Service) parse(r *http.Request) (Request, error) {
 		return req, err
 	}
 	if q.Project != "" && q.Programme != "" {
-		return req, &badRequest{detail: "give project or programme, not both", fields: []events.FieldError{
+		return req, &problem.FieldsError{Detail: "give project or programme, not both", Fields: []events.FieldError{
 			{Field: "project", Message: "give project or programme, not both"},
 			{Field: "programme", Message: "give project or programme, not both"},
 		}}
 	}
 	if q.From != nil && q.To != nil && !q.From.Before(*q.To) {
-		return req, bad("to", "from (%s) must be before to (%s): the window is from inclusive to exclusive",
+		return req, problem.Invalid("to", "from (%s) must be before to (%s): the window is from inclusive to exclusive",
 			q.From.In(s.loc).Format(time.RFC3339), q.To.In(s.loc).Format(time.RFC3339))
 	}
 	if err := q.Validate(); err != nil {
-		return req, bad("", "%v", err)
+		return req, problem.Invalid("", "%v", err)
 	}
 	switch req.Format = v.Get("format"); req.Format {
 	case "", "json":
 		req.Format = "json"
 	case "csv":
 	default:
-		return req, bad("format", "format must be json or csv, not %q", req.Format)
+		return req, problem.Invalid("format", "format must be json or csv, not %q", req.Format)
 	}
 	if mp := v.Get("min_position"); mp != "" {
 		if req.MinPosition, err = strconv.ParseUint(mp, 10, 64); err != nil {
-			return req, bad("min_position", "min_position must be a store position (a whole number), not %q", mp)
+			return req, problem.Invalid("min_position", "min_position must be a store position (a whole number), not %q", mp)
 		}
 	}
 	req.Query = q
@@ -339,9 +308,9 @@ func resolveScope(l *ledger.Ledger, q *projections.Query) error {
 		for i, p := range projects {
 			names[i] = p.Name + " (" + p.ID + ")"
 		}
-		return &notFound{fmt.Sprintf("no project %s as of %s%s", q.Project, asOf, suggest(q.Project, names, func(i int) []string {
+		return problem.NotFound("no project %s as of %s%s", q.Project, asOf, suggest(q.Project, names, func(i int) []string {
 			return []string{projects[i].ID, projects[i].Name}
-		}))}
+		}))
 	case q.Programme != "":
 		for _, n := range programmes {
 			if projections.SameProgramme(n, q.Programme) {
@@ -349,9 +318,9 @@ func resolveScope(l *ledger.Ledger, q *projections.Query) error {
 				return nil
 			}
 		}
-		return &notFound{fmt.Sprintf("no programme %q as of %s%s", q.Programme, asOf, suggest(q.Programme, programmes, func(i int) []string {
+		return problem.NotFound("no programme %q as of %s%s", q.Programme, asOf, suggest(q.Programme, programmes, func(i int) []string {
 			return []string{programmes[i]}
-		}))}
+		}))
 	}
 	return nil
 }
