@@ -505,7 +505,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			routes = append(routes, certs)
 		}
 		events = client
-		ready["projections"] = func(context.Context) error { return runner.Stalled() }
+		ready["projections"] = func(context.Context) error { return runner.CaughtUp() }
 	}
 	for role, nc := range a.conns {
 		ready["nats_"+string(role)] = natsReady(nc)

@@ -126,16 +126,16 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, params []string,
 		problem.WriteError(w, r, err)
 		return
 	}
-	if q.minPosition > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), MaxWait)
-		err := s.src.WaitFor(ctx, q.minPosition)
-		cancel()
-		if err != nil {
-			w.Header().Set("Retry-After", "1")
-			problem.Write(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
-				"the ledger has not reached position %d yet (it is at %d): %v", q.minPosition, s.src.Checkpoint(), err))
-			return
-		}
+	// Always wait: besides min_position, a ledger still rebuilding after a
+	// start must not answer as if it held the whole history.
+	ctx, cancel := context.WithTimeout(r.Context(), MaxWait)
+	err = s.src.WaitFor(ctx, q.minPosition)
+	cancel()
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
+			"the ledger has not reached position %d yet (it is at %d): %v", q.minPosition, s.src.Checkpoint(), err))
+		return
 	}
 	var body []byte
 	s.src.Read(func(l *ledger.Ledger) {

@@ -158,16 +158,16 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 		problem.WriteError(w, r, err)
 		return
 	}
-	if req.MinPosition > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), MaxWait)
-		err := s.runner.WaitFor(ctx, req.MinPosition)
-		cancel()
-		if err != nil {
-			w.Header().Set("Retry-After", "1")
-			problem.Write(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
-				"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
-			return
-		}
+	// Always wait: besides min_position, a projection still rebuilding
+	// after a start must not answer as if it held the whole history.
+	ctx, cancel := context.WithTimeout(r.Context(), MaxWait)
+	err = s.runner.WaitFor(ctx, req.MinPosition)
+	cancel()
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
+			"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
+		return
 	}
 	var doc report.Document
 	s.runner.Read(func(l *ledger.Ledger) {

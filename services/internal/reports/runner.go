@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -97,6 +98,12 @@ type Runner struct {
 	checkpoint uint64
 	lastAt     time.Time // recorded time of the last event applied
 	stalled    error
+	// startHead is the store's head when the runner started: until the
+	// checkpoint reaches it, the projection holds only part of what was
+	// already recorded, and answers nothing (see WaitFor). headKnown is
+	// closed once it is set.
+	startHead uint64
+	headKnown chan struct{}
 	// waiters are the WaitFor calls blocked on a position; nextWake is the
 	// lowest of their positions (MaxUint64 with none), so that applying an
 	// event costs one comparison, and a waiter is woken once, when its
@@ -140,7 +147,7 @@ func NewRunner(source Source, registry *events.Registry, opts ...RunnerOption) (
 	r := &Runner{
 		source: source, registry: registry, log: o.log,
 		snapshots: o.snapshots, snapshotInterval: o.snapshotInterval,
-		ledger: ledger.New(), nextWake: math.MaxUint64,
+		ledger: ledger.New(), nextWake: math.MaxUint64, headKnown: make(chan struct{}),
 		applied: prometheus.NewCounter(prometheus.CounterOpts{
 			Name:        "together_projection_events_applied_total",
 			Help:        "Events applied to the projection.",
@@ -208,6 +215,9 @@ func NewRunner(source Source, registry *events.Registry, opts ...RunnerOption) (
 // says why, rather than silently skipping history.
 func (r *Runner) Run(ctx context.Context) error {
 	r.restore(ctx)
+	if !r.learnStartHead(ctx) {
+		return nil
+	}
 	r.savedAt = time.Now()
 	defer r.saveOnStop(ctx)
 	pause := firstRetryPause
@@ -260,16 +270,18 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (r *Runner) follow(ctx context.Context) error {
 	caughtUp := false
 	for e, err := range r.source.Subscribe(ctx, r.Checkpoint()) {
+		if errors.Is(err, events.ErrInvalidEvent) {
+			// Something in the store that is not an event at all (the
+			// source names where): waiting will not mend it.
+			r.stall(fmt.Errorf("after position %d: %w", r.Checkpoint(), err))
+			return err
+		}
 		if err != nil {
 			return err
 		}
 		p, err := r.registry.Decode(e)
 		if err != nil {
-			r.mu.Lock()
-			r.stalled = fmt.Errorf("event %s at position %d: %w", e.ID, e.Position, err)
-			r.wakeLocked()
-			r.mu.Unlock()
-			r.log.Error().Err(err).Str("event_id", e.ID.String()).Uint64("position", e.Position).Msg("projection stalled")
+			r.stall(fmt.Errorf("event %s at position %d: %w", e.ID, e.Position, err))
 			return err
 		}
 		r.mu.Lock()
@@ -320,6 +332,56 @@ func (r *Runner) Checkpoint() uint64 {
 	return r.checkpoint
 }
 
+// stall stops the runner at an event it cannot apply: readiness and every
+// waiter are told why, and the log says so once.
+func (r *Runner) stall(why error) {
+	r.mu.Lock()
+	r.stalled = why
+	r.wakeLocked()
+	r.mu.Unlock()
+	r.log.Error().Err(why).Uint64("position", r.Checkpoint()).Msg("projection stalled")
+}
+
+// learnStartHead asks the store where it ends, until it answers or ctx
+// ends (false).
+func (r *Runner) learnStartHead(ctx context.Context) bool {
+	pause := firstRetryPause
+	for {
+		head, err := r.source.Head(ctx)
+		if err == nil {
+			r.mu.Lock()
+			r.startHead = head
+			r.mu.Unlock()
+			close(r.headKnown)
+			return true
+		}
+		if !r.sleep(ctx, pause) {
+			return false
+		}
+		pause = min(2*pause, maxRetryPause)
+	}
+}
+
+// CaughtUp reports, as an error, that the projection does not yet hold
+// everything that was recorded when it started (after a start without a
+// usable snapshot it rebuilds from the whole history), or has stalled.
+func (r *Runner) CaughtUp() error {
+	select {
+	case <-r.headKnown:
+	default:
+		return errors.New("the projections have not started")
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.stalled != nil {
+		return r.stalled
+	}
+	if r.checkpoint < r.startHead {
+		return fmt.Errorf("catching up with the history: at position %d of %d", r.checkpoint, r.startHead)
+	}
+	return nil
+}
+
 // Stalled returns why the runner stopped applying, or nil.
 func (r *Runner) Stalled() error {
 	r.mu.RLock()
@@ -327,10 +389,18 @@ func (r *Runner) Stalled() error {
 	return r.stalled
 }
 
-// WaitFor blocks until the checkpoint reaches position or ctx ends. It
-// returns at once with the reason if the runner is stalled.
+// WaitFor blocks until the checkpoint reaches position, and at least
+// everything recorded when the runner started, or ctx ends: nothing is
+// answered from a projection half rebuilt. It returns at once with the
+// reason if the runner is stalled.
 func (r *Runner) WaitFor(ctx context.Context, position uint64) error {
+	select {
+	case <-r.headKnown:
+	case <-ctx.Done():
+		return fmt.Errorf("the projections have not started: %w", ctx.Err())
+	}
 	r.mu.Lock()
+	position = max(position, r.startHead)
 	if r.checkpoint >= position {
 		r.mu.Unlock()
 		return nil

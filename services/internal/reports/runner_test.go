@@ -276,46 +276,95 @@ func TestRunnerRetries(t *testing.T) {
 func TestWaitForStalled(t *testing.T) {
 	store := memstore.New()
 	appendAll(t, store, historytest.Generate(3, 50).Events[:3])
-	bad := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "NoSuchEvent", SchemaVersion: 1, Payload: []byte(`{}`)}
-	if _, err := store.Append(context.Background(), "project-bad", 0, []events.Envelope{bad}); err != nil {
-		t.Fatal(err)
-	}
 	r, err := reports.NewRunner(store, catalogue.New())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	waited := make(chan error, 2)
-	for _, p := range []uint64{3, 10} {
-		go func() {
-			wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-			defer wcancel()
-			waited <- r.WaitFor(wctx, p)
-		}()
+	wait := func(p uint64) error {
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		defer wcancel()
+		return r.WaitFor(wctx, p)
 	}
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	var got []error
-	for range 2 {
-		got = append(got, <-waited)
+	if err := wait(3); err != nil {
+		t.Fatalf("WaitFor(3) = %v, want it reached", err)
 	}
-	var reached, stalled int
-	for _, err := range got {
-		switch {
-		case err == nil:
-			reached++
-		case errors.Is(err, events.ErrInvalidEvent):
-			stalled++
-		default:
-			t.Errorf("WaitFor = %v, want nil or the stall", err)
-		}
+	later := make(chan error, 1)
+	go func() { later <- wait(10) }()
+	bad := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "NoSuchEvent", SchemaVersion: 1, Payload: []byte(`{}`)}
+	if _, err := store.Append(context.Background(), "project-bad", 0, []events.Envelope{bad}); err != nil {
+		t.Fatal(err)
 	}
-	if reached != 1 || stalled != 1 {
-		t.Errorf("WaitFor answered %v, want one reached and one stalled", got)
+	if err := <-later; !errors.Is(err, events.ErrInvalidEvent) {
+		t.Errorf("WaitFor(10) past an event that does not decode = %v, want the stall", err)
+	}
+	if err := wait(3); err != nil {
+		t.Errorf("WaitFor(3) after the stall = %v: what was reached stays answerable", err)
+	}
+	if err := r.CaughtUp(); !errors.Is(err, events.ErrInvalidEvent) || !strings.Contains(err.Error(), "position 4") {
+		t.Errorf("CaughtUp() = %v, want the stall naming position 4", err)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNothingAnsweredWhileRebuilding: a projection that started behind the
+// store answers no reader before it holds what was recorded at its start,
+// and says so to readiness meanwhile.
+func TestNothingAnsweredWhileRebuilding(t *testing.T) {
+	store := memstore.New()
+	appendAll(t, store, historytest.Generate(3, 50).Events[:200])
+	gate := &slowSource{Store: store, release: make(chan struct{})}
+	r, err := reports.NewRunner(gate, catalogue.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer wcancel()
+	if err := r.WaitFor(wctx, 0); err == nil {
+		t.Error("WaitFor(0) answered while the projection held nothing of the 200 events already recorded")
+	}
+	if err := r.CaughtUp(); err == nil {
+		t.Error("CaughtUp() = nil while rebuilding")
+	}
+	close(gate.release)
+	if err := r.WaitFor(ctx, 0); err != nil {
+		t.Fatalf("WaitFor(0) after the rebuild = %v", err)
+	}
+	if err := r.CaughtUp(); err != nil {
+		t.Errorf("CaughtUp() after the rebuild = %v", err)
+	}
+	cancel()
+	<-done
+}
+
+// slowSource holds the events back until released, as a long rebuild
+// would.
+type slowSource struct {
+	*memstore.Store
+	release chan struct{}
+}
+
+func (s *slowSource) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return
+		}
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			if !yield(e, err) {
+				return
+			}
+		}
 	}
 }
