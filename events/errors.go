@@ -68,3 +68,19 @@ func (e *ValidationError) Unwrap() error { return ErrInvalidEvent }
 // this way may or may not have landed: retry it with the same event ids
 // (the same Idempotency-Key) to be sure it is recorded once.
 var ErrUnavailable = errors.New("event store unavailable")
+
+// UnreadableError is a message in the store that is not an event at all
+// (not an envelope: written behind the recorder's back, or damaged). It
+// wraps [ErrInvalidEvent]; Position says where it lies, so a reader can
+// report it and carry on past it.
+type UnreadableError struct {
+	Position uint64
+	Err      error
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("%v: the message at position %d is not an event: %v", ErrInvalidEvent, e.Position, e.Err)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidEvent) hold.
+func (e *UnreadableError) Unwrap() []error { return []error{ErrInvalidEvent, e.Err} }

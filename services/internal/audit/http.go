@@ -44,7 +44,7 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) {
 	ch := s.runs.DoChan("verify", func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), verifyTimeout)
 		defer cancel()
-		return Verify(s.history.ReadAll(ctx, 0), nil)
+		return VerifyStore(ctx, s.history, nil)
 	})
 	var res any
 	var err error

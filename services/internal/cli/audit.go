@@ -53,6 +53,23 @@ func (s *source) open(ctx context.Context) (iter.Seq2[events.Envelope, error], f
 	return history, done, err
 }
 
+// openStore opens a stopped system's store (--data), and returns the
+// position of its last event.
+func (s *source) openStore(ctx context.Context) (audit.Reader, func(), uint64, error) {
+	if s.data == "" || s.file != "" {
+		return nil, nil, 0, errors.New("give --data DIR (a stopped system), or --file EXPORT")
+	}
+	kek, err := loadKEK(*s.keyFile, s.data, zerolog.Nop())
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	h, err := app.OpenHistory(ctx, s.data, kek)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return h, func() { _ = h.Close() }, s.head(ctx, h), nil
+}
+
 // openWithHead also returns the position of the last event (0 if unknown).
 func (s *source) openWithHead(ctx context.Context) (iter.Seq2[events.Envelope, error], func(), uint64, error) {
 	switch {
@@ -155,13 +172,13 @@ Flags:
 			return fail(2, "reading the export: %v", err)
 		}
 	default:
-		history, done, head, err := src.openWithHead(ctx)
+		store, done, head, err := src.openStore(ctx)
 		if err != nil {
 			return fail(2, "%v", err)
 		}
 		defer done()
 		progress := progressTo(stderr, head)
-		v, err := audit.Verify(history, progress)
+		v, err := audit.VerifyStore(ctx, store, progress)
 		endProgress(stderr)
 		if err != nil {
 			return fail(2, "reading the history: %v", err)
@@ -173,6 +190,9 @@ Flags:
 		b, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 	} else {
+		for _, p := range res.Unreadable {
+			fmt.Fprintf(stdout, "UNREADABLE at position %d: the message there is not an event (written behind the recorder's back, or damaged); verification carried on past it\n", p)
+		}
 		if b := res.Break; b != nil {
 			fmt.Fprintf(stdout, "BROKEN at position %d: stream %s version %d (event %s)\n%s\n(%d events verified before it)\n",
 				b.Position, b.Stream, b.StreamVersion, b.EventID, b.Reason, r.Events)

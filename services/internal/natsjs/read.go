@@ -316,7 +316,7 @@ var decodeOptions = jsonv2.JoinOptions(
 func decode(data []byte, seq uint64) (events.Envelope, error) {
 	var e events.Envelope
 	if err := jsonv2.Unmarshal(data, &e, decodeOptions); err != nil {
-		return events.Envelope{}, fmt.Errorf("%w: message at sequence %d: %v", events.ErrInvalidEvent, seq, err)
+		return events.Envelope{}, &events.UnreadableError{Position: seq, Err: err}
 	}
 	e.Position = seq
 	return e, nil

@@ -71,6 +71,10 @@ func (c *Client) request(ctx context.Context, subject string, body any) ([]byte,
 	case errorCodeNotFound:
 		return nil, fmt.Errorf("%w: %s", events.ErrStreamNotFound, strings.TrimPrefix(desc, events.ErrStreamNotFound.Error()+": "))
 	case errorCodeInvalid, errorCodeMalformed, errorCodeTooLarge:
+		var u unreadableDetail
+		if code == errorCodeInvalid && json.Unmarshal(msg.Data, &u) == nil && u.Position > 0 {
+			return nil, &events.UnreadableError{Position: u.Position, Err: errors.New(desc)}
+		}
 		return nil, fmt.Errorf("%w: %s", events.ErrInvalidEvent, strings.TrimPrefix(desc, events.ErrInvalidEvent.Error()+": "))
 	default:
 		return nil, fmt.Errorf("%w: %s", events.ErrUnavailable, desc)

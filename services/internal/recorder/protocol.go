@@ -35,6 +35,11 @@ type appendRequest struct {
 	Events          []events.Envelope `json:"events"`
 }
 
+// unreadableDetail is where a read met a message that is not an event.
+type unreadableDetail struct {
+	Position uint64 `json:"unreadable_position"`
+}
+
 type conflictDetail struct {
 	Expected uint64 `json:"expected"`
 	Actual   uint64 `json:"actual"`

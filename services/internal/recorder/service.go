@@ -204,7 +204,11 @@ func malformed(what string, err error) error {
 // storeError classifies an error of the store for the requester.
 func storeError(what string, err error) error {
 	var conflict *events.ConflictError
+	var unreadable *events.UnreadableError
 	switch {
+	case errors.As(err, &unreadable):
+		detail, _ := json.Marshal(unreadableDetail{Position: unreadable.Position})
+		return &replyError{code: errorCodeInvalid, msg: err.Error(), data: detail}
 	case errors.As(err, &conflict):
 		detail, _ := json.Marshal(conflictDetail{Expected: conflict.Expected, Actual: conflict.Actual})
 		return &replyError{code: errorCodeConflict, msg: err.Error(), data: detail}
