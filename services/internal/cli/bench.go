@@ -78,7 +78,7 @@ Flags:
 		}
 		defer os.RemoveAll(tmp)
 		work = tmp
-	} else if err := os.MkdirAll(work, 0o750); err != nil {
+	} else if err := os.MkdirAll(work, 0o700); err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 1
 	}
