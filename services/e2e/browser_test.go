@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -296,4 +299,119 @@ func (b *tab) activeElement() string {
 		b.t.Fatalf("reading the focused element: %v", err)
 	}
 	return s
+}
+
+// js quotes s as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// tick selects the checkboxes or the radio of the field named name whose
+// labels read labels, by clicking the labels, as a person would.
+func (b *tab) tick(name string, labels ...string) {
+	b.t.Helper()
+	for _, l := range labels {
+		ids, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input[name=`+js(name)+`]')]
+  .filter(i => [...i.labels].some(l => l.textContent.trim().replace(/\s+/g, ' ') === `+js(l)+`))
+  .map(i => i.id)`))
+		if err != nil {
+			b.t.Fatalf("finding %q in %s: %v", l, name, err)
+		}
+		if len(ids) != 1 {
+			b.t.Fatalf("%d choices of %s are labelled %q on %s, want 1", len(ids), name, l, b.location())
+		}
+		b.do("selecting "+l, chromedp.Click(chromedp.CSS(`label[for="`+ids[0]+`"]`)))
+	}
+}
+
+// chooseText picks the option that reads text in the select with id.
+func (b *tab) chooseText(id, text string) {
+	b.t.Helper()
+	values, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#`+id+` option')]
+  .filter(o => o.textContent.trim() === `+js(text)+`).map(o => o.value)`))
+	if err != nil || len(values) != 1 {
+		b.t.Fatalf("#%s offers %q %d times on %s (%v), want once", id, text, len(values), b.location(), err)
+	}
+	b.choose(id, values[0])
+}
+
+// fillDate types a day into the day, month and year fields of the date
+// input with id.
+func (b *tab) fillDate(id string, day time.Time) {
+	b.t.Helper()
+	b.fill(id+"-day", strconv.Itoa(day.Day()), id+"-month", strconv.Itoa(int(day.Month())), id+"-year", strconv.Itoa(day.Year()))
+}
+
+// send submits the one form in main that posts (a recording form), waits
+// for the page it leads to and checks that page.
+func (b *tab) send() {
+	b.t.Helper()
+	sel := `main form[method="post"] button[type="submit"]`
+	if n := b.count(sel); n != 1 {
+		b.t.Fatalf("%d buttons match %s on %s, want 1", n, sel, b.location())
+	}
+	b.follow("submitting the form on "+b.location(), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// open follows the link in main whose address starts with href.
+func (b *tab) open(href string) {
+	b.t.Helper()
+	sel := `main a[href^="` + href + `"]`
+	if b.count(sel) == 0 {
+		b.t.Fatalf("no link to %s on %s", href, b.location())
+	}
+	b.follow("following the link to "+href, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// recorded requires the success banner a form leads to, saying want, and
+// returns the store position the form recorded at (the page's at).
+func (b *tab) recorded(want string) uint64 {
+	b.t.Helper()
+	loc := b.location()
+	if n := b.count(".nhsuk-notification-banner--success"); n != 1 {
+		errs := ""
+		if b.count(".nhsuk-error-summary") > 0 {
+			errs = b.text(".nhsuk-error-summary")
+		}
+		b.t.Fatalf("no success banner on %s (want %q); %s", loc, want, errs)
+	}
+	if got := b.text(".nhsuk-notification-banner__heading"); got != want {
+		b.t.Errorf("the banner on %s says %q, want %q", loc, got, want)
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	at, err := strconv.ParseUint(u.Query().Get("at"), 10, 64)
+	if err != nil {
+		b.t.Fatalf("%s has no position: %v", loc, err)
+	}
+	return at
+}
+
+// figures reads the figure cards of the page: their values by id.
+func (b *tab) figures() map[string]string {
+	b.t.Helper()
+	fs, err := chromedp.Run(b.ctx, chromedp.Evaluate[map[string]string](`Object.fromEntries([...document.querySelectorAll('[id^="figure-"]')]
+  .map(c => [c.id.slice('figure-'.length), c.querySelector('.nhsuk-heading-l').textContent.trim()]))`))
+	if err != nil {
+		b.t.Fatalf("reading the figures: %v", err)
+	}
+	return fs
+}
+
+// tickValue selects the checkbox or radio of the field named name whose
+// value is value, by clicking its label.
+func (b *tab) tickValue(name, value string) {
+	b.t.Helper()
+	sel := `input[name="` + name + `"][value="` + value + `"]`
+	if n := b.count(sel); n != 1 {
+		b.t.Fatalf("%d choices match %s on %s, want 1", n, sel, b.location())
+	}
+	id, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(sel), "id"))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.do("selecting "+value+" in "+name, chromedp.Click(chromedp.CSS(`label[for="`+id.Value+`"]`)))
 }

@@ -29,6 +29,8 @@ type system struct {
 	Token string
 	// Recorder is a local account with the recorder role.
 	Recorder account
+	// Auditor is a local account with the auditor role.
+	Auditor account
 
 	root string
 	cmd  *exec.Cmd
@@ -75,10 +77,16 @@ func startSystem() (_ *system, err error) {
 	}
 	s.Token = strings.TrimSpace(out)
 	s.Recorder = account{Username: "robin.recorder@example.org", Name: "Robin Recorder", Password: randomPassword()}
-	// The password goes in on stdin, never in an argument or a file.
-	if _, err := together(s.Recorder.Password+"\n", "users", "add",
-		"--username", s.Recorder.Username, "--name", s.Recorder.Name, "--role", "recorder"); err != nil {
-		return nil, err
+	s.Auditor = account{Username: "ali.auditor@example.org", Name: "Ali Auditor", Password: randomPassword()}
+	for _, acc := range []struct {
+		account
+		role string
+	}{{s.Recorder, "recorder"}, {s.Auditor, "auditor"}} {
+		// The password goes in on stdin, never in an argument or a file.
+		if _, err := together(acc.Password+"\n", "users", "add",
+			"--username", acc.Username, "--name", acc.Name, "--role", acc.role); err != nil {
+			return nil, err
+		}
 	}
 
 	s.cmd = exec.Command(bin, "serve", "--data", data, "--key-file", key, "--http", "127.0.0.1:0")

@@ -2,9 +2,13 @@ package web
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/services/internal/importer"
 )
 
@@ -69,5 +73,39 @@ func TestImportOptions(t *testing.T) {
 				t.Errorf("option = %v, want ErrInvalidOption", err)
 			}
 		})
+	}
+}
+
+// TestImportReviewRowWithoutID renders the review of a file with a bad
+// row: the row has no id (nothing would be recorded from it), so its id
+// cell says so instead of holding an empty code box.
+func TestImportReviewRowWithoutID(t *testing.T) {
+	l := historytest.Story().Ledger()
+	site, err := New(&storyReports{l: l, now: now}, WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := NewImport(site, http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/import/f1", nil)
+	w := httptest.NewRecorder()
+	im.render(w, r, http.StatusOK, "import-review", site.page(r, "Check the import", ImportReview{
+		ID: "f1", Kind: "Stakeholders", Rows: 2, Summary: "1 new, 0 already recorded, 1 row with problems",
+		Items: []ImportItem{
+			{Rows: "2", ID: "0b7e5c1a-2f0e-4f8e-9a59-1c1d2e3f4a5b", Status: Tag{Content: Content{Text: "New"}}},
+			{Rows: "3", Status: Tag{Content: Content{Text: "Problem"}}},
+		},
+	}))
+	page := w.Body.String()
+	if strings.Contains(page, "<code></code>") {
+		t.Error("the row without an id has an empty code element")
+	}
+	if !strings.Contains(page, "<code>0b7e5c1a-2f0e-4f8e-9a59-1c1d2e3f4a5b</code>") {
+		t.Error("the row with an id does not show it")
+	}
+	if !strings.Contains(page, `<span class="nhsuk-table__heading" aria-hidden="true">Id </span>None</td>`) {
+		t.Error("the row without an id does not say it has none")
 	}
 }

@@ -459,11 +459,16 @@ func TestAccountInHeader(t *testing.T) {
 	srv, _ := newTestSite(t, WithAccount(func(r *http.Request) *HeaderAccount {
 		return &HeaderAccount{Items: []AccountItem{
 			{Content: Content{Text: "Sarah"}, Href: "/account", Icon: true},
+			{Content: Content{Text: "Recorder"}, Icon: true},
 			{Content: Content{Text: "Sign out"}, Action: "/sign-out", Fields: map[string]string{"csrf_token": "t0k3n"}},
 		}}
 	}))
+	// An item that is neither a link nor a form is its icon and its text
+	// in the item itself, as nhsuk-frontend writes it: the item's flex
+	// layout puts the gap between them (a wrapper would join them).
+	accountText := `<li class="nhsuk-header__account-item">` + string(icon("user")) + `Recorder`
 	_, _, page := get(t, srv, "/", true)
-	for _, w := range []string{`<a class="nhsuk-header__account-link" href="/account">`, `<form class="nhsuk-header__account-form" action="/sign-out" method="post" novalidate>`,
+	for _, w := range []string{`<a class="nhsuk-header__account-link" href="/account">`, accountText, `<form class="nhsuk-header__account-form" action="/sign-out" method="post" novalidate>`,
 		`<input type="hidden" name="csrf_token" value="t0k3n">`, `<button class="nhsuk-header__account-button">Sign out</button>`} {
 		if !strings.Contains(page, w) {
 			t.Errorf("the header has no %s", w)
