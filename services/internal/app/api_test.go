@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -648,5 +649,30 @@ func TestCorrelationID(t *testing.T) {
 	last := evs[len(evs)-1]
 	if last.CorrelationID != "board-paper-2026-03" || last.CausationID != r.header.Get("X-Request-Id") {
 		t.Errorf("stored correlation %q causation %q, want the client's correlation id and the request id %q", last.CorrelationID, last.CausationID, r.header.Get("X-Request-Id"))
+	}
+}
+
+// TestEveryBrokenRuleAtOnce: registering somebody with no name and no
+// roles names both, so a form shows every error at once.
+func TestEveryBrokenRuleAtOnce(t *testing.T) {
+	_, a := startStack(t, t.TempDir())
+	r := a.post("/api/v1/stakeholders", map[string]any{"name": " ", "roles": []string{}, "recruitment_channel": "advert"})
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("register = %d, want 400: %s", r.status, r.body)
+	}
+	var p struct {
+		Errors []struct {
+			Field string `json:"field"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	for _, e := range p.Errors {
+		fields = append(fields, e.Field)
+	}
+	if !slices.Contains(fields, "roles") || !slices.Contains(fields, "name") {
+		t.Errorf("errors name %v, want roles and name together", fields)
 	}
 }

@@ -3,6 +3,7 @@ package stakeholders
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/together-coop/together/events"
@@ -105,15 +106,37 @@ func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody
 		return command.Result{}, err
 	}
 	p := stakeholder.Registered{Roles: b.Roles, CurrentExperience: b.CurrentExperience, RecruitmentChannel: b.RecruitmentChannel}
-	// Check the plain fields before a key is made for somebody the
-	// command will not register.
-	if err := p.ValidateDetails(); err != nil {
+	// Check every field, the plain ones and those to be sealed, before a
+	// key is made for somebody the command will not register, and report
+	// them all at once.
+	pii := stakeholder.PII{Name: b.Name, Contact: b.Contact}
+	if err := allRules(stakeholder.TypeRegistered, p.ValidateDetails(), pii.Validate()); err != nil {
 		return command.Result{}, err
 	}
-	if p.PII, err = s.seal(ctx, id, stakeholder.PII{Name: b.Name, Contact: b.Contact}); err != nil {
+	if p.PII, err = s.seal(ctx, id, pii); err != nil {
 		return command.Result{}, err
 	}
 	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return register(st, p) })
+}
+
+// allRules joins the broken field rules of several checks into one
+// validation error of eventType, so that a form shows them together.
+func allRules(eventType string, errs ...error) error {
+	var fields []events.FieldError
+	for _, err := range errs {
+		var v *events.ValidationError
+		switch {
+		case err == nil:
+		case errors.As(err, &v):
+			fields = append(fields, v.Fields...)
+		default:
+			return err
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &events.ValidationError{Type: eventType, Fields: fields}
 }
 
 func (s *Service) declareDemographics(ctx context.Context, r *http.Request, b *demographicsBody, meta command.Meta) (command.Result, error) {
