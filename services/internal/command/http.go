@@ -62,7 +62,8 @@ func Handler[B any, PB interface {
 			return
 		}
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			problem.Write(w, r, http.StatusBadRequest, fmt.Sprintf("the body is declared as %s; send it as UTF-8 (charset=utf-8, or no charset)", cs))
+			msg := fmt.Sprintf("the body is declared as %s; send it as UTF-8 (charset=utf-8, or no charset)", cs)
+			problem.Write(w, r, http.StatusBadRequest, msg, events.FieldError{Field: "body", Message: msg})
 			return
 		}
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -72,12 +73,14 @@ func Handler[B any, PB interface {
 			return
 		}
 		if err != nil {
-			problem.Write(w, r, http.StatusBadRequest, "the request body could not be read: "+err.Error())
+			problem.Write(w, r, http.StatusBadRequest, "the request body could not be read: "+err.Error(),
+				events.FieldError{Field: "body", Message: "could not be read"})
 			return
 		}
 		body := PB(new(B))
 		if err := events.DecodeStrict(raw, body); err != nil {
-			problem.Write(w, r, http.StatusBadRequest, "the request body is not a valid command: "+err.Error())
+			problem.Write(w, r, http.StatusBadRequest, "the request body is not a valid command: "+err.Error(),
+				events.FieldError{Field: "body", Message: err.Error()})
 			return
 		}
 		meta, err := metaOf(r, raw, body.common(), x.Now())
@@ -114,18 +117,18 @@ func metaOf(r *http.Request, raw []byte, c *Common, now time.Time) (Meta, error)
 	}
 	for name, v := range map[string]string{HeaderCorrelationID: m.CorrelationID, HeaderIdempotencyKey: m.IdempotencyKey} {
 		if len(v) > 200 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return Meta{}, Rejectf(ErrInvalid, "header %s must be at most 200 printable characters", name)
+			return Meta{}, problem.Invalid(name, "header %s must be at most 200 printable characters", name)
 		}
 	}
 	if c.OccurredAt != nil {
 		if c.OccurredAt.IsZero() {
-			return Meta{}, Rejectf(ErrInvalid, "occurred_at is empty; leave it out to mean now")
+			return Meta{}, problem.Invalid("occurred_at", "occurred_at is empty; leave it out to mean now")
 		}
 		if c.OccurredAt.Before(events.EarliestDate()) {
-			return Meta{}, Rejectf(ErrInvalid, "occurred_at %s is before %s; check the year", c.OccurredAt.Format(time.RFC3339), events.EarliestDate().Format(time.DateOnly))
+			return Meta{}, problem.Invalid("occurred_at", "occurred_at %s is before %s; check the year", c.OccurredAt.Format(time.RFC3339), events.EarliestDate().Format(time.DateOnly))
 		}
 		if c.OccurredAt.After(now.Add(clockSkew)) {
-			return Meta{}, Rejectf(ErrInvalid, "occurred_at %s is in the future; events may be back-dated, not forward-dated", c.OccurredAt.Format(time.RFC3339))
+			return Meta{}, problem.Invalid("occurred_at", "occurred_at %s is in the future; events may be back-dated, not forward-dated", c.OccurredAt.Format(time.RFC3339))
 		}
 		m.OccurredAt = c.OccurredAt.UTC()
 	}

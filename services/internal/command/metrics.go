@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/problem"
 )
 
 // Outcomes of a command, the values of the outcome label.
@@ -104,10 +105,11 @@ func (x *Executor) observe(command, outcome string) {
 // outcomeOf classifies a command's error as [WriteError] answers it.
 func outcomeOf(err error) string {
 	var invalid *events.ValidationError
+	var fields *problem.FieldsError
 	switch {
 	case err == nil:
 		return OutcomeRecorded
-	case errors.As(err, &invalid), errors.Is(err, ErrInvalid), errors.Is(err, events.ErrInvalidEvent):
+	case errors.As(err, &invalid), errors.As(err, &fields), errors.Is(err, ErrInvalid), errors.Is(err, events.ErrInvalidEvent):
 		return OutcomeInvalid
 	case errors.Is(err, ErrNotFound):
 		return OutcomeNotFound
