@@ -276,9 +276,11 @@ func newPerson(t *testing.T, label string) *person {
 }
 
 // The free text about p: each names them, as such text does.
-func (p *person) note() string    { return p.name + " needs a hearing loop; her neighbour drives her" }
-func (p *person) reason() string  { return p.name + " can only come after her dialysis" }
-func (p *person) summary() string { return p.name + " said the room was too loud to hear her name called" }
+func (p *person) note() string   { return p.name + " needs a hearing loop; her neighbour drives her" }
+func (p *person) reason() string { return p.name + " can only come after her dialysis" }
+func (p *person) summary() string {
+	return p.name + " said the room was too loud to hear her name called"
+}
 func (p *person) erasureReason() string {
 	return "Right to erasure request from " + p.name + ", " + p.contact
 }
