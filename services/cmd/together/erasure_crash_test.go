@@ -74,7 +74,7 @@ func TestErasureSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("erasing %s = %d: %s", first.id, st, body)
 	}
 	span := time.Since(began)
-	first.acked = true
+	first.acked, first.keyState = true, "not killed"
 	people := []*person{first}
 	t.Logf("an undisturbed erasure took %v", span)
 
@@ -217,6 +217,7 @@ func TestErasureSurvivesSIGKILL(t *testing.T) {
 		for _, s := range sealed[p.id] {
 			if plain, err := keys.Open(ctx, p.id, s); !errors.Is(err, keyring.ErrKeyDestroyed) {
 				t.Errorf("%s: sealed data opened after erasure: %q, %v", p.label, plain, err)
+				break
 			}
 		}
 	}
