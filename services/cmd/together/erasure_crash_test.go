@@ -65,17 +65,24 @@ func TestErasureSurvivesSIGKILL(t *testing.T) {
 	control := newPerson(t, "control")
 	w.use(c, control)
 
-	// The first erasure runs to its answer undisturbed; its duration is
-	// the span over which the kills are spread.
-	first := newPerson(t, "first")
-	w.use(c, first)
-	began := time.Now()
-	if st, body := c.post("/api/v1/stakeholders/"+first.id+"/erase", map[string]any{"reason": first.erasureReason()}); st != http.StatusOK {
-		t.Fatalf("erasing %s = %d: %s", first.id, st, body)
+	// Three erasures run to their answer undisturbed; the quickest says
+	// over what span to spread the kills (the first is slowed by what a
+	// fresh start still warms up).
+	var people []*person
+	var span time.Duration
+	for i := range 3 {
+		p := newPerson(t, fmt.Sprintf("undisturbed %d", i))
+		w.use(c, p)
+		began := time.Now()
+		if st, body := c.post("/api/v1/stakeholders/"+p.id+"/erase", map[string]any{"reason": p.erasureReason()}); st != http.StatusOK {
+			t.Fatalf("erasing %s = %d: %s", p.id, st, body)
+		}
+		if d := time.Since(began); span == 0 || d < span {
+			span = d
+		}
+		p.acked, p.keyState = true, "not killed"
+		people = append(people, p)
 	}
-	span := time.Since(began)
-	first.acked, first.keyState = true, "not killed"
-	people := []*person{first}
 	t.Logf("an undisturbed erasure took %v", span)
 
 	const rounds = 10
@@ -132,11 +139,20 @@ func TestErasureSurvivesSIGKILL(t *testing.T) {
 	var answers [][]byte
 	keep := func(path string) {
 		st, body := c.get(path)
-		if st >= 500 {
+		if st >= 500 || st == http.StatusBadRequest {
 			t.Errorf("GET %s = %d: %s", path, st, body)
 		}
 		answers = append(answers, []byte(path+"\n"), body)
 	}
+	// The reads wait until they reflect the last event, the last erasure.
+	history := c.events()
+	var head struct {
+		Position uint64 `json:"position"`
+	}
+	if err := json.Unmarshal(history[len(history)-1], &head); err != nil || head.Position == 0 {
+		t.Fatalf("last event %s: %v", history[len(history)-1], err)
+	}
+	upTo := fmt.Sprintf("min_position=%d", head.Position)
 	for _, p := range append([]*person{control}, people...) {
 		keep("/api/v1/stakeholders/" + p.id)
 		keep("/api/v1/stakeholders/" + p.id + "/certificate")
@@ -144,14 +160,13 @@ func TestErasureSurvivesSIGKILL(t *testing.T) {
 		keep("/api/v1/feedback/" + p.feedback)
 	}
 	for _, list := range []string{"stakeholders", "engagements", "feedback", "actions", "projects", "projects/" + project} {
-		keep("/api/v1/" + list)
+		keep("/api/v1/" + list + "?" + upTo)
 	}
 	for _, r := range []string{"participation", "follow-through", "decisions", "programme", "duty", "influence", "representativeness", "reach", "reciprocity"} {
-		keep("/api/v1/reports/" + r)
-		keep("/api/v1/reports/" + r + "?format=csv")
-		keep("/api/v1/reports/" + r + "?project=" + project)
+		keep("/api/v1/reports/" + r + "?" + upTo)
+		keep("/api/v1/reports/" + r + "?format=csv&" + upTo)
+		keep("/api/v1/reports/" + r + "?project=" + project + "&" + upTo)
 	}
-	history := c.events()
 	answers = append(answers, history...)
 	if st, body := c.get("/api/v1/stakeholders/" + control.id); st != http.StatusOK || !bytes.Contains(body, []byte(control.name)) ||
 		!bytes.Contains(body, []byte(control.contact)) || !bytes.Contains(body, []byte(control.note())) {
