@@ -30,7 +30,7 @@ import (
 	"github.com/together-coop/together/services/internal/keyring"
 )
 
-// The privacy review's question: can a crash at any moment of an erasure
+// The question a privacy review asks: can a crash at any moment of an erasure
 // leave a person readable? Each round registers a fresh person, puts them
 // everywhere free text can name them, sends their erasure and kills the
 // server with SIGKILL at a point spread across the request (or right after
