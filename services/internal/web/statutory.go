@@ -183,6 +183,8 @@ type StatSection struct {
 	Flags        []string
 	Chart        *BarChart
 	Tables       []Table
+	// Note says what a * stands for, where counts are suppressed.
+	Note string
 	// Definitions links to the definitions of the report's figures.
 	Definitions string
 	Download    Download
@@ -260,7 +262,12 @@ func dutyPageOf(f Filters, in statInputs, all programmeDoc, now time.Time) DutyP
 		dutySection(in.Duty), influenceSection(in.Influence), representativenessSection(in.Representativeness),
 		reachSection(in.Reach), reciprocitySection(in.Reciprocity),
 	}
+	suppressed := []bool{in.Duty.Suppressed(), in.Influence.Suppressed(), in.Representativeness.Suppressed(),
+		in.Reach.Suppressed(), in.Reciprocity.Suppressed()}
 	for i := range d.Sections {
+		if suppressed[i] {
+			d.Sections[i].Note = "A * stands for a count from 1 to 7, or for a count hidden so that a small one cannot be worked out from the others; a share or sum of money resting on it is * too."
+		}
 		d.Sections[i].Download = dl[i]
 		d.Sections[i].Definitions = definitionHref(statReports[i])
 	}
