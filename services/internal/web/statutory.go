@@ -248,9 +248,6 @@ func dutyPageOf(f Filters, in statInputs, all programmeDoc, now time.Time) DutyP
 		Suppressed: in.Duty.Suppressed() || in.Influence.Suppressed() || in.Representativeness.Suppressed() ||
 			in.Reach.Suppressed() || in.Reciprocity.Suppressed()}
 	d.Programmes = Overview{}.programmesOf(all)
-	if f.Programme != "" {
-		d.Scope = "Programme " + f.Programme
-	}
 	if in.Duty.Scope.Programme != nil {
 		d.Scope = "Programme " + *in.Duty.Scope.Programme
 	}
