@@ -32,6 +32,7 @@ import (
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/projections/representativeness"
 	"github.com/together-coop/together/services/internal/actions"
 	"github.com/together-coop/together/services/internal/audit"
@@ -474,6 +475,17 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if cfg.Location != nil {
 			siteOpts = append(siteOpts, web.WithLocation(cfg.Location))
 		}
+		// The annual pack reads the whole ledger, with the reports'
+		// thresholds, baseline and demographics.
+		packs := annualPacks{runner: runner, now: cfg.Now, loc: cfg.Location, config: report.DefaultConfig()}
+		packs.config.Thresholds = cfg.Thresholds
+		if cfg.Baseline != nil {
+			packs.config.Baseline = *cfg.Baseline
+		}
+		if a.people != nil {
+			packs.config.Demographics = a.people.demographics
+		}
+		siteOpts = append(siteOpts, web.WithPacks(packs))
 		if commandRoutes != nil {
 			// The forms record through the command services of this
 			// process; a reports process alone shows what was recorded.

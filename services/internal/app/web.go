@@ -1,11 +1,16 @@
 package app
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/projections/report"
+	"github.com/together-coop/together/services/internal/audit"
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/reports"
 	"github.com/together-coop/together/services/internal/web"
@@ -54,4 +59,26 @@ func account(r *http.Request) *web.HeaderAccount {
 			Fields: map[string]string{"csrf_token": token}})
 	}
 	return &web.HeaderAccount{Items: items}
+}
+
+// annualPacks computes the annual involvement pack for the web page from
+// the reports' ledger, as of now, always under the convention for
+// published counts: the pack is for publishing, whoever downloads it.
+type annualPacks struct {
+	runner *reports.Runner
+	now    func() time.Time
+	loc    *time.Location
+	config report.Config
+}
+
+func (p annualPacks) AnnualPack(_ *http.Request, programme string, year int) ([]audit.PackFile, error) {
+	var files []audit.PackFile
+	var err error
+	p.runner.Read(func(l *ledger.Ledger) {
+		files, err = audit.ProgrammePack(l, programme, year, p.now(), p.loc, disclosure.NHSEngland(), p.config)
+	})
+	if errors.Is(err, audit.ErrNothingSelected) {
+		return nil, fmt.Errorf("%w: %w", err, web.ErrNotFound)
+	}
+	return files, err
 }

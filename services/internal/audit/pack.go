@@ -72,31 +72,61 @@ func Pack(l *ledger.Ledger, year int, asOf time.Time, loc *time.Location, rule d
 			dir = fmt.Sprintf("%s-%d", slug(name), i)
 		}
 		used[dir] = true
-		q := projections.Query{Programme: name, From: &from, To: &to, AsOf: asOf, Location: loc}
-		page := packPage{
-			CSS: packCSS, Programme: name, Year: year, From: longDate(from), To: longDate(to.AddDate(0, 0, -1)),
-			AsOf: asOf.In(loc).Format("2 January 2006 at 15:04 MST"), TimeZone: loc.String(), Rule: rule.String(),
-			Exact: rule.Exact(),
+		files, err := programmePack(l, name, dir, year, from, to, asOf, loc, rule, c)
+		if err != nil {
+			return nil, err
 		}
-		for _, p := range q.Projects(l) {
-			page.Projects = append(page.Projects, p.Name)
-		}
-		for _, r := range report.All() {
-			doc := r.Compute(l, q, c)
-			out = append(out, PackFile{Path: dir + "/" + r.Name + ".csv", Data: report.CSV(doc, rule)})
-			t := doc.Table()
-			if !rule.Exact() {
-				t = rule.Apply(doc.Disclosure()).Table(t)
-			}
-			page.Sections = append(page.Sections, section(r, t))
-		}
-		var b bytes.Buffer
-		if err := packTemplate.Execute(&b, page); err != nil {
-			return nil, fmt.Errorf("render the pack of %s: %w", name, err)
-		}
-		out = append(out, PackFile{Path: fmt.Sprintf("%s/involvement-%d.html", dir, year), Data: b.Bytes()})
+		out = append(out, files...)
 	}
 	return out, nil
+}
+
+// ProgrammePack is the annual involvement pack of one programme, as
+// [Pack] computes it, its files under the programme's folder. A programme
+// not known at asOf gives [ErrNothingSelected].
+func ProgrammePack(l *ledger.Ledger, programme string, year int, asOf time.Time, loc *time.Location, rule disclosure.Rule, c report.Config) ([]PackFile, error) {
+	if year < 1000 || year > 9998 {
+		return nil, fmt.Errorf("year %d: want four digits", year)
+	}
+	if loc == nil {
+		loc = projections.DefaultLocation()
+	}
+	for _, name := range programmesOf(l, asOf) {
+		if projections.SameProgramme(name, programme) {
+			from := time.Date(year, time.January, 1, 0, 0, 0, 0, loc)
+			to := time.Date(year+1, time.January, 1, 0, 0, 0, 0, loc)
+			return programmePack(l, name, slug(name), year, from, to, asOf, loc, rule, c)
+		}
+	}
+	return nil, fmt.Errorf("%w: no programme %q was known at %s", ErrNothingSelected, programme, asOf.UTC().Format(time.RFC3339))
+}
+
+// programmePack computes one programme's files under dir.
+func programmePack(l *ledger.Ledger, name, dir string, year int, from, to, asOf time.Time, loc *time.Location, rule disclosure.Rule, c report.Config) ([]PackFile, error) {
+	var out []PackFile
+	q := projections.Query{Programme: name, From: &from, To: &to, AsOf: asOf, Location: loc}
+	page := packPage{
+		CSS: packCSS, Programme: name, Year: year, From: longDate(from), To: longDate(to.AddDate(0, 0, -1)),
+		AsOf: asOf.In(loc).Format("2 January 2006 at 15:04 MST"), TimeZone: loc.String(), Rule: rule.String(),
+		Exact: rule.Exact(),
+	}
+	for _, p := range q.Projects(l) {
+		page.Projects = append(page.Projects, p.Name)
+	}
+	for _, r := range report.All() {
+		doc := r.Compute(l, q, c)
+		out = append(out, PackFile{Path: dir + "/" + r.Name + ".csv", Data: report.CSV(doc, rule)})
+		t := doc.Table()
+		if !rule.Exact() {
+			t = rule.Apply(doc.Disclosure()).Table(t)
+		}
+		page.Sections = append(page.Sections, section(r, t))
+	}
+	var b bytes.Buffer
+	if err := packTemplate.Execute(&b, page); err != nil {
+		return nil, fmt.Errorf("render the pack of %s: %w", name, err)
+	}
+	return append(out, PackFile{Path: fmt.Sprintf("%s/involvement-%d.html", dir, year), Data: b.Bytes()}), nil
 }
 
 // WritePack writes a pack's files under dir, which must be new or empty.

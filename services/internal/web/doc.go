@@ -37,6 +37,15 @@
 // needs it, for those who may read personal data. [RoutesPolicy] says
 // who may use each page and form.
 //
+// # The statutory reports and the annual pack
+//
+// The duty-to-involve page (/reports) shows the duty, influence,
+// representativeness, reach and reciprocity reports of everything or of
+// one programme, read like every page's reports, with each figure's
+// definition on /reports/definitions. The annual involvement pack needs
+// the whole ledger, not a report, so the process that holds it provides
+// it ([WithPacks]); the pack is for publishing and always suppressed.
+//
 // Nothing is inline: no script, no style attribute, so the pages work
 // under [ContentSecurityPolicy]. nhsuk's JavaScript only enhances; every
 // page works without it. Charts are SVG drawn with presentation

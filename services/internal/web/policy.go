@@ -15,6 +15,13 @@ func RoutesPolicy() auth.Policy {
 		"GET /projects/{id}":                 auth.ReadReports,
 		"GET /projects/{id}/you-said-we-did": auth.ReadReports,
 		"GET " + staticPrefix:                auth.Public,
+		// The statutory reports, and the annual pack, whose counts are
+		// always suppressed.
+		"GET " + dutyPath:        auth.ReadReports,
+		"GET " + definitionsPath: auth.ReadReports,
+		"GET " + annualPackPath:  auth.ReadReports,
+		"GET " + packDocPath:     auth.ReadReports,
+		"GET " + packCSVPath:     auth.ReadReports,
 		// Importing a spreadsheet records commands.
 		"GET /import":               auth.RecordCommands,
 		"POST /import":              auth.RecordCommands,

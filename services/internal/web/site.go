@@ -34,6 +34,7 @@ type options struct {
 	reads    http.Handler
 	audit    http.Handler
 	actions  Actions
+	packs    Packs
 	account  func(*http.Request) *HeaderAccount
 	log      zerolog.Logger
 	now      func() time.Time
@@ -169,7 +170,7 @@ type Site struct {
 }
 
 // New returns the site over reports. Options: [WithCommands], [WithReads],
-// [WithAudit], [WithActions],
+// [WithAudit], [WithActions], [WithPacks],
 // [WithAccount], [WithLogger], [WithClock], [WithLocation], [WithMonths],
 // [WithFooterLinks].
 func New(reports Reports, opts ...Option) (*Site, error) {
@@ -192,7 +193,7 @@ func New(reports Reports, opts ...Option) (*Site, error) {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
 	s.comps = base
-	for _, page := range []string{"overview", "project", "you-said-we-did", "problem", "form", "list", "record", "audit", "timeline"} {
+	for _, page := range []string{"overview", "project", "you-said-we-did", "problem", "form", "list", "record", "audit", "timeline", "duty", "definitions", "annual-pack"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+page+".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", page, err)
@@ -204,12 +205,23 @@ func New(reports Reports, opts ...Option) (*Site, error) {
 
 // Routes adds the pages to mux: the programme overview at /, a project at
 // /projects/{id}, its printable "You said, we did" at
-// /projects/{id}/you-said-we-did, and the static files under /static/.
+// /projects/{id}/you-said-we-did, the statutory reports (duty to involve,
+// influence, representativeness, reach, reciprocity) at /reports with
+// their definitions at /reports/definitions, the annual pack at
+// /reports/annual-pack (with [WithPacks]), and the static files under
+// /static/.
 func (s *Site) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.overview)
 	mux.HandleFunc("GET /projects/{id}", s.project)
 	mux.HandleFunc("GET /projects/{id}/you-said-we-did", s.youSaid)
 	mux.Handle("GET /static/", s.assets)
+	mux.HandleFunc("GET "+dutyPath, s.duty)
+	mux.HandleFunc("GET "+definitionsPath, s.definitions)
+	if s.opts.packs != nil {
+		mux.HandleFunc("GET "+annualPackPath, s.annualPack)
+		mux.HandleFunc("GET "+packDocPath, s.packDocument)
+		mux.HandleFunc("GET "+packCSVPath, s.packSpreadsheets)
+	}
 	if s.opts.reads != nil {
 		s.readRoutes(mux)
 		s.auditRoutes(mux)

@@ -58,7 +58,7 @@ func (s *storyReports) Report(r *http.Request, name string, v url.Values) ([]byt
 	if err := q.Validate(); err != nil {
 		return nil, &QueryError{Detail: err.Error()}
 	}
-	doc, ok := report.Compute(name, s.l, q, report.DefaultConfig())
+	doc, ok := report.Compute(name, s.l, q, storyConfig())
 	if !ok {
 		return nil, fmt.Errorf("no report %q", name)
 	}
