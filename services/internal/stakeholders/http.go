@@ -210,9 +210,12 @@ func (s *Service) erase(ctx context.Context, r *http.Request, b *eraseBody, meta
 	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return onActive(st, &p) })
 }
 
+// erasedIfDestroyed explains a destroyed key. The history may not say
+// the person was erased yet: an erasure destroys the key first, and one
+// interrupted before it was recorded is finished by erasing them again.
 func (s *Service) erasedIfDestroyed(id string, err error) error {
 	if isDestroyed(err) {
-		return command.Rejectf(command.ErrConflict, "stakeholder %s was erased", id)
+		return command.Rejectf(command.ErrConflict, "stakeholder %s was erased (if their record does not say so, the erasure was interrupted: erase them again to record it)", id)
 	}
 	return err
 }
