@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
+
+	"github.com/together-coop/together/services/internal/inproc"
 )
 
 // The forms and lists use the JSON API in process, as the reports do: the
@@ -76,9 +78,12 @@ func callAPI(h http.Handler, r *http.Request, method, path string, q url.Values,
 	if key != "" {
 		sub.Header.Set("Idempotency-Key", key)
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, sub)
-	return apiAnswer{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}, nil
+	res := inproc.Do(h, sub)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return apiAnswer{}, err
+	}
+	return apiAnswer{Status: res.StatusCode, Header: res.Header, Body: b}, nil
 }
 
 type body struct{ *bytes.Reader }

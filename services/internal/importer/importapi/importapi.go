@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -35,6 +34,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/command"
 	"github.com/together-coop/together/services/internal/importer"
+	"github.com/together-coop/together/services/internal/inproc"
 	"github.com/together-coop/together/services/internal/stakeholders"
 )
 
@@ -53,9 +53,7 @@ type handlerDoer struct{ h http.Handler }
 
 func (d handlerDoer) Do(req *http.Request) (*http.Response, error) {
 	req.RequestURI = req.URL.RequestURI()
-	rec := httptest.NewRecorder()
-	d.h.ServeHTTP(rec, req)
-	return rec.Result(), nil
+	return inproc.Do(d.h, req), nil
 }
 
 // ErrInvalidOption is returned by [New] for an option that cannot work.
