@@ -224,24 +224,27 @@ func retry(ctx context.Context, op func() error, transient func(error) bool) err
 // one connection's messages reach the stream in the order sent and a
 // failed publish is not retried behind the later ones.
 //
-// The i-th result and error belong to streams[i], expected[i], evs[i].
+// The i-th result, error and written belong to streams[i], expected[i],
+// evs[i]; written says that this call stored the events, not that it
+// found them stored by an earlier try (whose recorded times and hashes
+// may differ from evs').
 // Appends to the same stream in one group fail with [events.ErrInvalidEvent]
 // after the first: chain them across groups instead.
-func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) ([]events.AppendResult, []error) {
+func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (results []events.AppendResult, errs []error, written []bool) {
 	n := len(streams)
-	results, errs := make([]events.AppendResult, n), make([]error, n)
+	results, errs, written = make([]events.AppendResult, n), make([]error, n), make([]bool, n)
 	if len(expected) != n || len(evs) != n {
 		for i := range errs {
 			errs[i] = fmt.Errorf("%w: a group of %d streams with %d versions and %d appends", events.ErrInvalidEvent, n, len(expected), len(evs))
 		}
-		return results, errs
+		return results, errs, written
 	}
 	if s.check != nil {
 		if err := s.check(); err != nil {
 			for i := range errs {
 				errs[i] = fmt.Errorf("append to %s: %w: %w", streams[i], events.ErrUnavailable, err)
 			}
-			return results, errs
+			return results, errs, written
 		}
 	}
 	ctx, cancel := s.withTimeout(ctx)
@@ -251,7 +254,7 @@ func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []ui
 		for i := range errs {
 			errs[i] = err
 		}
-		return results, errs
+		return results, errs, written
 	}
 
 	type pending struct {
@@ -327,12 +330,13 @@ func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []ui
 		if perr == nil && !ack.Duplicate {
 			results[i] = events.AppendResult{StreamVersion: expected[i] + uint64(len(p.prepared)), Position: ack.Sequence}
 			s.tails.set(stream, results[i].StreamVersion, ack.Sequence)
+			written[i] = true
 			continue
 		}
 		s.tails.forget(stream)
 		results[i], errs[i] = s.resolve(ctx, stream, expected[i], p.prepared, perr)
 	}
-	return results, errs
+	return results, errs, written
 }
 
 // publishAsync sends msgs, one append, without waiting: a single message
