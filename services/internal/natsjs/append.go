@@ -231,37 +231,42 @@ func retry(ctx context.Context, op func() error, transient func(error) bool) err
 // Appends to the same stream in one group fail with [events.ErrInvalidEvent]
 // after the first: chain them across groups instead.
 func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (results []events.AppendResult, errs []error, written []bool) {
+	return s.SendGroup(ctx, streams, expected, evs)()
+}
+
+// SendGroup is [Store.AppendGroup] in two halves: it sends the group and
+// returns a function that waits for the acknowledgements and returns what
+// AppendGroup would. A caller may send further groups before waiting, on
+// other streams: they are stored after this one. wait must be called
+// exactly once.
+func (s *Store) SendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (wait func() ([]events.AppendResult, []error, []bool)) {
 	n := len(streams)
-	results, errs, written = make([]events.AppendResult, n), make([]error, n), make([]bool, n)
+	results, errs, written := make([]events.AppendResult, n), make([]error, n), make([]bool, n)
+	done := func() ([]events.AppendResult, []error, []bool) { return results, errs, written }
 	if len(expected) != n || len(evs) != n {
 		for i := range errs {
 			errs[i] = fmt.Errorf("%w: a group of %d streams with %d versions and %d appends", events.ErrInvalidEvent, n, len(expected), len(evs))
 		}
-		return results, errs, written
+		return done
 	}
 	if s.check != nil {
 		if err := s.check(); err != nil {
 			for i := range errs {
 				errs[i] = fmt.Errorf("append to %s: %w: %w", streams[i], events.ErrUnavailable, err)
 			}
-			return results, errs, written
+			return done
 		}
 	}
 	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
 	js, err := s.asyncPublisher()
 	if err != nil {
+		cancel()
 		for i := range errs {
 			errs[i] = err
 		}
-		return results, errs, written
+		return done
 	}
 
-	type pending struct {
-		prepared []events.Envelope
-		ack      jetstream.PubAckFuture
-		sent     bool
-	}
 	pend := make([]pending, n)
 	seen := make(map[string]bool, n)
 	now := time.Now()
@@ -313,6 +318,21 @@ func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []ui
 		}
 		pend[i].sent = true
 	}
+	return func() ([]events.AppendResult, []error, []bool) {
+		defer cancel()
+		s.collect(ctx, streams, expected, pend, results, errs, written)
+		return results, errs, written
+	}
+}
+
+type pending struct {
+	prepared []events.Envelope
+	ack      jetstream.PubAckFuture
+	sent     bool
+}
+
+// collect waits for the acknowledgements of a group's sent appends.
+func (s *Store) collect(ctx context.Context, streams []string, expected []uint64, pend []pending, results []events.AppendResult, errs []error, written []bool) {
 	for i := range pend {
 		p := &pend[i]
 		if !p.sent {
@@ -336,7 +356,6 @@ func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []ui
 		s.tails.forget(stream)
 		results[i], errs[i] = s.resolve(ctx, stream, expected[i], p.prepared, perr)
 	}
-	return results, errs, written
 }
 
 // publishAsync sends msgs, one append, without waiting: a single message

@@ -42,67 +42,137 @@ type tail struct {
 	hash    string
 }
 
-// groupAppender is a store that appends to several streams at once, in
-// the order given, each append succeeding or failing on its own (the
-// JetStream store pipelines them: one round of acknowledgements instead
-// of one per append). written[i] says the call stored evs[i] itself
-// rather than finding an earlier try of it stored.
-type groupAppender interface {
-	AppendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (results []events.AppendResult, errs []error, written []bool)
+// groupSender is a store that sends appends to several streams at once,
+// in the order given, each succeeding or failing on its own, and lets the
+// caller send more groups before it waits for the first one's
+// acknowledgements (the JetStream store: the server is never left idle
+// between groups). written[i] says the store wrote evs[i] itself rather
+// than finding an earlier try of it stored.
+type groupSender interface {
+	SendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (wait func() (results []events.AppendResult, errs []error, written []bool))
 }
 
-// runCommitter is the only goroutine that stamps, chains and appends. It
-// takes every append waiting (up to maxGroup), at most one per stream,
-// and commits them together; an append to a stream already in the group
-// waits for the next one, since its expected version and previous hash
-// depend on the first. It stops when stop is closed and nothing is left.
+// maxInFlight bounds the groups sent and not yet acknowledged.
+const maxInFlight = 4
+
+// sentGroup is a group on its way to the store.
+type sentGroup struct {
+	group  []*commit
+	wait   func() ([]events.AppendResult, []error, []bool)
+	cancel context.CancelFunc
+}
+
+// ackedGroup is what the committer learns back of a group: the new tails
+// of the streams it wrote, and which streams are free again.
+type ackedGroup struct {
+	streams []string
+	tails   []tail
+	known   []bool // tails[i] holds; otherwise the stream's tail must be read
+}
+
+// runCommitter is the only goroutine that stamps, chains and sends
+// appends. It takes every append waiting (up to maxGroup), at most one per
+// stream and none to a stream whose previous append is still in flight,
+// since an append's expected version and previous hash depend on the one
+// before; the others wait for a later group. Each group is sent behind the
+// previous one without waiting for it (up to maxInFlight groups), and
+// runAcker answers them in the order sent. It stops once stop is closed
+// and nothing is left.
 //
-// Recorded times are stamped in the group's order and the store keeps that
-// order, and a group is answered before the next one starts: recorded
-// times never go backwards along the global order, so an as-of view is
-// always a prefix of the log.
+// Recorded times are stamped in the order sent and the store keeps that
+// order, so recorded times never go backwards along the global order: an
+// as-of view is always a prefix of the log.
 func (s *Service) runCommitter(stop <-chan struct{}) {
 	defer close(s.committerDone)
+	sent := make(chan sentGroup, maxInFlight)
+	acked := make(chan ackedGroup, maxInFlight)
+	go s.runAcker(sent, acked)
+	defer close(sent)
+	busy := map[string]bool{}
+	inFlight := 0
 	var carry []*commit
+	settle := func(a ackedGroup) {
+		inFlight--
+		for i, stream := range a.streams {
+			delete(busy, stream)
+			if !a.known[i] {
+				delete(s.tails, stream)
+				continue
+			}
+			if len(s.tails) >= maxTails {
+				clear(s.tails)
+			}
+			s.tails[stream] = a.tails[i]
+		}
+	}
+	stopping := false
 	for {
-		batch := carry
-		carry = nil
-		if len(batch) == 0 {
+		// Learn what was acknowledged, without waiting.
+	learn:
+		for {
 			select {
-			case c := <-s.commits:
-				batch = append(batch, c)
-			case <-stop:
-				return
+			case a := <-acked:
+				settle(a)
+			default:
+				break learn
 			}
 		}
+		if inFlight == maxInFlight {
+			settle(<-acked)
+			continue
+		}
 	drain:
-		for len(batch) < maxGroup {
+		for len(carry) < maxGroup {
 			select {
 			case c := <-s.commits:
-				batch = append(batch, c)
+				carry = append(carry, c)
 			default:
 				break drain
 			}
 		}
-		seen := make(map[string]bool, len(batch))
-		group := make([]*commit, 0, len(batch))
-		for _, c := range batch {
-			if seen[c.stream] {
-				carry = append(carry, c)
+		var group, rest []*commit
+		seen := map[string]bool{}
+		for _, c := range carry {
+			if busy[c.stream] || seen[c.stream] || len(group) == maxGroup {
+				rest = append(rest, c)
 				continue
 			}
 			seen[c.stream] = true
 			group = append(group, c)
 		}
-		s.commitGroup(group)
+		carry = rest
+		if len(group) > 0 {
+			if g, ok := s.sendGroup(group); ok {
+				for _, c := range g.group {
+					busy[c.stream] = true
+				}
+				inFlight++
+				sent <- g
+			}
+			continue
+		}
+		if stopping && inFlight == 0 && len(carry) == 0 {
+			return
+		}
+		var stopC <-chan struct{}
+		if !stopping {
+			stopC = stop
+		}
+		select {
+		case c := <-s.commits:
+			carry = append(carry, c)
+		case a := <-acked:
+			settle(a)
+		case <-stopC:
+			stopping = true
+		}
 	}
 }
 
-// commitGroup stamps, chains and appends one group, and answers each
-// append with its own result.
-func (s *Service) commitGroup(group []*commit) {
+// sendGroup stamps and sends one group; appends that cannot be stamped are
+// answered at once. It returns false if none is left to send.
+func (s *Service) sendGroup(group []*commit) (sentGroup, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.timeout)
-	defer cancel()
 	ready := group[:0]
 	for _, c := range group {
 		s.metrics.queueWait.Observe(time.Since(c.queued).Seconds())
@@ -117,44 +187,52 @@ func (s *Service) commitGroup(group []*commit) {
 		ready = append(ready, c)
 	}
 	if len(ready) == 0 {
-		return
+		cancel()
+		return sentGroup{}, false
 	}
 	s.metrics.groupSize.Observe(float64(len(ready)))
-	results, errs, written := s.appendGroup(ctx, ready)
-	appended := 0
-	for i, c := range ready {
-		if errs[i] != nil {
-			// A conflict, or an outcome the store could not tell: read the
-			// stream's tail afresh next time.
-			delete(s.tails, c.stream)
-			c.done <- commitResult{res: results[i], err: errs[i]}
-			continue
-		}
-		if written[i] {
-			if len(s.tails) >= maxTails {
-				clear(s.tails)
+	return sentGroup{group: ready, wait: s.send(ctx, ready), cancel: cancel}, true
+}
+
+// runAcker waits for each sent group's acknowledgements, in the order
+// sent, answers its appends and tells the committer what it learnt.
+func (s *Service) runAcker(sent <-chan sentGroup, acked chan<- ackedGroup) {
+	for g := range sent {
+		results, errs, written := g.wait()
+		g.cancel()
+		a := ackedGroup{streams: make([]string, len(g.group)), tails: make([]tail, len(g.group)), known: make([]bool, len(g.group))}
+		appended := 0
+		for i, c := range g.group {
+			a.streams[i] = c.stream
+			if errs[i] != nil {
+				// A conflict, or an outcome the store could not tell: the
+				// tail is read afresh next time.
+				c.done <- commitResult{res: results[i], err: errs[i]}
+				continue
 			}
-			s.tails[c.stream] = tail{version: results[i].StreamVersion, hash: c.evs[len(c.evs)-1].Hash}
-		} else {
-			// An earlier try's events, stamped then: only the store
-			// knows their hash.
-			delete(s.tails, c.stream)
+			if written[i] {
+				a.tails[i] = tail{version: results[i].StreamVersion, hash: c.evs[len(c.evs)-1].Hash}
+				a.known[i] = true
+			}
+			// Otherwise an earlier try's events, stamped then, are stored:
+			// only the store knows their hash.
+			note, _ := json.Marshal(Appended{Stream: c.stream, Position: results[i].Position})
+			if err := s.nc.Publish(SubjectAppended, note); err != nil {
+				zerolog.Ctx(c.ctx).Warn().Err(err).Msg("publish append notification")
+			}
+			appended += len(c.evs)
+			c.done <- commitResult{res: results[i]}
 		}
-		note, _ := json.Marshal(Appended{Stream: c.stream, Position: results[i].Position})
-		if err := s.nc.Publish(SubjectAppended, note); err != nil {
-			zerolog.Ctx(c.ctx).Warn().Err(err).Msg("publish append notification")
-		}
-		appended += len(c.evs)
-		c.done <- commitResult{res: results[i]}
-	}
-	s.appendMu.Lock()
-	s.unsealed += appended
-	due := s.opts.sealEvery > 0 && s.unsealed >= s.opts.sealEvery
-	s.appendMu.Unlock()
-	if due {
-		select {
-		case s.sealNow <- struct{}{}:
-		default:
+		acked <- a
+		s.appendMu.Lock()
+		s.unsealed += appended
+		due := s.opts.sealEvery > 0 && s.unsealed >= s.opts.sealEvery
+		s.appendMu.Unlock()
+		if due {
+			select {
+			case s.sealNow <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -184,22 +262,24 @@ func (s *Service) stamp(ctx context.Context, c *commit) error {
 	return hashchain.Seal(prev, c.evs)
 }
 
-// appendGroup appends the group's appends, in order: all at once if the
-// store can, one after the other otherwise. A store that cannot say
-// whether it wrote an append or found it stored has nothing cached.
-func (s *Service) appendGroup(ctx context.Context, group []*commit) ([]events.AppendResult, []error, []bool) {
-	if ga, ok := s.store.(groupAppender); ok {
-		streams := make([]string, len(group))
-		expected := make([]uint64, len(group))
-		evs := make([][]events.Envelope, len(group))
-		for i, c := range group {
-			streams[i], expected[i], evs[i] = c.stream, c.expected, c.evs
-		}
-		return ga.AppendGroup(ctx, streams, expected, evs)
+// send sends the group's appends, in order, and returns how to wait for
+// them: all at once if the store can, one after the other (each waited
+// for before the next) otherwise. A store that cannot say whether it
+// wrote an append or found it stored has nothing cached.
+func (s *Service) send(ctx context.Context, group []*commit) func() ([]events.AppendResult, []error, []bool) {
+	streams := make([]string, len(group))
+	expected := make([]uint64, len(group))
+	evs := make([][]events.Envelope, len(group))
+	for i, c := range group {
+		streams[i], expected[i], evs[i] = c.stream, c.expected, c.evs
+	}
+	if gs, ok := s.store.(groupSender); ok {
+		return gs.SendGroup(ctx, streams, expected, evs)
 	}
 	results, errs := make([]events.AppendResult, len(group)), make([]error, len(group))
-	for i, c := range group {
-		results[i], errs[i] = s.store.Append(ctx, c.stream, c.expected, c.evs)
+	for i := range group {
+		results[i], errs[i] = s.store.Append(ctx, streams[i], expected[i], evs[i])
 	}
-	return results, errs, make([]bool, len(group))
+	written := make([]bool, len(group))
+	return func() ([]events.AppendResult, []error, []bool) { return results, errs, written }
 }
