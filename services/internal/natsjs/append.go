@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -211,4 +212,236 @@ func retry(ctx context.Context, op func() error, transient func(error) bool) err
 		}
 		wait = min(2*wait, 250*time.Millisecond)
 	}
+}
+
+// AppendGroup appends several appends, each to a different stream, in the
+// order given: it publishes them all without waiting, so that the server
+// stores (and, with sync_interval always, fsyncs) one after the other with
+// no round trip between them, then waits for every acknowledgement. Each
+// append keeps the guarantees of [Store.Append] on its own: its expected
+// version, its atomicity, its idempotent retry; a conflict or failure of
+// one leaves the others alone. Positions follow the order given, since
+// one connection's messages reach the stream in the order sent and a
+// failed publish is not retried behind the later ones.
+//
+// The i-th result, error and written belong to streams[i], expected[i],
+// evs[i]; written says that this call stored the events, not that it
+// found them stored by an earlier try (whose recorded times and hashes
+// may differ from evs').
+// Appends to the same stream in one group fail with [events.ErrInvalidEvent]
+// after the first: chain them across groups instead.
+func (s *Store) AppendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (results []events.AppendResult, errs []error, written []bool) {
+	return s.SendGroup(ctx, streams, expected, evs)()
+}
+
+// SendGroup is [Store.AppendGroup] in two halves: it sends the group and
+// returns a function that waits for the acknowledgements and returns what
+// AppendGroup would. A caller may send further groups before waiting, on
+// other streams: they are stored after this one. wait must be called
+// exactly once.
+func (s *Store) SendGroup(ctx context.Context, streams []string, expected []uint64, evs [][]events.Envelope) (wait func() ([]events.AppendResult, []error, []bool)) {
+	n := len(streams)
+	results, errs, written := make([]events.AppendResult, n), make([]error, n), make([]bool, n)
+	done := func() ([]events.AppendResult, []error, []bool) { return results, errs, written }
+	if len(expected) != n || len(evs) != n {
+		for i := range errs {
+			errs[i] = fmt.Errorf("%w: a group of %d streams with %d versions and %d appends", events.ErrInvalidEvent, n, len(expected), len(evs))
+		}
+		return done
+	}
+	if s.check != nil {
+		if err := s.check(); err != nil {
+			for i := range errs {
+				errs[i] = fmt.Errorf("append to %s: %w: %w", streams[i], events.ErrUnavailable, err)
+			}
+			return done
+		}
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	js, err := s.asyncPublisher()
+	if err != nil {
+		cancel()
+		for i := range errs {
+			errs[i] = err
+		}
+		return done
+	}
+
+	pend := make([]pending, n)
+	seen := make(map[string]bool, n)
+	now := time.Now()
+	for i, stream := range streams {
+		if seen[stream] {
+			errs[i] = fmt.Errorf("%w: %s appears twice in one group", events.ErrInvalidEvent, stream)
+			continue
+		}
+		seen[stream] = true
+		p, err := events.PrepareAppend(stream, expected[i], evs[i], now)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		pend[i].prepared = p
+		lastSeq, ok := s.tails.get(stream, expected[i])
+		if !ok {
+			current, seq, err := s.last(ctx, stream)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			if current != expected[i] {
+				results[i], errs[i] = s.resolve(ctx, stream, expected[i], p, nil)
+				continue
+			}
+			lastSeq = seq
+		}
+		msgs := make([]*nats.Msg, len(p))
+		for j, e := range p {
+			if msgs[j], err = s.encode(e); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		pend[i].ack, err = s.publishAsync(js, msgs, lastSeq)
+		if err != nil {
+			// Nothing after this one may overtake it: the rest wait for
+			// the next group.
+			results[i], errs[i] = s.resolve(ctx, stream, expected[i], p, err)
+			s.tails.forget(stream)
+			for k := i + 1; k < n; k++ {
+				errs[k] = fmt.Errorf("append to %s: %w: an earlier append of its group could not be sent: %w", streams[k], events.ErrUnavailable, err)
+			}
+			break
+		}
+		pend[i].sent = true
+	}
+	return func() ([]events.AppendResult, []error, []bool) {
+		defer cancel()
+		s.collect(ctx, streams, expected, pend, results, errs, written)
+		return results, errs, written
+	}
+}
+
+type pending struct {
+	prepared []events.Envelope
+	ack      jetstream.PubAckFuture
+	sent     bool
+}
+
+// collect waits for the acknowledgements of a group's sent appends.
+func (s *Store) collect(ctx context.Context, streams []string, expected []uint64, pend []pending, results []events.AppendResult, errs []error, written []bool) {
+	for i := range pend {
+		p := &pend[i]
+		if !p.sent {
+			continue
+		}
+		stream := streams[i]
+		var ack *jetstream.PubAck
+		var perr error
+		select {
+		case ack = <-p.ack.Ok():
+		case perr = <-p.ack.Err():
+		case <-ctx.Done():
+			perr = ctx.Err()
+		}
+		if perr == nil && !ack.Duplicate {
+			results[i] = events.AppendResult{StreamVersion: expected[i] + uint64(len(p.prepared)), Position: ack.Sequence}
+			s.tails.set(stream, results[i].StreamVersion, ack.Sequence)
+			written[i] = true
+			continue
+		}
+		s.tails.forget(stream)
+		results[i], errs[i] = s.resolve(ctx, stream, expected[i], p.prepared, perr)
+	}
+}
+
+// publishAsync sends msgs, one append, without waiting: a single message
+// as a plain publish, several as an atomic batch whose commit carries the
+// acknowledgement. Neither is retried by the client, so that nothing sent
+// later can be stored before it.
+func (s *Store) publishAsync(js jetstream.JetStream, msgs []*nats.Msg, lastSeq uint64) (jetstream.PubAckFuture, error) {
+	if len(msgs) == 1 {
+		return js.PublishMsgAsync(msgs[0], jetstream.WithExpectLastSequencePerSubject(lastSeq), jetstream.WithRetryAttempts(0))
+	}
+	batchID := uuid.NewString()
+	for i, m := range msgs {
+		m.Header.Set(headerBatchID, batchID)
+		m.Header.Set(headerBatchSequence, strconv.Itoa(i+1))
+		if i == 0 {
+			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(lastSeq, 10))
+		}
+		if i < len(msgs)-1 {
+			if err := s.nc.PublishMsg(m); err != nil {
+				return nil, fmt.Errorf("publish batch message %d: %w", i+1, err)
+			}
+			continue
+		}
+		m.Header.Set(headerBatchCommit, "1")
+	}
+	// The commit's answer reads as an acknowledgement whose sequence is the
+	// batch's last.
+	return js.PublishMsgAsync(msgs[len(msgs)-1], jetstream.WithRetryAttempts(0))
+}
+
+// asyncPublisher returns the JetStream context for group appends, whose
+// pending acknowledgements time out with the store's default timeout.
+func (s *Store) asyncPublisher() (jetstream.JetStream, error) {
+	s.async.once.Do(func() {
+		s.async.js, s.async.err = jetstream.New(s.nc,
+			jetstream.WithPublishAsyncTimeout(s.timeout),
+			jetstream.WithPublishAsyncMaxPending(4096))
+		if s.async.err != nil {
+			s.async.err = fmt.Errorf("jetstream: %w", s.async.err)
+		}
+	})
+	return s.async.js, s.async.err
+}
+
+type asyncState struct {
+	once sync.Once
+	js   jetstream.JetStream
+	err  error
+}
+
+// tailCache remembers, for streams the group appends wrote, the version and
+// JetStream sequence of their last event, to spare a read per append. An
+// entry is only trusted for an append expecting its version; if the
+// stream moved on meanwhile, the server refuses the stale expected
+// sequence and the append resolves as Append would.
+type tailCache struct {
+	mu sync.Mutex
+	m  map[string]tail
+}
+
+type tail struct{ version, seq uint64 }
+
+// maxTails bounds the cache; past it, it starts again empty.
+const maxTails = 100_000
+
+func (c *tailCache) get(stream string, version uint64) (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.m[stream]
+	if !ok || t.version != version {
+		return 0, false
+	}
+	return t.seq, true
+}
+
+func (c *tailCache) set(stream string, version, seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxTails {
+		c.m = make(map[string]tail)
+	}
+	c.m[stream] = tail{version, seq}
+}
+
+func (c *tailCache) forget(stream string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, stream)
 }

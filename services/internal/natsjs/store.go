@@ -48,6 +48,9 @@ type Store struct {
 	// get reads with batched direct gets, for ReadStream and ReadAll.
 	get   *getter
 	check func() error
+	// async and tails serve AppendGroup.
+	async asyncState
+	tails tailCache
 }
 
 var _ events.Store = (*Store)(nil)

@@ -8,4 +8,15 @@
 // decode, stamps the recorded time, and after the store has acknowledged
 // the append it publishes the new head position on [SubjectAppended] so
 // that readers wake up instead of polling.
+//
+// Appends are group-committed: the workers that take requests hand them to
+// one committer goroutine, which takes every append waiting (at most one
+// per stream, none to a stream with an append still in flight), stamps
+// their recorded times in order, chains each stream's hashes from a cache
+// of the streams' last hashes, and sends the group to the store without
+// waiting for the previous group's acknowledgements; an acker answers the
+// groups in the order sent. Every append keeps its own expected version,
+// conflict and idempotent retry, recorded times still rise along the
+// global order, and nothing is answered before the store acknowledged it
+// durably.
 package recorder

@@ -18,6 +18,11 @@ type metrics struct {
 	appended *prometheus.CounterVec
 	// sealFailures counts failed attempts to seal the global order.
 	sealFailures prometheus.Counter
+	// groupSize and queueWait show the group commit: how many appends
+	// share one round of acknowledgements, and how long an append waits
+	// for its group.
+	groupSize prometheus.Histogram
+	queueWait prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, store string) *metrics {
@@ -44,9 +49,21 @@ func newMetrics(reg prometheus.Registerer, store string) *metrics {
 			Help:        "Attempts to seal the global order that failed (each is retried).",
 			ConstLabels: labels,
 		}),
+		groupSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:        "together_recorder_group_appends",
+			Help:        "Appends committed together in one group (stamped in order, sent without waiting, acknowledged together).",
+			ConstLabels: labels,
+			Buckets:     prometheus.ExponentialBuckets(1, 2, 9),
+		}),
+		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:        "together_recorder_queue_wait_seconds",
+			Help:        "Time an append waited for the committer to take it into a group.",
+			ConstLabels: labels,
+			Buckets:     prometheus.ExponentialBuckets(0.00005, 2, 16),
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.duration, m.appends, m.appended, m.sealFailures)
+		reg.MustRegister(m.duration, m.appends, m.appended, m.sealFailures, m.groupSize, m.queueWait)
 	}
 	return m
 }

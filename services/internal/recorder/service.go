@@ -15,7 +15,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/events/hashchain"
 	"github.com/together-coop/together/events/seal"
 )
 
@@ -34,14 +33,18 @@ type Service struct {
 	ready    chan struct{}
 	gate     gate
 
-	// appendMu serialises stamping and appending, so that recorded times
-	// never go backwards along the global order: an as-of view is then
-	// always a prefix of the log.
-	appendMu     sync.Mutex
+	// commits feed the committer, the one goroutine that stamps, chains
+	// and appends (see commit.go).
+	commits       chan *commit
+	committerDone chan struct{}
+	// Owned by the committer.
 	lastRecorded time.Time
-	unsealed     int // events appended since the last seal; under appendMu
-	sealNow      chan struct{}
-	sealer       sealer // owned by the sealing goroutine
+	tails        map[string]tail
+
+	appendMu sync.Mutex
+	unsealed int // events appended since the last seal; under appendMu
+	sealNow  chan struct{}
+	sealer   sealer // owned by the sealing goroutine
 }
 
 // New returns a recorder serving store on nc. Every event it is asked to
@@ -62,6 +65,8 @@ func New(nc *nats.Conn, store events.Store, registry *events.Registry, opts ...O
 		nc: nc, store: store, registry: registry, opts: o,
 		metrics: newMetrics(o.registerer, o.storeName),
 		ready:   make(chan struct{}), sealNow: make(chan struct{}, 1),
+		commits: make(chan *commit), committerDone: make(chan struct{}),
+		tails: make(map[string]tail),
 	}, nil
 }
 
@@ -73,6 +78,12 @@ func (s *Service) Ready() <-chan struct{} { return s.ready }
 // Then it stops taking requests, waits for those in flight (each bounded
 // by the request timeout), seals what it appended and returns.
 func (s *Service) Run(ctx context.Context) error {
+	stopCommitter := make(chan struct{})
+	go s.runCommitter(stopCommitter)
+	defer func() {
+		close(stopCommitter)
+		<-s.committerDone
+	}()
 	svcs, err := s.register()
 	if err != nil {
 		return err
@@ -237,7 +248,7 @@ func respondJSON(req micro.Request, v any) error {
 	return req.Respond(data)
 }
 
-// recordedAt returns the next recorded time; the caller holds appendMu.
+// recordedAt returns the next recorded time; only the committer calls it.
 func (s *Service) recordedAt() time.Time {
 	t := s.opts.now().UTC().Truncate(time.Microsecond)
 	if !t.After(s.lastRecorded) {
@@ -301,42 +312,23 @@ func (s *Service) checkAndAppend(ctx context.Context, ar appendRequest) (events.
 	return s.append(ctx, ar.Stream, ar.ExpectedVersion, ar.Events)
 }
 
-// append stamps the recorded time and the stream's hash chain on evs and
-// appends them, one append at a time.
+// append hands evs to the committer, which stamps the recorded time and
+// the stream's hash chain on them and appends them, and waits for its
+// answer.
 func (s *Service) append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (events.AppendResult, error) {
-	s.appendMu.Lock()
-	defer s.appendMu.Unlock()
-	prev, err := s.lastHash(ctx, stream, expected)
-	if err != nil {
-		return events.AppendResult{}, err
+	c := &commit{ctx: ctx, stream: stream, expected: expected, evs: evs, queued: time.Now(), done: make(chan commitResult, 1)}
+	select {
+	case s.commits <- c:
+	case <-ctx.Done():
+		return events.AppendResult{}, fmt.Errorf("append to %s: %w", stream, ctx.Err())
+	case <-s.committerDone:
+		return events.AppendResult{}, errors.New("the recorder has stopped")
 	}
-	// One recorded time for the whole append: its events are one fact.
-	now := s.recordedAt()
-	for i := range evs {
-		evs[i].RecordedAt = now
-		evs[i].Stream = stream
-		evs[i].StreamVersion = expected + uint64(i) + 1
-		evs[i].OccurredAt = evs[i].OccurredAt.UTC()
-	}
-	if err := hashchain.Seal(prev, evs); err != nil {
-		return events.AppendResult{}, err
-	}
-	res, err := s.store.Append(ctx, stream, expected, evs)
-	if err != nil {
-		return res, err
-	}
-	note, _ := json.Marshal(Appended{Stream: stream, Position: res.Position})
-	if err := s.nc.Publish(SubjectAppended, note); err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("publish append notification")
-	}
-	s.unsealed += len(evs)
-	if s.opts.sealEvery > 0 && s.unsealed >= s.opts.sealEvery {
-		select {
-		case s.sealNow <- struct{}{}:
-		default:
-		}
-	}
-	return res, nil
+	// The committer answers every commit it took, bounding the store's
+	// work by the request timeout: waiting for it, rather than for ctx,
+	// never reports a failure for an append that then lands.
+	r := <-c.done
+	return r.res, r.err
 }
 
 // lastHash returns the hash of the stream's event at version, "" for a
