@@ -16,6 +16,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/seal"
+	"github.com/together-coop/together/services/internal/microsvc"
 )
 
 // clockSkew is how far ahead of the recorder's clock a business time may
@@ -31,7 +32,7 @@ type Service struct {
 	opts     options
 	metrics  *metrics
 	ready    chan struct{}
-	gate     gate
+	gate     microsvc.Gate
 
 	// commits feed the committer, the one goroutine that stamps, chains
 	// and appends (see commit.go).
@@ -92,7 +93,7 @@ func (s *Service) Run(ctx context.Context) error {
 	fctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
 	defer cancel()
 	if err := s.nc.FlushWithContext(fctx); err != nil {
-		stopAll(svcs)
+		microsvc.StopAll(svcs)
 		return fmt.Errorf("register recorder: %w", err)
 	}
 	close(s.ready)
@@ -101,9 +102,9 @@ func (s *Service) Run(ctx context.Context) error {
 
 	// Requests still queued in the draining subscriptions are answered
 	// "stopping" (safe to retry); those already running finish.
-	s.gate.close()
-	err = stopAll(svcs)
-	s.gate.wait()
+	s.gate.Close()
+	err = microsvc.StopAll(svcs)
+	s.gate.Wait()
 	if s.opts.sealEvery > 0 {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if serr := s.seal(sctx); serr != nil {
@@ -142,14 +143,14 @@ func (s *Service) register() ([]micro.Service, error) {
 			Metadata:    meta,
 		})
 		if err != nil {
-			stopAll(svcs)
+			microsvc.StopAll(svcs)
 			return nil, fmt.Errorf("add recorder service: %w", err)
 		}
 		svcs = append(svcs, svc)
 		for _, ep := range endpoints {
 			name := ep.subject[len(subjectGroup)+1:]
 			if err := svc.AddEndpoint(name, s.handler(ep.handle), micro.WithEndpointSubject(ep.subject)); err != nil {
-				stopAll(svcs)
+				microsvc.StopAll(svcs)
 				return nil, fmt.Errorf("add endpoint %s: %w", name, err)
 			}
 		}
@@ -157,24 +158,16 @@ func (s *Service) register() ([]micro.Service, error) {
 	return svcs, nil
 }
 
-func stopAll(svcs []micro.Service) error {
-	var errs []error
-	for _, svc := range svcs {
-		errs = append(errs, svc.Stop())
-	}
-	return errors.Join(errs...)
-}
-
 // handler runs handle within the request timeout, with a logger derived
 // from the service's, and answers its error through micro so that the
 // service's statistics count it.
 func (s *Service) handler(handle func(context.Context, micro.Request) error) micro.HandlerFunc {
 	return func(req micro.Request) {
-		if !s.gate.enter() {
+		if !s.gate.Enter() {
 			respondError(req, &replyError{code: errorCodeStore, msg: "the recorder is stopping; retry"})
 			return
 		}
-		defer s.gate.leave()
+		defer s.gate.Leave()
 		l := s.opts.log.With().Str("subject", req.Subject())
 		if corr := req.Headers().Get(HeaderCorrelationID); corr != "" {
 			l = l.Str("correlation_id", corr)
@@ -397,49 +390,4 @@ func (s *Service) handleHead(ctx context.Context, req micro.Request) error {
 		return storeError("read", err)
 	}
 	return respondJSON(req, headReply{Position: pos})
-}
-
-// gate counts the requests in flight, and once closed lets no new one in,
-// so that stopping can wait for exactly the requests that got in.
-type gate struct {
-	mu       sync.Mutex
-	closed   bool
-	inflight int
-	idle     *sync.Cond
-}
-
-func (g *gate) enter() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return false
-	}
-	g.inflight++
-	return true
-}
-
-func (g *gate) leave() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.inflight--
-	if g.inflight == 0 && g.idle != nil {
-		g.idle.Broadcast()
-	}
-}
-
-func (g *gate) close() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.closed = true
-}
-
-func (g *gate) wait() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.idle == nil {
-		g.idle = sync.NewCond(&g.mu)
-	}
-	for g.inflight > 0 {
-		g.idle.Wait()
-	}
 }
