@@ -161,43 +161,21 @@ func (s *Service) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 		return fmt.Errorf("%w: the identities service needs a NATS connection", ErrInvalidOption)
 	}
 	g := &microsvc.Gate{}
-	var svcs []micro.Service
-	for range s.natsWorkers {
-		svc, err := micro.AddService(nc, micro.Config{
+	pool := microsvc.Pool{
+		Config: micro.Config{
 			Name:        IdentitiesService,
 			Version:     "1.0.0",
 			Description: "together identities: whom a request's credentials belong to",
 			QueueGroup:  identitiesQueue,
-		})
-		if err != nil {
-			_ = microsvc.StopAll(svcs)
-			return fmt.Errorf("add the identities service: %w", err)
-		}
-		svcs = append(svcs, svc)
-		if err := svc.AddEndpoint("authenticate", micro.HandlerFunc(s.handleAuthenticate(g)),
-			micro.WithEndpointSubject(SubjectAuthenticate)); err != nil {
-			_ = microsvc.StopAll(svcs)
-			return fmt.Errorf("add the authenticate endpoint: %w", err)
-		}
+		},
+		Workers:   s.natsWorkers,
+		Endpoints: []microsvc.Endpoint{{Name: "authenticate", Subject: SubjectAuthenticate, Handler: micro.HandlerFunc(s.handleAuthenticate(g))}},
+		Timeout:   s.natsTimeout,
 	}
-	// The subscriptions are the server's once a round trip has passed.
-	fctx, cancel := context.WithTimeout(ctx, s.natsTimeout)
-	err := nc.FlushWithContext(fctx)
-	cancel()
-	if err != nil {
-		_ = microsvc.StopAll(svcs)
-		return fmt.Errorf("register the identities service: %w", err)
-	}
-	s.readyOnce.Do(func() { close(s.ready) })
-	s.log.Info().Int("workers", s.natsWorkers).Msg("identities service serving")
-	<-ctx.Done()
-
-	// Stopping drains the subscriptions: what the server sent already is
-	// still answered, and whatever arrives after the gate closes is told
-	// to retry.
-	err = microsvc.StopAll(svcs)
-	g.Close()
-	g.Wait()
+	err := microsvc.Serve(ctx, nc, pool, g, func() {
+		s.readyOnce.Do(func() { close(s.ready) })
+		s.log.Info().Int("workers", s.natsWorkers).Msg("identities service serving")
+	})
 	s.log.Info().Msg("identities service stopped")
 	return err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -37,55 +36,24 @@ func (k *Keyring) ServeNATS(ctx context.Context, nc *nats.Conn) error {
 		return errors.New("keyring: the keys service needs a NATS connection")
 	}
 	g := &microsvc.Gate{}
-	var svcs []micro.Service
-	for range k.workers {
-		svc, err := micro.AddService(nc, micro.Config{
+	pool := microsvc.Pool{
+		Config: micro.Config{
 			Name:        ServiceName,
 			Version:     "1.0.0",
 			Description: "together keys: seals personal data for the other services, and shreds anonymous feedback",
 			QueueGroup:  keysQueue,
-		})
-		if err != nil {
-			_ = microsvc.StopAll(svcs)
-			return fmt.Errorf("add the keys service: %w", err)
-		}
-		svcs = append(svcs, svc)
-		for _, ep := range []struct {
-			name, subject string
-			handle        func(context.Context, []byte) ([]byte, string, error)
-		}{
-			{"seal", SubjectSeal, k.serveSeal},
-			{"destroy", SubjectDestroy, k.serveDestroy},
-		} {
-			if err := svc.AddEndpoint(ep.name, k.handler(g, ep.name, ep.handle), micro.WithEndpointSubject(ep.subject)); err != nil {
-				_ = microsvc.StopAll(svcs)
-				return fmt.Errorf("add the %s endpoint: %w", ep.name, err)
-			}
-		}
+		},
+		Workers: k.workers,
+		Endpoints: []microsvc.Endpoint{
+			{Name: "seal", Subject: SubjectSeal, Handler: k.handler(g, "seal", k.serveSeal)},
+			{Name: "destroy", Subject: SubjectDestroy, Handler: k.handler(g, "destroy", k.serveDestroy)},
+		},
+		Timeout: k.timeout,
 	}
-	// The subscriptions are the server's once a round trip has passed.
-	fctx, cancel := context.WithTimeout(ctx, k.timeout)
-	err := nc.FlushWithContext(fctx)
-	cancel()
-	if err != nil {
-		_ = microsvc.StopAll(svcs)
-		return fmt.Errorf("register the keys service: %w", err)
-	}
-	k.readyOnce.Do(func() { close(k.ready) })
-	k.log.Info().Int("workers", k.workers).Msg("keys service serving")
-	<-ctx.Done()
-
-	// Stopping drains the subscriptions: what the server sent already is
-	// still answered, and whatever arrives after the gate closes is told
-	// to retry.
-	err = microsvc.StopAll(svcs)
-	g.Close()
-	g.Wait()
-	// Once the server has read the unsubscriptions, requests go to
-	// another process serving keys, or are told nobody serves them.
-	if ferr := nc.FlushTimeout(k.timeout); ferr != nil && !errors.Is(ferr, nats.ErrConnectionClosed) {
-		err = errors.Join(err, fmt.Errorf("unregister the keys service: %w", ferr))
-	}
+	err := microsvc.Serve(ctx, nc, pool, g, func() {
+		k.readyOnce.Do(func() { close(k.ready) })
+		k.log.Info().Int("workers", k.workers).Msg("keys service serving")
+	})
 	k.log.Info().Msg("keys service stopped")
 	return err
 }

@@ -85,26 +85,18 @@ func (s *Service) Run(ctx context.Context) error {
 		close(stopCommitter)
 		<-s.committerDone
 	}()
-	svcs, err := s.register()
-	if err != nil {
-		return err
+	sealerDone := make(chan struct{})
+	err := microsvc.Serve(ctx, s.nc, s.pool(), &s.gate, func() {
+		close(s.ready)
+		s.opts.log.Info().Int("workers", s.opts.workers).Str("store", s.opts.storeName).Msg("recorder serving")
+		go func() { defer close(sealerDone); s.runSealer(ctx) }()
+	})
+	select {
+	case <-s.ready:
+		<-sealerDone
+	default:
+		return err // never registered
 	}
-	// The subscriptions are the server's once a round trip has passed.
-	fctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
-	defer cancel()
-	if err := s.nc.FlushWithContext(fctx); err != nil {
-		microsvc.StopAll(svcs)
-		return fmt.Errorf("register recorder: %w", err)
-	}
-	close(s.ready)
-	s.opts.log.Info().Int("workers", s.opts.workers).Str("store", s.opts.storeName).Msg("recorder serving")
-	s.runSealer(ctx)
-
-	// Requests still queued in the draining subscriptions are answered
-	// "stopping" (safe to retry); those already running finish.
-	s.gate.Close()
-	err = microsvc.StopAll(svcs)
-	s.gate.Wait()
 	if s.opts.sealEvery > 0 {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if serr := s.seal(sctx); serr != nil {
@@ -116,15 +108,25 @@ func (s *Service) Run(ctx context.Context) error {
 	return err
 }
 
-// register adds one micro service instance per worker: micro calls an
-// endpoint's handler one request at a time, so each instance is a worker
-// whose statistics count exactly the requests it handled.
-func (s *Service) register() ([]micro.Service, error) {
+// pool is the recorder's endpoints, served by one micro service instance
+// per worker.
+func (s *Service) pool() microsvc.Pool {
 	meta := map[string]string{"store": s.opts.storeName, "workers": strconv.Itoa(s.opts.workers)}
 	if rev := buildRevision(); rev != "" {
 		meta["revision"] = rev
 	}
-	endpoints := []struct {
+	p := microsvc.Pool{
+		Config: micro.Config{
+			Name:        ServiceName,
+			Version:     s.opts.version,
+			Description: "together event recorder: the only writer and reader of the event store",
+			QueueGroup:  queueGroup,
+			Metadata:    meta,
+		},
+		Workers: s.opts.workers,
+		Timeout: s.opts.timeout,
+	}
+	for _, ep := range []struct {
 		subject string
 		handle  func(context.Context, micro.Request) error
 	}{
@@ -132,30 +134,10 @@ func (s *Service) register() ([]micro.Service, error) {
 		{SubjectReadStream, s.handleReadStream},
 		{SubjectReadAll, s.handleReadAll},
 		{SubjectHead, s.handleHead},
+	} {
+		p.Endpoints = append(p.Endpoints, microsvc.Endpoint{Name: ep.subject[len(subjectGroup)+1:], Subject: ep.subject, Handler: s.handler(ep.handle)})
 	}
-	var svcs []micro.Service
-	for range s.opts.workers {
-		svc, err := micro.AddService(s.nc, micro.Config{
-			Name:        ServiceName,
-			Version:     s.opts.version,
-			Description: "together event recorder: the only writer and reader of the event store",
-			QueueGroup:  queueGroup,
-			Metadata:    meta,
-		})
-		if err != nil {
-			microsvc.StopAll(svcs)
-			return nil, fmt.Errorf("add recorder service: %w", err)
-		}
-		svcs = append(svcs, svc)
-		for _, ep := range endpoints {
-			name := ep.subject[len(subjectGroup)+1:]
-			if err := svc.AddEndpoint(name, s.handler(ep.handle), micro.WithEndpointSubject(ep.subject)); err != nil {
-				microsvc.StopAll(svcs)
-				return nil, fmt.Errorf("add endpoint %s: %w", name, err)
-			}
-		}
-	}
-	return svcs, nil
+	return p
 }
 
 // handler runs handle within the request timeout, with a logger derived
