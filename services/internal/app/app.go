@@ -138,7 +138,8 @@ type Config struct {
 	TLSCert, TLSKey string
 	// TrustedProxies are the addresses of a TLS-terminating proxy in front
 	// of the server: with one, the server may listen beyond loopback in
-	// plain HTTP, and its cookies are marked Secure.
+	// plain HTTP, takes requests from the proxy and loopback only, and
+	// marks its cookies Secure.
 	TrustedProxies []netip.Prefix
 	// AllowedHosts are the host names requests may address; default the
 	// loopback names and the host of HTTPAddr.
@@ -535,8 +536,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	handler := gateway.New(gateway.Config{
 		Services: routes, Events: events, Ready: ready,
 		Auth: authn, Policy: Policy(cfg.OpenProbes),
-		AllowedHosts: cfg.AllowedHosts, TLS: cfg.TLSCert != "", HeavyReads: cfg.HeavyReads,
-		Gatherer: a.reg, Registerer: a.reg, Logger: a.component("http"),
+		AllowedHosts: cfg.AllowedHosts, TLS: cfg.TLSCert != "", TrustedProxies: cfg.TrustedProxies,
+		HeavyReads: cfg.HeavyReads,
+		Gatherer:   a.reg, Registerer: a.reg, Logger: a.component("http"),
 	})
 	a.http = &http.Server{
 		Handler:           handler,

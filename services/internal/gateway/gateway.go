@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -48,6 +49,10 @@ type Config struct {
 	// TLS says the server answers over TLS, so browsers are told to keep
 	// to it (Strict-Transport-Security).
 	TLS bool
+	// TrustedProxies are the addresses of the TLS-terminating proxy in
+	// front. A server without TLS that has them takes requests from them
+	// and from loopback only, so nobody reaches it around the proxy.
+	TrustedProxies []netip.Prefix
 	// HeavyReads bounds each identity's reads of the whole history;
 	// default [DefaultHeavyReads].
 	HeavyReads HeavyReads
@@ -78,5 +83,5 @@ func New(cfg Config) http.Handler {
 		cfg.HeavyReads = DefaultHeavyReads()
 	}
 	guarded := newPerIdentity(cfg.HeavyReads).serve(mux, auth.Guard(cfg.Policy, mux), "GET /api/v1/events", "GET /api/v1/audit/verify")
-	return withRequestContext(cfg.Logger, m, mux, withSecurity(cfg.AllowedHosts, cfg.TLS, cfg.Auth.Authenticate(guarded)))
+	return withRequestContext(cfg.Logger, m, mux, withSecurity(cfg.AllowedHosts, cfg.TLS, plainFrom(cfg), cfg.Auth.Authenticate(guarded)))
 }

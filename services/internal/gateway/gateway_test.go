@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,46 @@ func TestSecurityHeadersAndHosts(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("request for host evil.example = %d, want 421", res.StatusCode)
+	}
+}
+
+// TestPlainHTTPOnlyThroughTheProxy: a server answering in plain HTTP
+// beyond loopback because a TLS-terminating proxy is in front takes
+// requests from that proxy and from loopback only; one that reaches the
+// port directly would send passwords and personal data in the clear.
+func TestPlainHTTPOnlyThroughTheProxy(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}
+	policy := auth.Policy{"GET /healthz": auth.Public, "GET /readyz": auth.Public, "GET /{$}": auth.Public, "/": auth.Public}
+	for _, tc := range []struct {
+		name   string
+		remote string
+		proxy  []netip.Prefix
+		tls    bool
+		want   int
+	}{
+		{"from the proxy's network", "10.1.2.3:51000", proxies, false, http.StatusOK},
+		{"from the proxy's address", "192.0.2.7:51000", proxies, false, http.StatusOK},
+		{"from loopback", "127.0.0.1:51000", proxies, false, http.StatusOK},
+		{"from IPv6 loopback", "[::1]:51000", proxies, false, http.StatusOK},
+		{"from the proxy as IPv4 in IPv6", "[::ffff:10.1.2.3]:51000", proxies, false, http.StatusOK},
+		{"from elsewhere", "198.51.100.9:51000", proxies, false, http.StatusForbidden},
+		{"from the address next to the proxy's", "192.0.2.8:51000", proxies, false, http.StatusForbidden},
+		{"from an address that cannot be read", "somewhere", proxies, false, http.StatusForbidden},
+		{"over TLS, from anywhere", "198.51.100.9:51000", proxies, true, http.StatusOK},
+		{"no proxy configured", "198.51.100.9:51000", nil, false, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(Config{Auth: headerAuth{}, Policy: policy, TLS: tc.tls, TrustedProxies: tc.proxy})
+			req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			req.RemoteAddr = tc.remote
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Fatalf("GET /healthz from %s = %d, want %d: %s", tc.remote, rec.Code, tc.want, rec.Body)
+			}
+			if tc.want == http.StatusForbidden && !strings.Contains(rec.Body.String(), "proxy") {
+				t.Errorf("refusal does not say to come through the proxy: %s", rec.Body)
+			}
+		})
 	}
 }
