@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/microsvc/microsvctest"
 	"github.com/together-coop/together/services/internal/natstest"
 )
 
@@ -49,35 +50,6 @@ func probe() http.Handler {
 	return mux
 }
 
-// serveNATS runs s.ServeNATS on nc until the test ends, and returns once
-// it is ready.
-func serveNATS(t *testing.T, s *auth.Service, nc *nats.Conn) (stop func() error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.ServeNATS(ctx, nc) }()
-	select {
-	case <-s.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("ServeNATS: %v", err)
-	}
-	var stopped atomic.Bool
-	stop = func() error {
-		if !stopped.CompareAndSwap(false, true) {
-			return nil
-		}
-		cancel()
-		return <-done
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("ServeNATS: %v", err)
-		}
-	})
-	return stop
-}
-
 // twins are one Service and a Remote that asks it over NATS, on
 // separate connections as in two processes.
 type twins struct {
@@ -103,7 +75,7 @@ func newTwins(t *testing.T, st *auth.Stores, remoteOpts ...auth.Option) *twins {
 		}
 	}
 	srv, serving := natstest.RunJetStream(t)
-	stop := serveNATS(t, s, serving)
+	stop := microsvctest.Serve(t, s, serving)
 	nc, err := srv.Connect("remote")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/keyring"
+	"github.com/together-coop/together/services/internal/microsvc/microsvctest"
 	"github.com/together-coop/together/services/internal/natstest"
 )
 
@@ -43,7 +43,7 @@ func newTwins(t testing.TB, localOpts []keyring.Option, remoteOpts ...keyring.Op
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := serveNATS(t, local, serving)
+	stop := microsvctest.Serve(t, local, serving)
 	nc, err := srv.Connect("remote")
 	if err != nil {
 		t.Fatal(err)
@@ -54,35 +54,6 @@ func newTwins(t testing.TB, localOpts []keyring.Option, remoteOpts ...keyring.Op
 		t.Fatal(err)
 	}
 	return &twins{srv: srv, local: local, remote: remote, nc: nc, stop: stop}
-}
-
-// serveNATS runs k.ServeNATS on nc until the test ends, and returns once
-// it is ready.
-func serveNATS(t testing.TB, k *keyring.Keyring, nc *nats.Conn) (stop func() error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- k.ServeNATS(ctx, nc) }()
-	select {
-	case <-k.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("ServeNATS: %v", err)
-	}
-	var stopped atomic.Bool
-	stop = func() error {
-		if !stopped.CompareAndSwap(false, true) {
-			return nil
-		}
-		cancel()
-		return <-done
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("ServeNATS: %v", err)
-		}
-	})
-	return stop
 }
 
 // TestRemoteSeal: what a Remote seals opens with the Keyring, under the
