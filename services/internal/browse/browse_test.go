@@ -14,15 +14,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
-	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/services/internal/browse"
 	"github.com/together-coop/together/services/internal/openapi/openapitest"
 	"github.com/together-coop/together/services/internal/reports"
+	"github.com/together-coop/together/services/internal/reports/reportstest"
 )
 
 // Ids of the history (the runner, like the recorder, takes only valid
@@ -78,27 +77,7 @@ type server struct {
 // every exchange checked against the OpenAPI document.
 func serve(t testing.TB) *server {
 	t.Helper()
-	story := history().Events
-	store := memstore.New()
-	appendAll(t, store, story)
-	runner, err := reports.NewRunner(store, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := runner.WaitFor(wctx, uint64(len(story))); err != nil {
-		t.Fatal(err)
-	}
+	store, runner := reportstest.Over(t, history().Events)
 	svc, err := browse.New(runner, browse.WithClock(func() time.Time { return historytest.Day(25) }),
 		browse.WithLocation(time.UTC))
 	if err != nil {
@@ -109,16 +88,6 @@ func serve(t testing.TB) *server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &server{url: srv.URL, mux: mux, store: store, client: openapitest.Client(t), runner: runner}
-}
-
-func appendAll(t testing.TB, store *memstore.Store, evs []historytest.Event) {
-	t.Helper()
-	for _, e := range evs {
-		env := e.Envelope
-		if _, err := store.Append(context.Background(), env.Stream, env.StreamVersion-1, []events.Envelope{env}); err != nil {
-			t.Fatalf("append %s: %v", env.Type, err)
-		}
-	}
 }
 
 func (s *server) get(t *testing.T, path string) (int, []byte) {

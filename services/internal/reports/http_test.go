@@ -1,7 +1,6 @@
 package reports_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,14 +11,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/events/catalogue"
-	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/services/internal/problem"
 	"github.com/together-coop/together/services/internal/reports"
+	"github.com/together-coop/together/services/internal/reports/reportstest"
 )
 
 // Ids of the history the HTTP tests serve (the runner, like the
@@ -49,27 +46,7 @@ func history() *historytest.Builder {
 // serve runs the reports over [history] on a test server (127.0.0.1).
 func serve(t *testing.T, opts ...reports.Option) *httptest.Server {
 	t.Helper()
-	story := history().Events
-	store := memstore.New()
-	appendAll(t, store, story)
-	runner, err := reports.NewRunner(store, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := runner.WaitFor(wctx, uint64(len(story))); err != nil {
-		t.Fatal(err)
-	}
+	_, runner := reportstest.Over(t, history().Events)
 	now := func() time.Time { return historytest.Day(31) }
 	svc, err := reports.New(runner, append([]reports.Option{reports.WithClock(now)}, opts...)...)
 	if err != nil {

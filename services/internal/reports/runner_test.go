@@ -27,6 +27,7 @@ import (
 	"github.com/together-coop/together/projections/participation"
 	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/services/internal/reports"
+	"github.com/together-coop/together/services/internal/reports/reportstest"
 )
 
 // counting wraps a store and counts the events its subscriptions yield.
@@ -62,16 +63,6 @@ func (m *memorySnapshots) Save(_ context.Context, data []byte) error {
 	defer m.mu.Unlock()
 	m.data = data
 	return nil
-}
-
-func appendAll(t *testing.T, s events.Store, evs []historytest.Event) {
-	t.Helper()
-	for _, e := range evs {
-		env := e.Envelope
-		if _, err := s.Append(context.Background(), env.Stream, env.StreamVersion-1, []events.Envelope{env}); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // runUntil runs a runner over source until it reached position, then
@@ -110,12 +101,12 @@ func TestRunnerResumesFromSnapshot(t *testing.T) {
 	cut := len(story) * 2 / 3
 	store := &counting{Store: memstore.New()}
 	snaps := &memorySnapshots{}
-	appendAll(t, store, story[:cut])
+	reportstest.AppendAll(t, store, story[:cut])
 	runUntil(t, store, snaps, uint64(cut))
 	if snaps.data == nil {
 		t.Fatal("no snapshot saved")
 	}
-	appendAll(t, store, story[cut:])
+	reportstest.AppendAll(t, store, story[cut:])
 	store.yielded.Store(0)
 	resumed := runUntil(t, store, snaps, uint64(len(story)))
 	if got := store.yielded.Load(); got != int64(len(story)-cut) {
@@ -128,7 +119,7 @@ func TestRunnerResumesFromSnapshot(t *testing.T) {
 
 	// Another store whose events differ: the snapshot must be ignored.
 	other := &counting{Store: memstore.New()}
-	appendAll(t, other, historytest.Generate(5, 8000).Events) // same shape, other event ids
+	reportstest.AppendAll(t, other, historytest.Generate(5, 8000).Events) // same shape, other event ids
 	runUntil(t, other, snaps, uint64(len(story)))
 	if got := other.yielded.Load(); got != int64(len(story)) {
 		t.Errorf("runner on another history read %d events, want all %d (the snapshot is not its own)", got, len(story))
@@ -195,7 +186,7 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 func TestRunnerRetries(t *testing.T) {
 	story := historytest.Generate(3, 50).Events
 	store := memstore.New()
-	appendAll(t, store, story[:10])
+	reportstest.AppendAll(t, store, story[:10])
 	source := &scripted{Store: store, script: []int{failNow, failNow, failNow, failNow, 1, failNow, failNow, failNow, follow}}
 	logs := &lockedBuffer{}
 	reg := prometheus.NewRegistry()
@@ -275,7 +266,7 @@ func TestRunnerRetries(t *testing.T) {
 // be answered.
 func TestWaitForStalled(t *testing.T) {
 	store := memstore.New()
-	appendAll(t, store, historytest.Generate(3, 50).Events[:3])
+	reportstest.AppendAll(t, store, historytest.Generate(3, 50).Events[:3])
 	r, err := reports.NewRunner(store, catalogue.New())
 	if err != nil {
 		t.Fatal(err)
@@ -318,7 +309,7 @@ func TestWaitForStalled(t *testing.T) {
 // and says so to readiness meanwhile.
 func TestNothingAnsweredWhileRebuilding(t *testing.T) {
 	store := memstore.New()
-	appendAll(t, store, historytest.Generate(3, 50).Events[:200])
+	reportstest.AppendAll(t, store, historytest.Generate(3, 50).Events[:200])
 	gate := &slowSource{Store: store, release: make(chan struct{})}
 	r, err := reports.NewRunner(gate, catalogue.New())
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/memstore"
@@ -25,6 +24,7 @@ import (
 	"github.com/together-coop/together/services/internal/importer/importapi"
 	"github.com/together-coop/together/services/internal/projects"
 	"github.com/together-coop/together/services/internal/reports"
+	"github.com/together-coop/together/services/internal/reports/reportstest"
 	"github.com/together-coop/together/services/internal/stakeholders"
 )
 
@@ -60,19 +60,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := reports.NewRunner(store, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	runner := reportstest.Run(t, store)
 	// The reads know what the store recorded, by the time it did.
 	reads, err := browse.New(runner)
 	if err != nil {
