@@ -160,7 +160,9 @@ func newStack(t *testing.T) *stack {
 }
 
 // command runs a command of the API in process as a recorder, for what no
-// form records (projects and their elements), and returns its id.
+// form records (projects and their elements), and returns its id once the
+// reads know it: a page read straight after must show it, as a form's
+// redirect carrying the position makes it show.
 func (s *stack) command(path string, body map[string]any) string {
 	s.t.Helper()
 	r := httptest.NewRequestWithContext(auth.WithIdentity(context.Background(), auth.Identity{ID: "test:seed", Role: auth.Recorder}),
@@ -172,6 +174,11 @@ func (s *stack) command(path string, body map[string]any) string {
 	var res commandResult
 	if err := json.Unmarshal(a.Body, &res); err != nil {
 		s.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.runner.WaitFor(ctx, res.Position); err != nil {
+		s.t.Fatalf("the reads did not reach %s's position %d: %v", path, res.Position, err)
 	}
 	return res.ID
 }
