@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -191,3 +192,21 @@ func (f Filters) Window() string {
 }
 
 func longDate(t time.Time) string { return t.Format("2 January 2006") }
+
+// refusedBy says whether err is the reports refusing the filters (a query
+// they cannot answer, or a programme unknown at that time) and, if so,
+// shows it on the form and drops the query. Any other error is not the
+// filters' and is left to the caller.
+func (f *Filters) refusedBy(err error) bool {
+	var qe *QueryError
+	switch {
+	case errors.As(err, &qe):
+		f.Errors = append(f.Errors, ErrorLink{Content: Content{Text: qe.Detail}, Href: "#programme"})
+	case errors.Is(err, ErrNotFound) && f.Programme != "":
+		f.Errors = append(f.Errors, ErrorLink{Content: Content{Text: "There is no programme called " + f.Programme + " at that time"}, Href: "#programme"})
+	default:
+		return false
+	}
+	f.Query = nil
+	return true
+}

@@ -324,15 +324,7 @@ func (s *Site) overview(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = s.get(r, "follow-through", f.Query, &ft)
 		}
-		var qe *QueryError
-		switch {
-		case errors.As(err, &qe):
-			f.Errors = append(f.Errors, ErrorLink{Content: Content{Text: qe.Detail}, Href: "#programme"})
-			f.Query = nil
-		case errors.Is(err, ErrNotFound) && f.Programme != "":
-			f.Errors = append(f.Errors, ErrorLink{Content: Content{Text: "There is no programme called " + f.Programme + " at that time"}, Href: "#programme"})
-			f.Query = nil
-		case err != nil:
+		if err != nil && !f.refusedBy(err) {
 			s.problem(w, r, err)
 			return
 		}

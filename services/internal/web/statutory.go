@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -215,15 +214,7 @@ func (s *Site) duty(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
-		var qe *QueryError
-		switch {
-		case errors.As(err, &qe):
-			f.Errors = append(f.Errors, ErrorLink{Content: Content{Text: qe.Detail}, Href: "#programme"})
-			f.Query = nil
-		case errors.Is(err, ErrNotFound) && f.Programme != "":
-			f.Errors = append(f.Errors, ErrorLink{Content: Content{Text: "There is no programme called " + f.Programme + " at that time"}, Href: "#programme"})
-			f.Query = nil
-		case err != nil:
+		if err != nil && !f.refusedBy(err) {
 			s.problem(w, r, err)
 			return
 		}
