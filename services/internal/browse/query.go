@@ -4,7 +4,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,15 +42,8 @@ const momentForm = "a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T0
 
 func (s *Service) parse(r *http.Request, params []string) (*query, error) {
 	v := r.URL.Query()
-	for key := range v {
-		if !slices.Contains(params, key) {
-			return nil, problem.Invalid(key, "unknown parameter %q (want one of %s)", key, strings.Join(params, ", "))
-		}
-	}
-	for key, vals := range v {
-		if len(vals) > 1 {
-			return nil, problem.Invalid(key, "%s is given %d times; give it once", key, len(vals))
-		}
+	if err := problem.OnlyParams(v, params); err != nil {
+		return nil, err
 	}
 	now := s.opts.now()
 	q := &query{path: r.URL.Path, values: v, loc: s.opts.loc, asOf: now, limit: DefaultLimit}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -81,6 +84,23 @@ func (e *FieldsError) Status() int { return http.StatusBadRequest }
 func Invalid(field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	return &FieldsError{Detail: msg, Fields: []events.FieldError{{Field: field, Message: msg}}}
+}
+
+// OnlyParams refuses a query that names a parameter not in allowed, or
+// gives one more than once: a misspelt filter must not pass silently as
+// no filter, nor a repeated one as whichever came first.
+func OnlyParams(v url.Values, allowed []string) error {
+	for key := range v {
+		if !slices.Contains(allowed, key) {
+			return Invalid(key, "unknown parameter %q (want one of %s)", key, strings.Join(allowed, ", "))
+		}
+	}
+	for key, vals := range v {
+		if len(vals) > 1 {
+			return Invalid(key, "%s is given %d times; give it once", key, len(vals))
+		}
+	}
+	return nil
 }
 
 type notFound struct{ detail string }

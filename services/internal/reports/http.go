@@ -210,15 +210,8 @@ func (s *Service) parse(r *http.Request) (Request, error) {
 		return req, problem.NotFound("no report %q: there are %s", req.Name, strings.Join(report.Names(), ", "))
 	}
 	v := r.URL.Query()
-	for key := range v {
-		if !slices.Contains(parameters, key) {
-			return req, problem.Invalid(key, "unknown parameter %q (want one of %s)", key, strings.Join(parameters, ", "))
-		}
-	}
-	for key, vals := range v {
-		if len(vals) > 1 {
-			return req, problem.Invalid(key, "%s is given %d times; give it once", key, len(vals))
-		}
+	if err := problem.OnlyParams(v, parameters); err != nil {
+		return req, err
 	}
 	q := projections.Query{Project: strings.TrimSpace(v.Get("project")), Programme: strings.TrimSpace(v.Get("programme")), Location: s.loc}
 	now := s.now()
