@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -20,8 +21,16 @@ func checkKeys(data []byte, t reflect.Type) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return walkValue(dec, t, "")
+	if err := walkValue(dec, t, ""); err != nil && !errors.Is(err, errMalformed) {
+		return err
+	}
+	return nil
 }
+
+// errMalformed stops the walk at JSON it cannot read; the decoder proper
+// then says what is wrong with it. Carrying on would loop for ever: a
+// decoder past a broken token still reports more elements to come.
+var errMalformed = errors.New("malformed JSON")
 
 func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 	for t != nil && t.Kind() == reflect.Pointer {
@@ -31,12 +40,14 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 		// A value that decodes itself (a raw payload, a date) is checked
 		// by whatever decodes it.
 		var skip json.RawMessage
-		_ = dec.Decode(&skip)
+		if dec.Decode(&skip) != nil {
+			return errMalformed
+		}
 		return nil
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return nil // the decoder proper reports malformed JSON
+		return errMalformed
 	}
 	switch tok {
 	case json.Delim('{'):
@@ -51,7 +62,7 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
-				return nil
+				return errMalformed
 			}
 			key, _ := kt.(string)
 			at := join(path, key)
@@ -75,7 +86,9 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 				return err
 			}
 		}
-		_, _ = dec.Token() // '}'
+		if _, err := dec.Token(); err != nil { // '}'
+			return errMalformed
+		}
 	case json.Delim('['):
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
@@ -86,7 +99,9 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 				return err
 			}
 		}
-		_, _ = dec.Token() // ']'
+		if _, err := dec.Token(); err != nil { // ']'
+			return errMalformed
+		}
 	}
 	return nil
 }

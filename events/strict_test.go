@@ -35,6 +35,12 @@ func TestDecodeStrictRefusesWhatWasNotMeant(t *testing.T) {
 		{"wrong case nested", `{"nested":{"NAME":"a"}}`, `field nested.NAME: names are case-sensitive`},
 		{"invalid UTF-8", "{\"name\":\"Zo\xeb\"}", "not valid UTF-8"},
 		{"unknown field", `{"nom":"a"}`, "unknown field"},
+		// Truncated inside a list, the walk of the keys once looped for
+		// ever: a request body cut short held a CPU.
+		{"truncated in a list", `{"list":["`, "truncated JSON"},
+		{"truncated in a list of objects", `{"list":[{"name":"a"`, "truncated JSON"},
+		{"truncated after a list", `{"list":[{"name":"a"}`, "truncated JSON"},
+		{"list closed as an object", `{"list":[{"name":"a"]}`, "malformed JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
