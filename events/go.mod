@@ -3,6 +3,6 @@ module github.com/together-coop/together/events
 go 1.26.0
 
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/google/uuid v1.6.0 // indirect
+	github.com/go-json-experiment/json v1.27.2
+	github.com/google/uuid v1.6.0
 )
