@@ -35,7 +35,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 			return events.AppendResult{}, fmt.Errorf("append to %s: %w: %w", stream, events.ErrUnavailable, err)
 		}
 	}
-	ctx, cancel := s.withTimeout(ctx)
+	ctx, cancel := withTimeout(ctx, s.timeout)
 	defer cancel()
 
 	current, lastSeq, err := s.last(ctx, stream)
@@ -257,7 +257,7 @@ func (s *Store) SendGroup(ctx context.Context, streams []string, expected []uint
 			return done
 		}
 	}
-	ctx, cancel := s.withTimeout(ctx)
+	ctx, cancel := withTimeout(ctx, s.timeout)
 	js, err := s.asyncPublisher()
 	if err != nil {
 		cancel()

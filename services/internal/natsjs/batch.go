@@ -77,8 +77,8 @@ type getter struct {
 	waiting map[string]chan *nats.Msg
 }
 
-func newGetter(nc *nats.Conn, stream string) *getter {
-	return &getter{nc: nc, subject: "$JS.API.DIRECT.GET." + stream, waiting: map[string]chan *nats.Msg{}}
+func newGetter(nc *nats.Conn, apiPrefix, stream string) *getter {
+	return &getter{nc: nc, subject: apiPrefix + ".DIRECT.GET." + stream, waiting: map[string]chan *nats.Msg{}}
 }
 
 func (g *getter) start() error {

@@ -27,7 +27,7 @@ func TestReadAllAcrossAGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Store{prefix: "gappy.", nc: nc, js: js, stream: stream, name: "GAPPY", replicas: 1, timeout: 10 * time.Second, get: newGetter(nc, "GAPPY")}
+	s := &Store{prefix: "gappy.", nc: nc, js: js, stream: stream, name: "GAPPY", replicas: 1, timeout: 10 * time.Second, get: newGetter(nc, defaultAPIPrefix, "GAPPY")}
 	for v := range uint64(10) {
 		e := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1, Payload: []byte(`{}`)}
 		if _, err := s.Append(ctx, "project-a", v, []events.Envelope{e}); err != nil {

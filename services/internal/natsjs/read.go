@@ -25,7 +25,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 			yield(events.Envelope{}, err)
 			return
 		}
-		ctx, cancel := s.withTimeout(ctx)
+		ctx, cancel := withTimeout(ctx, s.timeout)
 		defer cancel()
 		if from > 1 {
 			// Reading from a later version is mostly asking for the last
@@ -103,8 +103,23 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 // up to the head it found at the start, asking for the next page while the
 // caller works through the current one; no consumer is created.
 func (s *Store) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return s.pages().readAll(ctx, after)
+}
+
+func (s *Store) pages() pager { return pager{get: s.get, timeout: s.timeout, head: s.Head} }
+
+// pager reads the whole stream in order, a page of batched direct gets at
+// a time; the store and a [Reader] in another account share it.
+type pager struct {
+	get     *getter
+	timeout time.Duration
+	head    func(context.Context) (uint64, error)
+}
+
+// readAll reads from after+1 up to the head found at the start.
+func (p pager) readAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
 	return func(yield func(events.Envelope, error) bool) {
-		head, err := s.Head(ctx)
+		head, err := p.head(ctx)
 		if err != nil {
 			yield(events.Envelope{}, err)
 			return
@@ -123,9 +138,9 @@ func (s *Store) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Enve
 			ch := make(chan fetched, 1)
 			n := min(uint64(maxBatch), head-start+1)
 			go func() {
-				pctx, pcancel := s.withTimeout(ctx)
+				pctx, pcancel := withTimeout(ctx, p.timeout)
 				defer pcancel()
-				r, err := s.page(pctx, start, int(n))
+				r, err := p.page(pctx, start, int(n))
 				ch <- fetched{start: start, reply: r, err: err}
 			}()
 			return ch
@@ -172,10 +187,10 @@ func (s *Store) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Enve
 // page's last sequence (which the server reports) is start+count-1, as it
 // is on a stream that refuses deletes. Should it not hold, the page is
 // asked for again with every message's sequence.
-func (s *Store) page(ctx context.Context, start uint64, n int) (batchReply, error) {
+func (p pager) page(ctx context.Context, start uint64, n int) (batchReply, error) {
 	var r batchReply
 	err := untilAnswered(ctx, func() (err error) {
-		r, err = s.get.get(ctx, batchRequest{Seq: start, Batch: n, NoHeaders: true})
+		r, err = p.get.get(ctx, batchRequest{Seq: start, Batch: n, NoHeaders: true})
 		return err
 	})
 	if err != nil {
@@ -189,7 +204,7 @@ func (s *Store) page(ctx context.Context, start uint64, n int) (batchReply, erro
 		return r, nil
 	}
 	err = untilAnswered(ctx, func() (err error) {
-		r, err = s.get.get(ctx, batchRequest{Seq: start, Batch: n})
+		r, err = p.get.get(ctx, batchRequest{Seq: start, Batch: n})
 		return err
 	})
 	if err != nil {

@@ -195,11 +195,9 @@ func BenchmarkReplay(b *testing.B) {
 	}
 	// The projection reading the store itself, as it does on JetStream.
 	b.Run("rebuild-all-reports", func(b *testing.B) { rebuild(b, s) })
-	// The reports' runner starting cold on the store: what a restart
-	// without a snapshot waits for before the reports are current.
-	b.Run("runner-cold-start", func(b *testing.B) {
+	coldStart := func(b *testing.B, source reports.Source) {
 		for b.Loop() {
-			r, err := reports.NewRunner(s, catalogue.New())
+			r, err := reports.NewRunner(source, catalogue.New())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -214,6 +212,18 @@ func BenchmarkReplay(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(head)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	}
+	// The reports' runner starting cold on the store: what a restart
+	// without a snapshot waits for before the reports are current.
+	b.Run("runner-cold-start", func(b *testing.B) { coldStart(b, s) })
+	// The same through a Reader, as the reports process reads the
+	// recorder's stream (here in the same account).
+	b.Run("runner-cold-start-reader", func(b *testing.B) {
+		r, err := NewReader(nc, ReaderConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		coldStart(b, r)
 	})
 	// The projection reading through the recorder's JSON pages, as it must
 	// when the store is KurrentDB.

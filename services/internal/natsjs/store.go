@@ -30,7 +30,10 @@ const (
 const DefaultStreamName = "EVENTS"
 
 const (
-	subjectPrefix = "events."
+	// defaultAPIPrefix is the JetStream API of the connection's own
+	// account.
+	defaultAPIPrefix = "$JS.API"
+	subjectPrefix    = "events."
 	// headerStreamVersion carries the event's version within its stream.
 	headerStreamVersion = "Together-Stream-Version"
 )
@@ -181,7 +184,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
 	}
-	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: newGetter(nc, o.name), check: o.check}, nil
+	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: newGetter(nc, defaultAPIPrefix, o.name), check: o.check}, nil
 }
 
 func (s *Store) subject(stream string) string { return s.prefix + stream }
@@ -195,12 +198,12 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
-// withTimeout applies the default timeout when ctx has no deadline.
-func (s *Store) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+// withTimeout applies timeout when ctx has no deadline.
+func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, s.timeout)
+	return context.WithTimeout(ctx, timeout)
 }
 
 // isConflict reports whether err is JetStream refusing a stale expected

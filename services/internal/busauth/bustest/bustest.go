@@ -258,11 +258,27 @@ func Legitimate(t *testing.T, tg Target) *World {
 	if all < 1 {
 		t.Fatal("reports: read nothing through the recorder")
 	}
-	direct, err := jetstream.NewWithAPIPrefix(rep, busauth.RecorderAPIPrefix)
+	// The reports' projection reads the event stream itself, through the
+	// imported stream info and direct gets.
+	direct, err := natsjs.NewReader(rep, natsjs.ReaderConfig{APIPrefix: busauth.RecorderAPIPrefix, Stream: busauth.EventStream})
 	if err != nil {
 		t.Fatal(err)
 	}
-	events, err := direct.Stream(ctx, busauth.EventStream)
+	read := 0
+	for _, err := range direct.ReadAll(ctx, 0) {
+		if err != nil {
+			t.Fatalf("reports: read all through the imported direct gets: %v", err)
+		}
+		read++
+	}
+	if read != all {
+		t.Fatalf("reports: read %d events through the imported direct gets, %d through the recorder", read, all)
+	}
+	imported, err := jetstream.NewWithAPIPrefix(rep, busauth.RecorderAPIPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := imported.Stream(ctx, busauth.EventStream)
 	if err != nil {
 		t.Fatalf("reports: event stream info through the import: %v", err)
 	}

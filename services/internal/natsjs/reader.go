@@ -1,0 +1,142 @@
+package natsjs
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/together-coop/together/events"
+)
+
+// ReaderConfig says where a [Reader] finds the event stream.
+type ReaderConfig struct {
+	// APIPrefix is where the stream's account's JetStream API is imported
+	// into the reader's account, say "$JS.RECORDER.API"; empty is the
+	// reader's own account.
+	APIPrefix string
+	// Stream is the event stream; empty is [DefaultStreamName].
+	Stream string
+	// Announcements is a core NATS subject on which the writer announces
+	// each append; a follower reads on from where it was at each one.
+	// Empty: the follower only polls.
+	Announcements string
+	// Poll is how long a follower waits for an announcement before it
+	// reads on anyway, in case one was lost while the connection was
+	// down; default five seconds.
+	Poll time.Duration
+	// Timeout bounds one request without a deadline; default ten seconds.
+	Timeout time.Duration
+}
+
+// Reader reads the event stream from another account, through the two
+// parts of the JetStream API that account exports: stream info (for the
+// head) and batched direct gets (for pages of events). It creates nothing
+// on the server and can write nothing, so the reports can follow the
+// history at the speed of [Store.ReadAll] without any right to change it.
+// Following is reading on from where it stopped whenever the writer
+// announces an append: a consumer would need rights in the stream's own
+// account. It is safe for concurrent use.
+type Reader struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	cfg ReaderConfig
+	get *getter
+}
+
+// NewReader returns a reader of the stream cfg names, over nc.
+func NewReader(nc *nats.Conn, cfg ReaderConfig) (*Reader, error) {
+	if cfg.APIPrefix == "" {
+		cfg.APIPrefix = defaultAPIPrefix
+	}
+	if cfg.Stream == "" {
+		cfg.Stream = DefaultStreamName
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 5 * time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	js, err := jetstream.NewWithAPIPrefix(nc, cfg.APIPrefix, jetstream.WithDefaultTimeout(cfg.Timeout))
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &Reader{nc: nc, js: js, cfg: cfg, get: newGetter(nc, cfg.APIPrefix, cfg.Stream)}, nil
+}
+
+// Head returns the position of the newest event, 0 when there is none.
+func (r *Reader) Head(ctx context.Context) (uint64, error) {
+	ctx, cancel := withTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	var s jetstream.Stream
+	err := untilAnswered(ctx, func() (err error) {
+		s, err = r.js.Stream(ctx, r.cfg.Stream)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return s.CachedInfo().State.LastSeq, nil
+}
+
+// ReadAll reads every event after the given position, up to the head
+// when it starts, as [Store.ReadAll] does.
+func (r *Reader) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return pager{get: r.get, timeout: r.cfg.Timeout, head: r.Head}.readAll(ctx, after)
+}
+
+// Subscribe reads every event after the given position, then waits for
+// announcements (or the poll) and reads on, until ctx ends or the caller
+// stops. An error ends it, after it is yielded.
+func (r *Reader) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		wake := make(chan struct{}, 1)
+		if r.cfg.Announcements != "" {
+			// Listening before the first read, so that no append between
+			// a read and the wait goes unnoticed.
+			sub, err := r.nc.Subscribe(r.cfg.Announcements, func(*nats.Msg) {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			})
+			if err != nil {
+				yield(events.Envelope{}, fmt.Errorf("listen for appends: %w", err))
+				return
+			}
+			defer func() { _ = sub.Unsubscribe() }()
+			fctx, cancel := withTimeout(ctx, r.cfg.Timeout)
+			err = r.nc.FlushWithContext(fctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() == nil {
+					yield(events.Envelope{}, fmt.Errorf("listen for appends: %w", err))
+				}
+				return
+			}
+		}
+		poll := time.NewTicker(r.cfg.Poll)
+		defer poll.Stop()
+		for {
+			for e, err := range r.ReadAll(ctx, after) {
+				if ctx.Err() != nil {
+					return
+				}
+				if !yield(e, err) || err != nil {
+					return
+				}
+				after = e.Position
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-poll.C:
+			}
+		}
+	}
+}
