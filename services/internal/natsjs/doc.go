@@ -20,5 +20,8 @@
 // batched direct gets (one request answers up to a thousand messages),
 // and only Subscribe has a consumer, one ordered consumer deleted when
 // the subscription ends. A consumer per read would outlive the read and,
-// under load, exhaust the server's limit of consumers per stream.
+// under load, exhaust the server's limit of consumers per stream. A
+// [Reader] reads the same way from another account, through the stream
+// info and direct gets that account exports, and follows without a
+// consumer, reading on at each announced append.
 package natsjs

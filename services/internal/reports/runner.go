@@ -23,9 +23,10 @@ const ProjectionName = "ledger"
 
 // Source is where the runner reads the history: the recorder client
 // (recorder.Client, through the recorder's JSON pages, whatever the store),
-// or on JetStream the store itself (natsjs.Store), which reads without a
-// consumer per page, follows with one ordered consumer and decodes each
-// event once; a cold start through it is about three times as fast.
+// or on JetStream the stream itself, from the reports' account
+// (natsjs.Reader, what together wires) or the recorder's (natsjs.Store):
+// pages of direct gets, no consumer per page, each event decoded once; a
+// cold start that way is about three times as fast.
 type Source interface {
 	Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error]
 	ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error]
