@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +50,56 @@ func BenchmarkDecodeAndApply(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(h.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkLedgerMemory reports what a ledger of the generated programme
+// keeps in the heap once built, per event: what grows with the history.
+func BenchmarkLedgerMemory(b *testing.B) {
+	h := generated()
+	r := events.New()
+	kept := func(b *testing.B, build func() *ledger.Ledger) {
+		var n uint64
+		for b.Loop() {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			l := build()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			n = after.HeapAlloc - before.HeapAlloc
+			runtime.KeepAlive(l)
+		}
+		b.ReportMetric(float64(n)/float64(len(h.Events)), "B-kept/event")
+		b.ReportMetric(float64(n)/(1<<20), "MiB-kept")
+	}
+	// Decoded as a replay decodes: the ledger keeps what it takes from
+	// the payloads.
+	b.Run("rebuild", func(b *testing.B) {
+		kept(b, func() *ledger.Ledger {
+			l := ledger.New()
+			for _, e := range h.Events {
+				p, err := r.Decode(e.Envelope)
+				if err != nil {
+					b.Fatal(err)
+				}
+				l.Apply(e.Envelope, p)
+			}
+			return l
+		})
+	})
+	b.Run("restore", func(b *testing.B) {
+		data, err := h.Ledger().Snapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		kept(b, func() *ledger.Ledger {
+			l, err := ledger.Restore(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return l
+		})
+	})
 }
 
 // BenchmarkReports computes each report over the whole generated

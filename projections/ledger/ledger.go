@@ -10,6 +10,7 @@
 package ledger
 
 import (
+	"math"
 	"time"
 
 	"github.com/together-coop/together/events"
@@ -55,9 +56,11 @@ type Ledger struct {
 	Recorded []Stamp
 }
 
-// Stamp is when one event was recorded and where it landed.
+// Stamp is when one event was recorded and where it landed. There is one
+// for every event, so At is Unix nanoseconds: a third of a time.Time, and
+// nothing for the garbage collector to follow.
 type Stamp struct {
-	At       time.Time
+	At       int64
 	Position uint64
 }
 
@@ -275,13 +278,29 @@ func New() *Ledger {
 	}
 }
 
+var (
+	earliestStamp = time.Unix(0, math.MinInt64)
+	latestStamp   = time.Unix(0, math.MaxInt64)
+)
+
 // PositionAt returns the last position recorded at or before asOf, the
 // position a report as of that moment reflects.
 func (l *Ledger) PositionAt(asOf time.Time) uint64 {
+	// Unix nanoseconds reach from 1677 to 2262: beyond them, every event
+	// or none.
+	var at int64
+	switch {
+	case asOf.Before(earliestStamp):
+		return 0
+	case asOf.After(latestStamp):
+		at = math.MaxInt64
+	default:
+		at = asOf.UnixNano()
+	}
 	lo, hi := 0, len(l.Recorded)
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if l.Recorded[mid].At.After(asOf) {
+		if l.Recorded[mid].At > at {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -300,7 +319,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	f := Fact{Position: e.Position, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
 	l.Position = e.Position
 	l.LastEventID = e.ID.String()
-	l.Recorded = append(l.Recorded, Stamp{At: e.RecordedAt, Position: e.Position})
+	l.Recorded = append(l.Recorded, Stamp{At: e.RecordedAt.UnixNano(), Position: e.Position})
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:
@@ -308,7 +327,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		l.ProjectOrder = append(l.ProjectOrder, id)
 	case *project.ElementAdded:
 		if pr := l.Projects[id]; pr != nil {
-			pr.Elements = append(pr.Elements, &Element{ID: p.ElementID, ProjectID: id, Name: p.Name, Fact: f})
+			pr.Elements = append(pr.Elements, &Element{ID: p.ElementID, ProjectID: pr.ID, Name: p.Name, Fact: f})
 		}
 	case *project.InvolvementDecided:
 		if el := l.element(id, p.ElementID); el != nil {
@@ -354,7 +373,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			s.Demographics = nil
 		}
 	case *engagement.Planned:
-		l.Engagements[id] = &Engagement{ID: id, ProjectID: p.ProjectID, ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level,
+		for i, eid := range p.ElementIDs {
+			p.ElementIDs[i] = l.elementID(p.ProjectID, eid)
+		}
+		l.Engagements[id] = &Engagement{ID: id, ProjectID: l.projectID(p.ProjectID), ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level,
 			ScheduledFor: p.ScheduledFor, Fact: f}
 		l.EngagementOrder = append(l.EngagementOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
@@ -367,7 +389,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		}
 	case *engagement.StakeholderInvited:
 		if en := l.Engagements[id]; en != nil {
-			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: p.StakeholderID, Channel: p.Channel})
+			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel})
 		}
 	case *engagement.InvitationAnswered:
 		if inv := l.invitation(id, p.StakeholderID); inv != nil {
@@ -375,19 +397,23 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		}
 	case *engagement.Held:
 		if en := l.Engagements[id]; en != nil {
+			for i, sid := range p.AttendeeIDs {
+				p.AttendeeIDs[i] = l.stakeholderID(sid)
+			}
 			en.Held = &Held{Fact: f, HeldOn: p.HeldOn, AttendeeIDs: p.AttendeeIDs, UnnamedAttendees: p.UnnamedAttendees}
 		}
 	case *engagement.SupportProvided:
 		if en := l.Engagements[id]; en != nil {
-			en.Support = append(en.Support, Support{Fact: f, StakeholderID: p.StakeholderID, Kind: p.Kind, AmountPence: p.AmountPence})
+			en.Support = append(en.Support, Support{Fact: f, StakeholderID: l.stakeholderID(p.StakeholderID), Kind: p.Kind, AmountPence: p.AmountPence})
 		}
 	case *engagement.Cancelled:
 		if en := l.Engagements[id]; en != nil {
 			en.Cancelled = &f
 		}
 	case *feedback.Given:
-		l.Feedback[id] = &Feedback{ID: id, ProjectID: p.ProjectID, EngagementID: p.EngagementID, ElementID: p.ElementID,
-			StakeholderID: p.StakeholderID, Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f}
+		l.Feedback[id] = &Feedback{ID: id, ProjectID: l.projectID(p.ProjectID), EngagementID: l.engagementID(p.EngagementID),
+			ElementID: l.elementID(p.ProjectID, p.ElementID), StakeholderID: l.stakeholderID(p.StakeholderID),
+			Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f}
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
 			pr.FeedbackIDs = append(pr.FeedbackIDs, id)
@@ -404,7 +430,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			fb.Retracted = &f
 		}
 	case *action.Agreed:
-		l.Actions[id] = &Action{ID: id, ProjectID: p.ProjectID, FeedbackIDs: p.FeedbackIDs, EngagementID: p.EngagementID,
+		for i, fid := range p.FeedbackIDs {
+			p.FeedbackIDs[i] = l.feedbackID(fid)
+		}
+		l.Actions[id] = &Action{ID: id, ProjectID: l.projectID(p.ProjectID), FeedbackIDs: p.FeedbackIDs, EngagementID: l.engagementID(p.EngagementID),
 			Description: p.Description, Owner: p.Owner, Fact: f, DueOn: p.DueOn}
 		l.ActionOrder = append(l.ActionOrder, id)
 		if pr := l.Projects[p.ProjectID]; pr != nil {
@@ -436,6 +465,46 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			a.Communications = append(a.Communications, f)
 		}
 	}
+}
+
+// projectID, stakeholderID, engagementID, feedbackID and elementID return
+// the ledger's own copy of an id a payload refers to, when it knows the
+// entity: the decoded payload's copy would otherwise be kept once for every
+// reference (an invitation, an attendee, a piece of feedback), a third of
+// what the ledger holds.
+func (l *Ledger) projectID(id string) string {
+	if pr := l.Projects[id]; pr != nil {
+		return pr.ID
+	}
+	return id
+}
+
+func (l *Ledger) stakeholderID(id string) string {
+	if s := l.Stakeholders[id]; s != nil {
+		return s.ID
+	}
+	return id
+}
+
+func (l *Ledger) engagementID(id string) string {
+	if en := l.Engagements[id]; en != nil {
+		return en.ID
+	}
+	return id
+}
+
+func (l *Ledger) feedbackID(id string) string {
+	if fb := l.Feedback[id]; fb != nil {
+		return fb.ID
+	}
+	return id
+}
+
+func (l *Ledger) elementID(projectID, id string) string {
+	if el := l.element(projectID, id); el != nil {
+		return el.ID
+	}
+	return id
 }
 
 func (l *Ledger) element(projectID, elementID string) *Element {

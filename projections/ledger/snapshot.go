@@ -10,7 +10,7 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 3
+const SnapshotVersion = 4
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.
@@ -65,5 +65,79 @@ func Restore(data []byte) (*Ledger, error) {
 	if l.Actions == nil {
 		l.Actions = empty.Actions
 	}
+	l.shareIDs()
 	return l, nil
+}
+
+// shareIDs makes every id the ledger holds one string per entity again, as
+// Apply keeps it: gob decodes each copy of an id on its own, and a
+// restored ledger would otherwise hold more than the rebuild it replaces.
+func (l *Ledger) shareIDs() {
+	l.Projects = keyedByID(l.Projects, func(pr *Project) string { return pr.ID })
+	l.Stakeholders = keyedByID(l.Stakeholders, func(s *Stakeholder) string { return s.ID })
+	l.Engagements = keyedByID(l.Engagements, func(en *Engagement) string { return en.ID })
+	l.Feedback = keyedByID(l.Feedback, func(fb *Feedback) string { return fb.ID })
+	l.Actions = keyedByID(l.Actions, func(a *Action) string { return a.ID })
+	share := func(ids []string, canonical func(string) string) {
+		for i, id := range ids {
+			ids[i] = canonical(id)
+		}
+	}
+	actionID := func(id string) string {
+		if a := l.Actions[id]; a != nil {
+			return a.ID
+		}
+		return id
+	}
+	share(l.ProjectOrder, l.projectID)
+	share(l.StakeholderOrder, l.stakeholderID)
+	share(l.EngagementOrder, l.engagementID)
+	share(l.FeedbackOrder, l.feedbackID)
+	share(l.ActionOrder, actionID)
+	for _, pr := range l.Projects {
+		share(pr.EngagementIDs, l.engagementID)
+		share(pr.FeedbackIDs, l.feedbackID)
+		share(pr.ActionIDs, actionID)
+		for _, el := range pr.Elements {
+			el.ProjectID = pr.ID
+			share(el.EngagementIDs, l.engagementID)
+			share(el.FeedbackIDs, l.feedbackID)
+		}
+	}
+	for _, en := range l.Engagements {
+		en.ProjectID = l.projectID(en.ProjectID)
+		for i, id := range en.ElementIDs {
+			en.ElementIDs[i] = l.elementID(en.ProjectID, id)
+		}
+		for _, inv := range en.Invitations {
+			inv.StakeholderID = l.stakeholderID(inv.StakeholderID)
+		}
+		if en.Held != nil {
+			share(en.Held.AttendeeIDs, l.stakeholderID)
+		}
+		for i := range en.Support {
+			en.Support[i].StakeholderID = l.stakeholderID(en.Support[i].StakeholderID)
+		}
+	}
+	for _, fb := range l.Feedback {
+		fb.ElementID = l.elementID(fb.ProjectID, fb.ElementID)
+		fb.ProjectID = l.projectID(fb.ProjectID)
+		fb.EngagementID = l.engagementID(fb.EngagementID)
+		fb.StakeholderID = l.stakeholderID(fb.StakeholderID)
+		share(fb.ActionIDs, actionID)
+	}
+	for _, a := range l.Actions {
+		a.ProjectID = l.projectID(a.ProjectID)
+		a.EngagementID = l.engagementID(a.EngagementID)
+		share(a.FeedbackIDs, l.feedbackID)
+	}
+}
+
+// keyedByID returns m keyed by each entity's own id string.
+func keyedByID[E any](m map[string]E, id func(E) string) map[string]E {
+	out := make(map[string]E, len(m))
+	for _, e := range m {
+		out[id(e)] = e
+	}
+	return out
 }
