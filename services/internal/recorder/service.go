@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 	"github.com/rs/zerolog"
@@ -216,7 +219,9 @@ func respondError(req micro.Request, e *replyError) {
 }
 
 func respondJSON(req micro.Request, v any) error {
-	data, err := json.Marshal(v)
+	// As encoding/json writes it, in one pass instead of its two (it
+	// checks and compacts every raw payload separately).
+	data, err := jsonv2.Marshal(v, jsonv1.DefaultOptionsV1())
 	if err != nil {
 		return fmt.Errorf("reply could not be encoded: %w", err)
 	}
