@@ -2,11 +2,14 @@ package natsjs
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
@@ -46,5 +49,39 @@ func TestReadAllAcrossAGap(t *testing.T) {
 	}
 	if diff := cmp.Diff([]uint64{3, 5, 6, 7, 8, 9, 10}, got); diff != "" {
 		t.Errorf("positions (-want +got):\n%s", diff)
+	}
+}
+
+// TestPagePastTheHead asks for a page after the last message, as a
+// following Reader does whenever it is woken: one request, answered "no
+// messages", so that it waits again rather than asking twice.
+func TestPagePastTheHead(t *testing.T) {
+	_, nc := natstest.RunJetStream(t)
+	ctx := context.Background()
+	s, err := New(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1, Payload: []byte(`{}`)}
+	if _, err := s.Append(ctx, "project-a", 0, []events.Envelope{e}); err != nil {
+		t.Fatal(err)
+	}
+	var asked atomic.Int64
+	sub, err := nc.Subscribe("$JS.API.DIRECT.GET.>", func(*nats.Msg) { asked.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pages().page(ctx, 2, maxBatch); !errors.Is(err, errNoMessages) {
+		t.Fatalf("page past the head: %v, want errNoMessages", err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("a page past the head took %d requests, want 1", n)
 	}
 }

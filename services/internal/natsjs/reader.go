@@ -2,6 +2,7 @@ package natsjs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -119,17 +120,21 @@ func (r *Reader) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.E
 				return
 			}
 		}
+		for e, err := range r.ReadAll(ctx, after) {
+			if ctx.Err() != nil {
+				return
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+			after = e.Position
+		}
 		poll := time.NewTicker(r.cfg.Poll)
 		defer poll.Stop()
 		for {
-			for e, err := range r.ReadAll(ctx, after) {
-				if ctx.Err() != nil {
-					return
-				}
-				if !yield(e, err) || err != nil {
-					return
-				}
-				after = e.Position
+			var ok bool
+			if after, ok = r.readOn(ctx, after, yield); !ok {
+				return
 			}
 			select {
 			case <-ctx.Done():
@@ -137,6 +142,39 @@ func (r *Reader) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.E
 			case <-wake:
 			case <-poll.C:
 			}
+		}
+	}
+}
+
+// readOn yields the events after the given position a page at a time
+// until none remain, without asking for the head (stream info is a
+// costly request, and each page says how many messages remain). It
+// returns the last position read, and false once the caller stopped, ctx
+// ended or a read failed.
+func (r *Reader) readOn(ctx context.Context, after uint64, yield func(events.Envelope, error) bool) (uint64, bool) {
+	p := pager{get: r.get, timeout: r.cfg.Timeout}
+	for {
+		pctx, cancel := withTimeout(ctx, r.cfg.Timeout)
+		reply, err := p.page(pctx, after+1, maxBatch)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return after, false
+		case errors.Is(err, errNoMessages):
+			return after, true
+		case err != nil:
+			yield(events.Envelope{}, fmt.Errorf("read from position %d: %w", after+1, err))
+			return after, false
+		}
+		for i, m := range reply.msgs {
+			e, err := decode(m.Data, reply.seqs[i])
+			if !yield(e, err) || err != nil {
+				return after, false
+			}
+			after = e.Position
+		}
+		if reply.pending == 0 || len(reply.msgs) == 0 {
+			return after, true
 		}
 	}
 }
