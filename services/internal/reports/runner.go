@@ -268,49 +268,137 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// maxApplyBatch bounds how many decoded events wait to be applied, and
+// so how many are applied under one hold of the write lock.
+const maxApplyBatch = 1024
+
+// decoded is one event read from the source and decoded, or why not.
+type decoded struct {
+	e events.Envelope
+	p events.Payload
+	// readErr is the source failing; decodeErr the catalogue refusing
+	// the event.
+	readErr, decodeErr error
+}
+
+// follow reads and decodes in one goroutine and applies in this one, so
+// that decoding the next events overlaps applying these, and applies
+// whatever has piled up under one hold of the write lock: while reports
+// hold the read lock, events wait in the queue, and the next hold applies
+// them all, rather than one event for each report a reader computed.
 func (r *Runner) follow(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	queue := make(chan decoded, maxApplyBatch)
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		defer close(queue)
+		for e, err := range r.source.Subscribe(ctx, r.Checkpoint()) {
+			d := decoded{e: e, readErr: err}
+			if err == nil {
+				d.p, d.decodeErr = r.registry.Decode(e)
+			}
+			select {
+			case queue <- d:
+			case <-ctx.Done():
+				return
+			}
+			if d.readErr != nil || d.decodeErr != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		<-read // never two subscriptions at once
+	}()
+	batch := make([]decoded, 0, maxApplyBatch)
 	caughtUp := false
-	for e, err := range r.source.Subscribe(ctx, r.Checkpoint()) {
-		if errors.Is(err, events.ErrInvalidEvent) {
-			// Something in the store that is not an event at all (the
-			// source names where): waiting will not mend it.
-			r.stall(fmt.Errorf("after position %d: %w", r.Checkpoint(), err))
-			return err
+	for {
+		d, ok := <-queue
+		if !ok {
+			return ctx.Err()
+		}
+		batch = append(batch[:0], d)
+	more:
+		for len(batch) < maxApplyBatch {
+			select {
+			case d, ok := <-queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			default:
+				break more
+			}
+		}
+		n, err := r.applyBatch(batch)
+		if n > 0 {
+			r.applied.Add(float64(n))
+			if !caughtUp {
+				caughtUp = true
+				r.recovered(batch[0].e.Position)
+			}
+			if r.snapshots != nil {
+				r.sinceSnapshot += n
+				if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval {
+					r.save(ctx)
+				}
+			}
 		}
 		if err != nil {
 			return err
 		}
-		p, err := r.registry.Decode(e)
-		if err != nil {
-			r.stall(fmt.Errorf("event %s at position %d: %w", e.ID, e.Position, err))
-			return err
-		}
+	}
+}
+
+// applyBatch applies the events of batch up to the first that failed to
+// be read or decoded, under one hold of the write lock, and returns how
+// many it applied and the failure. An event that is not an event at all
+// stalls the runner before it: waiting will not mend it.
+func (r *Runner) applyBatch(batch []decoded) (int, error) {
+	n := 0
+	for n < len(batch) && batch[n].readErr == nil && batch[n].decodeErr == nil {
+		n++
+	}
+	if n > 0 {
 		r.mu.Lock()
-		r.ledger.Apply(e, p)
-		r.checkpoint, r.lastAt = e.Position, e.RecordedAt
+		for _, d := range batch[:n] {
+			r.ledger.Apply(d.e, d.p)
+		}
+		last := batch[n-1].e
+		r.checkpoint, r.lastAt = last.Position, last.RecordedAt
 		if r.checkpoint >= r.nextWake {
 			r.wakeLocked()
 		}
 		r.mu.Unlock()
-		r.applied.Inc()
-		if r.snapshots != nil {
-			r.sinceSnapshot++
-			if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval {
-				r.save(ctx)
-			}
-		}
-		if !caughtUp {
-			caughtUp = true
-			if r.outage.failures > 0 {
-				r.log.Info().Uint64("position", e.Position).Int("failures", r.outage.failures).
-					Dur("down_for", time.Since(r.outage.since)).Msg("projection subscription recovered")
-				r.outage.failures = 0
-			} else {
-				r.log.Debug().Uint64("position", e.Position).Msg("projection applying")
-			}
-		}
 	}
-	return ctx.Err()
+	if n == len(batch) {
+		return n, nil
+	}
+	switch d := batch[n]; {
+	case errors.Is(d.readErr, events.ErrInvalidEvent):
+		// Something in the store that is not an event at all (the
+		// source names where).
+		r.stall(fmt.Errorf("after position %d: %w", r.Checkpoint(), d.readErr))
+		return n, d.readErr
+	case d.readErr != nil:
+		return n, d.readErr
+	default:
+		r.stall(fmt.Errorf("event %s at position %d: %w", d.e.ID, d.e.Position, d.decodeErr))
+		return n, d.decodeErr
+	}
+}
+
+// recovered notes the first event applied since the subscription began.
+func (r *Runner) recovered(position uint64) {
+	if r.outage.failures > 0 {
+		r.log.Info().Uint64("position", position).Int("failures", r.outage.failures).
+			Dur("down_for", time.Since(r.outage.since)).Msg("projection subscription recovered")
+		r.outage.failures = 0
+		return
+	}
+	r.log.Debug().Uint64("position", position).Msg("projection applying")
 }
 
 // lag asks the store for its head and returns how far the projection is

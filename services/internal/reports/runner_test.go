@@ -359,3 +359,48 @@ func (s *slowSource) Subscribe(ctx context.Context, after uint64) iter.Seq2[even
 		}
 	}
 }
+
+// TestReadersDoNotStarveTheProjection keeps the ledger read, each read
+// holding it a while as a heavy report does, while events arrive: the
+// projection must apply what piled up at its next turn, not one event a
+// read (it once applied under one event a second against four readers of
+// the programme report, and read-your-writes gave up).
+func TestReadersDoNotStarveTheProjection(t *testing.T) {
+	story := historytest.Generate(11, 400).Events
+	store, runner := reportstest.Over(t, story[:100])
+	var reads atomic.Int64
+	stop := make(chan struct{})
+	readers := sync.WaitGroup{}
+	for range 2 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				runner.Read(func(*ledger.Ledger) {
+					reads.Add(1)
+					time.Sleep(2 * time.Millisecond)
+				})
+			}
+		})
+	}
+	before := reads.Load()
+	reportstest.AppendAll(t, store, story[100:])
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := runner.WaitFor(ctx, uint64(len(story)))
+	during := reads.Load() - before
+	close(stop)
+	readers.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Appending takes reads of its own; one read an event would be at
+	// least three hundred.
+	if during >= 150 {
+		t.Errorf("300 events took %d reads of the ledger to apply, want far fewer than one each", during)
+	}
+	t.Logf("300 events applied across %d reads", during)
+}
