@@ -417,21 +417,15 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
-		// On JetStream the reports read the event stream themselves,
-		// through the direct gets its account exports, woken by the
-		// recorder's announcements: a cold start reads at the stream's
-		// pace rather than through the recorder's JSON pages. KurrentDB's
-		// history is read through the recorder.
 		client := recorder.NewClient(reportsConn, recorderTimeout)
-		var source reports.Source = client
-		if cfg.Store == StoreJetStream {
-			if source, err = natsjs.NewReader(reportsConn, natsjs.ReaderConfig{
-				APIPrefix: busauth.RecorderAPIPrefix, Stream: busauth.EventStream,
-				Announcements: busauth.SubjectAppended, Timeout: recorderTimeout,
-			}); err != nil {
-				return nil, err
-			}
+		stream, err := natsjs.NewReader(reportsConn, natsjs.ReaderConfig{
+			APIPrefix: busauth.RecorderAPIPrefix, Stream: busauth.EventStream,
+			Announcements: busauth.SubjectAppended, Timeout: recorderTimeout,
+		})
+		if err != nil {
+			return nil, err
 		}
+		source := historySource{stream: stream, recorder: client}
 		js, err := jetstream.New(reportsConn)
 		if err != nil {
 			return nil, err
