@@ -25,8 +25,7 @@ import (
 type History struct {
 	Seed uint64
 	// Events is how many generated events were appended, each in its
-	// own append (the generator finishes the engagement it is in, so a
-	// few more than asked).
+	// own append.
 	Events  int
 	Writers int
 	// Head is the store's last position once the recorder stopped: the
@@ -88,7 +87,7 @@ func writers() []busauth.Role {
 	return []busauth.Role{busauth.Recorder, busauth.Projects, busauth.Stakeholders, busauth.Engagements, busauth.Feedback, busauth.Actions}
 }
 
-// BuildHistory writes a generated programme of at least n events
+// BuildHistory writes the first n events of a generated programme
 // ([historytest.Generate] with seed) into the stopped system at dataDir,
 // creating it if new, the way the running system writes: through a
 // recorder service, which checks every event against the catalogue and
@@ -161,15 +160,16 @@ func withRecorder(ctx context.Context, nc *nats.Conn, store events.Store, work f
 	return err
 }
 
-// generateBatches generates the history and makes an append of each
-// event, holding only what a writer sets (the recorder sets the rest). It
+// generateBatches generates the history, keeps its first n events (the
+// generator finishes the engagement it is in; a programme's history up to
+// any moment is a prefix of it) and makes an append of each event, holding only what a writer sets (the recorder sets the rest). It
 // refuses a history that would run past now, which the recorder would
 // refuse.
 func generateBatches(seed uint64, n int, now time.Time) ([]batch, error) {
 	gen := historytest.Generate(seed, n)
 	registry := catalogue.New()
-	out := make([]batch, 0, len(gen.Events))
-	for _, g := range gen.Events {
+	out := make([]batch, 0, n)
+	for _, g := range gen.Events[:n] {
 		e := g.Envelope
 		if e.OccurredAt.After(now) {
 			return nil, fmt.Errorf("%w: a generated history of %d events runs to %s, past now; ask for fewer",
