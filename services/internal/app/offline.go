@@ -17,6 +17,21 @@ import (
 // opens the store's encryption. It refuses a directory a running together
 // holds. closeFn releases the server and the directory.
 func OpenStopped(dataDir string, kek keyring.KEK, role busauth.Role) (nc *nats.Conn, closeFn func(), err error) {
+	conns, closeFn, err := OpenStoppedAs(dataDir, kek, role)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conns[0], closeFn, nil
+}
+
+// OpenStoppedAs is [OpenStopped] with one connection for each of roles,
+// in the order given, for a tool that plays several processes at once —
+// the recorder and the services that append through it, each with its
+// own permissions.
+func OpenStoppedAs(dataDir string, kek keyring.KEK, roles ...busauth.Role) (conns []*nats.Conn, closeFn func(), err error) {
+	if len(roles) == 0 {
+		return nil, nil, errors.New("open a stopped system: no role to connect as")
+	}
 	lock, err := lockDataDir(dataDir)
 	if err != nil {
 		return nil, nil, err
@@ -26,13 +41,19 @@ func OpenStopped(dataDir string, kek keyring.KEK, role busauth.Role) (nc *nats.C
 	if err != nil {
 		return nil, nil, errors.Join(err, lock.Close())
 	}
-	if nc, err = ns.ConnectAs(role); err != nil {
+	closeAll := func() error {
+		for _, nc := range conns {
+			nc.Close()
+		}
 		ns.Shutdown()
-		return nil, nil, errors.Join(err, lock.Close())
+		return lock.Close()
 	}
-	return nc, func() {
-		nc.Close()
-		ns.Shutdown()
-		_ = lock.Close()
-	}, nil
+	for _, role := range roles {
+		nc, err := ns.ConnectAs(role)
+		if err != nil {
+			return nil, nil, errors.Join(err, closeAll())
+		}
+		conns = append(conns, nc)
+	}
+	return conns, func() { _ = closeAll() }, nil
 }

@@ -47,6 +47,11 @@ type Report struct {
 	Load     Result
 	Ceilings *Ceilings // nil when not measured
 	Memory   *Memory   // nil when the stack is not in this process
+	// History, RawRead and ColdStart are nil unless the run built a
+	// history and started on it.
+	History   *History
+	RawRead   *RawRead
+	ColdStart *ColdStart
 }
 
 func ms(d time.Duration) string {
@@ -55,9 +60,53 @@ func ms(d time.Duration) string {
 
 // WriteText prints the report for a person.
 func (r Report) WriteText(w io.Writer) error {
-	l := r.Load
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "target\t%s\n", r.Target)
+	r.writeColdStart(tw)
+	if r.Load.Clients > 0 {
+		r.writeLoad(tw)
+	}
+	return tw.Flush()
+}
+
+// writeColdStart prints the history built and the cold start on it, as
+// far as they were measured.
+func (r Report) writeColdStart(w io.Writer) {
+	if h := r.History; h != nil {
+		fmt.Fprintf(w, "history built\t%d events (seed %d), one an append, from %d writers through the recorder: %s (%.0f events/s); generating them %s\n",
+			h.Events, h.Seed, h.Writers, secs(h.Elapsed), h.EventsPerSecond(), secs(h.Generated))
+		fmt.Fprintf(w, "  stream head\t%d (the events and %d seals)\n", h.Head, h.Head-uint64(h.Events))
+		if c := r.Ceilings; c != nil && c.PublishPerSecond > 0 {
+			fmt.Fprintf(w, "  history events/s ÷ durable publish/s\t%.2f (publish ceiling from %d publishers)\n", h.EventsPerSecond()/c.PublishPerSecond, c.Publishers)
+		}
+	}
+	if rr := r.RawRead; rr != nil {
+		fmt.Fprintf(w, "ceiling: raw ordered read\t%d messages, %.0f MiB in %s (%.0f/s); opening the stopped server %s\n",
+			rr.Messages, float64(rr.Bytes)/(1<<20), secs(rr.Elapsed), rr.PerSecond(), secs(rr.Open))
+	}
+	c := r.ColdStart
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(w, "cold start to the head\t%s to position %d (%.0f events/s); Start returned after %s\n",
+		secs(c.Elapsed), c.Head, c.PerSecond(), secs(c.Started))
+	if rr := r.RawRead; rr != nil && rr.Elapsed > 0 {
+		fmt.Fprintf(w, "cold start ÷ raw read\t%.2f (events/s)\n", c.PerSecond()/rr.PerSecond())
+	}
+	fmt.Fprintf(w, "memory after the cold start\tGo heap in use %.0f MiB", c.HeapInUseMiB)
+	if m := c.Memory; m != nil {
+		fmt.Fprintf(w, "; resident %.0f MiB now, %.0f MiB peak (the peak includes generating the history)", m.RSSMiB, m.PeakRSSMiB)
+	}
+	fmt.Fprintln(w)
+}
+
+func secs(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + " s"
+}
+
+// writeLoad prints what the load measured.
+func (r Report) writeLoad(tw io.Writer) {
+	l := r.Load
 	fmt.Fprintf(tw, "clients\t%d\n", l.Clients)
 	fmt.Fprintf(tw, "elapsed\t%s\n", l.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(tw, "commands\t%d (%.0f/s)\n", l.Commands, l.CommandsPerSecond())
@@ -89,5 +138,4 @@ func (r Report) WriteText(w io.Writer) error {
 		p := l.ByCommand[k]
 		fmt.Fprintf(tw, "  %s\t%d  %s  %s  %s\n", k, p.N, ms(p.P50), ms(p.P95), ms(p.P99))
 	}
-	return tw.Flush()
 }

@@ -28,8 +28,9 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	maxCommands := fs.Int("max-commands", 1_000_000, "stop after this many commands even if time remains")
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
+	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: together bench [--url URL] [--clients C] [--duration D] [--max-commands N] [--token T]
+		fmt.Fprint(stderr, `Usage: together bench [--url URL] [--clients C] [--duration D] [--max-commands N] [--token T] [--history H]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -42,8 +43,16 @@ publish from C publishers with fsync, and an ordered read.
 Without --url it starts a fresh together in this process on a temporary
 directory. It only loads loopback addresses.
 
-Example:
+With --history H it first builds a generated programme of H events in
+that directory the way the running system writes — appended through the
+recorder, which checks, stamps, chains and seals them — then reads the
+stream raw with an ordered consumer (the ceiling), and starts together on
+it, timing until the reports reflect the last event, with the memory
+then; the load, unless --duration is 0, runs on that same together.
+
+Examples:
   together bench --clients 8 --duration 20s
+  together bench --history 200000 --clients 8 --duration 10s
 
 Flags:
 `)
@@ -63,7 +72,20 @@ Flags:
 		return zerolog.New(stderr).Level(zerolog.WarnLevel).With().Timestamp().Str("service", service).Logger()
 	}
 	log := logger("bench")
-	opts := []bench.Option{bench.WithClients(*clients), bench.WithDuration(*duration), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
+	switch {
+	case *history < 0:
+		fmt.Fprintln(stderr, "together bench: --history must be 0 or more")
+		return 2
+	case *history > 0 && *target != "":
+		fmt.Fprintln(stderr, "together bench: --history builds its own together; it cannot load one at --url")
+		return 2
+	}
+	// With a history, --duration 0 measures the cold start alone.
+	runLoad := *history == 0 || *duration > 0
+	opts := []bench.Option{bench.WithClients(*clients), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
+	if runLoad {
+		opts = append(opts, bench.WithDuration(*duration))
+	}
 	if _, err := bench.New("http://127.0.0.1:1", opts...); err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 2
@@ -84,7 +106,7 @@ Flags:
 	}
 
 	rep := bench.Report{Target: *target}
-	if *ceilings {
+	if *ceilings && runLoad {
 		fmt.Fprintf(stderr, "measuring the ceilings on %s …\n", work)
 		c, err := bench.MeasureCeilings(ctx, work, *clients, min(*duration, 10*time.Second), *maxCommands)
 		if err != nil {
@@ -96,29 +118,11 @@ Flags:
 
 	inProcess := *target == ""
 	if inProcess {
-		data, err := os.MkdirTemp(work, "stack-")
+		st, secret, err := startInProcess(ctx, work, *history, logger("together"), stderr, &rep)
 		if err != nil {
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
 		}
-		// A throwaway key-encryption key: the data is removed with it.
-		kek, err := keyring.GenerateKEK()
-		if err != nil {
-			fmt.Fprintf(stderr, "together bench: %v\n", err)
-			return 1
-		}
-		st, err := app.Start(ctx, app.Config{Parts: app.AllParts(), DataDir: data, HTTPAddr: "127.0.0.1:0", Logger: logger("together"), KEK: kek})
-		if err != nil {
-			fmt.Fprintf(stderr, "together bench: start together: %v\n", err)
-			return 1
-		}
-		// The load acts as a recorder, as a facilitator's script would.
-		_, secret, err := st.IssueToken(ctx, auth.Recorder, "together bench")
-		if err != nil {
-			fmt.Fprintf(stderr, "together bench: %v\n", err)
-			return 1
-		}
-		opts = append(opts, bench.WithToken(secret))
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
@@ -126,8 +130,15 @@ Flags:
 				fmt.Fprintf(stderr, "together bench: shutdown: %v\n", err)
 			}
 		}()
-		rep.Target = st.URL() + " (in this process, data " + filepath.Base(data) + ")"
+		opts = append(opts, bench.WithToken(secret))
 		*target = st.URL()
+	}
+	if !runLoad {
+		if err := rep.WriteText(stdout); err != nil {
+			fmt.Fprintf(stderr, "together bench: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	load, err := bench.New(*target, opts...)
 	if err != nil {
@@ -148,4 +159,68 @@ Flags:
 		return 1
 	}
 	return 0
+}
+
+// historySeed makes every run build the same history, so that runs
+// compare.
+const historySeed = 7
+
+// startInProcess starts a fresh together in a new data directory under
+// work, after building a history of history events there and measuring
+// the raw read and the cold start on it if history > 0, and returns it
+// with a recorder's token: the load acts as a recorder, as a
+// facilitator's script would.
+func startInProcess(ctx context.Context, work string, history int, log zerolog.Logger, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+	data, err := os.MkdirTemp(work, "stack-")
+	if err != nil {
+		return nil, "", err
+	}
+	// A throwaway key-encryption key: the data is removed with it.
+	kek, err := keyring.GenerateKEK()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg := app.Config{Parts: app.AllParts(), DataDir: data, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}
+	var st *app.App
+	var secret string
+	if history > 0 {
+		if st, secret, err = coldStart(ctx, cfg, history, progress, rep); err != nil {
+			return nil, "", err
+		}
+	} else {
+		if st, err = app.Start(ctx, cfg); err != nil {
+			return nil, "", fmt.Errorf("start together: %w", err)
+		}
+		if _, secret, err = st.IssueToken(ctx, auth.Recorder, "together bench"); err != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			return nil, "", errors.Join(err, st.Shutdown(sctx))
+		}
+	}
+	rep.Target = st.URL() + " (in this process, data " + filepath.Base(data) + ")"
+	return st, secret, nil
+}
+
+// coldStart builds the history in cfg's data directory, reads it raw and
+// starts together on it, recording each in rep.
+func coldStart(ctx context.Context, cfg app.Config, history int, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+	fmt.Fprintf(progress, "building a history of %d events through the recorder in %s …\n", history, cfg.DataDir)
+	h, err := bench.BuildHistory(ctx, cfg.DataDir, cfg.KEK, history, historySeed)
+	if err != nil {
+		return nil, "", fmt.Errorf("build the history: %w", err)
+	}
+	rep.History = &h
+	fmt.Fprintf(progress, "built in %s; reading it raw …\n", h.Elapsed.Round(time.Millisecond))
+	raw, err := bench.MeasureRawRead(ctx, cfg.DataDir, cfg.KEK)
+	if err != nil {
+		return nil, "", fmt.Errorf("raw read: %w", err)
+	}
+	rep.RawRead = &raw
+	fmt.Fprintf(progress, "starting together on it …\n")
+	st, secret, cs, err := bench.StartCold(ctx, cfg, h.Head)
+	if err != nil {
+		return nil, "", fmt.Errorf("cold start: %w", err)
+	}
+	rep.ColdStart = &cs
+	return st, secret, nil
 }

@@ -24,6 +24,9 @@ func TestCommandLine(t *testing.T) {
 		{"serve bad flag", []string{"serve", "--port", "1"}, 2, "", "flag provided but not defined: -port"},
 		{"serve stray argument", []string{"serve", "now"}, 2, "", `unexpected argument "now"`},
 		{"serve bad log level", []string{"serve", "--log-level", "loud"}, 2, "", `--log-level "loud" is not one of`},
+		{"bench history with url", []string{"bench", "--history", "10", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot load one at --url"},
+		{"bench negative history", []string{"bench", "--history", "-1"}, 2, "", "--history must be 0 or more"},
+		{"bench no duration without history", []string{"bench", "--duration", "0"}, 2, "", "duration must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

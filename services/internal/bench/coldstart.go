@@ -1,0 +1,173 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/together-coop/together/services/internal/app"
+	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/busauth"
+	"github.com/together-coop/together/services/internal/keyring"
+	"github.com/together-coop/together/services/internal/natsjs"
+)
+
+// RawRead is the ceiling of a cold start: the whole event stream of a
+// stopped system read in order by an ordered consumer, nothing decoded.
+type RawRead struct {
+	Messages int
+	Bytes    int64
+	// Open is starting the stopped system's nats-server on its data;
+	// Elapsed is reading, from creating the consumer to the head.
+	Open, Elapsed time.Duration
+}
+
+// PerSecond is the read throughput in messages.
+func (r RawRead) PerSecond() float64 { return float64(r.Messages) / r.Elapsed.Seconds() }
+
+// MeasureRawRead reads the event stream of the stopped system at dataDir
+// from the first message to the head.
+func MeasureRawRead(ctx context.Context, dataDir string, kek keyring.KEK) (RawRead, error) {
+	start := time.Now()
+	nc, closeFn, err := app.OpenStopped(dataDir, kek, busauth.Recorder)
+	if err != nil {
+		return RawRead{}, fmt.Errorf("open the data directory: %w", err)
+	}
+	defer closeFn()
+	r := RawRead{Open: time.Since(start)}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return r, err
+	}
+	stream, err := js.Stream(ctx, natsjs.DefaultStreamName)
+	if err != nil {
+		return r, fmt.Errorf("the event stream: %w", err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return r, fmt.Errorf("the event stream: %w", err)
+	}
+	head := info.State.LastSeq
+	if head == 0 {
+		return r, errors.New("the event stream is empty")
+	}
+	start = time.Now()
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return r, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(512))
+	if err != nil {
+		return r, err
+	}
+	defer it.Stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return r, fmt.Errorf("read after %d messages: %w", r.Messages, err)
+		}
+		r.Messages++
+		r.Bytes += int64(len(m.Data()))
+		meta, err := m.Metadata()
+		if err != nil {
+			return r, err
+		}
+		if meta.Sequence.Stream >= head {
+			break
+		}
+	}
+	r.Elapsed = time.Since(start)
+	return r, nil
+}
+
+// ColdStart is what starting together on a history measured.
+type ColdStart struct {
+	Head uint64
+	// Started is until app.Start returned; Elapsed until a report first
+	// answered for the head.
+	Started, Elapsed time.Duration
+	// HeapInUseMiB is the Go heap in use after a collection, once the
+	// reports reflect the head.
+	HeapInUseMiB float64
+	// Memory is the process's resident set then; nil off Linux. Its peak
+	// covers the whole process's life, building the history included.
+	Memory *Memory
+}
+
+// PerSecond is the events reflected per second of the cold start.
+func (c ColdStart) PerSecond() float64 { return float64(c.Head) / c.Elapsed.Seconds() }
+
+// coldStartLimit bounds how long the reports may take to reach the head.
+const coldStartLimit = 15 * time.Minute
+
+// StartCold starts together with cfg on a data directory holding a
+// history whose last position is head, and measures how long until the
+// reports reflect the head. It returns the running stack, which the
+// caller shuts down, and a token of a recorder for its API.
+func StartCold(ctx context.Context, cfg app.Config, head uint64) (*app.App, string, ColdStart, error) {
+	c := ColdStart{Head: head}
+	// What this process held before, a generated history above all, goes
+	// back to the system first, so that the resident set afterwards is
+	// mostly the stack's.
+	runtime.GC()
+	debug.FreeOSMemory()
+	start := time.Now()
+	st, err := app.Start(ctx, cfg)
+	if err != nil {
+		return nil, "", c, fmt.Errorf("start together: %w", err)
+	}
+	c.Started = time.Since(start)
+	token, err := waitForHead(ctx, st, head)
+	if err != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		return nil, "", c, errors.Join(err, st.Shutdown(sctx))
+	}
+	c.Elapsed = time.Since(start)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	c.HeapInUseMiB = float64(ms.HeapInuse) / (1 << 20)
+	if m, ok := ReadMemory(); ok {
+		c.Memory = &m
+	}
+	return st, token, c, nil
+}
+
+// waitForHead takes a token (every request needs an identity) and asks
+// for the probe report at head every 20 ms until it answers. A report
+// behind waits for the position up to reports.MaxWait and then answers
+// 503: that, or no answer yet, is asked again; any other refusal ends
+// the wait.
+func waitForHead(ctx context.Context, st *app.App, head uint64) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, coldStartLimit)
+	defer cancel()
+	_, token, err := st.IssueToken(ctx, auth.Recorder, "together bench")
+	if err != nil {
+		return "", fmt.Errorf("issue a token: %w", err)
+	}
+	c := &client{base: st.URL(), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := c.get(ctx, fmt.Sprintf("%s%d", probe, head))
+		if err == nil {
+			return token, nil
+		}
+		var se *statusError
+		if errors.As(err, &se) && se.status != http.StatusServiceUnavailable {
+			return "", fmt.Errorf("the reports at position %d: %w", head, err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("the reports did not reach position %d: %w (last: %v)", head, ctx.Err(), err)
+		case <-tick.C:
+		}
+	}
+}
