@@ -42,12 +42,24 @@ type HistoryReader interface {
 	ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error]
 }
 
+// typedHistoryReader reads only the events of some types, leaving the
+// others where the history is kept (the recorder's client): a start-up
+// then reads the store once rather than copy all of it over NATS to find
+// a few erasures.
+type typedHistoryReader interface {
+	ReadAllOf(ctx context.Context, after uint64, types ...string) iter.Seq2[events.Envelope, error]
+}
+
 // ErasedStakeholders yields the id of every stakeholder whose
 // StakeholderErased is in the history r reads, for [Keyring.Reconcile].
 // It reads the envelopes only (no payload is decoded), once through.
 func ErasedStakeholders(ctx context.Context, r HistoryReader) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		for e, err := range r.ReadAll(ctx, 0) {
+		history := r.ReadAll(ctx, 0)
+		if typed, ok := r.(typedHistoryReader); ok {
+			history = typed.ReadAllOf(ctx, 0, stakeholder.TypeErased)
+		}
+		for e, err := range history {
 			if err != nil {
 				yield("", err)
 				return

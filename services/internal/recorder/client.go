@@ -134,6 +134,44 @@ func (c *Client) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Env
 	}
 }
 
+// ReadAllOf reads the events of the given types after position after, up
+// to the head when it starts. The recorder reads the history where it is
+// kept and sends only the events that match, so finding a few events of
+// one type in a long history costs a read of the store, not a copy of it
+// over NATS.
+func (c *Client) ReadAllOf(ctx context.Context, after uint64, types ...string) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		if len(types) == 0 {
+			return
+		}
+		head, err := c.Head(ctx)
+		if err != nil {
+			yield(events.Envelope{}, err)
+			return
+		}
+		for after < head {
+			p, err := c.page(ctx, SubjectReadAll, readAllRequest{After: after, Types: types})
+			if err != nil {
+				yield(events.Envelope{}, err)
+				return
+			}
+			for _, e := range p.Events {
+				if e.Position > head {
+					return
+				}
+				if !yield(e, nil) {
+					return
+				}
+				after = e.Position
+			}
+			if !p.More {
+				return
+			}
+			after = max(after, p.Through)
+		}
+	}
+}
+
 // readRange yields the events after position after up to head; it
 // reports whether the caller still wants more.
 func (c *Client) readRange(ctx context.Context, after, head uint64, yield func(events.Envelope, error) bool) (uint64, bool) {

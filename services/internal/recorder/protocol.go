@@ -53,13 +53,25 @@ type readStreamRequest struct {
 type readAllRequest struct {
 	After uint64 `json:"after"`
 	Limit int    `json:"limit"`
+	// Types, when given, keeps only the events of those types: the
+	// recorder reads the history where it is kept and sends only what
+	// matches, a page at most every maxScanEvents events read.
+	Types []string `json:"types,omitempty"`
 }
 
 // page is one reply of a read: events in order, and whether more follow.
 type page struct {
 	Events []events.Envelope `json:"events"`
 	More   bool              `json:"more"`
+	// Through is the last position a read of some types looked at, so
+	// that the next page starts after it.
+	Through uint64 `json:"through,omitempty"`
 }
+
+// maxScanEvents bounds how many events one read of some types looks at
+// before it answers, so that a page comes well within a request's
+// timeout however few events match.
+const maxScanEvents = 100_000
 
 type headReply struct {
 	Position uint64 `json:"position"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -348,7 +349,39 @@ func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
 	if r.Limit <= 0 || r.Limit > defaultPageEvents {
 		r.Limit = defaultPageEvents
 	}
+	if len(r.Types) > 0 {
+		return respondTypedPage(req, s.store.ReadAll(ctx, r.After), r.Types, r.Limit)
+	}
 	return respondPage(req, s.store.ReadAll(ctx, r.After), r.Limit)
+}
+
+// respondTypedPage replies with the events of types read from seq, until
+// limit of them or about maxReplyBytes, or maxScanEvents read; Through
+// says where it stopped looking.
+func respondTypedPage(req micro.Request, seq func(func(events.Envelope, error) bool), types []string, limit int) error {
+	var p page
+	size, scanned := 0, 0
+	for e, err := range seq {
+		if err != nil {
+			return storeError("read", err)
+		}
+		if scanned == maxScanEvents {
+			p.More = true
+			break
+		}
+		scanned++
+		if slices.Contains(types, e.Type) {
+			n := len(e.Payload) + 512
+			if len(p.Events) >= limit || len(p.Events) > 0 && size+n > maxReplyBytes {
+				p.More = true
+				break
+			}
+			p.Events = append(p.Events, e)
+			size += n
+		}
+		p.Through = e.Position
+	}
+	return respondJSON(req, p)
 }
 
 // respondPage replies with events read from seq until limit events or
