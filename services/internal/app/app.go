@@ -397,6 +397,17 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		authn = remote
 	}
 
+	// The projection starts before the command services, whose start
+	// (the stakeholders' reconciliation of erased keys) reads the
+	// history too: a cold start overlaps the two.
+	var runner *reports.Runner
+	var client *recorder.Client
+	if cfg.runs(Reports) {
+		if runner, client, err = a.startProjection(ctx, registry); err != nil {
+			return nil, err
+		}
+	}
+
 	// commandRoutes are the command services' routes on their own, for
 	// the web forms to run in process.
 	var commandRoutes *http.ServeMux
@@ -413,32 +424,6 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	var events gateway.EventReader
 	if cfg.runs(Reports) {
-		reportsConn, err := a.conn(busauth.Reports)
-		if err != nil {
-			return nil, err
-		}
-		client := recorder.NewClient(reportsConn, recorderTimeout)
-		stream, err := natsjs.NewReader(reportsConn, natsjs.ReaderConfig{
-			APIPrefix: busauth.RecorderAPIPrefix, Stream: busauth.EventStream,
-			Announcements: busauth.SubjectAppended, Timeout: recorderTimeout,
-		})
-		if err != nil {
-			return nil, err
-		}
-		source := historySource{stream: stream, recorder: client}
-		js, err := jetstream.New(reportsConn)
-		if err != nil {
-			return nil, err
-		}
-		snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, cfg.KEK.Derive(keyring.PurposeSnapshotMAC), cfg.Replicas)
-		if err != nil {
-			return nil, err
-		}
-		runner, err := reports.NewRunner(source, registry, reports.WithLogger(a.component("projections")), reports.WithMetrics(a.reg), reports.WithSnapshots(snapshots, snapshotInterval))
-		if err != nil {
-			return nil, err
-		}
-		a.run(ctx, "projections", runner.Run)
 		reportOpts := []reports.Option{reports.WithThresholds(cfg.Thresholds), reports.WithClock(cfg.Now)}
 		if cfg.Location != nil {
 			reportOpts = append(reportOpts, reports.WithLocation(cfg.Location))
@@ -656,6 +641,39 @@ func (c *Config) embedded() embednats.Config {
 		ec.StoreKey = c.KEK.Derive(keyring.PurposeNATSStore)
 	}
 	return ec
+}
+
+// startProjection starts the reports' runner on the history, read from
+// the event stream or through the recorder (historySource), resuming from
+// its snapshot; client is the recorder's, for the audit reads.
+func (a *App) startProjection(ctx context.Context, registry *events.Registry) (*reports.Runner, *recorder.Client, error) {
+	reportsConn, err := a.conn(busauth.Reports)
+	if err != nil {
+		return nil, nil, err
+	}
+	client := recorder.NewClient(reportsConn, recorderTimeout)
+	stream, err := natsjs.NewReader(reportsConn, natsjs.ReaderConfig{
+		APIPrefix: busauth.RecorderAPIPrefix, Stream: busauth.EventStream,
+		Announcements: busauth.SubjectAppended, Timeout: recorderTimeout,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(reportsConn)
+	if err != nil {
+		return nil, nil, err
+	}
+	snapshots, err := reports.NewObjectStoreSnapshots(ctx, js, a.cfg.KEK.Derive(keyring.PurposeSnapshotMAC), a.cfg.Replicas)
+	if err != nil {
+		return nil, nil, err
+	}
+	runner, err := reports.NewRunner(historySource{stream: stream, recorder: client}, registry,
+		reports.WithLogger(a.component("projections")), reports.WithMetrics(a.reg), reports.WithSnapshots(snapshots, snapshotInterval))
+	if err != nil {
+		return nil, nil, err
+	}
+	a.run(ctx, "projections", runner.Run)
+	return runner, client, nil
 }
 
 // openStore opens the recorder's store.
