@@ -125,11 +125,7 @@ func TestStoreEncryption(t *testing.T) {
 	if err := run(storeKey, func(srv *embednats.Server) { writeEvent(t, srv) }); err != nil {
 		t.Fatal(err)
 	}
-	for _, enc := range encodings(bustest.Distinctive) {
-		if where := grep(t, dir, enc); where != "" {
-			t.Errorf("%q is readable in %s", enc, where)
-		}
-	}
+	nothingReadable(t, dir)
 	if err := run(storeKey, func(srv *embednats.Server) { readEvent(t, srv) }); err != nil {
 		t.Fatalf("restart with the same key: %v", err)
 	}
@@ -161,6 +157,17 @@ func TestStoreEncryption(t *testing.T) {
 	})
 }
 
+// nothingReadable fails t if the distinctive string of the event the
+// tests write is in any file under dir, as text, hex or base64.
+func nothingReadable(t *testing.T, dir string) {
+	t.Helper()
+	for _, enc := range encodings(bustest.Distinctive) {
+		if where := grep(t, dir, enc); where != "" {
+			t.Errorf("%q is readable in %s", enc, where)
+		}
+	}
+}
+
 // A store written under ChaCha20 (the default until AES-GCM, which the
 // processors' AES instructions make five times as fast to read back)
 // opens under the default: nats-server converts each block.
@@ -179,11 +186,7 @@ func TestChaChaStoreOpensUnderTheDefault(t *testing.T) {
 		readEvent(t, srv)
 		srv.Shutdown()
 	}
-	for _, enc := range encodings(bustest.Distinctive) {
-		if where := grep(t, dir, enc); where != "" {
-			t.Errorf("%q is readable in %s", enc, where)
-		}
-	}
+	nothingReadable(t, dir)
 }
 
 // A store written without a key is encrypted in place by the first start
@@ -204,11 +207,7 @@ func TestEncryptsAnExistingStore(t *testing.T) {
 	}
 	readEvent(t, srv)
 	srv.Shutdown()
-	for _, enc := range encodings(bustest.Distinctive) {
-		if where := grep(t, dir, enc); where != "" {
-			t.Errorf("%q is still readable in %s", enc, where)
-		}
-	}
+	nothingReadable(t, dir)
 }
 
 // A store written before the accounts keeps its streams in the global
