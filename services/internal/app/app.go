@@ -764,7 +764,7 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 		case Stakeholders:
 			// No erased person's key outlives a crash between destroying
 			// it and recording the erasure, or a restored backup.
-			if _, err := keys.Reconcile(ctx, keyring.ErasedStakeholders(ctx, client)); err != nil {
+			if _, err := keys.ReconcileHistory(ctx, client); err != nil {
 				return nil, fmt.Errorf("destroy the keys of erased stakeholders: %w", err)
 			}
 			out = append(out, stakeholders.New(x, keys))

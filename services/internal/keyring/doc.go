@@ -12,10 +12,11 @@
 //
 // Erasure is crash-safe in two ways. [Keyring.Destroy] writes a tombstone
 // before it overwrites the key on disk, and [Keyring.New] finishes any
-// destruction a crash interrupted. [Keyring.Reconcile], called at start-up
-// with the stakeholders the history says were erased, destroys any key of
-// theirs that survived (a crash between recording an erasure and destroying
-// the key, or keys brought back from an old backup).
+// destruction a crash interrupted. [Keyring.ReconcileHistory], called at
+// start-up, destroys the key of anyone the history says was erased whose
+// key survived (a crash between recording an erasure and destroying the
+// key, or keys brought back from an old backup), reading the history from
+// where the last start finished.
 //
 // # Across processes
 //

@@ -248,7 +248,9 @@ func (k *Keyring) tidy(ctx context.Context, all bool) error {
 	}
 	wrapped, finished := 0, 0
 	for subj, n := range info.State.Subjects {
-		if subj == checkSubject || (!all && n < 2) {
+		// Bookkeeping (the KEK check, the reconciled checkpoint) starts
+		// with an underscore, which no key id does.
+		if strings.HasPrefix(subj, subjectPrefix+"_") || (!all && n < 2) {
 			continue
 		}
 		id := strings.TrimPrefix(subj, subjectPrefix)

@@ -2,8 +2,14 @@ package keyring
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
 	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/stakeholder"
@@ -51,13 +57,14 @@ type typedHistoryReader interface {
 }
 
 // ErasedStakeholders yields the id of every stakeholder whose
-// StakeholderErased is in the history r reads, for [Keyring.Reconcile].
-// It reads the envelopes only (no payload is decoded), once through.
-func ErasedStakeholders(ctx context.Context, r HistoryReader) iter.Seq2[string, error] {
+// StakeholderErased is in the history r reads after position after, for
+// [Keyring.Reconcile]. It reads the envelopes only (no payload is
+// decoded), once through.
+func ErasedStakeholders(ctx context.Context, r HistoryReader, after uint64) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		history := r.ReadAll(ctx, 0)
+		history := r.ReadAll(ctx, after)
 		if typed, ok := r.(typedHistoryReader); ok {
-			history = typed.ReadAllOf(ctx, 0, stakeholder.TypeErased)
+			history = typed.ReadAllOf(ctx, after, stakeholder.TypeErased)
 		}
 		for e, err := range history {
 			if err != nil {
@@ -72,4 +79,153 @@ func ErasedStakeholders(ctx context.Context, r HistoryReader) iter.Seq2[string, 
 			}
 		}
 	}
+}
+
+// History is the whole event history with its head: the recorder's
+// client.
+type History interface {
+	HistoryReader
+	Head(ctx context.Context) (uint64, error)
+}
+
+// ReconcileHistory destroys the key of every stakeholder erased in h since
+// the checkpoint of the last reconciliation (in all of h the first time,
+// or when the event at the checkpoint is no longer the one it named: a
+// history restored or replaced), then moves the checkpoint to the head h
+// had when it began. A restart of a long history so reads only what came
+// since the last one. Call it at start-up, before serving, as
+// [Keyring.Reconcile].
+func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed int, err error) {
+	head, err := h.Head(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("the history's head: %w", err)
+	}
+	var after uint64
+	c, ok, err := k.Reconciled(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if ok && c.Position <= head {
+		e, found, err := eventAt(ctx, h, c.Position)
+		if err != nil {
+			return 0, err
+		}
+		if found && e.ID.String() == c.EventID {
+			after = c.Position
+		}
+	}
+	var mark Checkpoint
+	if head > after {
+		e, found, err := eventAt(ctx, h, head)
+		if err != nil {
+			return 0, err
+		}
+		if found {
+			mark = Checkpoint{Position: head, EventID: e.ID.String()}
+		}
+	}
+	if destroyed, err = k.Reconcile(ctx, ErasedStakeholders(ctx, h, after)); err != nil {
+		return destroyed, err
+	}
+	if mark.Position > 0 {
+		if err := k.MarkReconciled(ctx, mark); err != nil {
+			return destroyed, err
+		}
+	}
+	return destroyed, nil
+}
+
+// eventAt reads the event at position, if h holds one there.
+func eventAt(ctx context.Context, h HistoryReader, position uint64) (events.Envelope, bool, error) {
+	for e, err := range h.ReadAll(ctx, position-1) {
+		if err != nil {
+			return events.Envelope{}, false, fmt.Errorf("the event at position %d: %w", position, err)
+		}
+		return e, e.Position == position, nil
+	}
+	return events.Envelope{}, false, nil
+}
+
+// reconciledName is the bookkeeping "key id" of the checkpoint of
+// reconciliation; key ids never start with an underscore.
+const reconciledName = "_reconciled"
+
+// Checkpoint is a place in the history: its position and the id of the
+// event there, which shows that the history is still the one it was
+// taken in.
+type Checkpoint struct {
+	Position uint64 `json:"position"`
+	EventID  string `json:"event_id"`
+}
+
+// reconciledAAD binds a sealed checkpoint to its purpose.
+var reconciledAAD = []byte("together reconciled\x00")
+
+// Reconciled returns the checkpoint [Keyring.MarkReconciled] last
+// recorded: every erasure up to it had its key destroyed. ok is false when
+// there is none, or when it does not open under this key-encryption key
+// (then the whole history is to be read, as if none).
+func (k *Keyring) Reconciled(ctx context.Context) (c Checkpoint, ok bool, err error) {
+	m, err := k.stream.GetLastMsgForSubject(ctx, subjectPrefix+reconciledName)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return Checkpoint{}, false, fmt.Errorf("key stream: %w", err)
+	}
+	ns := k.wrapKey.NonceSize()
+	if len(m.Data) < ns {
+		return Checkpoint{}, false, nil
+	}
+	plain, err := k.wrapKey.Open(nil, m.Data[:ns], m.Data[ns:], reconciledAAD)
+	if err != nil || json.Unmarshal(plain, &c) != nil || c.Position == 0 || c.EventID == "" {
+		return Checkpoint{}, false, nil
+	}
+	return c, true, nil
+}
+
+// MarkReconciled records c as reconciled. Call it only once every erasure
+// at or before c.Position has had its key destroyed. It is sealed under
+// the key-encryption key, so that nothing but this keyring can move it on
+// (a checkpoint set too far would leave keys of erased people).
+func (k *Keyring) MarkReconciled(ctx context.Context, c Checkpoint) error {
+	plain, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	nonce := make([]byte, k.wrapKey.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	sealed := k.wrapKey.Seal(append([]byte(nil), nonce...), nonce, plain, reconciledAAD)
+	subj := subjectPrefix + reconciledName
+	for range 3 {
+		var prev uint64
+		last, err := k.stream.GetLastMsgForSubject(ctx, subj)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+		case err != nil:
+			return fmt.Errorf("key stream: %w", err)
+		default:
+			prev = last.Sequence
+			// The subject holds two messages at most: make room.
+			if _, err := k.overwriteBefore(ctx, reconciledName, prev); err != nil {
+				return err
+			}
+		}
+		_, err = k.js.Publish(ctx, subj, sealed, jetstream.WithExpectLastSequencePerSubject(prev))
+		if isWrongLastSequence(err) {
+			continue // another process recorded one meanwhile: look again
+		}
+		if err != nil {
+			return fmt.Errorf("key stream: record the reconciled checkpoint: %w", err)
+		}
+		if prev > 0 {
+			if err := k.stream.DeleteMsg(ctx, prev); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+				return fmt.Errorf("key stream: %w", err)
+			}
+		}
+		return nil
+	}
+	return errors.New("key stream: the reconciled checkpoint kept changing")
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -45,7 +47,7 @@ func TestReconcileFromHistory(t *testing.T) {
 	appendEvent(t, store, stakeholder.Stream(carol), 1, &stakeholder.Erased{LegacyReason: "asked"})
 
 	var erased []string
-	for id, err := range keyring.ErasedStakeholders(ctx, store) {
+	for id, err := range keyring.ErasedStakeholders(ctx, store, 0) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,12 +72,126 @@ func TestReconcileFromHistory(t *testing.T) {
 	if err := k.Destroy(ctx, carol); err != nil { // her erasure finished
 		t.Fatal(err)
 	}
-	if n, err := k.Reconcile(ctx, keyring.ErasedStakeholders(ctx, store)); err != nil || n != 1 {
+	if n, err := k.Reconcile(ctx, keyring.ErasedStakeholders(ctx, store, 0)); err != nil || n != 1 {
 		t.Fatalf("Reconcile = %d, %v; want 1 (Alice's key), nil", n, err)
 	}
 	for id, want := range map[string]error{alice: keyring.ErrKeyDestroyed, bob: nil, carol: keyring.ErrKeyDestroyed} {
 		if _, err := k.Open(ctx, id, sealed[id]); !errors.Is(err, want) {
 			t.Errorf("Open(%s) after Reconcile error = %v, want %v", id, err, want)
 		}
+	}
+}
+
+// recordingHistory is a store that notes where each whole-history read
+// began.
+type recordingHistory struct {
+	*memstore.Store
+	mu     sync.Mutex
+	afters []uint64
+}
+
+func (h *recordingHistory) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	h.mu.Lock()
+	h.afters = append(h.afters, after)
+	h.mu.Unlock()
+	return h.Store.ReadAll(ctx, after)
+}
+
+func (h *recordingHistory) readsFrom() []uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.afters
+	h.afters = nil
+	return out
+}
+
+// TestReconcileHistoryFromItsCheckpoint: the first start reads the whole
+// history, a restart only what came since, and an erasure recorded since
+// whose key survived is still finished; a history that is not the one
+// the checkpoint was taken in, or a checkpoint this keyring did not seal,
+// is read whole again.
+func TestReconcileHistoryFromItsCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	registered := &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"}
+	history := &recordingHistory{Store: memstore.New()}
+	for _, id := range []string{alice, bob, carol} {
+		appendEvent(t, history, stakeholder.Stream(id), 0, registered)
+	}
+	appendEvent(t, history, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
+
+	_, nc := natstest.RunJetStream(t)
+	js, _ := jetstream.New(nc)
+	k, err := keyring.New(ctx, js, newKEK(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := map[string]stakeholder.Sealed{}
+	for _, id := range []string{alice, bob, carol} {
+		if sealed[id], err = k.Seal(ctx, id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	destroyed := func(id string) bool {
+		_, err := k.Open(ctx, id, sealed[id])
+		return errors.Is(err, keyring.ErrKeyDestroyed)
+	}
+	reconcile := func(h keyring.History, want int) {
+		t.Helper()
+		if n, err := k.ReconcileHistory(ctx, h); err != nil || n != want {
+			t.Fatalf("ReconcileHistory = %d, %v; want %d, nil", n, err, want)
+		}
+	}
+
+	reconcile(history, 1)
+	if got := history.readsFrom(); !slices.Contains(got, 0) {
+		t.Errorf("the first reconciliation read from %v, want the whole history", got)
+	}
+	if !destroyed(alice) || destroyed(bob) {
+		t.Fatal("after the first reconciliation, want Alice's key destroyed and Bob's kept")
+	}
+
+	reconcile(history, 0)
+	if got := history.readsFrom(); slices.Contains(got, 0) || !slices.Contains(got, 4) {
+		t.Errorf("a restart read from %v, want from the checkpoint at 4 only", got)
+	}
+
+	// Bob is erased; his key survives (a crash before its destruction).
+	appendEvent(t, history, stakeholder.Stream(bob), 1, &stakeholder.Erased{LegacyReason: "asked"})
+	reconcile(history, 1)
+	if got := history.readsFrom(); slices.Contains(got, 0) {
+		t.Errorf("the restart after Bob's erasure read from %v, want from the checkpoint", got)
+	}
+	if !destroyed(bob) || destroyed(carol) {
+		t.Fatal("after Bob's erasure, want his key destroyed and Carol's kept")
+	}
+
+	// Another history as long, in which Carol was erased: the event at
+	// the checkpoint is not the one it names.
+	other := &recordingHistory{Store: memstore.New()}
+	for _, id := range []string{alice, bob, carol} {
+		appendEvent(t, other, stakeholder.Stream(id), 0, registered)
+	}
+	appendEvent(t, other, stakeholder.Stream(carol), 1, &stakeholder.Erased{LegacyReason: "asked"})
+	appendEvent(t, other, project.Stream(uuid.NewString()), 0, &project.Registered{Programme: "p", Name: "n", Aim: "a", Lead: "l"})
+	reconcile(other, 1)
+	if got := other.readsFrom(); !slices.Contains(got, 0) || !destroyed(carol) {
+		t.Errorf("on another history: read from %v, Carol's key destroyed %v; want the whole history read and it destroyed", got, destroyed(carol))
+	}
+
+	// A checkpoint not sealed by this keyring is no checkpoint.
+	if _, err := js.Publish(ctx, "keys._reconciled", []byte(`{"position":99,"event_id":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	reconcile(other, 0)
+	if got := other.readsFrom(); !slices.Contains(got, 0) {
+		t.Errorf("under a forged checkpoint read from %v, want the whole history", got)
+	}
+	// And a shorter history than the checkpoint's (restored from an
+	// older backup) is read whole.
+	short := &recordingHistory{Store: memstore.New()}
+	appendEvent(t, short, stakeholder.Stream(alice), 0, registered)
+	reconcile(short, 0)
+	if got := short.readsFrom(); !slices.Contains(got, 0) {
+		t.Errorf("a history shorter than the checkpoint read from %v, want the whole of it", got)
 	}
 }
