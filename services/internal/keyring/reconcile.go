@@ -101,26 +101,18 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 		return 0, fmt.Errorf("the history's head: %w", err)
 	}
 	var after uint64
-	c, ok, err := k.Reconciled(ctx)
+	c, seen, ok, err := k.reconciled(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if ok && c.Position <= head {
-		e, found, err := eventAt(ctx, h, c.Position)
-		if err != nil {
-			return 0, err
-		}
-		if found && e.ID.String() == c.EventID {
+		if e, found := eventAt(ctx, h, c.Position); found && e.ID.String() == c.EventID {
 			after = c.Position
 		}
 	}
 	var mark Checkpoint
 	if head > after {
-		e, found, err := eventAt(ctx, h, head)
-		if err != nil {
-			return 0, err
-		}
-		if found {
+		if e, found := eventAt(ctx, h, head); found {
 			mark = Checkpoint{Position: head, EventID: e.ID.String()}
 		}
 	}
@@ -128,22 +120,23 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 		return destroyed, err
 	}
 	if mark.Position > 0 {
-		if err := k.MarkReconciled(ctx, mark); err != nil {
+		if err := k.markReconciled(ctx, mark, seen); err != nil {
 			return destroyed, err
 		}
 	}
 	return destroyed, nil
 }
 
-// eventAt reads the event at position, if h holds one there.
-func eventAt(ctx context.Context, h HistoryReader, position uint64) (events.Envelope, bool, error) {
+// eventAt reads the event at position, if h holds one there and can say
+// so. It reads from just before it, which a JetStream history always
+// can; KurrentDB's positions are log offsets, and a read that starts
+// between two records may be refused: then there is no checkpoint, and
+// the whole history is read, as before checkpoints.
+func eventAt(ctx context.Context, h HistoryReader, position uint64) (events.Envelope, bool) {
 	for e, err := range h.ReadAll(ctx, position-1) {
-		if err != nil {
-			return events.Envelope{}, false, fmt.Errorf("the event at position %d: %w", position, err)
-		}
-		return e, e.Position == position, nil
+		return e, err == nil && e.Position == position
 	}
-	return events.Envelope{}, false, nil
+	return events.Envelope{}, false
 }
 
 // reconciledName is the bookkeeping "key id" of the checkpoint of
@@ -161,34 +154,45 @@ type Checkpoint struct {
 // reconciledAAD binds a sealed checkpoint to its purpose.
 var reconciledAAD = []byte("together reconciled\x00")
 
-// Reconciled returns the checkpoint [Keyring.MarkReconciled] last
+// Reconciled returns the checkpoint [Keyring.ReconcileHistory] last
 // recorded: every erasure up to it had its key destroyed. ok is false when
 // there is none, or when it does not open under this key-encryption key
 // (then the whole history is to be read, as if none).
 func (k *Keyring) Reconciled(ctx context.Context) (c Checkpoint, ok bool, err error) {
+	c, _, ok, err = k.reconciled(ctx)
+	return c, ok, err
+}
+
+// reconciled is Reconciled with the sequence of the message it read (0
+// for none), for markReconciled to replace exactly that one.
+func (k *Keyring) reconciled(ctx context.Context) (c Checkpoint, seq uint64, ok bool, err error) {
 	m, err := k.stream.GetLastMsgForSubject(ctx, subjectPrefix+reconciledName)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return Checkpoint{}, false, nil
+		return Checkpoint{}, 0, false, nil
 	}
 	if err != nil {
-		return Checkpoint{}, false, fmt.Errorf("key stream: %w", err)
+		return Checkpoint{}, 0, false, fmt.Errorf("key stream: %w", err)
 	}
 	ns := k.wrapKey.NonceSize()
 	if len(m.Data) < ns {
-		return Checkpoint{}, false, nil
+		return Checkpoint{}, m.Sequence, false, nil
 	}
 	plain, err := k.wrapKey.Open(nil, m.Data[:ns], m.Data[ns:], reconciledAAD)
 	if err != nil || json.Unmarshal(plain, &c) != nil || c.Position == 0 || c.EventID == "" {
-		return Checkpoint{}, false, nil
+		return Checkpoint{}, m.Sequence, false, nil
 	}
-	return c, true, nil
+	return c, m.Sequence, true, nil
 }
 
-// MarkReconciled records c as reconciled. Call it only once every erasure
-// at or before c.Position has had its key destroyed. It is sealed under
-// the key-encryption key, so that nothing but this keyring can move it on
-// (a checkpoint set too far would leave keys of erased people).
-func (k *Keyring) MarkReconciled(ctx context.Context, c Checkpoint) error {
+// markReconciled records c in place of the checkpoint message at seen (0:
+// none), read when the reconciliation began. Call it only once every
+// erasure at or before c.Position has had its key destroyed. If the
+// checkpoint changed meanwhile (another start, or a key stream restored
+// from a backup, which brings back older keys with an older checkpoint),
+// it leaves it as it is: moving it on could skip erasures whose keys came
+// back. It is sealed under the key-encryption key, so that nothing but
+// this keyring can move it on.
+func (k *Keyring) markReconciled(ctx context.Context, c Checkpoint, seen uint64) error {
 	plain, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -198,34 +202,23 @@ func (k *Keyring) MarkReconciled(ctx context.Context, c Checkpoint) error {
 		return err
 	}
 	sealed := k.wrapKey.Seal(append([]byte(nil), nonce...), nonce, plain, reconciledAAD)
-	subj := subjectPrefix + reconciledName
-	for range 3 {
-		var prev uint64
-		last, err := k.stream.GetLastMsgForSubject(ctx, subj)
-		switch {
-		case errors.Is(err, jetstream.ErrMsgNotFound):
-		case err != nil:
-			return fmt.Errorf("key stream: %w", err)
-		default:
-			prev = last.Sequence
-			// The subject holds two messages at most: make room.
-			if _, err := k.overwriteBefore(ctx, reconciledName, prev); err != nil {
-				return err
-			}
+	if seen > 0 {
+		// The subject holds two messages at most: make room.
+		if _, err := k.overwriteBefore(ctx, reconciledName, seen); err != nil {
+			return err
 		}
-		_, err = k.js.Publish(ctx, subj, sealed, jetstream.WithExpectLastSequencePerSubject(prev))
-		if isWrongLastSequence(err) {
-			continue // another process recorded one meanwhile: look again
-		}
-		if err != nil {
-			return fmt.Errorf("key stream: record the reconciled checkpoint: %w", err)
-		}
-		if prev > 0 {
-			if err := k.stream.DeleteMsg(ctx, prev); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-				return fmt.Errorf("key stream: %w", err)
-			}
-		}
+	}
+	_, err = k.js.Publish(ctx, subjectPrefix+reconciledName, sealed, jetstream.WithExpectLastSequencePerSubject(seen))
+	if isWrongLastSequence(err) {
 		return nil
 	}
-	return errors.New("key stream: the reconciled checkpoint kept changing")
+	if err != nil {
+		return fmt.Errorf("key stream: record the reconciled checkpoint: %w", err)
+	}
+	if seen > 0 {
+		if err := k.stream.DeleteMsg(ctx, seen); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return fmt.Errorf("key stream: %w", err)
+		}
+	}
+	return nil
 }

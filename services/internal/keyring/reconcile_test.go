@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"sync"
@@ -193,5 +194,56 @@ func TestReconcileHistoryFromItsCheckpoint(t *testing.T) {
 	reconcile(short, 0)
 	if got := short.readsFrom(); !slices.Contains(got, 0) {
 		t.Errorf("a history shorter than the checkpoint read from %v, want the whole of it", got)
+	}
+}
+
+// logOffsets is a history whose positions are log offsets, as KurrentDB's
+// are: ten apart, and a read may start only at one of them.
+type logOffsets struct{ *memstore.Store }
+
+func (h logOffsets) Head(ctx context.Context) (uint64, error) {
+	head, err := h.Store.Head(ctx)
+	return head * 10, err
+}
+
+func (h logOffsets) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		if after%10 != 0 {
+			yield(events.Envelope{}, fmt.Errorf("no record starts at %d", after))
+			return
+		}
+		for e, err := range h.Store.ReadAll(ctx, after/10) {
+			e.Position *= 10
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestReconcileHistoryOnLogOffsets: where the event at a position cannot
+// be read from just before it, every start reads the whole history, and
+// still finishes every erasure, rather than failing.
+func TestReconcileHistoryOnLogOffsets(t *testing.T) {
+	ctx := context.Background()
+	history := logOffsets{memstore.New()}
+	appendEvent(t, history, stakeholder.Stream(alice), 0, &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"})
+	appendEvent(t, history, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
+	_, nc := natstest.RunJetStream(t)
+	js, _ := jetstream.New(nc)
+	k, err := keyring.New(ctx, js, newKEK(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Seal(ctx, alice, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if n, err := k.ReconcileHistory(ctx, history); err != nil || n != 1-i {
+			t.Fatalf("start %d: ReconcileHistory = %d, %v; want %d, nil", i+1, n, err, 1-i)
+		}
+		if _, ok, err := k.Reconciled(ctx); err != nil || ok {
+			t.Fatalf("start %d: a checkpoint was marked on log offsets (%v)", i+1, err)
+		}
 	}
 }
