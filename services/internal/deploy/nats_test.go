@@ -126,7 +126,7 @@ func TestNATSConfLocksTheBus(t *testing.T) {
 	if !opts.SyncAlways {
 		t.Error("nats.conf does not fsync before acknowledging")
 	}
-	if opts.JetStreamCipher != server.AES || opts.JetStreamKey != os.Getenv("TOGETHER_NATS_STORE_KEY") {
+	if opts.JetStreamCipher != server.ChaCha || opts.JetStreamKey != os.Getenv("TOGETHER_NATS_STORE_KEY") {
 		t.Error("nats.conf does not encrypt the store with TOGETHER_NATS_STORE_KEY")
 	}
 	if opts.HTTPHost != "127.0.0.1" {

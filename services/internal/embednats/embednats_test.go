@@ -168,25 +168,62 @@ func nothingReadable(t *testing.T, dir string) {
 	}
 }
 
-// A store written under ChaCha20 (the default until AES-GCM, which the
-// processors' AES instructions make five times as fast to read back)
-// opens under the default: nats-server converts each block.
-func TestChaChaStoreOpensUnderTheDefault(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "store")
-	srv, err := embednats.Start(embednats.Config{StoreDir: dir, StoreKey: storeKey, StoreCipher: "chacha"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeEvent(t, srv)
-	srv.Shutdown()
-	for range 2 {
-		if srv, err = embednats.Start(embednats.Config{StoreDir: dir, StoreKey: storeKey}); err != nil {
+// TestStoreKeepsItsCipher: a new store is AES, a store keeps the cipher
+// it was written in (one from before the cipher file, ChaCha20, the
+// default then), and only a cipher named converts it.
+func TestStoreKeepsItsCipher(t *testing.T) {
+	cipherOf := func(dir string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "together-store-cipher"))
+		if err != nil {
 			t.Fatal(err)
 		}
-		readEvent(t, srv)
-		srv.Shutdown()
+		return strings.TrimSpace(string(b))
 	}
-	nothingReadable(t, dir)
+	start := func(dir, cipher string) *embednats.Server {
+		t.Helper()
+		srv, err := embednats.Start(embednats.Config{StoreDir: dir, StoreKey: storeKey, StoreCipher: cipher})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+
+	fresh := filepath.Join(t.TempDir(), "store")
+	srv := start(fresh, "")
+	writeEvent(t, srv)
+	srv.Shutdown()
+	srv = start(fresh, "")
+	readEvent(t, srv)
+	srv.Shutdown()
+	if got := cipherOf(fresh); got != "aes" {
+		t.Errorf("a new store is written in %q, want aes", got)
+	}
+
+	old := filepath.Join(t.TempDir(), "store")
+	srv = start(old, "chacha")
+	writeEvent(t, srv)
+	srv.Shutdown()
+	if err := os.Remove(filepath.Join(old, "together-store-cipher")); err != nil {
+		t.Fatal(err)
+	}
+	srv = start(old, "")
+	readEvent(t, srv)
+	srv.Shutdown()
+	if got := cipherOf(old); got != "chacha" {
+		t.Errorf("a store from before the cipher file is taken for %q, want chacha", got)
+	}
+	srv = start(old, "aes")
+	readEvent(t, srv)
+	srv.Shutdown()
+	srv = start(old, "")
+	readEvent(t, srv)
+	srv.Shutdown()
+	if got := cipherOf(old); got != "aes" {
+		t.Errorf("after asking for aes the store is %q", got)
+	}
+	nothingReadable(t, fresh)
+	nothingReadable(t, old)
 }
 
 // A store written without a key is encrypted in place by the first start
