@@ -64,7 +64,7 @@ func ErasedStakeholders(ctx context.Context, r HistoryReader, after uint64) iter
 	return func(yield func(string, error) bool) {
 		history := r.ReadAll(ctx, after)
 		if typed, ok := r.(typedHistoryReader); ok {
-			history = typed.ReadAllOf(ctx, after, stakeholder.TypeErased)
+			history = orElse(typed.ReadAllOf(ctx, after, stakeholder.TypeErased), history)
 		}
 		for e, err := range history {
 			if err != nil {
@@ -75,6 +75,34 @@ func ErasedStakeholders(ctx context.Context, r HistoryReader, after uint64) iter
 				continue
 			}
 			if !yield(strings.TrimPrefix(e.Stream, stakeholder.StreamPrefix), nil) {
+				return
+			}
+		}
+	}
+}
+
+// orElse yields what first yields, unless its very first answer is an
+// error: then what second yields. A recorder older than its readers
+// refuses a read of some types (it does not know the field), and the
+// whole history, filtered here, says the same.
+func orElse(first, second iter.Seq2[events.Envelope, error]) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		started, refused := false, false
+		for e, err := range first {
+			if !started && err != nil {
+				refused = true
+				break
+			}
+			started = true
+			if !yield(e, err) {
+				return
+			}
+		}
+		if !refused {
+			return
+		}
+		for e, err := range second {
+			if !yield(e, err) {
 				return
 			}
 		}

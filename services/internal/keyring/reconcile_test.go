@@ -247,3 +247,73 @@ func TestReconcileHistoryOnLogOffsets(t *testing.T) {
 		}
 	}
 }
+
+// oldRecorder refuses reads of some types, as a recorder from before them
+// does, and counts the whole-history reads.
+type oldRecorder struct {
+	*memstore.Store
+	whole int
+}
+
+func (h *oldRecorder) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		h.whole++
+		for e, err := range h.Store.ReadAll(ctx, after) {
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+func (h *oldRecorder) ReadAllOf(context.Context, uint64, ...string) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		yield(events.Envelope{}, errors.New(`422 malformed read: unknown field "types"`))
+	}
+}
+
+// newRecorder answers reads of some types, and counts the whole-history
+// reads.
+type newRecorder struct{ oldRecorder }
+
+func (h *newRecorder) ReadAllOf(ctx context.Context, after uint64, types ...string) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		for e, err := range h.Store.ReadAll(ctx, after) {
+			if err == nil && !slices.Contains(types, e.Type) {
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestErasedStakeholdersFromAnOlderRecorder: a recorder that refuses a read
+// of some types is read whole instead; one that answers it is not read
+// whole, even when there is no erasure at all.
+func TestErasedStakeholdersFromAnOlderRecorder(t *testing.T) {
+	ctx := context.Background()
+	registered := &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"}
+	erasedOf := func(h keyring.HistoryReader) []string {
+		var out []string
+		for id, err := range keyring.ErasedStakeholders(ctx, h, 0) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		return out
+	}
+	old := &oldRecorder{Store: memstore.New()}
+	appendEvent(t, old, stakeholder.Stream(alice), 0, registered)
+	appendEvent(t, old, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
+	if got := erasedOf(old); !slices.Equal(got, []string{alice}) || old.whole != 1 {
+		t.Errorf("from an older recorder: erased %v after %d whole reads, want [%s] after 1", got, old.whole, alice)
+	}
+	current := &newRecorder{oldRecorder{Store: memstore.New()}}
+	appendEvent(t, current, stakeholder.Stream(bob), 0, registered)
+	if got := erasedOf(current); len(got) != 0 || current.whole != 0 {
+		t.Errorf("from a current recorder with no erasure: erased %v after %d whole reads, want none after 0", got, current.whole)
+	}
+}

@@ -1,6 +1,8 @@
 package recorder
 
 import (
+	"time"
+
 	"github.com/together-coop/together/events"
 )
 
@@ -68,10 +70,15 @@ type page struct {
 	Through uint64 `json:"through,omitempty"`
 }
 
-// maxScanEvents bounds how many events one read of some types looks at
-// before it answers, so that a page comes well within a request's
-// timeout however few events match.
-const maxScanEvents = 100_000
+// maxScanEvents and maxScanTime bound how much one read of some types
+// looks at before it answers, so that a page comes well within a
+// request's timeout however few events match; maxReadTypes bounds the
+// types one read may ask for.
+const (
+	maxScanEvents = 100_000
+	maxScanTime   = 2 * time.Second
+	maxReadTypes  = 16
+)
 
 type headReply struct {
 	Position uint64 `json:"position"`

@@ -349,6 +349,9 @@ func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
 	if r.Limit <= 0 || r.Limit > defaultPageEvents {
 		r.Limit = defaultPageEvents
 	}
+	if len(r.Types) > maxReadTypes {
+		return malformed("read", fmt.Errorf("at most %d types, got %d", maxReadTypes, len(r.Types)))
+	}
 	if len(r.Types) > 0 {
 		return respondTypedPage(req, s.store.ReadAll(ctx, r.After), r.Types, r.Limit)
 	}
@@ -356,16 +359,18 @@ func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
 }
 
 // respondTypedPage replies with the events of types read from seq, until
-// limit of them or about maxReplyBytes, or maxScanEvents read; Through
-// says where it stopped looking.
+// limit of them or about maxReplyBytes, or maxScanEvents read, or
+// maxScanTime spent (a page must come well within the client's timeout,
+// however busy the store); Through says where it stopped looking.
 func respondTypedPage(req micro.Request, seq func(func(events.Envelope, error) bool), types []string, limit int) error {
 	var p page
 	size, scanned := 0, 0
+	deadline := time.Now().Add(maxScanTime)
 	for e, err := range seq {
 		if err != nil {
 			return storeError("read", err)
 		}
-		if scanned == maxScanEvents {
+		if scanned == maxScanEvents || scanned > 0 && scanned%1024 == 0 && time.Now().After(deadline) {
 			p.More = true
 			break
 		}
