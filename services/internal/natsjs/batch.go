@@ -53,7 +53,8 @@ type batchRequest struct {
 type batchReply struct {
 	msgs []*nats.Msg
 	// pending is how many messages matching the request remained after
-	// the page when the server answered.
+	// the page when the server answered (a page without headers is
+	// counted off by the reader: the server does not).
 	pending uint64
 	// last is the sequence of the page's last message.
 	last uint64

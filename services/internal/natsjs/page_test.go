@@ -3,13 +3,11 @@ package natsjs
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
@@ -66,12 +64,13 @@ func TestPagePastTheHead(t *testing.T) {
 	if _, err := s.Append(ctx, "project-a", 0, []events.Envelope{e}); err != nil {
 		t.Fatal(err)
 	}
-	var asked atomic.Int64
-	sub, err := nc.Subscribe("$JS.API.DIRECT.GET.>", func(*nats.Msg) { asked.Add(1) })
+	// Requests counted as they reach a synchronous subscription: after a
+	// flush, every request sent before it is queued there.
+	asked, err := nc.SubscribeSync("$JS.API.DIRECT.GET.>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Unsubscribe()
+	defer asked.Unsubscribe()
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +80,19 @@ func TestPagePastTheHead(t *testing.T) {
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if n := asked.Load(); n != 1 {
+	if n, _, _ := asked.Pending(); n != 1 {
 		t.Errorf("a page past the head took %d requests, want 1", n)
+	}
+	// A page that reaches the head says nothing remains, so that a
+	// follower does not ask again.
+	for v := uint64(1); v <= 3; v++ {
+		e := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1, Payload: []byte(`{}`)}
+		if _, err := s.Append(ctx, "project-a", v, []events.Envelope{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := s.pages().page(ctx, 2, maxBatch)
+	if err != nil || len(r.msgs) != 3 || r.pending != 0 {
+		t.Errorf("a page to the head: %d messages, %d pending (%v); want 3, 0", len(r.msgs), r.pending, err)
 	}
 }

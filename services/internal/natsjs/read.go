@@ -197,6 +197,9 @@ func (p pager) page(ctx context.Context, start uint64, n int) (batchReply, error
 		return batchReply{}, err
 	}
 	if len(r.msgs) > 0 && r.last == start+uint64(len(r.msgs))-1 {
+		// Without headers the server does not count the page's messages
+		// off the pending figure it ends with: it counts from start.
+		r.pending -= min(r.pending, uint64(len(r.msgs)))
 		r.seqs = make([]uint64, len(r.msgs))
 		for i := range r.seqs {
 			r.seqs[i] = start + uint64(i)
