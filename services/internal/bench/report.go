@@ -75,7 +75,7 @@ func (r Report) writeColdStart(w io.Writer) {
 	if h := r.History; h != nil {
 		fmt.Fprintf(w, "history built\t%d events (seed %d), one an append, from %d writers through the recorder: %s (%.0f events/s); generating them %s\n",
 			h.Events, h.Seed, h.Writers, secs(h.Elapsed), h.EventsPerSecond(), secs(h.Generated))
-		fmt.Fprintf(w, "  stream head\t%d (the events and %d seals)\n", h.Head, h.Head-uint64(h.Events))
+		fmt.Fprintf(w, "  stream head\t%d (on a fresh directory: the events and %d seals)\n", h.Head, h.Head-uint64(h.Events))
 		if c := r.Ceilings; c != nil && c.PublishPerSecond > 0 {
 			fmt.Fprintf(w, "  history events/s ÷ durable publish/s\t%.2f (publish ceiling from %d publishers)\n", h.EventsPerSecond()/c.PublishPerSecond, c.Publishers)
 		}
@@ -91,7 +91,7 @@ func (r Report) writeColdStart(w io.Writer) {
 	fmt.Fprintf(w, "cold start to the head\t%s to position %d (%.0f events/s); Start returned after %s\n",
 		secs(c.Elapsed), c.Head, c.PerSecond(), secs(c.Started))
 	if rr := r.RawRead; rr != nil && rr.Elapsed > 0 {
-		fmt.Fprintf(w, "cold start ÷ raw read\t%.2f (events/s)\n", c.PerSecond()/rr.PerSecond())
+		fmt.Fprintf(w, "cold start ÷ raw read\t%.2f (events/s; the cold start counts starting the server and the stack, the read does not, and runs second on a warm page cache)\n", c.PerSecond()/rr.PerSecond())
 	}
 	fmt.Fprintf(w, "memory after the cold start\tGo heap in use %.0f MiB", c.HeapInUseMiB)
 	if m := c.Memory; m != nil {
