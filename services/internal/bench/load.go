@@ -20,12 +20,13 @@ import (
 var ErrInvalidOption = errors.New("invalid option")
 
 type options struct {
-	clients     int
-	duration    time.Duration
-	maxCommands int
-	token       string
-	http        *http.Client
-	log         zerolog.Logger
+	clients       int
+	reportReaders int
+	duration      time.Duration
+	maxCommands   int
+	token         string
+	http          *http.Client
+	log           zerolog.Logger
 }
 
 // Option configures [New].
@@ -38,6 +39,21 @@ func WithClients(n int) Option {
 			return fmt.Errorf("%w: clients must be 1 to 1024", ErrInvalidOption)
 		}
 		o.clients = n
+		return nil
+	}
+}
+
+// WithReportReaders sets how many clients, besides those sending
+// commands, ask for the heaviest report (the programme view of
+// everything) over and over while the load runs, as dashboards left open
+// do: the visibility samples then show read-your-writes under reads.
+// Default 0.
+func WithReportReaders(n int) Option {
+	return func(o *options) error {
+		if n < 0 || n > 64 {
+			return fmt.Errorf("%w: report readers must be 0 to 64", ErrInvalidOption)
+		}
+		o.reportReaders = n
 		return nil
 	}
 }
@@ -95,7 +111,7 @@ type Load struct {
 
 // New returns a load on the together at base, which must be a loopback
 // http URL. Options: [WithClients], [WithDuration], [WithMaxCommands],
-// [WithToken], [WithHTTPClient], [WithLogger].
+// [WithReportReaders], [WithToken], [WithHTTPClient], [WithLogger].
 func New(base string, opts ...Option) (*Load, error) {
 	o := options{clients: 8, duration: 20 * time.Second, maxCommands: 1_000_000, log: zerolog.Nop()}
 	for _, opt := range opts {
@@ -144,6 +160,10 @@ type Result struct {
 	// reflect the newest acknowledged event (read-your-writes with
 	// min_position), including computing the report.
 	Visible Percentiles
+	// ReportReaders clients asked for the heaviest report throughout;
+	// ReportReads is how long it took them.
+	ReportReaders int
+	ReportReads   Percentiles
 	// CatchUp is how long, after the last command, until a report
 	// reflected it.
 	CatchUp time.Duration
@@ -203,6 +223,11 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		w := &worker{id: i, c: l.client, t: t, budget: &budget, head: &head, log: l.o.log}
 		wg.Go(func() { w.run(ctx, runCtx) })
 	}
+	reads := make([][]time.Duration, l.o.reportReaders)
+	var readers sync.WaitGroup
+	for i := range reads {
+		readers.Go(func() { reads[i] = l.readHeaviest(runCtx) })
+	}
 	var visible []time.Duration
 	sampled := make(chan struct{})
 	go func() {
@@ -213,6 +238,7 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 	elapsed := time.Since(start)
 	cancel()
 	<-sampled
+	readers.Wait()
 
 	res := Result{Clients: l.o.clients, Elapsed: elapsed, Errors: map[int]int{}, ByCommand: map[string]Percentiles{}, LastPosition: head.Load()}
 	all := []time.Duration{}
@@ -236,6 +262,8 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		res.ByCommand[k] = percentiles(v)
 	}
 	res.Visible = percentiles(visible)
+	res.ReportReaders = l.o.reportReaders
+	res.ReportReads = percentiles(slices.Concat(reads...))
 	if p := head.Load(); p > 0 {
 		cctx, ccancel := context.WithTimeout(ctx, 60*time.Second)
 		defer ccancel()
@@ -246,6 +274,27 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		res.CatchUp = took
 	}
 	return res, nil
+}
+
+// heaviest is the report that reads the most: the programme view, every
+// project's figures.
+const heaviest = "/api/v1/reports/programme"
+
+// readHeaviest asks for the heaviest report until ctx ends, and returns
+// how long each answer took.
+func (l *Load) readHeaviest(ctx context.Context) []time.Duration {
+	var out []time.Duration
+	for ctx.Err() == nil {
+		took, err := l.client.get(ctx, heaviest)
+		if err != nil {
+			if ctx.Err() == nil {
+				l.o.log.Warn().Err(err).Msg("report read failed")
+			}
+			continue
+		}
+		out = append(out, took)
+	}
+	return out
 }
 
 // probe is the cheapest report (the duty register: a row a project), so
