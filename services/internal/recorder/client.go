@@ -124,14 +124,7 @@ func (c *Client) ReadStream(ctx context.Context, stream string, from uint64) ite
 
 // ReadAll implements [events.Store].
 func (c *Client) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
-	return func(yield func(events.Envelope, error) bool) {
-		head, err := c.Head(ctx)
-		if err != nil {
-			yield(events.Envelope{}, err)
-			return
-		}
-		c.readRange(ctx, after, head, yield)
-	}
+	return c.readAll(ctx, after, nil)
 }
 
 // ReadAllOf reads the events of the given types after position after, up
@@ -140,43 +133,31 @@ func (c *Client) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Env
 // one type in a long history costs a read of the store, not a copy of it
 // over NATS.
 func (c *Client) ReadAllOf(ctx context.Context, after uint64, types ...string) iter.Seq2[events.Envelope, error] {
+	if len(types) == 0 {
+		return func(func(events.Envelope, error) bool) {}
+	}
+	return c.readAll(ctx, after, types)
+}
+
+// readAll reads the events after position after up to the head when it
+// starts, of the given types only unless types is nil.
+func (c *Client) readAll(ctx context.Context, after uint64, types []string) iter.Seq2[events.Envelope, error] {
 	return func(yield func(events.Envelope, error) bool) {
-		if len(types) == 0 {
-			return
-		}
 		head, err := c.Head(ctx)
 		if err != nil {
 			yield(events.Envelope{}, err)
 			return
 		}
-		for after < head {
-			p, err := c.page(ctx, SubjectReadAll, readAllRequest{After: after, Types: types})
-			if err != nil {
-				yield(events.Envelope{}, err)
-				return
-			}
-			for _, e := range p.Events {
-				if e.Position > head {
-					return
-				}
-				if !yield(e, nil) {
-					return
-				}
-				after = e.Position
-			}
-			if !p.More {
-				return
-			}
-			after = max(after, p.Through)
-		}
+		c.readRange(ctx, after, head, types, yield)
 	}
 }
 
-// readRange yields the events after position after up to head; it
-// reports whether the caller still wants more.
-func (c *Client) readRange(ctx context.Context, after, head uint64, yield func(events.Envelope, error) bool) (uint64, bool) {
+// readRange yields the events after position after up to head, of the
+// given types only unless types is nil; it reports whether the caller
+// still wants more.
+func (c *Client) readRange(ctx context.Context, after, head uint64, types []string, yield func(events.Envelope, error) bool) (uint64, bool) {
 	for after < head {
-		p, err := c.page(ctx, SubjectReadAll, readAllRequest{After: after})
+		p, err := c.page(ctx, SubjectReadAll, readAllRequest{After: after, Types: types})
 		if err != nil {
 			yield(events.Envelope{}, err)
 			return after, false
@@ -193,6 +174,8 @@ func (c *Client) readRange(ctx context.Context, after, head uint64, yield func(e
 		if !p.More {
 			break
 		}
+		// A read of some types says how far it looked past what it sent.
+		after = max(after, p.Through)
 	}
 	return after, true
 }
@@ -228,7 +211,7 @@ func (c *Client) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.E
 				}
 			} else {
 				var more bool
-				if after, more = c.readRange(ctx, after, head, yield); !more || ctx.Err() != nil {
+				if after, more = c.readRange(ctx, after, head, nil, yield); !more || ctx.Err() != nil {
 					return
 				}
 			}

@@ -338,7 +338,7 @@ func (s *Service) handleReadStream(ctx context.Context, req micro.Request) error
 	if r.FromVersion == 0 {
 		r.FromVersion = 1
 	}
-	return respondPage(req, s.store.ReadStream(ctx, r.Stream, r.FromVersion), defaultPageEvents)
+	return respondPage(req, s.store.ReadStream(ctx, r.Stream, r.FromVersion), nil, defaultPageEvents)
 }
 
 func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
@@ -352,17 +352,19 @@ func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
 	if len(r.Types) > maxReadTypes {
 		return malformed("read", fmt.Errorf("at most %d types, got %d", maxReadTypes, len(r.Types)))
 	}
-	if len(r.Types) > 0 {
-		return respondTypedPage(req, s.store.ReadAll(ctx, r.After), r.Types, r.Limit)
+	if len(r.Types) == 0 {
+		r.Types = nil
 	}
-	return respondPage(req, s.store.ReadAll(ctx, r.After), r.Limit)
+	return respondPage(req, s.store.ReadAll(ctx, r.After), r.Types, r.Limit)
 }
 
-// respondTypedPage replies with the events of types read from seq, until
-// limit of them or about maxReplyBytes, or maxScanEvents read, or
+// respondPage replies with events read from seq until limit events or
+// about maxReplyBytes, whichever comes first. Given types, it sends only
+// events of those types and also stops after maxScanEvents read or
 // maxScanTime spent (a page must come well within the client's timeout,
-// however busy the store); Through says where it stopped looking.
-func respondTypedPage(req micro.Request, seq func(func(events.Envelope, error) bool), types []string, limit int) error {
+// however few events match and however busy the store); Through then says
+// where it stopped looking.
+func respondPage(req micro.Request, seq func(func(events.Envelope, error) bool), types []string, limit int) error {
 	var p page
 	size, scanned := 0, 0
 	deadline := time.Now().Add(maxScanTime)
@@ -370,33 +372,16 @@ func respondTypedPage(req micro.Request, seq func(func(events.Envelope, error) b
 		if err != nil {
 			return storeError("read", err)
 		}
-		if scanned == maxScanEvents || scanned > 0 && scanned%1024 == 0 && time.Now().After(deadline) {
-			p.More = true
-			break
-		}
-		scanned++
-		if slices.Contains(types, e.Type) {
-			n := len(e.Payload) + 512
-			if len(p.Events) >= limit || len(p.Events) > 0 && size+n > maxReplyBytes {
+		if types != nil {
+			if scanned == maxScanEvents || scanned > 0 && scanned%1024 == 0 && time.Now().After(deadline) {
 				p.More = true
 				break
 			}
-			p.Events = append(p.Events, e)
-			size += n
-		}
-		p.Through = e.Position
-	}
-	return respondJSON(req, p)
-}
-
-// respondPage replies with events read from seq until limit events or
-// about maxReplyBytes, whichever comes first.
-func respondPage(req micro.Request, seq func(func(events.Envelope, error) bool), limit int) error {
-	var p page
-	size := 0
-	for e, err := range seq {
-		if err != nil {
-			return storeError("read", err)
+			scanned++
+			if !slices.Contains(types, e.Type) {
+				p.Through = e.Position
+				continue
+			}
 		}
 		n := len(e.Payload) + 512
 		if len(p.Events) >= limit || len(p.Events) > 0 && size+n > maxReplyBytes {
@@ -405,6 +390,9 @@ func respondPage(req micro.Request, seq func(func(events.Envelope, error) bool),
 		}
 		p.Events = append(p.Events, e)
 		size += n
+		if types != nil {
+			p.Through = e.Position
+		}
 	}
 	return respondJSON(req, p)
 }
