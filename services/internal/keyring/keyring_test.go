@@ -34,6 +34,32 @@ func newKEK(t testing.TB) keyring.KEK {
 	return kek
 }
 
+// sealedKeys is a keyring on a fresh JetStream server with a value sealed
+// under the key of each of some people.
+type sealedKeys struct {
+	k      *keyring.Keyring
+	js     jetstream.JetStream
+	kek    keyring.KEK
+	sealed map[string]stakeholder.Sealed
+}
+
+func newSealedKeys(t *testing.T, ids ...string) sealedKeys {
+	t.Helper()
+	_, nc := natstest.RunJetStream(t)
+	js, _ := jetstream.New(nc)
+	ks := sealedKeys{js: js, kek: newKEK(t), sealed: map[string]stakeholder.Sealed{}}
+	var err error
+	if ks.k, err = keyring.New(context.Background(), js, ks.kek); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if ks.sealed[id], err = ks.k.Seal(context.Background(), id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ks
+}
+
 // server is an embedded nats-server on dir that a test can stop and start
 // again, as a restart of together would.
 type server struct {
@@ -340,21 +366,10 @@ func TestDestroyInterrupted(t *testing.T) {
 // destroying the key: at the next start Reconcile, given the erased ids,
 // destroys the key, and a second Reconcile finds nothing to do.
 func TestReconcile(t *testing.T) {
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
 	ctx := context.Background()
-	kek := newKEK(t)
-	k, err := keyring.New(ctx, js, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealed := map[string]stakeholder.Sealed{}
-	for _, id := range []string{alice, bob, carol} {
-		if sealed[id], err = k.Seal(ctx, id, []byte(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := k.Destroy(ctx, carol); err != nil { // erased properly
+	ks := newSealedKeys(t, alice, bob, carol)
+	js, kek, sealed := ks.js, ks.kek, ks.sealed
+	if err := ks.k.Destroy(ctx, carol); err != nil { // erased properly
 		t.Fatal(err)
 	}
 	erased := func(yield func(string, error) bool) {
@@ -364,7 +379,7 @@ func TestReconcile(t *testing.T) {
 			}
 		}
 	}
-	k, err = keyring.New(ctx, js, kek) // the restart
+	k, err := keyring.New(ctx, js, kek) // the restart
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,14 +11,12 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/events/project"
 	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/services/internal/keyring"
-	"github.com/together-coop/together/services/internal/natstest"
 )
 
 func appendEvent(t *testing.T, s events.Store, stream string, expected uint64, p events.Payload) {
@@ -58,18 +56,8 @@ func TestReconcileFromHistory(t *testing.T) {
 		t.Fatalf("ErasedStakeholders = %v, want %v", erased, want)
 	}
 
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
-	k, err := keyring.New(ctx, js, newKEK(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealed := map[string]stakeholder.Sealed{}
-	for _, id := range []string{alice, bob, carol} {
-		if sealed[id], err = k.Seal(ctx, id, []byte(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ks := newSealedKeys(t, alice, bob, carol)
+	k, sealed := ks.k, ks.sealed
 	if err := k.Destroy(ctx, carol); err != nil { // her erasure finished
 		t.Fatal(err)
 	}
@@ -120,18 +108,8 @@ func TestReconcileHistoryFromItsCheckpoint(t *testing.T) {
 	}
 	appendEvent(t, history, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
 
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
-	k, err := keyring.New(ctx, js, newKEK(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealed := map[string]stakeholder.Sealed{}
-	for _, id := range []string{alice, bob, carol} {
-		if sealed[id], err = k.Seal(ctx, id, []byte(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ks := newSealedKeys(t, alice, bob, carol)
+	k, js, sealed := ks.k, ks.js, ks.sealed
 	destroyed := func(id string) bool {
 		_, err := k.Open(ctx, id, sealed[id])
 		return errors.Is(err, keyring.ErrKeyDestroyed)
@@ -229,15 +207,7 @@ func TestReconcileHistoryOnLogOffsets(t *testing.T) {
 	history := logOffsets{memstore.New()}
 	appendEvent(t, history, stakeholder.Stream(alice), 0, &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"})
 	appendEvent(t, history, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
-	k, err := keyring.New(ctx, js, newKEK(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := k.Seal(ctx, alice, []byte("a")); err != nil {
-		t.Fatal(err)
-	}
+	k := newSealedKeys(t, alice).k
 	for i := range 2 {
 		if n, err := k.ReconcileHistory(ctx, history); err != nil || n != 1-i {
 			t.Fatalf("start %d: ReconcileHistory = %d, %v; want %d, nil", i+1, n, err, 1-i)
