@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	core "github.com/together-coop/together/events"
 	events "github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/historytest"
@@ -40,16 +41,23 @@ func BenchmarkDecodeAndApply(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		l := ledger.New()
-		for _, e := range h.Events {
-			p, err := r.Decode(e.Envelope)
-			if err != nil {
-				b.Fatal(err)
-			}
-			l.Apply(e.Envelope, p)
-		}
+		decodeAndApply(b, r, h)
 	}
 	b.ReportMetric(float64(len(h.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// decodeAndApply folds h into a new ledger, decoding each payload as a
+// replay does.
+func decodeAndApply(b *testing.B, r *core.Registry, h *historytest.Builder) *ledger.Ledger {
+	l := ledger.New()
+	for _, e := range h.Events {
+		p, err := r.Decode(e.Envelope)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Apply(e.Envelope, p)
+	}
+	return l
 }
 
 // BenchmarkLedgerMemory reports what a ledger of the generated programme
@@ -75,17 +83,7 @@ func BenchmarkLedgerMemory(b *testing.B) {
 	// Decoded as a replay decodes: the ledger keeps what it takes from
 	// the payloads.
 	b.Run("rebuild", func(b *testing.B) {
-		kept(b, func() *ledger.Ledger {
-			l := ledger.New()
-			for _, e := range h.Events {
-				p, err := r.Decode(e.Envelope)
-				if err != nil {
-					b.Fatal(err)
-				}
-				l.Apply(e.Envelope, p)
-			}
-			return l
-		})
+		kept(b, func() *ledger.Ledger { return decodeAndApply(b, r, h) })
 	})
 	b.Run("restore", func(b *testing.B) {
 		data, err := h.Ledger().Snapshot()
