@@ -1,7 +1,6 @@
 package reports_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,12 +19,8 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/memstore"
-	"github.com/together-coop/together/projections"
-	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
-	"github.com/together-coop/together/projections/participation"
-	"github.com/together-coop/together/projections/report"
 	"github.com/together-coop/together/services/internal/reports"
 	"github.com/together-coop/together/services/internal/reports/reportstest"
 )
@@ -65,11 +60,13 @@ func (m *memorySnapshots) Save(_ context.Context, data []byte) error {
 	return nil
 }
 
-// runUntil runs a runner over source until it reached position, then
-// stops it and returns its report.
-func runUntil(t *testing.T, source reports.Source, snaps reports.Snapshots, position uint64) []byte {
+// runUntil runs a runner over source, with opts (logging to the test
+// unless they say otherwise), until it applied position, stops it cleanly
+// and returns its participation report.
+func runUntil(t *testing.T, source reports.Source, position uint64, opts ...reports.RunnerOption) []byte {
 	t.Helper()
-	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))), reports.WithSnapshots(snaps, 50*time.Millisecond))
+	opts = append([]reports.RunnerOption{reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t)))}, opts...)
+	r, err := reports.NewRunner(source, catalogue.New(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,9 +79,7 @@ func runUntil(t *testing.T, source reports.Source, snaps reports.Snapshots, posi
 		t.Fatalf("runner did not reach %d: %v", position, err)
 	}
 	var out []byte
-	r.Read(func(l *ledger.Ledger) {
-		out, _ = report.JSON(participation.Compute(l, projections.Query{AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}), disclosure.Rule{})
-	})
+	r.Read(func(l *ledger.Ledger) { out = participationOf(t, l) })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -102,17 +97,17 @@ func TestRunnerResumesFromSnapshot(t *testing.T) {
 	store := &counting{Store: memstore.New()}
 	snaps := &memorySnapshots{}
 	reportstest.AppendAll(t, store, story[:cut])
-	runUntil(t, store, snaps, uint64(cut))
+	runUntil(t, store, uint64(cut), reports.WithSnapshots(snaps, 50*time.Millisecond))
 	if snaps.data == nil {
 		t.Fatal("no snapshot saved")
 	}
 	reportstest.AppendAll(t, store, story[cut:])
 	store.yielded.Store(0)
-	resumed := runUntil(t, store, snaps, uint64(len(story)))
+	resumed := runUntil(t, store, uint64(len(story)), reports.WithSnapshots(snaps, 50*time.Millisecond))
 	if got := store.yielded.Load(); got != int64(len(story)-cut) {
 		t.Errorf("resumed runner read %d events, want the %d after the snapshot", got, len(story)-cut)
 	}
-	fresh := runUntil(t, &counting{Store: store.Store}, &memorySnapshots{}, uint64(len(story)))
+	fresh := runUntil(t, &counting{Store: store.Store}, uint64(len(story)), reports.WithSnapshots(&memorySnapshots{}, 50*time.Millisecond))
 	if string(resumed) != string(fresh) {
 		t.Errorf("resumed report differs from a full replay:\n%s\n%s", resumed, fresh)
 	}
@@ -120,7 +115,7 @@ func TestRunnerResumesFromSnapshot(t *testing.T) {
 	// Another store whose events differ: the snapshot must be ignored.
 	other := &counting{Store: memstore.New()}
 	reportstest.AppendAll(t, other, historytest.Generate(5, 8000).Events) // same shape, other event ids
-	runUntil(t, other, snaps, uint64(len(story)))
+	runUntil(t, other, uint64(len(story)), reports.WithSnapshots(snaps, 50*time.Millisecond))
 	if got := other.yielded.Load(); got != int64(len(story)) {
 		t.Errorf("runner on another history read %d events, want all %d (the snapshot is not its own)", got, len(story))
 	}
@@ -167,18 +162,6 @@ func (s *scripted) Subscribe(ctx context.Context, after uint64) iter.Seq2[events
 	}
 }
 
-// lockedBuffer collects log lines from the runner's goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // TestRunnerRetries breaks the subscription in two outages with events
 // applied between them, and requires the pause to start again from the
 // first after events flowed, one warning per outage and one line per
@@ -188,7 +171,7 @@ func TestRunnerRetries(t *testing.T) {
 	store := memstore.New()
 	reportstest.AppendAll(t, store, story[:10])
 	source := &scripted{Store: store, script: []int{failNow, failNow, failNow, failNow, 1, failNow, failNow, failNow, follow}}
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	reg := prometheus.NewRegistry()
 	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(logs)), reports.WithMetrics(reg))
 	if err != nil {
@@ -230,7 +213,7 @@ func TestRunnerRetries(t *testing.T) {
 	}
 
 	counts := map[string]int{}
-	for line := range strings.Lines(logs.buf.String()) {
+	for line := range strings.Lines(logs.String()) {
 		var l struct{ Level, Message string }
 		if err := json.Unmarshal([]byte(line), &l); err != nil {
 			t.Fatalf("log line %q: %v", line, err)

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"iter"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +16,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
-	"github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/engagement"
 	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/memstore"
@@ -106,23 +103,6 @@ func TestObjectStoreSnapshotsRefuseWhatTheyDidNotSign(t *testing.T) {
 	}
 }
 
-// countingSource counts the events its subscriptions yield.
-type countingSource struct {
-	*memstore.Store
-	yielded atomic.Int64
-}
-
-func (c *countingSource) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
-	return func(yield func(events.Envelope, error) bool) {
-		for e, err := range c.Store.Subscribe(ctx, after) {
-			c.yielded.Add(1)
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
-}
-
 // syncBuffer is a log the runner's goroutine writes and the test reads.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -143,31 +123,6 @@ func (s *syncBuffer) String() string {
 
 var farFuture = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// runToEnd runs a runner over source until it applied position, stops it
-// cleanly and returns its participation report.
-func runToEnd(t *testing.T, source reports.Source, snaps reports.Snapshots, position uint64, log *syncBuffer) []byte {
-	t.Helper()
-	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(log)), reports.WithSnapshots(snaps, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
-	defer wcancel()
-	if err := r.WaitFor(wctx, position); err != nil {
-		t.Fatalf("runner did not reach %d: %v", position, err)
-	}
-	var out []byte
-	r.Read(func(l *ledger.Ledger) { out = participationOf(t, l) })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func participationOf(t *testing.T, l *ledger.Ledger) []byte {
 	t.Helper()
 	out, err := report.JSON(participation.Compute(l, projections.Query{AsOf: farFuture}), disclosure.Rule{})
@@ -186,7 +141,7 @@ func TestRunnerRefusesEditedSnapshot(t *testing.T) {
 	_, snaps, raw := snapshotBucket(t)
 	ctx := context.Background()
 	story := historytest.Generate(7, 9000).Events
-	store := &countingSource{Store: memstore.New()}
+	store := &counting{Store: memstore.New()}
 	for _, e := range story {
 		env := e.Envelope
 		if _, err := store.Append(ctx, env.Stream, env.StreamVersion-1, []events.Envelope{env}); err != nil {
@@ -194,7 +149,7 @@ func TestRunnerRefusesEditedSnapshot(t *testing.T) {
 		}
 	}
 	end := uint64(len(story))
-	truth := runToEnd(t, store, snaps, end, &syncBuffer{})
+	truth := runUntil(t, store, end, reports.WithSnapshots(snaps, 0))
 
 	// The editor has the bucket but not the key.
 	signed, err := raw.GetBytes(ctx, objectName)
@@ -224,7 +179,7 @@ func TestRunnerRefusesEditedSnapshot(t *testing.T) {
 
 	log := &syncBuffer{}
 	store.yielded.Store(0)
-	got := runToEnd(t, store, snaps, end, log)
+	got := runUntil(t, store, end, reports.WithSnapshots(snaps, 0), reports.WithLogger(zerolog.New(log)))
 	if !bytes.Equal(got, truth) {
 		t.Errorf("report after an edited snapshot:\n%s\nwant the history's:\n%s", got, truth)
 	}
@@ -245,7 +200,7 @@ func TestRunnerRefusesEditedSnapshot(t *testing.T) {
 		t.Error("the snapshot saved after the refusal does not give the history's report")
 	}
 	store.yielded.Store(0)
-	if got := runToEnd(t, store, snaps, end, &syncBuffer{}); !bytes.Equal(got, truth) {
+	if got := runUntil(t, store, end, reports.WithSnapshots(snaps, 0)); !bytes.Equal(got, truth) {
 		t.Error("report resumed from the new snapshot differs from the history's")
 	}
 	if n := store.yielded.Load(); n != 0 {
