@@ -30,8 +30,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -59,20 +58,9 @@ Examples:
   together bench --clients 8 --duration 20s
   together bench --history 200000 --clients 8 --duration 10s
   together bench --history 200000 --report-readers 4 --duration 20s
-
-Flags:
 `)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "together bench: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	logger := func(service string) zerolog.Logger {
 		return zerolog.New(stderr).Level(zerolog.WarnLevel).With().Timestamp().Str("service", service).Logger()

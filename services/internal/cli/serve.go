@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,8 +27,7 @@ func runServe(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	front.register(fs, env)
 	var rep reportFlags
 	rep.register(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
+	usageFor(fs, stderr, `Usage: together serve [--data DIR] [--http ADDR] [--nats-listen ADDR]
 
 Runs the whole system in one process: an embedded NATS server with
 JetStream storing the event history under DIR/nats (fsynced before every
@@ -39,20 +37,9 @@ gracefully; a restart on the same DIR finds every event again.
 
 Example:
   together serve --data ./data --http 127.0.0.1:8080
-
-Flags:
 `)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "together serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	log, err := newLogger(stderr, "together", *logLevel)
 	if err != nil {
