@@ -87,6 +87,37 @@ func (s *Store) encode(e events.Envelope) (*nats.Msg, error) {
 // publishBatch stores msgs atomically: all or none, and none if the
 // subject's last sequence is no longer lastSeq.
 func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, lastSeq uint64) (uint64, error) {
+	if len(msgs) == 0 {
+		return 0, errors.New("empty batch")
+	}
+	if err := s.sendBatchBody(msgs, lastSeq); err != nil {
+		return 0, err
+	}
+	resp, err := s.nc.RequestMsgWithContext(ctx, msgs[len(msgs)-1])
+	if err != nil {
+		return 0, fmt.Errorf("commit batch: %w", err)
+	}
+	var ack struct {
+		Seq   uint64              `json:"seq"`
+		Count int                 `json:"count"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Data, &ack); err != nil {
+		return 0, fmt.Errorf("commit batch: unreadable answer %q: %w", resp.Data, err)
+	}
+	if ack.Error != nil {
+		return 0, fmt.Errorf("commit batch: %w", ack.Error)
+	}
+	if ack.Count != len(msgs) {
+		return 0, fmt.Errorf("commit batch: server stored %d of %d events", ack.Count, len(msgs))
+	}
+	return ack.Seq, nil
+}
+
+// sendBatchBody marks msgs as one atomic batch (the first carrying the
+// subject's expected last sequence, the last the commit) and publishes
+// all but the last, which the caller sends as it waits for the answer.
+func (s *Store) sendBatchBody(msgs []*nats.Msg, lastSeq uint64) error {
 	batchID := uuid.NewString()
 	for i, m := range msgs {
 		m.Header.Set(headerBatchID, batchID)
@@ -94,34 +125,15 @@ func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, lastSeq uint
 		if i == 0 {
 			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(lastSeq, 10))
 		}
-		if i < len(msgs)-1 {
-			if err := s.nc.PublishMsg(m); err != nil {
-				return 0, fmt.Errorf("publish batch message %d: %w", i+1, err)
-			}
-			continue
+		if i == len(msgs)-1 {
+			m.Header.Set(headerBatchCommit, "1")
+			return nil
 		}
-		m.Header.Set(headerBatchCommit, "1")
-		resp, err := s.nc.RequestMsgWithContext(ctx, m)
-		if err != nil {
-			return 0, fmt.Errorf("commit batch: %w", err)
+		if err := s.nc.PublishMsg(m); err != nil {
+			return fmt.Errorf("publish batch message %d: %w", i+1, err)
 		}
-		var ack struct {
-			Seq   uint64              `json:"seq"`
-			Count int                 `json:"count"`
-			Error *jetstream.APIError `json:"error"`
-		}
-		if err := json.Unmarshal(resp.Data, &ack); err != nil {
-			return 0, fmt.Errorf("commit batch: unreadable answer %q: %w", resp.Data, err)
-		}
-		if ack.Error != nil {
-			return 0, fmt.Errorf("commit batch: %w", ack.Error)
-		}
-		if ack.Count != len(msgs) {
-			return 0, fmt.Errorf("commit batch: server stored %d of %d events", ack.Count, len(msgs))
-		}
-		return ack.Seq, nil
 	}
-	return 0, errors.New("empty batch")
+	return nil
 }
 
 // last returns the version and JetStream sequence of the stream's last
@@ -366,20 +378,8 @@ func (s *Store) publishAsync(js jetstream.JetStream, msgs []*nats.Msg, lastSeq u
 	if len(msgs) == 1 {
 		return js.PublishMsgAsync(msgs[0], jetstream.WithExpectLastSequencePerSubject(lastSeq), jetstream.WithRetryAttempts(0))
 	}
-	batchID := uuid.NewString()
-	for i, m := range msgs {
-		m.Header.Set(headerBatchID, batchID)
-		m.Header.Set(headerBatchSequence, strconv.Itoa(i+1))
-		if i == 0 {
-			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(lastSeq, 10))
-		}
-		if i < len(msgs)-1 {
-			if err := s.nc.PublishMsg(m); err != nil {
-				return nil, fmt.Errorf("publish batch message %d: %w", i+1, err)
-			}
-			continue
-		}
-		m.Header.Set(headerBatchCommit, "1")
+	if err := s.sendBatchBody(msgs, lastSeq); err != nil {
+		return nil, err
 	}
 	// The commit's answer reads as an acknowledgement whose sequence is the
 	// batch's last.
