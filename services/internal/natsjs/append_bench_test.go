@@ -25,17 +25,7 @@ func BenchmarkAppend(b *testing.B) {
 		noSync bool
 	}{{"sync-always", false}, {"default-sync", true}} {
 		b.Run(mode.name, func(b *testing.B) {
-			srv, err := embednats.Start(embednats.Config{StoreDir: b.TempDir(), NoSync: mode.noSync})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer srv.Shutdown()
-			nc, _ := srv.Connect("bench")
-			defer nc.Close()
-			s, err := natsjs.New(context.Background(), nc)
-			if err != nil {
-				b.Fatal(err)
-			}
+			s := benchStore(b, mode.noSync)
 			var writer atomic.Int64
 			b.SetParallelism(4) // 4 × GOMAXPROCS(2) = 8 writers
 			b.ResetTimer()
@@ -56,23 +46,34 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// benchStore is a store on a fresh embedded server, fsyncing every
+// message unless noSync, stopped when the benchmark ends.
+func benchStore(b *testing.B, noSync bool) *natsjs.Store {
+	b.Helper()
+	srv, err := embednats.Start(embednats.Config{StoreDir: b.TempDir(), NoSync: noSync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Shutdown)
+	nc, err := srv.Connect("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	s, err := natsjs.New(context.Background(), nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // BenchmarkAppendGroup appends groups of 8 single-event appends, each to
 // its own stream, with fsync on every message: set against BenchmarkAppend
 // (8 concurrent writers), it shows what pipelining the publishes gains.
 //
 //	go test -run '^$' -bench 'Append' -benchtime 2000x ./services/internal/natsjs/
 func BenchmarkAppendGroup(b *testing.B) {
-	srv, err := embednats.Start(embednats.Config{StoreDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown()
-	nc, _ := srv.Connect("bench")
-	defer nc.Close()
-	s, err := natsjs.New(context.Background(), nc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := benchStore(b, false)
 	const group = 8
 	streams := make([]string, group)
 	expected := make([]uint64, group)
