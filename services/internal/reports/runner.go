@@ -332,13 +332,15 @@ func (r *Runner) follow(ctx context.Context) error {
 				break more
 			}
 		}
+		if first := batch[0]; !caughtUp && first.readErr == nil && first.decodeErr == nil {
+			// Said before the batch is applied, so that nothing is logged
+			// after a waiter on its position has been woken.
+			caughtUp = true
+			r.recovered(first.e.Position)
+		}
 		n, err := r.applyBatch(batch)
 		if n > 0 {
 			r.applied.Add(float64(n))
-			if !caughtUp {
-				caughtUp = true
-				r.recovered(batch[0].e.Position)
-			}
 			if r.snapshots != nil {
 				r.sinceSnapshot += n
 				if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval {
