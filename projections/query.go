@@ -92,7 +92,7 @@ func (q Query) Counts(f ledger.Fact) bool { return q.Known(f) && q.InWindow(f.Oc
 func (q Query) Projects(l *ledger.Ledger) []*ledger.Project {
 	var out []*ledger.Project
 	for _, id := range l.ProjectOrder {
-		p := l.Projects[id]
+		p := l.Projects.Get(id)
 		if !q.Known(p.Fact) {
 			continue
 		}
@@ -187,7 +187,7 @@ func DateIn(t time.Time, loc *time.Location) events.Date {
 
 // RolesOf returns a stakeholder's roles as known at AsOf.
 func (q Query) RolesOf(l *ledger.Ledger, stakeholderID string) []events.Role {
-	if s := l.Stakeholders[stakeholderID]; s != nil {
+	if s := l.Stakeholders.Get(stakeholderID); s != nil {
 		return s.RolesKnownAt(q.AsOf)
 	}
 	return nil

@@ -110,7 +110,7 @@ func element(l *ledger.Ledger, q projections.Query, p *ledger.Project, el *ledge
 func linkedEngagements(l *ledger.Ledger, q projections.Query, el *ledger.Element) []*ledger.Held {
 	var out []*ledger.Held
 	for _, id := range el.EngagementIDs {
-		if h := l.Engagements[id].HeldAt(q.AsOf); h != nil {
+		if h := l.Engagements.Get(id).HeldAt(q.AsOf); h != nil {
 			out = append(out, h)
 		}
 	}
@@ -138,7 +138,7 @@ func evidence(l *ledger.Ledger, q projections.Query, el *ledger.Element, linked 
 	}
 	ev.Participants = len(seen)
 	for _, id := range el.FeedbackIDs {
-		fb := l.Feedback[id]
+		fb := l.Feedback.Get(id)
 		if q.Known(fb.Fact) && !fb.RetractedAt(q.AsOf) && fb.Fact.OccurredAt.Before(decision.OccurredAt) {
 			ev.Feedback++
 		}

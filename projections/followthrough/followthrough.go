@@ -87,7 +87,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		withAction := false
 		var closedAt *ledger.Fact
 		for _, aid := range fb.ActionIDs {
-			a := l.Actions[aid]
+			a := l.Actions.Get(aid)
 			if !q.Known(a.Fact) {
 				continue
 			}

@@ -213,7 +213,7 @@ func project(l *ledger.Ledger, q projections.Query, p *ledger.Project) (Project,
 		return strings.Compare(a.Theme, b.Theme)
 	})
 	for _, id := range actionOrder {
-		a := l.Actions[id]
+		a := l.Actions.Get(id)
 		c := a.CompletedAt(q.AsOf)
 		if !q.Known(a.Fact) || c == nil {
 			continue

@@ -5,12 +5,16 @@
 // report can be computed as of any past moment and over any window.
 //
 // The ledger is pure and deterministic: the same events applied in the
-// same order give the same ledger. It is not safe for concurrent use; the
-// runner that feeds it serialises access.
+// same order give the same ledger. A ledger is one version of the
+// history: [Ledger.Next] freezes it and returns the version to apply the
+// following events to, which shares all that did not change. A frozen
+// ledger never changes again, so any number of goroutines may read it —
+// compute reports, encode a snapshot — while the next one is applied.
 package ledger
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/together-coop/together/events"
@@ -33,13 +37,13 @@ type Fact struct {
 // KnownAt reports whether the fact was recorded at or before asOf.
 func (f Fact) KnownAt(asOf time.Time) bool { return !f.RecordedAt.After(asOf) }
 
-// Ledger is every entity of the history.
+// Ledger is every entity of the history, as of one position.
 type Ledger struct {
-	Projects     map[string]*Project
-	Stakeholders map[string]*Stakeholder
-	Engagements  map[string]*Engagement
-	Feedback     map[string]*Feedback
-	Actions      map[string]*Action
+	Projects     Index[*Project]
+	Stakeholders Index[*Stakeholder]
+	Engagements  Index[*Engagement]
+	Feedback     Index[*Feedback]
+	Actions      Index[*Action]
 
 	// In the order they were registered, so reports list them stably.
 	ProjectOrder     []string
@@ -54,7 +58,21 @@ type Ledger struct {
 	// Recorded lists (recorded time, position) of every applied event, so
 	// the position a report reflects as of a moment is a binary search.
 	Recorded []Stamp
+
+	// gen is this version's generation: entities and index nodes of the
+	// same gen were made for it and change in place as it is applied;
+	// older ones are shared with frozen versions and are copied first.
+	gen uint64
+	// frozen is set by Next: the ledger is published and must not change.
+	frozen bool
 }
+
+// edition is the generation an entity was made or copied for, which
+// decides whether applying an event may change it in place. gob leaves
+// it out of snapshots: a restored ledger is generation zero throughout.
+type edition struct{ gen uint64 }
+
+func (e *edition) editionOf() *edition { return e }
 
 // Stamp is when one event was recorded and where it landed. There is one
 // for every event, so At is Unix nanoseconds: a third of a time.Time, and
@@ -66,6 +84,7 @@ type Stamp struct {
 
 // Project is a project with its elements.
 type Project struct {
+	edition
 	ID        string
 	Fact      Fact
 	Programme string
@@ -93,6 +112,7 @@ type DutyAssessment struct {
 
 // Element is a part of a project and the involvement decided on it.
 type Element struct {
+	edition
 	ID        string
 	ProjectID string
 	Name      string
@@ -114,6 +134,7 @@ type Decision struct {
 // reports may know about them: their sealed demographics (which only the
 // services can open), support needs, consent and erasure.
 type Stakeholder struct {
+	edition
 	ID    string
 	Fact  Fact
 	Roles []RolesAt
@@ -156,6 +177,7 @@ type RolesAt struct {
 
 // Engagement is an activity with its invitations and, once held, attendance.
 type Engagement struct {
+	edition
 	ID         string
 	ProjectID  string
 	ElementIDs []string
@@ -182,6 +204,7 @@ type Support struct {
 
 // Invitation is one stakeholder invited to one engagement, with answers.
 type Invitation struct {
+	edition
 	Fact
 	StakeholderID string
 	Channel       string
@@ -204,6 +227,7 @@ type Held struct {
 
 // Feedback is one piece of feedback.
 type Feedback struct {
+	edition
 	ID            string
 	ProjectID     string
 	EngagementID  string
@@ -231,6 +255,7 @@ type Response struct {
 
 // Action is an action with its due dates, completion and communications.
 type Action struct {
+	edition
 	ID           string
 	ProjectID    string
 	FeedbackIDs  []string
@@ -268,14 +293,19 @@ type Completion struct {
 }
 
 // New returns an empty ledger.
-func New() *Ledger {
-	return &Ledger{
-		Projects:     map[string]*Project{},
-		Stakeholders: map[string]*Stakeholder{},
-		Engagements:  map[string]*Engagement{},
-		Feedback:     map[string]*Feedback{},
-		Actions:      map[string]*Action{},
+func New() *Ledger { return &Ledger{} }
+
+// Next freezes l and returns the ledger to apply the events after it to.
+// l stays exactly as it is, for readers; it must not be applied to again,
+// and it has one next only: two would share what each appends.
+func (l *Ledger) Next() *Ledger {
+	if l.frozen {
+		panic("ledger: Next of a frozen ledger")
 	}
+	next := *l
+	next.gen = l.gen + 1
+	l.frozen = true
+	return &next
 }
 
 var (
@@ -314,8 +344,12 @@ func (l *Ledger) PositionAt(asOf time.Time) uint64 {
 
 // Apply folds one event into the ledger. Events must come in global order;
 // an event naming an entity the ledger has not seen is ignored, as the
-// write side never stores one.
+// write side never stores one. Apply never changes what a frozen ledger
+// holds: what it changes of an older generation it copies first.
 func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
+	if l.frozen {
+		panic("ledger: Apply to a frozen ledger")
+	}
 	f := Fact{Position: e.Position, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
 	l.Position = e.Position
 	l.LastEventID = e.ID.String()
@@ -323,148 +357,224 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:
-		l.Projects[id] = &Project{ID: id, Fact: f, Programme: p.Programme, Name: p.Name, Aim: p.Aim, Lead: p.Lead}
+		l.Projects = l.Projects.set(l.gen, id, &Project{edition: edition{l.gen}, ID: id, Fact: f,
+			Programme: p.Programme, Name: p.Name, Aim: p.Aim, Lead: p.Lead})
 		l.ProjectOrder = append(l.ProjectOrder, id)
 	case *project.ElementAdded:
-		if pr := l.Projects[id]; pr != nil {
-			pr.Elements = append(pr.Elements, &Element{ID: p.ElementID, ProjectID: pr.ID, Name: p.Name, Fact: f})
+		if pr := edit(&l.Projects, l.gen, id); pr != nil {
+			pr.Elements = append(pr.Elements, &Element{edition: edition{l.gen}, ID: p.ElementID, ProjectID: pr.ID, Name: p.Name, Fact: f})
 		}
 	case *project.InvolvementDecided:
-		if el := l.element(id, p.ElementID); el != nil {
+		if el := l.editElement(id, p.ElementID); el != nil {
 			el.Decisions = append(el.Decisions, Decision{Fact: f, InvolvementDecided: *p})
 		}
 	case *project.DutyAssessed:
-		if pr := l.Projects[id]; pr != nil {
+		if pr := edit(&l.Projects, l.gen, id); pr != nil {
 			pr.Duty = append(pr.Duty, DutyAssessment{Fact: f, DutyAssessed: *p})
 		}
 	case *project.Closed:
-		if pr := l.Projects[id]; pr != nil {
+		if pr := edit(&l.Projects, l.gen, id); pr != nil {
 			pr.Closed = &f
 		}
 	case *stakeholder.Registered:
-		l.Stakeholders[id] = &Stakeholder{ID: id, Fact: f, Roles: []RolesAt{{Fact: f, Roles: p.Roles}},
-			CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel}
+		l.Stakeholders = l.Stakeholders.set(l.gen, id, &Stakeholder{edition: edition{l.gen}, ID: id, Fact: f,
+			Roles: []RolesAt{{Fact: f, Roles: p.Roles}}, CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel})
 		l.StakeholderOrder = append(l.StakeholderOrder, id)
 	case *stakeholder.RolesChanged:
-		if s := l.Stakeholders[id]; s != nil {
+		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
 			s.Roles = append(s.Roles, RolesAt{Fact: f, Roles: p.Roles})
 		}
 	case *stakeholder.DemographicsDeclared:
-		if s := l.Stakeholders[id]; s != nil {
+		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
 			s.Demographics = append(s.Demographics, SealedAt{Fact: f, Sealed: p.Demographics})
 		}
 	case *stakeholder.SupportNeedRecorded:
-		if s := l.Stakeholders[id]; s != nil {
+		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
 			s.SupportNeeds = append(s.SupportNeeds, SupportNeed{Fact: f, Need: p.Need})
 		}
 	case *stakeholder.ConsentRecorded:
-		if s := l.Stakeholders[id]; s != nil {
+		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
 			s.Consent = append(s.Consent, ConsentChange{Fact: f, Scope: p.Scope, Given: true})
 		}
 	case *stakeholder.ConsentWithdrawn:
-		if s := l.Stakeholders[id]; s != nil {
+		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
 			s.Consent = append(s.Consent, ConsentChange{Fact: f, Scope: p.Scope})
 		}
 	case *stakeholder.Erased:
-		if s := l.Stakeholders[id]; s != nil && s.Erased == nil {
+		if s := l.Stakeholders.Get(id); s != nil && s.Erased == nil {
+			s = edit(&l.Stakeholders, l.gen, id)
 			s.Erased = &f
 			// Their key is destroyed: what was sealed under it can never be
 			// opened again, so it is not kept (nor snapshotted) either.
+			// Frozen versions keep it until their readers let go of them.
 			s.Demographics = nil
 		}
 	case *engagement.Planned:
 		for i, eid := range p.ElementIDs {
 			p.ElementIDs[i] = l.elementID(p.ProjectID, eid)
 		}
-		l.Engagements[id] = &Engagement{ID: id, ProjectID: l.projectID(p.ProjectID), ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level,
-			ScheduledFor: p.ScheduledFor, Fact: f}
+		l.Engagements = l.Engagements.set(l.gen, id, &Engagement{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+			ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level, ScheduledFor: p.ScheduledFor, Fact: f})
 		l.EngagementOrder = append(l.EngagementOrder, id)
-		if pr := l.Projects[p.ProjectID]; pr != nil {
+		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
 			pr.EngagementIDs = append(pr.EngagementIDs, id)
 		}
 		for _, eid := range p.ElementIDs {
-			if el := l.element(p.ProjectID, eid); el != nil {
+			if el := l.editElement(p.ProjectID, eid); el != nil {
 				el.EngagementIDs = append(el.EngagementIDs, id)
 			}
 		}
 	case *engagement.StakeholderInvited:
-		if en := l.Engagements[id]; en != nil {
-			en.Invitations = append(en.Invitations, &Invitation{Fact: f, StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel})
+		if en := edit(&l.Engagements, l.gen, id); en != nil {
+			en.Invitations = append(en.Invitations, &Invitation{edition: edition{l.gen}, Fact: f,
+				StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel})
 		}
 	case *engagement.InvitationAnswered:
-		if inv := l.invitation(id, p.StakeholderID); inv != nil {
+		if inv := l.editInvitation(id, p.StakeholderID); inv != nil {
 			inv.Answers = append(inv.Answers, Answer{Fact: f, Accepted: p.Accepted})
 		}
 	case *engagement.Held:
-		if en := l.Engagements[id]; en != nil {
+		if en := edit(&l.Engagements, l.gen, id); en != nil {
 			for i, sid := range p.AttendeeIDs {
 				p.AttendeeIDs[i] = l.stakeholderID(sid)
 			}
 			en.Held = &Held{Fact: f, HeldOn: p.HeldOn, AttendeeIDs: p.AttendeeIDs, UnnamedAttendees: p.UnnamedAttendees}
 		}
 	case *engagement.SupportProvided:
-		if en := l.Engagements[id]; en != nil {
+		if en := edit(&l.Engagements, l.gen, id); en != nil {
 			en.Support = append(en.Support, Support{Fact: f, StakeholderID: l.stakeholderID(p.StakeholderID), Kind: p.Kind, AmountPence: p.AmountPence})
 		}
 	case *engagement.Cancelled:
-		if en := l.Engagements[id]; en != nil {
+		if en := edit(&l.Engagements, l.gen, id); en != nil {
 			en.Cancelled = &f
 		}
 	case *feedback.Given:
-		l.Feedback[id] = &Feedback{ID: id, ProjectID: l.projectID(p.ProjectID), EngagementID: l.engagementID(p.EngagementID),
-			ElementID: l.elementID(p.ProjectID, p.ElementID), StakeholderID: l.stakeholderID(p.StakeholderID),
-			Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f}
+		l.Feedback = l.Feedback.set(l.gen, id, &Feedback{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+			EngagementID: l.engagementID(p.EngagementID), ElementID: l.elementID(p.ProjectID, p.ElementID),
+			StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f})
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
-		if pr := l.Projects[p.ProjectID]; pr != nil {
+		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
 			pr.FeedbackIDs = append(pr.FeedbackIDs, id)
 		}
-		if el := l.element(p.ProjectID, p.ElementID); el != nil {
+		if el := l.editElement(p.ProjectID, p.ElementID); el != nil {
 			el.FeedbackIDs = append(el.FeedbackIDs, id)
 		}
 	case *feedback.Responded:
-		if fb := l.Feedback[id]; fb != nil {
+		if fb := edit(&l.Feedback, l.gen, id); fb != nil {
 			fb.Responses = append(fb.Responses, Response{Fact: f, Influence: p.Influence, Reason: p.Reason})
 		}
 	case *feedback.Retracted:
-		if fb := l.Feedback[id]; fb != nil {
+		if fb := edit(&l.Feedback, l.gen, id); fb != nil {
 			fb.Retracted = &f
 		}
 	case *action.Agreed:
 		for i, fid := range p.FeedbackIDs {
 			p.FeedbackIDs[i] = l.feedbackID(fid)
 		}
-		l.Actions[id] = &Action{ID: id, ProjectID: l.projectID(p.ProjectID), FeedbackIDs: p.FeedbackIDs, EngagementID: l.engagementID(p.EngagementID),
-			Description: p.Description, Owner: p.Owner, Fact: f, DueOn: p.DueOn}
+		l.Actions = l.Actions.set(l.gen, id, &Action{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+			FeedbackIDs: p.FeedbackIDs, EngagementID: l.engagementID(p.EngagementID), Description: p.Description,
+			Owner: p.Owner, Fact: f, DueOn: p.DueOn})
 		l.ActionOrder = append(l.ActionOrder, id)
-		if pr := l.Projects[p.ProjectID]; pr != nil {
+		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
 			pr.ActionIDs = append(pr.ActionIDs, id)
 		}
 		for _, fid := range p.FeedbackIDs {
-			if fb := l.Feedback[fid]; fb != nil {
+			if fb := edit(&l.Feedback, l.gen, fid); fb != nil {
 				fb.ActionIDs = append(fb.ActionIDs, id)
 			}
 		}
 	case *action.Reassigned:
-		if a := l.Actions[id]; a != nil {
+		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Reassignments = append(a.Reassignments, Reassignment{Fact: f, Owner: p.Owner})
 		}
 	case *action.Rescheduled:
-		if a := l.Actions[id]; a != nil {
+		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Reschedules = append(a.Reschedules, Reschedule{Fact: f, DueOn: p.DueOn})
 		}
 	case *action.Completed:
-		if a := l.Actions[id]; a != nil {
+		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Completed = &Completion{Fact: f, CompletedOn: p.CompletedOn, Outcome: p.Outcome}
 		}
 	case *action.Dropped:
-		if a := l.Actions[id]; a != nil {
+		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Dropped = &f
 		}
 	case *action.OutcomeCommunicated:
-		if a := l.Actions[id]; a != nil {
+		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Communications = append(a.Communications, f)
 		}
 	}
+}
+
+// edit returns the entity with the id ready to be changed, or nil if the
+// index has none: the entity itself if it was made for this generation,
+// else a copy, set in the index in its place. A copy shares the
+// original's lists, which is safe for appending: what is appended lies
+// beyond the lengths the original's readers see.
+func edit[E any, P interface {
+	*E
+	editionOf() *edition
+}](x *Index[P], gen uint64, id string) P {
+	e, ok := x.lookup(id)
+	if !ok {
+		return nil
+	}
+	if e.editionOf().gen == gen {
+		return e
+	}
+	c := P(new(E))
+	*c = *e
+	c.editionOf().gen = gen
+	*x = x.set(gen, id, c)
+	return c
+}
+
+// editElement returns an element of a project ready to be changed, with
+// the project. A list whose items are pointers is copied before an item
+// is replaced: frozen versions still read the old item through it.
+func (l *Ledger) editElement(projectID, elementID string) *Element {
+	pr := l.Projects.Get(projectID)
+	if pr == nil {
+		return nil
+	}
+	i := slices.IndexFunc(pr.Elements, func(el *Element) bool { return el.ID == elementID })
+	if i < 0 {
+		return nil
+	}
+	pr = edit(&l.Projects, l.gen, projectID)
+	if el := pr.Elements[i]; el.gen == l.gen {
+		return el
+	}
+	c := *pr.Elements[i]
+	c.gen = l.gen
+	pr.Elements = slices.Clone(pr.Elements)
+	pr.Elements[i] = &c
+	return &c
+}
+
+// editInvitation returns the latest invitation of the stakeholder to the
+// engagement ready to be changed, as editElement does an element.
+func (l *Ledger) editInvitation(engagementID, stakeholderID string) *Invitation {
+	en := l.Engagements.Get(engagementID)
+	if en == nil {
+		return nil
+	}
+	i := len(en.Invitations) - 1
+	for i >= 0 && en.Invitations[i].StakeholderID != stakeholderID {
+		i--
+	}
+	if i < 0 {
+		return nil
+	}
+	en = edit(&l.Engagements, l.gen, engagementID)
+	if inv := en.Invitations[i]; inv.gen == l.gen {
+		return inv
+	}
+	c := *en.Invitations[i]
+	c.gen = l.gen
+	en.Invitations = slices.Clone(en.Invitations)
+	en.Invitations[i] = &c
+	return &c
 }
 
 // projectID, stakeholderID, engagementID, feedbackID and elementID return
@@ -473,28 +583,28 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 // reference (an invitation, an attendee, a piece of feedback), a third of
 // what the ledger holds.
 func (l *Ledger) projectID(id string) string {
-	if pr := l.Projects[id]; pr != nil {
+	if pr := l.Projects.Get(id); pr != nil {
 		return pr.ID
 	}
 	return id
 }
 
 func (l *Ledger) stakeholderID(id string) string {
-	if s := l.Stakeholders[id]; s != nil {
+	if s := l.Stakeholders.Get(id); s != nil {
 		return s.ID
 	}
 	return id
 }
 
 func (l *Ledger) engagementID(id string) string {
-	if en := l.Engagements[id]; en != nil {
+	if en := l.Engagements.Get(id); en != nil {
 		return en.ID
 	}
 	return id
 }
 
 func (l *Ledger) feedbackID(id string) string {
-	if fb := l.Feedback[id]; fb != nil {
+	if fb := l.Feedback.Get(id); fb != nil {
 		return fb.ID
 	}
 	return id
@@ -508,26 +618,13 @@ func (l *Ledger) elementID(projectID, id string) string {
 }
 
 func (l *Ledger) element(projectID, elementID string) *Element {
-	pr := l.Projects[projectID]
+	pr := l.Projects.Get(projectID)
 	if pr == nil {
 		return nil
 	}
 	for _, el := range pr.Elements {
 		if el.ID == elementID {
 			return el
-		}
-	}
-	return nil
-}
-
-func (l *Ledger) invitation(engagementID, stakeholderID string) *Invitation {
-	en := l.Engagements[engagementID]
-	if en == nil {
-		return nil
-	}
-	for i := len(en.Invitations) - 1; i >= 0; i-- {
-		if en.Invitations[i].StakeholderID == stakeholderID {
-			return en.Invitations[i]
 		}
 	}
 	return nil

@@ -10,7 +10,7 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 4
+const SnapshotVersion = 5
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.
@@ -47,24 +47,6 @@ func Restore(data []byte) (*Ledger, error) {
 	if l == nil {
 		l = New()
 	}
-	// gob sends no empty map, so an empty one comes back nil: keep the
-	// ledger's maps always usable.
-	empty := New()
-	if l.Projects == nil {
-		l.Projects = empty.Projects
-	}
-	if l.Stakeholders == nil {
-		l.Stakeholders = empty.Stakeholders
-	}
-	if l.Engagements == nil {
-		l.Engagements = empty.Engagements
-	}
-	if l.Feedback == nil {
-		l.Feedback = empty.Feedback
-	}
-	if l.Actions == nil {
-		l.Actions = empty.Actions
-	}
 	l.shareIDs()
 	return l, nil
 }
@@ -73,18 +55,18 @@ func Restore(data []byte) (*Ledger, error) {
 // Apply keeps it: gob decodes each copy of an id on its own, and a
 // restored ledger would otherwise hold more than the rebuild it replaces.
 func (l *Ledger) shareIDs() {
-	l.Projects = keyedByID(l.Projects, func(pr *Project) string { return pr.ID })
-	l.Stakeholders = keyedByID(l.Stakeholders, func(s *Stakeholder) string { return s.ID })
-	l.Engagements = keyedByID(l.Engagements, func(en *Engagement) string { return en.ID })
-	l.Feedback = keyedByID(l.Feedback, func(fb *Feedback) string { return fb.ID })
-	l.Actions = keyedByID(l.Actions, func(a *Action) string { return a.ID })
+	l.Projects = keyedByID(l.Projects, l.ProjectOrder, func(pr *Project) string { return pr.ID })
+	l.Stakeholders = keyedByID(l.Stakeholders, l.StakeholderOrder, func(s *Stakeholder) string { return s.ID })
+	l.Engagements = keyedByID(l.Engagements, l.EngagementOrder, func(en *Engagement) string { return en.ID })
+	l.Feedback = keyedByID(l.Feedback, l.FeedbackOrder, func(fb *Feedback) string { return fb.ID })
+	l.Actions = keyedByID(l.Actions, l.ActionOrder, func(a *Action) string { return a.ID })
 	share := func(ids []string, canonical func(string) string) {
 		for i, id := range ids {
 			ids[i] = canonical(id)
 		}
 	}
 	actionID := func(id string) string {
-		if a := l.Actions[id]; a != nil {
+		if a := l.Actions.Get(id); a != nil {
 			return a.ID
 		}
 		return id
@@ -94,7 +76,7 @@ func (l *Ledger) shareIDs() {
 	share(l.EngagementOrder, l.engagementID)
 	share(l.FeedbackOrder, l.feedbackID)
 	share(l.ActionOrder, actionID)
-	for _, pr := range l.Projects {
+	for pr := range entities(l.Projects, l.ProjectOrder) {
 		share(pr.EngagementIDs, l.engagementID)
 		share(pr.FeedbackIDs, l.feedbackID)
 		share(pr.ActionIDs, actionID)
@@ -104,7 +86,7 @@ func (l *Ledger) shareIDs() {
 			share(el.FeedbackIDs, l.feedbackID)
 		}
 	}
-	for _, en := range l.Engagements {
+	for en := range entities(l.Engagements, l.EngagementOrder) {
 		en.ProjectID = l.projectID(en.ProjectID)
 		for i, id := range en.ElementIDs {
 			en.ElementIDs[i] = l.elementID(en.ProjectID, id)
@@ -119,25 +101,38 @@ func (l *Ledger) shareIDs() {
 			en.Support[i].StakeholderID = l.stakeholderID(en.Support[i].StakeholderID)
 		}
 	}
-	for _, fb := range l.Feedback {
+	for fb := range entities(l.Feedback, l.FeedbackOrder) {
 		fb.ElementID = l.elementID(fb.ProjectID, fb.ElementID)
 		fb.ProjectID = l.projectID(fb.ProjectID)
 		fb.EngagementID = l.engagementID(fb.EngagementID)
 		fb.StakeholderID = l.stakeholderID(fb.StakeholderID)
 		share(fb.ActionIDs, actionID)
 	}
-	for _, a := range l.Actions {
+	for a := range entities(l.Actions, l.ActionOrder) {
 		a.ProjectID = l.projectID(a.ProjectID)
 		a.EngagementID = l.engagementID(a.EngagementID)
 		share(a.FeedbackIDs, l.feedbackID)
 	}
 }
 
-// keyedByID returns m keyed by each entity's own id string.
-func keyedByID[E any](m map[string]E, id func(E) string) map[string]E {
-	out := make(map[string]E, len(m))
-	for _, e := range m {
-		out[id(e)] = e
+// keyedByID returns the entities of x, in order, keyed by each entity's
+// own id string.
+func keyedByID[E comparable](x Index[E], order []string, id func(E) string) Index[E] {
+	var out Index[E]
+	for e := range entities(x, order) {
+		out = out.set(0, id(e), e)
 	}
 	return out
+}
+
+// entities yields the entities of x in order, skipping ids it lacks.
+func entities[E comparable](x Index[E], order []string) func(func(E) bool) {
+	return func(yield func(E) bool) {
+		var none E
+		for _, id := range order {
+			if e := x.Get(id); e != none && !yield(e) {
+				return
+			}
+		}
+	}
 }

@@ -141,11 +141,11 @@ func (l *Ledger) ActionsOf(projects []*Project) []*Action {
 }
 
 // of looks up, project by project, the entities whose ids ids lists.
-func of[T any](projects []*Project, ids func(*Project) []string, byID map[string]*T) []*T {
+func of[T any](projects []*Project, ids func(*Project) []string, byID Index[*T]) []*T {
 	var out []*T
 	for _, p := range projects {
 		for _, id := range ids(p) {
-			out = append(out, byID[id])
+			out = append(out, byID.Get(id))
 		}
 	}
 	return out

@@ -94,7 +94,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		}
 		p.gaveFeedback = true
 		for _, id := range fb.ActionIDs {
-			if a := l.Actions[id]; q.Known(a.Fact) && a.FirstCommunicationAfterCompletion(q.AsOf) != nil {
+			if a := l.Actions.Get(id); q.Known(a.Fact) && a.FirstCommunicationAfterCompletion(q.AsOf) != nil {
 				p.heardBack = true
 			}
 		}

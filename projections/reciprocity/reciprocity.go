@@ -135,7 +135,7 @@ func totals(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) T
 			continue
 		}
 		for _, a := range h.AttendeeIDs {
-			needs := needsBy(l.Stakeholders[a], q, h.HeldOn)
+			needs := needsBy(l.Stakeholders.Get(a), q, h.HeldOn)
 			if len(needs) == 0 {
 				continue
 			}

@@ -98,7 +98,7 @@ func Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Open
 	consent := map[string]int{}
 	for _, id := range ids {
 		var d stakeholder.Demographics
-		s := l.Stakeholders[id]
+		s := l.Stakeholders.Get(id)
 		if s != nil && open != nil && !s.ErasedAt(q.AsOf) {
 			if sealed := s.DemographicsAt(q.AsOf); sealed != nil {
 				if opened, ok := open(id, sealed.Sealed); ok {

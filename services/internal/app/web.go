@@ -23,12 +23,12 @@ type projectActions struct{ runner *reports.Runner }
 func (p projectActions) ProjectActions(_ *http.Request, projectID string, asOf time.Time) ([]web.ActionItem, error) {
 	var out []web.ActionItem
 	p.runner.Read(func(l *ledger.Ledger) {
-		pr := l.Projects[projectID]
+		pr := l.Projects.Get(projectID)
 		if pr == nil {
 			return
 		}
 		for _, id := range pr.ActionIDs {
-			a := l.Actions[id]
+			a := l.Actions.Get(id)
 			if a == nil || !a.Fact.KnownAt(asOf) {
 				continue
 			}

@@ -99,7 +99,7 @@ func (s *Service) listActions(w http.ResponseWriter, r *http.Request) {
 func (s *Service) showAction(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, readParams, func(l *ledger.Ledger, q *query) (any, error) {
 		id := r.PathValue("id")
-		a := l.Actions[id]
+		a := l.Actions.Get(id)
 		if a == nil || !q.known(a.Fact) {
 			return nil, q.notFound("action", id)
 		}

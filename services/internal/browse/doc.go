@@ -3,8 +3,8 @@
 // ledger the reports runner folds, so that a client can find the ids its
 // commands need without digging through the audit log.
 //
-// Every answer is computed under the runner's read lock from one
-// consistent ledger. Lists are paged in the order things were registered
+// Every answer is computed from one version of the ledger, which never
+// changes while it is read. Lists are paged in the order things were registered
 // (which never changes), with a cursor that stays valid while new things
 // are recorded. Like the reports, every read takes min_position (wait
 // until a write is reflected) and as_of (the state as the system knew it

@@ -87,7 +87,7 @@ func (s *Service) listEngagements(w http.ResponseWriter, r *http.Request) {
 func (s *Service) showEngagement(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, readParams, func(l *ledger.Ledger, q *query) (any, error) {
 		id := r.PathValue("id")
-		en := l.Engagements[id]
+		en := l.Engagements.Get(id)
 		if en == nil || !q.known(en.Fact) {
 			return nil, q.notFound("engagement", id)
 		}

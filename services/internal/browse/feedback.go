@@ -56,7 +56,7 @@ func (s *Service) listFeedback(w http.ResponseWriter, r *http.Request) {
 func (s *Service) showFeedback(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, readParams, func(l *ledger.Ledger, q *query) (any, error) {
 		id := r.PathValue("id")
-		f := l.Feedback[id]
+		f := l.Feedback.Get(id)
 		if f == nil || !q.known(f.Fact) {
 			return nil, q.notFound("feedback", id)
 		}
@@ -81,7 +81,7 @@ func (q *query) feedback(l *ledger.Ledger, f *ledger.Feedback) Feedback {
 		out.Response = &Response{Influence: resp.Influence, Reason: resp.Reason, OccurredAt: resp.OccurredAt.UTC()}
 	}
 	for _, id := range f.ActionIDs {
-		if a := l.Actions[id]; a != nil && q.known(a.Fact) {
+		if a := l.Actions.Get(id); a != nil && q.known(a.Fact) {
 			out.ActionIDs = append(out.ActionIDs, id)
 		}
 	}

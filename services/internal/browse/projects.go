@@ -88,7 +88,7 @@ func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) {
 func (s *Service) showProject(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, readParams, func(l *ledger.Ledger, q *query) (any, error) {
 		id := r.PathValue("id")
-		p := l.Projects[id]
+		p := l.Projects.Get(id)
 		if p == nil || !q.known(p.Fact) {
 			return nil, q.notFound("project", id)
 		}
@@ -123,7 +123,7 @@ func (q *query) project(l *ledger.Ledger, p *ledger.Project) Project {
 	return out
 }
 
-func countKnown[E any](q *query, ids []string, byID map[string]*E, fact func(*E) ledger.Fact) int {
+func countKnown[E any](q *query, ids []string, byID ledger.Index[*E], fact func(*E) ledger.Fact) int {
 	n := 0
 	for range inOrder(q, ids, byID, fact, nil) {
 		n++

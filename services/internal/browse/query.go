@@ -26,8 +26,8 @@ type query struct {
 	limit       int
 	after       uint64
 	minPosition uint64
-	// position is the store position the answer reflects, set under the
-	// read lock.
+	// position is the store position the answer reflects, set from the
+	// version of the ledger it is computed from.
 	position uint64
 }
 
@@ -131,10 +131,10 @@ func (q *query) nextLink(after uint64) string {
 // inOrder yields, in the order ids lists them, the entities of byID that
 // were known at the moment read and that keep accepts (nil: all), each
 // with the position that registered it.
-func inOrder[E any](q *query, ids []string, byID map[string]*E, fact func(*E) ledger.Fact, keep func(*E) bool) iter.Seq2[uint64, *E] {
+func inOrder[E any](q *query, ids []string, byID ledger.Index[*E], fact func(*E) ledger.Fact, keep func(*E) bool) iter.Seq2[uint64, *E] {
 	return func(yield func(uint64, *E) bool) {
 		for _, id := range ids {
-			e := byID[id]
+			e := byID.Get(id)
 			if e == nil || !q.known(fact(e)) || (keep != nil && !keep(e)) {
 				continue
 			}
@@ -153,7 +153,7 @@ func (q *query) projectFilter(l *ledger.Ledger, all []string, own func(*ledger.P
 	if id == "" {
 		return all, nil
 	}
-	p := l.Projects[id]
+	p := l.Projects.Get(id)
 	if p == nil || !q.known(p.Fact) {
 		return nil, q.notFound("project", id)
 	}

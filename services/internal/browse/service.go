@@ -27,7 +27,8 @@ var ErrInvalidOption = errors.New("invalid browse option")
 
 // Ledger is where the service reads: the reports runner.
 type Ledger interface {
-	// Read calls f with the ledger under a read lock; f must not keep it.
+	// Read calls f with the latest version of the ledger, which never
+	// changes.
 	Read(f func(l *ledger.Ledger))
 	// WaitFor blocks until the ledger reflects position or ctx ends.
 	WaitFor(ctx context.Context, position uint64) error
@@ -117,9 +118,8 @@ func (q *query) notFound(kind, id string) error {
 }
 
 // serve parses the request with the parameters it takes, waits for
-// min_position, and answers what build makes of the ledger. build runs
-// under the ledger's read lock and its answer is encoded there, so no
-// slice of the ledger escapes the lock.
+// min_position, and answers what build makes of the latest version of
+// the ledger.
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, params []string, build func(l *ledger.Ledger, q *query) (any, error)) {
 	q, err := s.parse(r, params)
 	if err != nil {

@@ -300,7 +300,7 @@ Flags:
 		fmt.Fprintf(stderr, "together replay: %v\n(--as-of is when events were recorded, --occurred-before when what they record happened; pass --allow-empty to print the empty report)\n", err)
 		return 1
 	}
-	if q.Project != "" && l.Projects[q.Project] == nil {
+	if q.Project != "" && l.Projects.Get(q.Project) == nil {
 		return fail("no project %s as of %s", q.Project, q.AsOf.Format(time.RFC3339))
 	}
 	config := report.DefaultConfig()

@@ -280,7 +280,7 @@ func resolveScope(l *ledger.Ledger, q *projections.Query) error {
 	var programmes []string
 	var projects []*ledger.Project
 	for _, id := range l.ProjectOrder {
-		p := l.Projects[id]
+		p := l.Projects.Get(id)
 		if !q.Known(p.Fact) {
 			continue
 		}

@@ -161,7 +161,7 @@ func TestRunnerRefusesEditedSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range l.Engagements { // nobody came
+	for _, e := range l.Engagements.All { // nobody came
 		if e.Held != nil {
 			e.Held.AttendeeIDs = nil
 		}

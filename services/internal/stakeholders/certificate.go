@@ -52,12 +52,12 @@ func (read ledgerAttendance) Attended(_ context.Context, stakeholderID string) (
 	var out []Attended
 	read(func(l *ledger.Ledger) {
 		for _, id := range l.EngagementOrder {
-			en := l.Engagements[id]
+			en := l.Engagements.Get(id)
 			if en == nil || en.Held == nil || !en.Held.Attended(stakeholderID) {
 				continue
 			}
 			a := Attended{EngagementID: en.ID, Title: en.Title, Method: en.Method, HeldOn: en.Held.HeldOn}
-			if p := l.Projects[en.ProjectID]; p != nil {
+			if p := l.Projects.Get(en.ProjectID); p != nil {
 				a.Project = p.Name
 			}
 			out = append(out, a)

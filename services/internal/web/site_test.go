@@ -49,7 +49,7 @@ func (s *storyReports) Report(r *http.Request, name string, v url.Values) ([]byt
 		}
 		q.AsOf = t
 	}
-	if q.Project != "" && (s.l.Projects[q.Project] == nil || !q.Known(s.l.Projects[q.Project].Fact)) {
+	if q.Project != "" && (s.l.Projects.Get(q.Project) == nil || !q.Known(s.l.Projects.Get(q.Project).Fact)) {
 		return nil, fmt.Errorf("project %q: %w", q.Project, ErrNotFound)
 	}
 	if q.Programme != "" && len(q.Projects(s.l)) == 0 {
@@ -74,11 +74,11 @@ func (s *storyReports) Report(r *http.Request, name string, v url.Values) ([]byt
 type storyActions struct{ l *ledger.Ledger }
 
 func (s storyActions) ProjectActions(_ *http.Request, projectID string, asOf time.Time) ([]ActionItem, error) {
-	if s.l.Projects[projectID] == nil {
+	if s.l.Projects.Get(projectID) == nil {
 		return nil, ErrNotFound
 	}
 	var out []ActionItem
-	for id, a := range s.l.Actions {
+	for id, a := range s.l.Actions.All {
 		if a.ProjectID != projectID || !a.Fact.KnownAt(asOf) {
 			continue
 		}

@@ -1,0 +1,124 @@
+package ledger_test
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/ledger"
+)
+
+// TestFrozenVersionsNeverChange applies a history in batches, freezing a
+// version after each, reads every version in its own goroutine while
+// the next ones are applied (so -race sees any write to what a frozen
+// version shares), and checks each read as a ledger that applied only the
+// events before it.
+func TestFrozenVersionsNeverChange(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		history  *historytest.Builder
+		maxBatch int
+	}{
+		{"story", historytest.Story(), 6},
+		// Five thousand people and more: paths three levels deep.
+		{"generated", historytest.Generate(11, 6000), 1200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			evs := tc.history.Events
+			rng := rand.New(rand.NewPCG(3, 4))
+			type version struct {
+				applied int
+				read    []byte
+			}
+			var (
+				versions []*version
+				readers  sync.WaitGroup
+			)
+			l := ledger.New()
+			for applied := 0; applied < len(evs); {
+				n := min(1+rng.IntN(tc.maxBatch), len(evs)-applied)
+				for _, e := range evs[applied : applied+n] {
+					l.Apply(e.Envelope, e.Payload)
+				}
+				applied += n
+				v, frozen := &version{applied: applied}, l
+				versions = append(versions, v)
+				l = l.Next()
+				readers.Go(func() { v.read = dump(t, frozen) })
+			}
+			readers.Wait()
+			for _, v := range versions {
+				want := ledger.New()
+				for _, e := range evs[:v.applied] {
+					want.Apply(e.Envelope, e.Payload)
+				}
+				if got := dump(t, want); string(got) != string(v.read) {
+					t.Fatalf("the version after %d events read differently from a ledger of those events alone:\n got %.2000s\nwant %.2000s",
+						v.applied, v.read, got)
+				}
+			}
+		})
+	}
+}
+
+// dump writes every entity of the ledger, in the ledger's orders, and
+// what it says of its position.
+func dump(t *testing.T, l *ledger.Ledger) []byte {
+	type entities struct {
+		Position     uint64
+		LastEventID  string
+		Recorded     []ledger.Stamp
+		Projects     []*ledger.Project
+		Stakeholders []*ledger.Stakeholder
+		Engagements  []*ledger.Engagement
+		Feedback     []*ledger.Feedback
+		Actions      []*ledger.Action
+		Counts       [5]int
+	}
+	d := entities{Position: l.Position, LastEventID: l.LastEventID, Recorded: l.Recorded,
+		Counts: [5]int{l.Projects.Len(), l.Stakeholders.Len(), l.Engagements.Len(), l.Feedback.Len(), l.Actions.Len()}}
+	for _, id := range l.ProjectOrder {
+		d.Projects = append(d.Projects, l.Projects.Get(id))
+	}
+	for _, id := range l.StakeholderOrder {
+		d.Stakeholders = append(d.Stakeholders, l.Stakeholders.Get(id))
+	}
+	for _, id := range l.EngagementOrder {
+		d.Engagements = append(d.Engagements, l.Engagements.Get(id))
+	}
+	for _, id := range l.FeedbackOrder {
+		d.Feedback = append(d.Feedback, l.Feedback.Get(id))
+	}
+	for _, id := range l.ActionOrder {
+		d.Actions = append(d.Actions, l.Actions.Get(id))
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Error(err)
+	}
+	return b
+}
+
+// TestNextFreezes checks a frozen ledger refuses to change or to have a
+// second next.
+func TestNextFreezes(t *testing.T) {
+	h := historytest.Story()
+	l := ledger.New()
+	l.Apply(h.Events[0].Envelope, h.Events[0].Payload)
+	l.Next()
+	for name, f := range map[string]func(){
+		"Apply": func() { l.Apply(h.Events[1].Envelope, h.Events[1].Payload) },
+		"Next":  func() { l.Next() },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s of a frozen ledger did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
