@@ -85,14 +85,19 @@ func WithSnapshots(s Snapshots, interval time.Duration) RunnerOption {
 	}
 }
 
-// Runner feeds the ledger. Reads of the ledger go through [Runner.Read],
-// which holds a read lock; the runner is safe for concurrent use.
+// Runner feeds the ledger. It applies each batch of events to the next
+// version of the ledger and then publishes it; [Runner.Read] hands out
+// the version published last, which never changes, so however long a
+// report takes, it holds up neither the projection nor other readers.
+// The runner is safe for concurrent use.
 type Runner struct {
 	source   Source
 	registry *events.Registry
 	log      zerolog.Logger
 
-	mu     sync.RWMutex
+	mu sync.RWMutex
+	// ledger is the version published last. Only Run's goroutine
+	// replaces it, so that goroutine reads it without the lock.
 	ledger *ledger.Ledger
 	// checkpoint is the position of the last event applied: where the
 	// runner resumes after a broken subscription.
@@ -269,7 +274,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // maxApplyBatch bounds how many decoded events wait to be applied, and
-// so how many are applied under one hold of the write lock.
+// so how many are applied to one version of the ledger.
 const maxApplyBatch = 1024
 
 // decoded is one event read from the source and decoded, or why not.
@@ -283,9 +288,9 @@ type decoded struct {
 
 // follow reads and decodes in one goroutine and applies in this one, so
 // that decoding the next events overlaps applying these, and applies
-// whatever has piled up under one hold of the write lock: while reports
-// hold the read lock, events wait in the queue, and the next hold applies
-// them all, rather than one event for each report a reader computed.
+// whatever has piled up as one version of the ledger: a version copies
+// what it changes of the one before, once however many of its events
+// change it.
 func (r *Runner) follow(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	queue := make(chan decoded, maxApplyBatch)
@@ -355,8 +360,8 @@ func (r *Runner) follow(ctx context.Context) error {
 }
 
 // applyBatch applies the events of batch up to the first that failed to
-// be read or decoded, under one hold of the write lock, and returns how
-// many it applied and the failure. An event that is not an event at all
+// be read or decoded to the next version of the ledger, publishes it, and
+// returns how many it applied and the failure. An event that is not an event at all
 // stalls the runner before it: waiting will not mend it.
 func (r *Runner) applyBatch(batch []decoded) (int, error) {
 	n := 0
@@ -364,11 +369,13 @@ func (r *Runner) applyBatch(batch []decoded) (int, error) {
 		n++
 	}
 	if n > 0 {
-		r.mu.Lock()
+		next := r.ledger.Next()
 		for _, d := range batch[:n] {
-			r.ledger.Apply(d.e, d.p)
+			next.Apply(d.e, d.p)
 		}
 		last := batch[n-1].e
+		r.mu.Lock()
+		r.ledger = next
 		r.checkpoint, r.lastAt = last.Position, last.RecordedAt
 		if r.checkpoint >= r.nextWake {
 			r.wakeLocked()
@@ -543,11 +550,14 @@ func (r *Runner) wakeLocked() {
 	r.waiters, r.nextWake = keep, next
 }
 
-// Read calls f with the ledger under a read lock; f must not keep it.
+// Read calls f with the version of the ledger published last, which
+// holds at least every event [Runner.WaitFor] waited for. The version
+// never changes: f may take its time, and may keep it.
 func (r *Runner) Read(f func(l *ledger.Ledger)) {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	f(r.ledger)
+	l := r.ledger
+	r.mu.RUnlock()
+	f(l)
 }
 
 // restore resumes from the latest snapshot if there is one and the store
@@ -592,9 +602,9 @@ func (r *Runner) restore(ctx context.Context) {
 // save writes a snapshot of the ledger as it is now.
 func (r *Runner) save(ctx context.Context) {
 	r.mu.RLock()
-	data, err := r.ledger.Snapshot()
-	position := r.checkpoint
+	l, position := r.ledger, r.checkpoint
 	r.mu.RUnlock()
+	data, err := l.Snapshot()
 	if err == nil {
 		err = r.snapshots.Save(ctx, data)
 	}

@@ -401,3 +401,48 @@ func TestReadersDoNotStarveTheProjection(t *testing.T) {
 		t.Errorf("the projection caught up after %d reads of the ledger, want at most 6", n)
 	}
 }
+
+// TestAReportNeverHoldsUpTheProjection holds one version of the ledger in
+// a read that has not finished, and checks the projection applies what
+// comes after it and answers for it meanwhile, while the version held
+// stays as it was.
+func TestAReportNeverHoldsUpTheProjection(t *testing.T) {
+	story := historytest.Generate(12, 300).Events[:300]
+	store := memstore.New()
+	reportstest.AppendAll(t, store, story[:100])
+	runner := reportstest.Run(t, store)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := runner.WaitFor(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	held, release, done := make(chan *ledger.Ledger), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		runner.Read(func(l *ledger.Ledger) { held <- l; <-release })
+	}()
+	old := <-held
+	defer func() { close(release); <-done }()
+
+	reportstest.AppendAll(t, store, story[100:])
+	// WaitFor runs in its own goroutine: on a runner whose reads hold a lock
+	// it would block for good, and the test would hang instead of failing.
+	waited := make(chan error, 1)
+	go func() { waited <- runner.WaitFor(ctx, uint64(len(story))) }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatalf("with a read in progress the projection did not reach position %d: %v", len(story), err)
+		}
+	case <-ctx.Done():
+		t.Fatalf("with a read in progress the projection did not reach position %d in 10 s", len(story))
+	}
+	runner.Read(func(l *ledger.Ledger) {
+		if l.Position != uint64(len(story)) {
+			t.Errorf("a read after waiting got position %d, want %d", l.Position, len(story))
+		}
+	})
+	if old.Position != 100 || len(old.Recorded) != 100 {
+		t.Errorf("the version held changed: position %d, %d events; want 100 and 100", old.Position, len(old.Recorded))
+	}
+}
