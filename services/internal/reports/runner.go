@@ -133,8 +133,15 @@ type Runner struct {
 
 	snapshots        Snapshots
 	snapshotInterval time.Duration
-	sinceSnapshot    int
-	savedAt          time.Time
+	// sinceSnapshot counts the events applied since the last snapshot
+	// began; savedAt is when it began. saving says how the snapshot being
+	// written in the background went (nil when none is), and savingEvents
+	// is how many events it covers beyond the one before. Only Run's
+	// goroutine touches these.
+	sinceSnapshot int
+	savedAt       time.Time
+	saving        chan error
+	savingEvents  int
 }
 
 // NewRunner returns a runner that reads from source and decodes with
@@ -348,8 +355,8 @@ func (r *Runner) follow(ctx context.Context) error {
 			r.applied.Add(float64(n))
 			if r.snapshots != nil {
 				r.sinceSnapshot += n
-				if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval {
-					r.save(ctx)
+				if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval && r.snapshotWritten(false) {
+					r.saveInBackground(ctx)
 				}
 			}
 		}
@@ -599,28 +606,71 @@ func (r *Runner) restore(ctx context.Context) {
 	r.log.Info().Uint64("position", l.Position).Msg("projection resumed from snapshot")
 }
 
-// save writes a snapshot of the ledger as it is now.
-func (r *Runner) save(ctx context.Context) {
-	r.mu.RLock()
-	l, position := r.ledger, r.checkpoint
-	r.mu.RUnlock()
+// saveInBackground writes a snapshot of the version published last while
+// the projection goes on: encoding a large ledger takes seconds, which
+// the events after it should not wait.
+func (r *Runner) saveInBackground(ctx context.Context) {
+	done := make(chan error, 1)
+	r.saving, r.savingEvents = done, r.sinceSnapshot
+	r.sinceSnapshot, r.savedAt = 0, time.Now()
+	l := r.ledger
+	go func() {
+		// A stop waits for the snapshot rather than losing it.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		done <- r.save(sctx, l)
+	}()
+}
+
+// snapshotWritten reports whether no snapshot is being written, waiting
+// for it if wait is set. A snapshot that failed leaves its events to be
+// saved by the next.
+func (r *Runner) snapshotWritten(wait bool) bool {
+	if r.saving == nil {
+		return true
+	}
+	var err error
+	if wait {
+		err = <-r.saving
+	} else {
+		select {
+		case err = <-r.saving:
+		default:
+			return false
+		}
+	}
+	if err != nil {
+		r.sinceSnapshot += r.savingEvents
+	}
+	r.saving, r.savingEvents = nil, 0
+	return true
+}
+
+// save writes a snapshot of the ledger l.
+func (r *Runner) save(ctx context.Context, l *ledger.Ledger) error {
 	data, err := l.Snapshot()
 	if err == nil {
 		err = r.snapshots.Save(ctx, data)
 	}
 	if err != nil {
 		r.log.Warn().Err(err).Msg("snapshot not saved")
-		return
+		return err
 	}
-	r.sinceSnapshot, r.savedAt = 0, time.Now()
-	r.log.Debug().Uint64("position", position).Int("bytes", len(data)).Msg("snapshot saved")
+	r.log.Debug().Uint64("position", l.Position).Int("bytes", len(data)).Msg("snapshot saved")
+	return nil
 }
 
 func (r *Runner) saveOnStop(ctx context.Context) {
-	if r.snapshots == nil || r.sinceSnapshot == 0 || r.Stalled() != nil {
+	if r.snapshots == nil {
+		return
+	}
+	r.snapshotWritten(true)
+	if r.sinceSnapshot == 0 || r.Stalled() != nil {
 		return
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	r.save(sctx)
+	if r.save(sctx, r.ledger) == nil {
+		r.sinceSnapshot = 0
+	}
 }

@@ -425,18 +425,7 @@ func TestAReportNeverHoldsUpTheProjection(t *testing.T) {
 	defer func() { close(release); <-done }()
 
 	reportstest.AppendAll(t, store, story[100:])
-	// WaitFor runs in its own goroutine: on a runner whose reads hold a lock
-	// it would block for good, and the test would hang instead of failing.
-	waited := make(chan error, 1)
-	go func() { waited <- runner.WaitFor(ctx, uint64(len(story))) }()
-	select {
-	case err := <-waited:
-		if err != nil {
-			t.Fatalf("with a read in progress the projection did not reach position %d: %v", len(story), err)
-		}
-	case <-ctx.Done():
-		t.Fatalf("with a read in progress the projection did not reach position %d in 10 s", len(story))
-	}
+	reaches(ctx, t, runner, uint64(len(story)), "a read")
 	runner.Read(func(l *ledger.Ledger) {
 		if l.Position != uint64(len(story)) {
 			t.Errorf("a read after waiting got position %d, want %d", l.Position, len(story))
@@ -444,5 +433,76 @@ func TestAReportNeverHoldsUpTheProjection(t *testing.T) {
 	})
 	if old.Position != 100 || len(old.Recorded) != 100 {
 		t.Errorf("the version held changed: position %d, %d events; want 100 and 100", old.Position, len(old.Recorded))
+	}
+}
+
+// reaches fails the test unless the runner reaches position before ctx
+// ends, while what is named holds something. WaitFor runs in its own
+// goroutine: on a runner whose readers hold a lock it would block for
+// good, and the test would hang instead of failing.
+func reaches(ctx context.Context, t *testing.T, runner *reports.Runner, position uint64, while string) {
+	t.Helper()
+	waited := make(chan error, 1)
+	go func() { waited <- runner.WaitFor(ctx, position) }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatalf("with %s in progress the projection did not reach position %d: %v", while, position, err)
+		}
+	case <-ctx.Done():
+		t.Fatalf("with %s in progress the projection did not reach position %d in time", while, position)
+	}
+}
+
+// blockedSnapshots saves a snapshot only once released.
+type blockedSnapshots struct {
+	memorySnapshots
+	started chan struct{}
+	once    sync.Once
+	release chan struct{}
+}
+
+func (b *blockedSnapshots) Save(ctx context.Context, data []byte) error {
+	b.once.Do(func() { close(b.started) })
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return b.memorySnapshots.Save(ctx, data)
+}
+
+// TestASnapshotNeverHoldsUpTheProjection keeps a snapshot from finishing
+// and checks the projection applies and answers for what comes meanwhile,
+// and that the snapshot, once written, is of one whole version.
+func TestASnapshotNeverHoldsUpTheProjection(t *testing.T) {
+	story := historytest.Generate(13, 300).Events[:300]
+	store := memstore.New()
+	snaps := &blockedSnapshots{started: make(chan struct{}), release: make(chan struct{})}
+	reportstest.AppendAll(t, store, story[:100])
+	runner := reportstest.Run(t, store, reports.WithSnapshots(snaps, time.Nanosecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	select {
+	case <-snaps.started:
+	case <-ctx.Done():
+		t.Fatal("no snapshot was begun")
+	}
+	reportstest.AppendAll(t, store, story[100:])
+	func() {
+		defer close(snaps.release) // before the runner stops, which waits for the snapshot
+		reaches(ctx, t, runner, uint64(len(story)), "a snapshot")
+	}()
+	var data []byte
+	for data == nil && ctx.Err() == nil {
+		data, _ = snaps.Load(ctx)
+		time.Sleep(time.Millisecond)
+	}
+	l, err := ledger.Restore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Position == 0 || l.Position != uint64(len(l.Recorded)) {
+		t.Errorf("the snapshot is of position %d with %d events", l.Position, len(l.Recorded))
 	}
 }
