@@ -34,6 +34,7 @@ type Service struct {
 	rule   disclosure.Rule
 	exact  func(*http.Request) bool
 	now    func() time.Time
+	turns  *turns
 }
 
 // Option configures [New].
@@ -127,6 +128,7 @@ func New(runner *Runner, opts ...Option) (*Service, error) {
 	s := &Service{
 		runner: runner, config: report.DefaultConfig(), loc: projections.DefaultLocation(),
 		rule: disclosure.NHSEngland(), exact: func(*http.Request) bool { return false }, now: time.Now,
+		turns: defaultTurns(),
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -169,12 +171,19 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 			"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
 		return
 	}
+	done, err := s.turns.take(r.Context(), scope{req.Name, req.Query.Project, req.Query.Programme})
+	if err != nil {
+		problem.Write(w, r, http.StatusServiceUnavailable, "the request ended while the report waited its turn")
+		return
+	}
 	var doc report.Document
+	start := time.Now()
 	s.runner.Read(func(l *ledger.Ledger) {
 		if err = resolveScope(l, &req.Query); err == nil {
 			doc, _ = report.Compute(req.Name, l, req.Query, s.config)
 		}
 	})
+	done(time.Since(start))
 	if err != nil {
 		problem.WriteError(w, r, err)
 		return

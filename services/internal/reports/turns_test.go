@@ -1,0 +1,53 @@
+package reports
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestHeavyReportsTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	tr := newTurns(1)
+	everything := scope{report: "programme"}
+	project := scope{report: "programme", project: "p1"}
+
+	// Nothing is known of a scope at first: it goes straight through.
+	first, err := tr.take(ctx, everything)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first(heavyReport) // it turned out heavy
+
+	held, err := tr.take(ctx, everything)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := tr.take(short, everything); err == nil {
+		t.Fatal("a second heavy report ran while the only turn was taken")
+	}
+	light, err := tr.take(short, project)
+	if err != nil {
+		t.Fatalf("a report that was never heavy waited: %v", err)
+	}
+	light(time.Millisecond)
+
+	waited := make(chan struct{})
+	go func() {
+		done, err := tr.take(ctx, everything)
+		if err == nil {
+			done(time.Millisecond) // quick this time: no longer heavy
+		}
+		close(waited)
+	}()
+	held(heavyReport)
+	<-waited
+	if _, err := tr.take(short, everything); err != nil {
+		t.Fatalf("a scope that was quick last time still waits: %v", err)
+	}
+	if len(tr.heavy) != 0 {
+		t.Errorf("heavy scopes kept: %v, want none", tr.heavy)
+	}
+}
