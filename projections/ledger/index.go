@@ -1,9 +1,6 @@
 package ledger
 
 import (
-	"bytes"
-	"encoding/gob"
-	"fmt"
 	"hash/maphash"
 	"math/bits"
 	"slices"
@@ -173,38 +170,4 @@ func (x Index[V]) All(yield func(string, V) bool) {
 	if x.root != nil {
 		walk(x.root)
 	}
-}
-
-// indexEntries is how gob sends an index.
-type indexEntries[V any] struct {
-	IDs      []string
-	Entities []V
-}
-
-// GobEncode sends the index's entries, for the ledger's snapshots.
-func (x Index[V]) GobEncode() ([]byte, error) {
-	e := indexEntries[V]{IDs: make([]string, 0, x.len), Entities: make([]V, 0, x.len)}
-	for id, v := range x.All {
-		e.IDs = append(e.IDs, id)
-		e.Entities = append(e.Entities, v)
-	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(e)
-	return b.Bytes(), err
-}
-
-// GobDecode restores what GobEncode sent, as generation zero.
-func (x *Index[V]) GobDecode(data []byte) error {
-	var e indexEntries[V]
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
-		return err
-	}
-	if len(e.IDs) != len(e.Entities) {
-		return fmt.Errorf("index of %d ids and %d entities", len(e.IDs), len(e.Entities))
-	}
-	*x = Index[V]{}
-	for i, id := range e.IDs {
-		*x = x.set(0, id, e.Entities[i])
-	}
-	return nil
 }

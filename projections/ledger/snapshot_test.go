@@ -1,0 +1,27 @@
+package ledger
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestSnapshotCarriesEveryField checks the snapshot has a field of the
+// same name for every exported field of the ledger, but the orders, which
+// it carries as the order of its entities.
+func TestSnapshotCarriesEveryField(t *testing.T) {
+	orders := map[string]string{"ProjectOrder": "Projects", "StakeholderOrder": "Stakeholders",
+		"EngagementOrder": "Engagements", "FeedbackOrder": "Feedback", "ActionOrder": "Actions"}
+	carried := map[string]bool{}
+	for f := range reflect.TypeFor[snapshot]().Fields() {
+		carried[f.Name] = true
+	}
+	for f := range reflect.TypeFor[Ledger]().Fields() {
+		name := f.Name
+		if by, ok := orders[name]; ok {
+			name = by
+		}
+		if f.IsExported() && !carried[name] {
+			t.Errorf("the ledger's %s is not in its snapshot", f.Name)
+		}
+	}
+}
