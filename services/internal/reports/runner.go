@@ -587,8 +587,15 @@ func (r *Runner) restore(ctx context.Context) {
 		return
 	}
 	if l.Position > 0 {
+		// Read on from the event before it, which the ledger recorded:
+		// positions need not be consecutive (KurrentDB's are offsets in
+		// its log), and a read may have to start where an event does.
+		var before uint64
+		if n := len(l.Recorded); n > 1 {
+			before = l.Recorded[n-2].Position
+		}
 		matched := false
-		for e, err := range r.source.ReadAll(ctx, l.Position-1) {
+		for e, err := range r.source.ReadAll(ctx, before) {
 			matched = err == nil && e.Position == l.Position && e.ID.String() == l.LastEventID
 			break
 		}
