@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/disclosure"
@@ -121,9 +122,25 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithTurnMetrics registers with reg how many heavy reports wait for
+// their turn and how long they waited. Default: not registered.
+func WithTurnMetrics(reg prometheus.Registerer) Option {
+	return func(s *Service) error {
+		if reg == nil {
+			return fmt.Errorf("%w: nil registerer", ErrInvalidOption)
+		}
+		for _, c := range []prometheus.Collector{s.turns.waiting, s.turns.waited} {
+			if err := reg.Register(c); err != nil {
+				return fmt.Errorf("%w: %v", ErrInvalidOption, err)
+			}
+		}
+		return nil
+	}
+}
+
 // New returns the reports service over runner. Options: [WithThresholds],
 // [WithBaseline], [WithDemographics], [WithLocation], [WithExactCounts],
-// [WithDisclosureRule], [WithClock].
+// [WithDisclosureRule], [WithClock], [WithTurnMetrics].
 func New(runner *Runner, opts ...Option) (*Service, error) {
 	s := &Service{
 		runner: runner, config: report.DefaultConfig(), loc: projections.DefaultLocation(),

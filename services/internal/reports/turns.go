@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // heavyReport is how long a report must have taken, the last time it was
@@ -25,13 +27,29 @@ type turns struct {
 	// that was quick is forgotten, so the set holds only scopes that exist
 	// and are large, whatever names requests make up.
 	heavy map[scope]struct{}
+
+	// waiting counts the heavy reports waiting for a turn; waited is how
+	// long each waited.
+	waiting prometheus.Gauge
+	waited  prometheus.Histogram
 }
 
 // scope is a report over one part of the history.
 type scope struct{ report, project, programme string }
 
 func newTurns(atOnce int) *turns {
-	return &turns{slots: make(chan struct{}, max(1, atOnce)), heavy: map[scope]struct{}{}}
+	return &turns{
+		slots: make(chan struct{}, max(1, atOnce)), heavy: map[scope]struct{}{},
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "together_reports_heavy_waiting",
+			Help: "Heavy reports waiting for their turn to be computed.",
+		}),
+		waited: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "together_reports_heavy_wait_seconds",
+			Help:    "How long heavy reports waited for their turn to be computed.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
+		}),
+	}
 }
 
 func defaultTurns() *turns { return newTurns(runtime.GOMAXPROCS(0) / 2) }
@@ -43,10 +61,17 @@ func (t *turns) take(ctx context.Context, k scope) (done func(took time.Duration
 	_, heavy := t.heavy[k]
 	t.mu.Unlock()
 	if heavy {
+		t.waiting.Inc()
+		start := time.Now()
 		select {
 		case t.slots <- struct{}{}:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			err = ctx.Err()
+		}
+		t.waiting.Dec()
+		t.waited.Observe(time.Since(start).Seconds())
+		if err != nil {
+			return nil, err
 		}
 	}
 	return func(took time.Duration) {

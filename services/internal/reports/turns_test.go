@@ -2,8 +2,13 @@ package reports
 
 import (
 	"context"
+
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestHeavyReportsTakeTurns(t *testing.T) {
@@ -49,5 +54,15 @@ func TestHeavyReportsTakeTurns(t *testing.T) {
 	}
 	if len(tr.heavy) != 0 {
 		t.Errorf("heavy scopes kept: %v, want none", tr.heavy)
+	}
+	if n := testutil.ToFloat64(tr.waiting); n != 0 {
+		t.Errorf("%v heavy reports counted as waiting after all were done", n)
+	}
+	var waits dto.Metric
+	if err := tr.waited.Write(&waits); err != nil {
+		t.Fatal(err)
+	}
+	if n := waits.GetHistogram().GetSampleCount(); n != 3 {
+		t.Errorf("%d waits observed, want 3 (the held turn, the one given up, the one that waited)", n)
 	}
 }
