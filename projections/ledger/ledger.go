@@ -506,32 +506,55 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	}
 }
 
-// edit returns the entity with the id ready to be changed, or nil if the
-// index has none: the entity itself if it was made for this generation,
-// else a copy, set in the index in its place. A copy shares the
-// original's lists, which is safe for appending: what is appended lies
-// beyond the lengths the original's readers see.
-func edit[E any, P interface {
+// editable is an entity that carries its edition.
+type editable[E any] interface {
 	*E
 	editionOf() *edition
-}](x *Index[P], gen uint64, id string) P {
-	e, ok := x.lookup(id)
-	if !ok {
-		return nil
-	}
+}
+
+// owned returns e itself if it was made for generation gen, else a copy
+// made for gen, and whether it copied. A copy shares the original's
+// lists, which is safe for appending: what is appended lies beyond the
+// lengths the original's readers see.
+func owned[E any, P editable[E]](e P, gen uint64) (P, bool) {
 	if e.editionOf().gen == gen {
-		return e
+		return e, false
 	}
 	c := P(new(E))
 	*c = *e
 	c.editionOf().gen = gen
-	*x = x.set(gen, id, c)
-	return c
+	return c, true
+}
+
+// edit returns the entity with the id ready to be changed, set in the
+// index in place of the original if it is a copy, or nil if the index
+// has none.
+func edit[E any, P editable[E]](x *Index[P], gen uint64, id string) P {
+	e, ok := x.lookup(id)
+	if !ok {
+		return nil
+	}
+	e, copied := owned(e, gen)
+	if copied {
+		*x = x.set(gen, id, e)
+	}
+	return e
+}
+
+// editItem returns the item at i of *list ready to be changed. A copy
+// goes into a copy of the list: frozen versions still read the original
+// through the original list.
+func editItem[E any, P editable[E]](list *[]P, i int, gen uint64) P {
+	it, copied := owned((*list)[i], gen)
+	if copied {
+		*list = slices.Clone(*list)
+		(*list)[i] = it
+	}
+	return it
 }
 
 // editElement returns an element of a project ready to be changed, with
-// the project. A list whose items are pointers is copied before an item
-// is replaced: frozen versions still read the old item through it.
+// the project.
 func (l *Ledger) editElement(projectID, elementID string) *Element {
 	pr := l.Projects.Get(projectID)
 	if pr == nil {
@@ -542,18 +565,11 @@ func (l *Ledger) editElement(projectID, elementID string) *Element {
 		return nil
 	}
 	pr = edit(&l.Projects, l.gen, projectID)
-	if el := pr.Elements[i]; el.gen == l.gen {
-		return el
-	}
-	c := *pr.Elements[i]
-	c.gen = l.gen
-	pr.Elements = slices.Clone(pr.Elements)
-	pr.Elements[i] = &c
-	return &c
+	return editItem(&pr.Elements, i, l.gen)
 }
 
 // editInvitation returns the latest invitation of the stakeholder to the
-// engagement ready to be changed, as editElement does an element.
+// engagement ready to be changed, with the engagement.
 func (l *Ledger) editInvitation(engagementID, stakeholderID string) *Invitation {
 	en := l.Engagements.Get(engagementID)
 	if en == nil {
@@ -567,14 +583,7 @@ func (l *Ledger) editInvitation(engagementID, stakeholderID string) *Invitation 
 		return nil
 	}
 	en = edit(&l.Engagements, l.gen, engagementID)
-	if inv := en.Invitations[i]; inv.gen == l.gen {
-		return inv
-	}
-	c := *en.Invitations[i]
-	c.gen = l.gen
-	en.Invitations = slices.Clone(en.Invitations)
-	en.Invitations[i] = &c
-	return &c
+	return editItem(&en.Invitations, i, l.gen)
 }
 
 // projectID, stakeholderID, engagementID, feedbackID and elementID return
