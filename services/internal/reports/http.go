@@ -188,19 +188,21 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 			"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
 		return
 	}
-	done, err := s.turns.take(r.Context(), scope{req.Name, req.Query.Project, req.Query.Programme})
+	done, err := s.turns.take(r.Context(), scopeOf(req))
 	if err != nil {
 		problem.Write(w, r, http.StatusServiceUnavailable, "the request ended while the report waited its turn")
 		return
 	}
 	var doc report.Document
-	start := time.Now()
-	s.runner.Read(func(l *ledger.Ledger) {
-		if err = resolveScope(l, &req.Query); err == nil {
-			doc, _ = report.Compute(req.Name, l, req.Query, s.config)
-		}
-	})
-	done(time.Since(start))
+	func() {
+		start := time.Now()
+		defer func() { done(time.Since(start)) }() // a turn is given back even if the report panics
+		s.runner.Read(func(l *ledger.Ledger) {
+			if err = resolveScope(l, &req.Query); err == nil {
+				doc, _ = report.Compute(req.Name, l, req.Query, s.config)
+			}
+		})
+	}()
 	if err != nil {
 		problem.WriteError(w, r, err)
 		return

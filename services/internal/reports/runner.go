@@ -368,8 +368,8 @@ func (r *Runner) follow(ctx context.Context) error {
 
 // applyBatch applies the events of batch up to the first that failed to
 // be read or decoded to the next version of the ledger, publishes it, and
-// returns how many it applied and the failure. An event that is not an event at all
-// stalls the runner before it: waiting will not mend it.
+// returns how many it applied and the failure. An event that is not an
+// event at all stalls the runner before it: waiting will not mend it.
 func (r *Runner) applyBatch(batch []decoded) (int, error) {
 	n := 0
 	for n < len(batch) && batch[n].readErr == nil && batch[n].decodeErr == nil {

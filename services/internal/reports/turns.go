@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,17 @@ type turns struct {
 
 // scope is a report over one part of the history.
 type scope struct{ report, project, programme string }
+
+// scopeOf returns the scope of a request, a programme's name as it is
+// matched (see [projections.SameProgramme]), so that the ways of writing
+// one name are one scope.
+func scopeOf(req Request) scope {
+	return scope{req.Name, req.Query.Project, strings.ToLower(strings.TrimSpace(req.Query.Programme))}
+}
+
+// maxHeavyScopes bounds the scopes remembered as heavy; beyond it a new
+// heavy scope goes straight through, as an unknown one does.
+const maxHeavyScopes = 10_000
 
 func newTurns(atOnce int) *turns {
 	return &turns{
@@ -81,7 +93,9 @@ func (t *turns) take(ctx context.Context, k scope) (done func(took time.Duration
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if took >= heavyReport {
-			t.heavy[k] = struct{}{}
+			if len(t.heavy) < maxHeavyScopes {
+				t.heavy[k] = struct{}{}
+			}
 		} else {
 			delete(t.heavy, k)
 		}
