@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"iter"
+
 	"github.com/together-coop/together/projections/ledger"
 )
 
@@ -14,33 +16,43 @@ type Participation struct {
 	Fact          ledger.Fact
 }
 
-// Participations lists every participation in the projects known at
-// AsOf, ignoring the window, engagements first.
-func (q Query) Participations(l *ledger.Ledger, projects []*ledger.Project) []Participation {
-	var out []Participation
-	for _, en := range l.EngagementsOf(projects) {
-		h := en.HeldAt(q.AsOf)
-		if h == nil {
-			continue
+// Participations yields every participation in the projects known at
+// AsOf, ignoring the window, engagements first. It yields rather than
+// lists: a report over everything counts hundreds of thousands.
+func (q Query) Participations(l *ledger.Ledger, projects []*ledger.Project) iter.Seq[Participation] {
+	return func(yield func(Participation) bool) {
+		for _, p := range projects {
+			for _, id := range p.EngagementIDs {
+				h := l.Engagements.Get(id).HeldAt(q.AsOf)
+				if h == nil {
+					continue
+				}
+				for _, s := range h.AttendeeIDs {
+					if !yield(Participation{StakeholderID: s, Fact: h.Fact}) {
+						return
+					}
+				}
+			}
 		}
-		for _, s := range h.AttendeeIDs {
-			out = append(out, Participation{StakeholderID: s, Fact: h.Fact})
+		for _, p := range projects {
+			for _, id := range p.FeedbackIDs {
+				fb := l.Feedback.Get(id)
+				if fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
+					continue
+				}
+				if !yield(Participation{StakeholderID: fb.StakeholderID, Fact: fb.Fact}) {
+					return
+				}
+			}
 		}
 	}
-	for _, fb := range l.FeedbackOf(projects) {
-		if fb.StakeholderID == "" || !q.Known(fb.Fact) || fb.RetractedAt(q.AsOf) {
-			continue
-		}
-		out = append(out, Participation{StakeholderID: fb.StakeholderID, Fact: fb.Fact})
-	}
-	return out
 }
 
 // Participants returns the number of participations of each stakeholder
 // in the window: the people the reports call participants.
 func (q Query) Participants(l *ledger.Ledger, projects []*ledger.Project) map[string]int {
 	counts := map[string]int{}
-	for _, p := range q.Participations(l, projects) {
+	for p := range q.Participations(l, projects) {
 		if q.InWindow(p.Fact.OccurredAt) {
 			counts[p.StakeholderID]++
 		}

@@ -56,7 +56,7 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 
 	counts := map[string]int{}        // participations in the window
 	first := map[string]ledger.Fact{} // first participation ever, in scope
-	for _, p := range q.Participations(l, projects) {
+	for p := range q.Participations(l, projects) {
 		if f, ok := first[p.StakeholderID]; !ok || earlier(p.Fact, f) {
 			first[p.StakeholderID] = p.Fact
 		}
