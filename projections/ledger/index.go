@@ -36,12 +36,13 @@ type node[V any] struct {
 	slots  []slot[V]
 }
 
-// slot is an entry or, if sub is set, the node below.
+// slot is an entry or, if sub is set, the node below. It keeps no hash:
+// the rare split that needs an entry's hash computes it again, and the
+// lookups, which are most of the work, read smaller nodes.
 type slot[V any] struct {
-	key  string
-	hash uint64
-	val  V
-	sub  *node[V]
+	key string
+	val V
+	sub *node[V]
 }
 
 // Len returns how many ids the index holds.
@@ -100,7 +101,8 @@ func (x Index[V]) set(gen uint64, id string, v V) Index[V] {
 			x.seed = maphash.MakeSeed()
 		}
 	}
-	root, added := root.set(gen, 0, maphash.String(x.seed, id), id, v)
+	hash := func(id string) uint64 { return maphash.String(x.seed, id) }
+	root, added := root.set(hash, gen, 0, hash(id), id, v)
 	x.root = root
 	if added {
 		x.len++
@@ -115,7 +117,7 @@ func (n *node[V]) owned(gen uint64) *node[V] {
 	return &node[V]{gen: gen, bitmap: n.bitmap, slots: slices.Clone(n.slots)}
 }
 
-func (n *node[V]) set(gen uint64, level int, h uint64, key string, v V) (*node[V], bool) {
+func (n *node[V]) set(hash func(string) uint64, gen uint64, level int, h uint64, key string, v V) (*node[V], bool) {
 	m := n.owned(gen)
 	if level > lastLevel {
 		for i := range m.slots {
@@ -124,20 +126,20 @@ func (n *node[V]) set(gen uint64, level int, h uint64, key string, v V) (*node[V
 				return m, false
 			}
 		}
-		m.slots = append(m.slots, slot[V]{key: key, hash: h, val: v})
+		m.slots = append(m.slots, slot[V]{key: key, val: v})
 		return m, true
 	}
 	bit := uint32(1) << (h >> (levelBits * level) & 31)
 	i := bits.OnesCount32(m.bitmap & (bit - 1))
 	if m.bitmap&bit == 0 {
 		m.bitmap |= bit
-		m.slots = slices.Insert(m.slots, i, slot[V]{key: key, hash: h, val: v})
+		m.slots = slices.Insert(m.slots, i, slot[V]{key: key, val: v})
 		return m, true
 	}
 	s := &m.slots[i]
 	switch {
 	case s.sub != nil:
-		sub, added := s.sub.set(gen, level+1, h, key, v)
+		sub, added := s.sub.set(hash, gen, level+1, h, key, v)
 		s.sub = sub
 		return m, added
 	case s.key == key:
@@ -146,8 +148,8 @@ func (n *node[V]) set(gen uint64, level int, h uint64, key string, v V) (*node[V
 	}
 	// Two keys meet in one slot: a node below holds both.
 	sub := &node[V]{gen: gen}
-	sub, _ = sub.set(gen, level+1, s.hash, s.key, s.val)
-	sub, _ = sub.set(gen, level+1, h, key, v)
+	sub, _ = sub.set(hash, gen, level+1, hash(s.key), s.key, s.val)
+	sub, _ = sub.set(hash, gen, level+1, h, key, v)
 	*s = slot[V]{sub: sub}
 	return m, true
 }

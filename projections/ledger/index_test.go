@@ -53,16 +53,17 @@ func TestIndexKeysSharingTheirHash(t *testing.T) {
 		"d": 0x0eadbeefcafef00d, // differs only in the top bits
 		"e": 0x1,
 	}
+	hash := func(id string) uint64 { return hashes[id] }
 	n := &node[string]{gen: 1}
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
 		var added bool
-		n, added = n.set(1, 0, hashes[id], id, "v"+id)
+		n, added = n.set(hash, 1, 0, hashes[id], id, "v"+id)
 		if !added {
 			t.Fatalf("%s was not added", id)
 		}
 	}
 	old := n
-	n, added := n.set(2, 0, hashes["b"], "b", "new")
+	n, added := n.set(hash, 2, 0, hashes["b"], "b", "new")
 	if added {
 		t.Fatal("setting b again added it")
 	}
