@@ -122,3 +122,40 @@ func TestNextFreezes(t *testing.T) {
 		}()
 	}
 }
+
+// FuzzRestore feeds Restore what a damaged or foreign snapshot might hold:
+// it refuses or restores, never panics, and what it restores snapshots
+// and restores again to the same ledger.
+func FuzzRestore(f *testing.F) {
+	story := historytest.Story()
+	for _, n := range []int{0, 1, len(story.Events) / 2, len(story.Events)} {
+		l := ledger.New()
+		for _, e := range story.Events[:n] {
+			l.Apply(e.Envelope, e.Payload)
+		}
+		data, err := l.Snapshot()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)/2])
+	}
+	f.Add([]byte("not a snapshot"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ledger.Restore(data)
+		if err != nil {
+			return
+		}
+		again, err := l.Snapshot()
+		if err != nil {
+			t.Fatalf("a restored ledger does not snapshot: %v", err)
+		}
+		back, err := ledger.Restore(again)
+		if err != nil {
+			t.Fatalf("a restored ledger's snapshot does not restore: %v", err)
+		}
+		if got, want := dump(t, back), dump(t, l); string(got) != string(want) {
+			t.Fatalf("restored twice differs from restored once:\n%s\n%s", got, want)
+		}
+	})
+}
