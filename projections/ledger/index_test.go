@@ -37,6 +37,13 @@ func TestIndexKeepsEveryVersion(t *testing.T) {
 				t.Fatalf("version %d: %s = %d, %v; want %d", i, id, got, ok, val)
 			}
 		}
+		all := map[string]int{}
+		for id, val := range v.x.All {
+			all[id] = val
+		}
+		if !maps.Equal(all, v.want) {
+			t.Fatalf("version %d: All yields %d entries, not the %d set", i, len(all), len(v.want))
+		}
 		if got, ok := v.x.lookup("absent"); ok || got != 0 {
 			t.Fatalf("version %d: absent id found: %d", i, got)
 		}
