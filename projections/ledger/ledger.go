@@ -92,7 +92,10 @@ type Project struct {
 	Aim       string
 	Lead      string
 	Elements  []*Element
-	Closed    *Fact
+	// elementsGen is the generation Elements was last copied for: within
+	// it, an item may be replaced in place.
+	elementsGen uint64
+	Closed      *Fact
 	// Duty lists the duty-to-involve assessments, in order; the last one
 	// known is in force.
 	Duty []DutyAssessment
@@ -189,9 +192,11 @@ type Engagement struct {
 	ScheduledFor time.Time
 	Fact         Fact
 	Invitations  []*Invitation
-	Held         *Held
-	Support      []Support
-	Cancelled    *Fact
+	// invitationsGen is the generation Invitations was last copied for.
+	invitationsGen uint64
+	Held           *Held
+	Support        []Support
+	Cancelled      *Fact
 }
 
 // Support is support provided to one person so they could take part.
@@ -405,8 +410,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			s = edit(&l.Stakeholders, l.gen, id)
 			s.Erased = &f
 			// Their key is destroyed: what was sealed under it can never be
-			// opened again, so it is not kept (nor snapshotted) either.
-			// Frozen versions keep it until their readers let go of them.
+			// opened again, so it is not kept, nor snapshotted from this
+			// version on. Frozen versions keep it until their readers let go
+			// of them, and a snapshot of one written meanwhile keeps it
+			// (still sealed) until the next snapshot.
 			s.Demographics = nil
 		}
 	case *engagement.Planned:
@@ -542,12 +549,16 @@ func edit[E any, P editable[E]](x *Index[P], gen uint64, id string) P {
 }
 
 // editItem returns the item at i of *list ready to be changed. A copy
-// goes into a copy of the list: frozen versions still read the original
-// through the original list.
-func editItem[E any, P editable[E]](list *[]P, i int, gen uint64) P {
+// goes into the list, which is copied first unless listGen says it was
+// already copied for this generation: frozen versions still read the
+// original through the original list, and a batch that changes many
+// items of one list copies it once.
+func editItem[E any, P editable[E]](list *[]P, listGen *uint64, i int, gen uint64) P {
 	it, copied := owned((*list)[i], gen)
 	if copied {
-		*list = slices.Clone(*list)
+		if *listGen != gen {
+			*list, *listGen = slices.Clone(*list), gen
+		}
 		(*list)[i] = it
 	}
 	return it
@@ -565,7 +576,7 @@ func (l *Ledger) editElement(projectID, elementID string) *Element {
 		return nil
 	}
 	pr = edit(&l.Projects, l.gen, projectID)
-	return editItem(&pr.Elements, i, l.gen)
+	return editItem(&pr.Elements, &pr.elementsGen, i, l.gen)
 }
 
 // editInvitation returns the latest invitation of the stakeholder to the
@@ -583,7 +594,7 @@ func (l *Ledger) editInvitation(engagementID, stakeholderID string) *Invitation 
 		return nil
 	}
 	en = edit(&l.Engagements, l.gen, engagementID)
-	return editItem(&en.Invitations, i, l.gen)
+	return editItem(&en.Invitations, &en.invitationsGen, i, l.gen)
 }
 
 // projectID, stakeholderID, engagementID, feedbackID and elementID return

@@ -2,10 +2,13 @@ package ledger_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
 )
@@ -158,4 +161,41 @@ func FuzzRestore(f *testing.F) {
 			t.Fatalf("restored twice differs from restored once:\n%s\n%s", got, want)
 		}
 	})
+}
+
+// TestABatchCopiesAListOnce answers every invitation to one engagement in
+// one version and checks the list of invitations was copied for the
+// first answer only: copying it for each would make a batch of answers
+// cost the square of the list.
+func TestABatchCopiesAListOnce(t *testing.T) {
+	b := historytest.NewBuilder(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	b.Project("p", "Programme", "P").Element("p", "e", "E").Plan("en", "p", events.Level("consult"), "survey", "e")
+	for i := range 50 {
+		b.Stakeholder(fmt.Sprint("s", i)).Invite("en", fmt.Sprint("s", i))
+	}
+	invited := len(b.Events)
+	for i := range 50 {
+		b.Answer("en", fmt.Sprint("s", i), true)
+	}
+	l := ledger.New()
+	for _, e := range b.Events[:invited] {
+		l.Apply(e.Envelope, e.Payload)
+	}
+	frozen := l
+	l = l.Next()
+	var first **ledger.Invitation // the list's array after the first answer
+	for i, e := range b.Events[invited:] {
+		l.Apply(e.Envelope, e.Payload)
+		array := &l.Engagements.Get("en").Invitations[0]
+		if i == 0 {
+			first = array
+		} else if array != first {
+			t.Fatalf("answer %d copied the list of invitations again", i+1)
+		}
+	}
+	for _, inv := range frozen.Engagements.Get("en").Invitations {
+		if len(inv.Answers) != 0 {
+			t.Fatal("the frozen version sees an answer")
+		}
+	}
 }
