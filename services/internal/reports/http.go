@@ -196,7 +196,7 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	var doc report.Document
 	func() {
 		start := time.Now()
-		defer func() { done(time.Since(start)) }() // a turn is given back even if the report panics
+		defer func() { done(time.Since(start), err == nil) }() // a turn is given back even if the report panics
 		s.runner.Read(func(l *ledger.Ledger) {
 			if err = resolveScope(l, &req.Query); err == nil {
 				doc, _ = report.Compute(req.Name, l, req.Query, s.config)

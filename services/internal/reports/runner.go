@@ -142,6 +142,11 @@ type Runner struct {
 	savedAt       time.Time
 	saving        chan error
 	savingEvents  int
+	cancelSaving  context.CancelFunc
+	// stopSaveWait bounds how long a stop waits for the snapshot being
+	// written, and then for the last one: the app gives each part 30 s to
+	// stop before it closes the connections under them.
+	stopSaveWait time.Duration
 }
 
 // NewRunner returns a runner that reads from source and decodes with
@@ -171,7 +176,7 @@ func NewRunner(source Source, registry *events.Registry, opts ...RunnerOption) (
 			Help:        "Times the projection's subscription to the store broke and was retried.",
 			ConstLabels: prometheus.Labels{"projection": ProjectionName},
 		}),
-		sleep: sleep,
+		sleep: sleep, stopSaveWait: 10 * time.Second,
 	}
 	if reg != nil {
 		reg.MustRegister(r.applied, r.failures,
@@ -618,16 +623,18 @@ func (r *Runner) restore(ctx context.Context) {
 // the events after it should not wait.
 func (r *Runner) saveInBackground(ctx context.Context) {
 	done := make(chan error, 1)
-	r.saving, r.savingEvents = done, r.sinceSnapshot
+	// A stop waits a while for the snapshot rather than losing it (see
+	// saveOnStop), so it does not end with ctx.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	r.saving, r.savingEvents, r.cancelSaving = done, r.sinceSnapshot, cancel
 	r.sinceSnapshot, r.savedAt = 0, time.Now()
 	l := r.ledger
 	go func() {
-		// A stop waits for the snapshot rather than losing it.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
 		done <- r.save(sctx, l)
 	}()
 }
+
 
 // snapshotWritten reports whether no snapshot is being written, waiting
 // for it if wait is set. A snapshot that failed leaves its events to be
@@ -638,7 +645,12 @@ func (r *Runner) snapshotWritten(wait bool) bool {
 	}
 	var err error
 	if wait {
-		err = <-r.saving
+		select {
+		case err = <-r.saving:
+		case <-time.After(r.stopSaveWait):
+			r.cancelSaving()
+			err = <-r.saving
+		}
 	} else {
 		select {
 		case err = <-r.saving:
@@ -649,7 +661,7 @@ func (r *Runner) snapshotWritten(wait bool) bool {
 	if err != nil {
 		r.sinceSnapshot += r.savingEvents
 	}
-	r.saving, r.savingEvents = nil, 0
+	r.saving, r.savingEvents, r.cancelSaving = nil, 0, nil
 	return true
 }
 
@@ -675,7 +687,7 @@ func (r *Runner) saveOnStop(ctx context.Context) {
 	if r.sinceSnapshot == 0 || r.Stalled() != nil {
 		return
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.stopSaveWait)
 	defer cancel()
 	if r.save(sctx, r.ledger) == nil {
 		r.sinceSnapshot = 0

@@ -565,3 +565,33 @@ func TestRunnerResumesFromSnapshotOnLogOffsets(t *testing.T) {
 		t.Errorf("resumed report differs from a full replay:\n%s\n%s", resumed, fresh)
 	}
 }
+
+// TestAStopDoesNotWaitForAStuckSnapshot blocks a snapshot's save for good
+// and checks a stop gives up on it after its wait, cancelling it, rather
+// than holding the stop for the minute a snapshot may take.
+func TestAStopDoesNotWaitForAStuckSnapshot(t *testing.T) {
+	story := historytest.Generate(14, 100).Events[:100]
+	store := memstore.New()
+	reportstest.AppendAll(t, store, story)
+	snaps := &blockedSnapshots{started: make(chan struct{}), release: make(chan struct{})}
+	r, err := reports.NewRunner(store, catalogue.New(), reports.WithSnapshots(snaps, time.Nanosecond),
+		reports.WithLogger(zerolog.New(zerolog.NewTestWriter(t))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports.SetStopSaveWait(r, 50*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	<-snaps.started
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		close(snaps.release)
+		t.Fatal("the stop waited for the stuck snapshot")
+	}
+}

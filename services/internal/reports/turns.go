@@ -15,18 +15,22 @@ import (
 const heavyReport = 50 * time.Millisecond
 
 // turns makes heavy reports take turns: at most half the processors
-// compute them at once (one on two), however many are asked for. Reads
+// compute them at once (one on two or fewer), however many are asked for. Reads
 // never block the projection, so nothing else holds them back, and four
 // clients looping on the programme view of everything would otherwise
 // keep both cores of a small machine busy, and every command would queue
 // behind them for the processor. Reports that were quick last time go
 // straight through, so a small report is never queued behind large ones.
+// It is a measure of fairness, not a limit no client can get round: a
+// scope is judged by its last report, whatever window that covered, and
+// a scope asked for the first time goes straight through.
 type turns struct {
 	slots chan struct{}
 	mu    sync.Mutex
-	// heavy holds the scopes whose report was heavy last time. A scope
-	// that was quick is forgotten, so the set holds only scopes that exist
-	// and are large, whatever names requests make up.
+	// heavy holds the scopes whose report was heavy last time. Only
+	// reports that were computed count (a scope that does not exist is
+	// refused, however long the refusal took), and a scope that was quick
+	// is forgotten, so the set holds only scopes that exist and are large.
 	heavy map[scope]struct{}
 
 	// waiting counts the heavy reports waiting for a turn; waited is how
@@ -38,11 +42,11 @@ type turns struct {
 // scope is a report over one part of the history.
 type scope struct{ report, project, programme string }
 
-// scopeOf returns the scope of a request, a programme's name as it is
-// matched (see [projections.SameProgramme]), so that the ways of writing
-// one name are one scope.
+// scopeOf returns the scope of a request, with a programme's name folded
+// as [projections.SameProgramme] matches names, so that the ways of
+// writing one name are one scope.
 func scopeOf(req Request) scope {
-	return scope{req.Name, req.Query.Project, strings.ToLower(strings.TrimSpace(req.Query.Programme))}
+	return scope{req.Name, req.Query.Project, strings.ToLower(strings.ToUpper(strings.TrimSpace(req.Query.Programme)))}
 }
 
 // maxHeavyScopes bounds the scopes remembered as heavy; beyond it a new
@@ -67,8 +71,9 @@ func newTurns(atOnce int) *turns {
 func defaultTurns() *turns { return newTurns(runtime.GOMAXPROCS(0) / 2) }
 
 // take waits, if the report over k was heavy last time, for its turn, or
-// until ctx ends. It returns what to call with how long the report took.
-func (t *turns) take(ctx context.Context, k scope) (done func(took time.Duration), err error) {
+// until ctx ends. It returns what to call once the report was computed,
+// with how long it took, or refused (computed false).
+func (t *turns) take(ctx context.Context, k scope) (done func(took time.Duration, computed bool), err error) {
 	t.mu.Lock()
 	_, heavy := t.heavy[k]
 	t.mu.Unlock()
@@ -86,9 +91,12 @@ func (t *turns) take(ctx context.Context, k scope) (done func(took time.Duration
 			return nil, err
 		}
 	}
-	return func(took time.Duration) {
+	return func(took time.Duration, computed bool) {
 		if heavy {
 			<-t.slots
+		}
+		if !computed {
+			return
 		}
 		t.mu.Lock()
 		defer t.mu.Unlock()

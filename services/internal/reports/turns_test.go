@@ -22,7 +22,7 @@ func TestHeavyReportsTakeTurns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first(heavyReport) // it turned out heavy
+	first(heavyReport, true) // it turned out heavy
 
 	held, err := tr.take(ctx, everything)
 	if err != nil {
@@ -37,21 +37,28 @@ func TestHeavyReportsTakeTurns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a report that was never heavy waited: %v", err)
 	}
-	light(time.Millisecond)
+	light(time.Millisecond, true)
 
 	waited := make(chan struct{})
 	go func() {
 		done, err := tr.take(ctx, everything)
 		if err == nil {
-			done(time.Millisecond) // quick this time: no longer heavy
+			done(time.Millisecond, true) // quick this time: no longer heavy
 		}
 		close(waited)
 	}()
-	held(heavyReport)
+	held(heavyReport, true)
 	<-waited
 	if _, err := tr.take(short, everything); err != nil {
 		t.Fatalf("a scope that was quick last time still waits: %v", err)
 	}
+	// A refusal is no report: a scope that does not exist is never
+	// remembered, however long its refusal took.
+	refused, err := tr.take(ctx, scope{report: "programme", project: "made-up"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused(time.Second, false)
 	if len(tr.heavy) != 0 {
 		t.Errorf("heavy scopes kept: %v, want none", tr.heavy)
 	}
