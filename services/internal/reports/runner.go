@@ -635,7 +635,6 @@ func (r *Runner) saveInBackground(ctx context.Context) {
 	}()
 }
 
-
 // snapshotWritten reports whether no snapshot is being written, waiting
 // for it if wait is set. A snapshot that failed leaves its events to be
 // saved by the next.
