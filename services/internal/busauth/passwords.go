@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/together-coop/together/services/internal/atomicfile"
 )
 
 var (
@@ -167,28 +168,7 @@ func writePasswords(path string, p Passwords) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".nats-passwords-*")
-	if err != nil {
-		return fmt.Errorf("write password file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	// CreateTemp makes the file 0600 already; say so for the reader.
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Replace(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("write password file: %w", err)
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/together-coop/together/services/internal/atomicfile"
 	"github.com/together-coop/together/services/internal/busauth"
 )
 
@@ -280,43 +281,13 @@ func storeCipher(cfg Config) (string, error) {
 			asked = cipherChaCha
 		}
 	}
-	if err := writeFileDurably(path, []byte(asked+"\n")); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("record the store's cipher: %w", err)
+	}
+	if err := atomicfile.Replace(path, []byte(asked+"\n")); err != nil {
 		return "", fmt.Errorf("record the store's cipher: %w", err)
 	}
 	return asked, nil
-}
-
-// writeFileDurably replaces path with data, owner-only, so that after a
-// crash it holds either the old contents or the new.
-func writeFileDurably(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cipher-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
 }
 
 // legacyAccount is where every stream lived before the accounts of

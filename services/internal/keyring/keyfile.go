@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/together-coop/together/services/internal/atomicfile"
 )
 
 // DefaultKeyFile returns where the key file lives unless configured: in
@@ -145,36 +147,12 @@ func createKeyFile(path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*") // mode 0600
+	line := base64.StdEncoding.EncodeToString(kek.key) + "\n"
+	created, err := atomicfile.Create(path, []byte(line))
 	if err != nil {
 		return false, fmt.Errorf("create key file: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	line := base64.StdEncoding.EncodeToString(kek.key) + "\n"
-	if _, err := tmp.WriteString(line); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("create key file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("create key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("create key file: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-		return false, nil // somebody else made it first: theirs is the key
-	} else if err != nil {
-		return false, fmt.Errorf("create key file: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return false, fmt.Errorf("create key file: sync directory: %w", err)
-		}
-	}
-	return true, nil
+	return created, nil // not created: somebody else made it first, and theirs is the key
 }
 
 func readKeyFile(path string) (KEK, error) {
