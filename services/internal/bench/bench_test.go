@@ -60,11 +60,7 @@ func TestLoadAgainstStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		_ = st.Shutdown(sctx)
-	})
+	stopAtCleanup(t, st)
 	const budget = 45 // more than one cycle of every client
 	_, token, err := st.IssueToken(ctx, auth.Recorder, "bench test")
 	if err != nil {
@@ -109,4 +105,13 @@ func TestMeasureCeilings(t *testing.T) {
 	if c.Messages != 60 || c.PublishPerSecond <= 0 || c.ReadPerSecond <= 0 || c.PublishLatency.N != 60 {
 		t.Errorf("ceilings = %+v, want 60 messages published and read back", c)
 	}
+}
+
+// stopAtCleanup stops the stack when the test ends.
+func stopAtCleanup(t *testing.T, st *app.App) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = st.Shutdown(ctx)
+	})
 }

@@ -63,11 +63,7 @@ func TestHistoryColdStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		_ = st.Shutdown(sctx)
-	})
+	stopAtCleanup(t, st)
 	if token == "" || cs.Head != h.Head || cs.Elapsed < cs.Started || cs.PerSecond() <= 0 || cs.HeapInUseMiB <= 0 {
 		t.Errorf("cold start %+v (token %q), want the head reached with positive figures", cs, token)
 	}
