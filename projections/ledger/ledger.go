@@ -58,6 +58,16 @@ type Ledger struct {
 	// Recorded lists (recorded time, position) of every applied event, so
 	// the position a report reflects as of a moment is a binary search.
 	Recorded []Stamp
+	// PeopleRevised is the last event that may change what a report says
+	// through the people it refers to: any stakeholder event but the
+	// registration of someone nothing refers to yet. With each project's
+	// Revised it tells a report computed before whether it still holds.
+	PeopleRevised Stamp
+
+	// unknownPeople is set once anything refers to a stakeholder the
+	// ledger does not know (the write side never stores one): from then
+	// on a registration may change a report too.
+	unknownPeople bool
 
 	// gen is this version's generation: entities and index nodes of the
 	// same gen were made for it and change in place as it is applied;
@@ -104,6 +114,11 @@ type Project struct {
 	EngagementIDs []string
 	FeedbackIDs   []string
 	ActionIDs     []string
+	// Revised is the last event that changed the project or anything of
+	// its own (an element, engagement, piece of feedback or action): a
+	// report on the project computed at or after it still holds while
+	// Revised and the ledger's PeopleRevised stay the same.
+	Revised Stamp
 }
 
 // DutyAssessment is one assessment of whether the legal duty to involve
@@ -356,9 +371,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		panic("ledger: Apply to a frozen ledger")
 	}
 	f := Fact{Position: e.Position, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
+	stamp := Stamp{At: e.RecordedAt.UnixNano(), Position: e.Position}
 	l.Position = e.Position
 	l.LastEventID = e.ID.String()
-	l.Recorded = append(l.Recorded, Stamp{At: e.RecordedAt.UnixNano(), Position: e.Position})
+	l.Recorded = append(l.Recorded, stamp)
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:
@@ -511,6 +527,52 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			a.Communications = append(a.Communications, f)
 		}
 	}
+	l.revise(id, p, stamp)
+}
+
+// revise stamps what the event may change the reports of: its project,
+// or the people the reports refer to.
+func (l *Ledger) revise(id string, p events.Payload, stamp Stamp) {
+	if project := l.projectOf(id, p); project != "" {
+		if pr := edit(&l.Projects, l.gen, project); pr != nil {
+			pr.Revised = stamp
+		}
+		return
+	}
+	if _, registered := p.(*stakeholder.Registered); !registered || l.unknownPeople {
+		l.PeopleRevised = stamp
+	}
+}
+
+// projectOf returns the project whose reports an event on the stream of
+// id may change, or "" for a stakeholder's event.
+func (l *Ledger) projectOf(id string, p events.Payload) string {
+	switch p := p.(type) {
+	case *engagement.Planned:
+		return p.ProjectID
+	case *feedback.Given:
+		return p.ProjectID
+	case *action.Agreed:
+		return p.ProjectID
+	}
+	switch p.(type) {
+	case *project.Registered, *project.ElementAdded, *project.InvolvementDecided, *project.DutyAssessed, *project.Closed:
+		return id
+	case *engagement.StakeholderInvited, *engagement.InvitationAnswered, *engagement.Held, *engagement.SupportProvided,
+		*engagement.Cancelled:
+		if en := l.Engagements.Get(id); en != nil {
+			return en.ProjectID
+		}
+	case *feedback.Responded, *feedback.Retracted:
+		if fb := l.Feedback.Get(id); fb != nil {
+			return fb.ProjectID
+		}
+	case *action.Reassigned, *action.Rescheduled, *action.Completed, *action.Dropped, *action.OutcomeCommunicated:
+		if a := l.Actions.Get(id); a != nil {
+			return a.ProjectID
+		}
+	}
+	return ""
 }
 
 // editable is an entity that carries its edition.
@@ -612,6 +674,9 @@ func (l *Ledger) projectID(id string) string {
 func (l *Ledger) stakeholderID(id string) string {
 	if s := l.Stakeholders.Get(id); s != nil {
 		return s.ID
+	}
+	if id != "" {
+		l.unknownPeople = true
 	}
 	return id
 }

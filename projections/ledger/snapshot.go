@@ -11,7 +11,7 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 5
+const SnapshotVersion = 6
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.
@@ -22,15 +22,18 @@ var ErrSnapshotVersion = errors.New("snapshot of another ledger version")
 // the ledger by the same name. TestSnapshotCarriesEveryField keeps the
 // two in step.
 type snapshot struct {
-	Version      int
-	Position     uint64
-	LastEventID  string
-	Recorded     []Stamp
-	Projects     []*Project
-	Stakeholders []*Stakeholder
-	Engagements  []*Engagement
-	Feedback     []*Feedback
-	Actions      []*Action
+	Version     int
+	Position    uint64
+	LastEventID string
+	Recorded    []Stamp
+	// PeopleRevised is carried; whether anything refers to someone unknown
+	// is found again as the ids are shared.
+	PeopleRevised Stamp
+	Projects      []*Project
+	Stakeholders  []*Stakeholder
+	Engagements   []*Engagement
+	Feedback      []*Feedback
+	Actions       []*Action
 }
 
 // Snapshot encodes the ledger, so that a restart can resume from it
@@ -38,7 +41,7 @@ type snapshot struct {
 // Position to the restored ledger gives the same ledger as replaying all.
 func (l *Ledger) Snapshot() ([]byte, error) {
 	s := snapshot{Version: SnapshotVersion, Position: l.Position, LastEventID: l.LastEventID, Recorded: l.Recorded,
-		Projects: slices.Collect(entities(l.Projects, l.ProjectOrder)), Stakeholders: slices.Collect(entities(l.Stakeholders, l.StakeholderOrder)),
+		PeopleRevised: l.PeopleRevised, Projects: slices.Collect(entities(l.Projects, l.ProjectOrder)), Stakeholders: slices.Collect(entities(l.Stakeholders, l.StakeholderOrder)),
 		Engagements: slices.Collect(entities(l.Engagements, l.EngagementOrder)), Feedback: slices.Collect(entities(l.Feedback, l.FeedbackOrder)),
 		Actions: slices.Collect(entities(l.Actions, l.ActionOrder))}
 	var b bytes.Buffer
@@ -57,7 +60,7 @@ func Restore(data []byte) (*Ledger, error) {
 	if s.Version != SnapshotVersion {
 		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrSnapshotVersion, s.Version, SnapshotVersion)
 	}
-	l := &Ledger{Position: s.Position, LastEventID: s.LastEventID, Recorded: s.Recorded}
+	l := &Ledger{Position: s.Position, LastEventID: s.LastEventID, Recorded: s.Recorded, PeopleRevised: s.PeopleRevised}
 	l.Projects, l.ProjectOrder = indexed(s.Projects, func(pr *Project) string { return pr.ID })
 	l.Stakeholders, l.StakeholderOrder = indexed(s.Stakeholders, func(st *Stakeholder) string { return st.ID })
 	l.Engagements, l.EngagementOrder = indexed(s.Engagements, func(en *Engagement) string { return en.ID })
