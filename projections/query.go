@@ -126,6 +126,10 @@ type Header struct {
 	Position uint64 `json:"position"`
 }
 
+// Head returns the header itself: every report embeds a Header, so that
+// whoever holds a report can give it the header of another asking.
+func (h *Header) Head() *Header { return h }
+
 // Scope is the echoed scope: at most one of the two is set.
 type Scope struct {
 	Project   *string `json:"project"`

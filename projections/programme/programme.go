@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/decisions"
@@ -58,30 +59,102 @@ type Row struct {
 // Compute returns the report for q: each project in scope is computed
 // with the same window and as-of.
 func Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
+	return (*Rows)(nil).Compute(l, q, t)
+}
+
+// Compute returns the report for q as [Compute] does, taking each row
+// that rows keeps for its project's revision instead of computing it
+// again, and keeping the rows it computes. Nil rows keep none.
+func (rows *Rows) Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
 	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Row{}}
 	for _, p := range q.Projects(l) {
 		pq := q
 		pq.Project, pq.Programme = p.ID, ""
-		part := participation.Compute(l, pq)
-		ft := followthrough.Compute(l, pq)
-		dec := decisions.Compute(l, pq)
-		dr := duty.RowOf(l, pq, p)
-		row := Row{
-			ProjectID: p.ID, Name: p.Name, Programme: p.Programme,
-			Participants: part.Participants, EffectiveVoices: part.EffectiveVoices,
-			LivedExperience: part.LivedExperience, LivedExperienceShare: part.LivedExperienceShare, Overdue: ft.Overdue,
-			Feedback: ft.Feedback, LoopClosed: ft.LoopClosed, LoopClosedRate: ft.LoopClosedRate,
-			DutyAssessed: dr.Assessed,
+		if rows == nil {
+			r.Projects = append(r.Projects, rowOf(l, pq, p, t))
+			continue
 		}
-		for _, el := range dec.Elements {
-			if el.Tokenism {
-				row.TokenismElements++
-			}
+		key, rev := pq.KeyOf(l)
+		k := rowKey{Key: key, thresholds: t}
+		row, ok := rows.get(k, rev)
+		if !ok {
+			row = rowOf(l, pq, p, t)
+			rows.keep(k, rev, row)
 		}
-		row.RAG, row.Reasons = rate(row, dr.Flag != "", t)
 		r.Projects = append(r.Projects, row)
 	}
 	return r
+}
+
+// rowOf computes the row of project p, which q scopes to.
+func rowOf(l *ledger.Ledger, q projections.Query, p *ledger.Project, t Thresholds) Row {
+	part := participation.Compute(l, q)
+	ft := followthrough.Compute(l, q)
+	dec := decisions.Compute(l, q)
+	dr := duty.RowOf(l, q, p)
+	row := Row{
+		ProjectID: p.ID, Name: p.Name, Programme: p.Programme,
+		Participants: part.Participants, EffectiveVoices: part.EffectiveVoices,
+		LivedExperience: part.LivedExperience, LivedExperienceShare: part.LivedExperienceShare, Overdue: ft.Overdue,
+		Feedback: ft.Feedback, LoopClosed: ft.LoopClosed, LoopClosedRate: ft.LoopClosedRate,
+		DutyAssessed: dr.Assessed,
+	}
+	for _, el := range dec.Elements {
+		if el.Tokenism {
+			row.TokenismElements++
+		}
+	}
+	row.RAG, row.Reasons = rate(row, dr.Flag != "", t)
+	return row
+}
+
+// Rows keeps rows of the programme view between computations, each for
+// as long as the revision of its project holds, so that a view over many
+// projects computes only the rows of those that changed. It is safe for
+// concurrent use. The zero Rows is ready, and keeps at most [MaxRows].
+type Rows struct {
+	mu   sync.Mutex
+	kept map[rowKey]keptRow
+}
+
+// MaxRows bounds what a [Rows] keeps: one row for each project and each
+// query asked of it (window, time zone, as-of).
+const MaxRows = 10_000
+
+type rowKey struct {
+	projections.Key
+	thresholds Thresholds
+}
+
+type keptRow struct {
+	rev projections.Revision
+	row Row
+}
+
+func (rows *Rows) get(k rowKey, rev projections.Revision) (Row, bool) {
+	rows.mu.Lock()
+	defer rows.mu.Unlock()
+	kept, ok := rows.kept[k]
+	return kept.row, ok && kept.rev == rev
+}
+
+func (rows *Rows) keep(k rowKey, rev projections.Revision, row Row) {
+	rows.mu.Lock()
+	defer rows.mu.Unlock()
+	if rows.kept == nil {
+		rows.kept = map[rowKey]keptRow{}
+	}
+	old, ok := rows.kept[k]
+	if ok && old.rev.After(rev) {
+		return // computed on a newer version meanwhile
+	}
+	if !ok && len(rows.kept) >= MaxRows {
+		for other := range rows.kept { // any one: Go chooses at random
+			delete(rows.kept, other)
+			break
+		}
+	}
+	rows.kept[k] = keptRow{rev: rev, row: row}
 }
 
 // rate applies the thresholds: the worst colour wins, and every flag

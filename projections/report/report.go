@@ -34,6 +34,9 @@ type Config struct {
 	// Demographics opens a person's sealed demographics; nil opens none,
 	// so everyone is "not recorded".
 	Demographics representativeness.Opener
+	// ProgrammeRows keeps the programme view's rows between computations
+	// (see [programme.Rows]); nil keeps none.
+	ProgrammeRows *programme.Rows
 }
 
 // DefaultConfig has the default thresholds, no baseline and no opener.
@@ -56,33 +59,61 @@ type Report struct {
 	Question string
 	// Compute computes the report for a query over a ledger.
 	Compute func(l *ledger.Ledger, q projections.Query, c Config) Document
+	// rehead returns a copy of a report computed by Compute with another
+	// header; nil for a report a [Memo] must not keep.
+	rehead func(d Document, h projections.Header) Document
+}
+
+// headed is a pointer to a report, which embeds its header.
+type headed[D any] interface {
+	*D
+	Head() *projections.Header
+}
+
+// rehead returns a copy of d, a D, with header h. The copy shares what d
+// refers to, which nothing changes once computed.
+func rehead[D Document, P headed[D]](d Document, h projections.Header) Document {
+	c := d.(D)
+	*P(&c).Head() = h
+	return c
 }
 
 // All lists every report in the order they are documented.
 func All() []Report {
 	return []Report{
 		{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return participation.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return participation.Compute(l, q) },
+			rehead[participation.Report]},
 		{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) },
+			rehead[followthrough.Report]},
 		{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) },
+			rehead[decisions.Report]},
 		{programme.Name, "Which projects need attention, and why?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return programme.Compute(l, q, c.Thresholds)
-			}},
+				return c.ProgrammeRows.Compute(l, q, c.Thresholds)
+			},
+			rehead[programme.Report]},
 		{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) },
+			rehead[duty.Report]},
 		{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return influence.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return influence.Compute(l, q) },
+			rehead[influence.Report]},
 		{representativeness.Name, "Do the people who took part look like the people the programme serves?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
 				return representativeness.Compute(l, q, c.Baseline, c.Demographics)
-			}},
+			},
+			// Not kept: what it opens depends on keys outside the ledger,
+			// which an erasure destroys before the ledger hears of it.
+			nil},
 		{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reach.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reach.Compute(l, q) },
+			rehead[reach.Report]},
 		{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) }},
+			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) },
+			rehead[reciprocity.Report]},
 	}
 }
 
