@@ -438,7 +438,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			// them as not recorded.
 			reportOpts = append(reportOpts, reports.WithDemographics(a.people.demographics))
 		}
-		svc, err := reports.New(runner, append(reportOpts, reports.WithTurnMetrics(a.reg),
+		svc, err := reports.New(runner, append(reportOpts, reports.WithReportMetrics(a.reg),
 			// Exact counts only for those allowed personal data; everyone
 			// else sees small numbers suppressed.
 			reports.WithExactCounts(func(r *http.Request) bool {

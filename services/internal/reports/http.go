@@ -36,6 +36,8 @@ type Service struct {
 	exact  func(*http.Request) bool
 	now    func() time.Time
 	turns  *turns
+	// memo answers a report again while nothing in its scope changed.
+	memo *report.Memo
 }
 
 // Option configures [New].
@@ -122,14 +124,25 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithTurnMetrics registers with reg how many heavy reports wait for
-// their turn and how long they waited. Default: not registered.
-func WithTurnMetrics(reg prometheus.Registerer) Option {
+// WithReportMetrics registers with reg how many heavy reports wait for
+// their turn and how long they waited, and how many reports were answered
+// from the memo or computed. Default: not registered.
+func WithReportMetrics(reg prometheus.Registerer) Option {
 	return func(s *Service) error {
 		if reg == nil {
 			return fmt.Errorf("%w: nil registerer", ErrInvalidOption)
 		}
-		for _, c := range []prometheus.Collector{s.turns.waiting, s.turns.waited} {
+		memo := func(outcome string, count func() uint64) prometheus.Collector {
+			return prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "together_reports_memo_total",
+				Help: "Reports answered from what the memo kept for a scope in which nothing changed (outcome kept), " +
+					"or computed (outcome computed). Representativeness is never kept.",
+				ConstLabels: prometheus.Labels{"outcome": outcome},
+			}, func() float64 { return float64(count()) })
+		}
+		kept := memo("kept", func() uint64 { hits, _ := s.memo.Counts(); return hits })
+		computed := memo("computed", func() uint64 { _, misses := s.memo.Counts(); return misses })
+		for _, c := range []prometheus.Collector{s.turns.waiting, s.turns.waited, kept, computed} {
 			if err := reg.Register(c); err != nil {
 				return fmt.Errorf("%w: %v", ErrInvalidOption, err)
 			}
@@ -140,7 +153,7 @@ func WithTurnMetrics(reg prometheus.Registerer) Option {
 
 // New returns the reports service over runner. Options: [WithThresholds],
 // [WithBaseline], [WithDemographics], [WithLocation], [WithExactCounts],
-// [WithDisclosureRule], [WithClock], [WithTurnMetrics].
+// [WithDisclosureRule], [WithClock], [WithReportMetrics].
 func New(runner *Runner, opts ...Option) (*Service, error) {
 	s := &Service{
 		runner: runner, config: report.DefaultConfig(), loc: projections.DefaultLocation(),
@@ -152,6 +165,7 @@ func New(runner *Runner, opts ...Option) (*Service, error) {
 			return nil, err
 		}
 	}
+	s.memo = report.NewMemo(s.config)
 	return s, nil
 }
 
@@ -199,7 +213,7 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 		defer func() { done(time.Since(start), err == nil) }() // a turn is given back even if the report panics
 		s.runner.Read(func(l *ledger.Ledger) {
 			if err = resolveScope(l, &req.Query); err == nil {
-				doc, _ = report.Compute(req.Name, l, req.Query, s.config)
+				doc, _ = s.memo.Compute(req.Name, l, req.Query)
 			}
 		})
 	}()

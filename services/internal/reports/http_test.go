@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/historytest"
@@ -173,5 +175,81 @@ func TestInvalidOptions(t *testing.T) {
 		if _, err := reports.New(nil, o); err == nil {
 			t.Error("New accepted an invalid option")
 		}
+	}
+}
+
+// A report asked again over a scope in which nothing changed is answered
+// from the memo, and one asked after an event in its scope is computed
+// again and says so.
+func TestAReportIsKeptUntilItsScopeChanges(t *testing.T) {
+	b := history()
+	first := len(b.Events)
+	cal, w2 := uuid.NewString(), uuid.NewString()
+	b.At(historytest.Day(7)).Stakeholder(cal, events.RolePublic).Plan(w2, letters, events.LevelConsult, "workshop")
+	b.At(historytest.Day(8)).Hold(w2, 0, cal)
+	store, runner := reportstest.Over(t, b.Events[:first])
+	reg := prometheus.NewRegistry()
+	svc, err := reports.New(runner, reports.WithClock(func() time.Time { return historytest.Day(31) }),
+		reports.WithExactCounts(func(*http.Request) bool { return true }), reports.WithReportMetrics(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	participants := func(minPosition int) int {
+		t.Helper()
+		status, _, body := get(t, srv, "/api/v1/reports/programme?min_position="+strconv.Itoa(minPosition))
+		var r struct {
+			Position uint64 `json:"position"`
+			Projects []struct {
+				Participants int `json:"participants"`
+			} `json:"projects"`
+		}
+		if err := json.Unmarshal(body, &r); status != 200 || err != nil || len(r.Projects) != 1 {
+			t.Fatalf("programme view: %d %s (%v)", status, body, err)
+		}
+		if r.Position < uint64(minPosition) {
+			t.Fatalf("programme view at position %d, asked for %d", r.Position, minPosition)
+		}
+		return r.Projects[0].Participants
+	}
+	memo := func() (kept, computed float64) {
+		t.Helper()
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			for _, m := range f.GetMetric() {
+				if f.GetName() == "together_reports_memo_total" {
+					if m.GetLabel()[0].GetValue() == "kept" {
+						kept = m.GetCounter().GetValue()
+					} else {
+						computed = m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		return kept, computed
+	}
+
+	if got := participants(first); got != 2 {
+		t.Fatalf("participants %d, want Ann and Ben", got)
+	}
+	if got := participants(first); got != 2 {
+		t.Fatalf("participants asked again %d, want 2", got)
+	}
+	if kept, computed := memo(); kept != 1 || computed != 1 {
+		t.Fatalf("memo kept %v and computed %v, want the second asking kept", kept, computed)
+	}
+	reportstest.AppendAll(t, store, b.Events[first:])
+	if got := participants(len(b.Events)); got != 3 {
+		t.Fatalf("participants after Cal came %d, want 3", got)
+	}
+	if kept, computed := memo(); kept != 1 || computed != 2 {
+		t.Fatalf("memo kept %v and computed %v, want the view after Cal came computed", kept, computed)
 	}
 }
