@@ -59,15 +59,18 @@ type Ledger struct {
 	// the position a report reflects as of a moment is a binary search.
 	Recorded []Stamp
 	// PeopleRevised is the last event that may change what a report says
-	// through the people it refers to: any stakeholder event but the
-	// registration of someone nothing refers to yet. With each project's
-	// Revised it tells a report computed before whether it still holds.
+	// through the people it refers to: any stakeholder event the ledger
+	// folds but the registration of someone nothing refers to yet. With
+	// each project's Revised it tells a report computed before whether it
+	// still holds.
 	PeopleRevised Stamp
 
-	// unknownPeople is set once anything refers to a stakeholder the
-	// ledger does not know (the write side never stores one): from then
-	// on a registration may change a report too.
-	unknownPeople bool
+	// unknownPeople holds the stakeholders something referred to before
+	// the ledger knew them: their registration may change a report. The
+	// write side checks that a person exists, but writers append to
+	// different streams at once, so the log may name someone a moment
+	// before their registration.
+	unknownPeople Index[bool]
 
 	// gen is this version's generation: entities and index nodes of the
 	// same gen were made for it and change in place as it is applied;
@@ -531,21 +534,28 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 }
 
 // revise stamps what the event may change the reports of: its project,
-// or the people the reports refer to.
+// or the people the reports refer to, or nothing (a seal, or an event the
+// ledger does not fold).
 func (l *Ledger) revise(id string, p events.Payload, stamp Stamp) {
-	if project := l.projectOf(id, p); project != "" {
-		if pr := edit(&l.Projects, l.gen, project); pr != nil {
-			pr.Revised = stamp
+	switch p.(type) {
+	case *stakeholder.Registered:
+		if l.unknownPeople.Get(id) {
+			l.PeopleRevised = stamp
 		}
-		return
-	}
-	if _, registered := p.(*stakeholder.Registered); !registered || l.unknownPeople {
+	case *stakeholder.RolesChanged, *stakeholder.DemographicsDeclared, *stakeholder.SupportNeedRecorded,
+		*stakeholder.ConsentRecorded, *stakeholder.ConsentWithdrawn, *stakeholder.Erased:
 		l.PeopleRevised = stamp
+	default:
+		if project := l.projectOf(id, p); project != "" {
+			if pr := edit(&l.Projects, l.gen, project); pr != nil {
+				pr.Revised = stamp
+			}
+		}
 	}
 }
 
 // projectOf returns the project whose reports an event on the stream of
-// id may change, or "" for a stakeholder's event.
+// id may change, or "" for an event of no project.
 func (l *Ledger) projectOf(id string, p events.Payload) string {
 	switch p := p.(type) {
 	case *engagement.Planned:
@@ -675,8 +685,8 @@ func (l *Ledger) stakeholderID(id string) string {
 	if s := l.Stakeholders.Get(id); s != nil {
 		return s.ID
 	}
-	if id != "" {
-		l.unknownPeople = true
+	if id != "" && !l.unknownPeople.Get(id) {
+		l.unknownPeople = l.unknownPeople.set(l.gen, id, true)
 	}
 	return id
 }

@@ -4,7 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/seal"
 	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
@@ -12,8 +15,8 @@ import (
 
 // TestRevisions applies one event at a time and checks what each revises:
 // its project (whatever entity of the project it is about), or the people
-// the reports refer to, or, for the registration of someone nothing
-// refers to yet, neither.
+// the reports refer to, or, for a seal or the registration of someone
+// nothing refers to yet, neither.
 func TestRevisions(t *testing.T) {
 	day := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	b := historytest.NewBuilder(day)
@@ -55,7 +58,14 @@ func TestRevisions(t *testing.T) {
 		// registration may change what a report says of them.
 		{func() { b.Invite("g1", "s3") }, "p2", false},
 		{func() { b.Stakeholder("s3", events.RoleCarer) }, "", true},
-		{func() { b.Stakeholder("s4", events.RoleCarer) }, "", true},
+		{func() { b.Stakeholder("s4", events.RoleCarer) }, "", false},
+		// A seal changes no report.
+		{func() {
+			last := b.Events[len(b.Events)-1].Envelope
+			b.Events = append(b.Events, historytest.Event{Envelope: events.Envelope{ID: uuid.Must(uuid.NewV7()),
+				Type: seal.TypeLedgerSealed, Stream: seal.Stream, StreamVersion: 1, Position: last.Position + 1,
+				OccurredAt: last.RecordedAt, RecordedAt: last.RecordedAt}, Payload: &seal.LedgerSealed{ThroughPosition: last.Position}})
+		}, "", false},
 	}
 	project, people := map[string]uint64{}, uint64(0)
 	for i, s := range steps {

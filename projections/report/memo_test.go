@@ -223,6 +223,13 @@ func randomHistory(rng *rand.Rand, n int) *historytest.Builder {
 			id := fmt.Sprintf("a%d", len(actions))
 			b.Agree(id, projectOf[f], clock.Add(time.Duration(rng.IntN(20*24))*time.Hour), f)
 			actions = append(actions, id)
+		case step == 17 && rng.IntN(3) == 0:
+			// Someone invited a moment before their registration lands,
+			// as concurrent writers may leave the log.
+			en := engagements[rng.IntN(len(engagements))]
+			s := fmt.Sprintf("s%d", len(people))
+			b.Invite(en.id, s)
+			en.invited = append(en.invited, s)
 		case len(actions) > 0:
 			a := pick(actions)
 			switch rng.IntN(5) {
