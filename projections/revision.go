@@ -1,7 +1,9 @@
 package projections
 
 import (
+	"cmp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/together-coop/together/projections/ledger"
@@ -87,4 +89,53 @@ func (q Query) KeyOf(l *ledger.Ledger) (Key, Revision) {
 		k.AsOf = instantOf(q.AsOf)
 	}
 	return k, rev
+}
+
+// Kept keeps values computed for a revision of their scope, each under
+// its key until a value of a newer revision replaces it. It is safe for
+// concurrent use; the zero Kept is ready.
+type Kept[K comparable, V any] struct {
+	// Max bounds how many values are kept (zero: [DefaultMaxKept]); past
+	// it, keeping a new key drops another one.
+	Max int
+
+	mu   sync.Mutex
+	kept map[K]keptValue[V]
+}
+
+// DefaultMaxKept is how many values a [Kept] keeps unless told.
+const DefaultMaxKept = 10_000
+
+type keptValue[V any] struct {
+	rev Revision
+	v   V
+}
+
+// Get returns the value kept under k if it was computed for rev.
+func (x *Kept[K, V]) Get(k K, rev Revision) (V, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	kept, ok := x.kept[k]
+	return kept.v, ok && kept.rev == rev
+}
+
+// Keep keeps v, computed for rev, under k, unless what is kept there was
+// computed for a newer revision meanwhile.
+func (x *Kept[K, V]) Keep(k K, rev Revision, v V) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	old, ok := x.kept[k]
+	if ok && old.rev.After(rev) {
+		return
+	}
+	if x.kept == nil {
+		x.kept = map[K]keptValue[V]{}
+	}
+	if limit := cmp.Or(x.Max, DefaultMaxKept); !ok && len(x.kept) >= limit {
+		for other := range x.kept { // any one: Go chooses at random
+			delete(x.kept, other)
+			break
+		}
+	}
+	x.kept[k] = keptValue[V]{rev: rev, v: v}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/decisions"
@@ -76,10 +75,10 @@ func (rows *Rows) Compute(l *ledger.Ledger, q projections.Query, t Thresholds) R
 		}
 		key, rev := pq.KeyOf(l)
 		k := rowKey{Key: key, thresholds: t}
-		row, ok := rows.get(k, rev)
+		row, ok := rows.kept.Get(k, rev)
 		if !ok {
 			row = rowOf(l, pq, p, t)
-			rows.keep(k, rev, row)
+			rows.kept.Keep(k, rev, row)
 		}
 		r.Projects = append(r.Projects, row)
 	}
@@ -111,50 +110,16 @@ func rowOf(l *ledger.Ledger, q projections.Query, p *ledger.Project, t Threshold
 // Rows keeps rows of the programme view between computations, each for
 // as long as the revision of its project holds, so that a view over many
 // projects computes only the rows of those that changed. It is safe for
-// concurrent use. The zero Rows is ready, and keeps at most [MaxRows].
+// concurrent use. The zero Rows is ready; it keeps at most
+// [projections.DefaultMaxKept] rows, one for each project and query asked
+// of it (window, time zone, as-of).
 type Rows struct {
-	mu   sync.Mutex
-	kept map[rowKey]keptRow
+	kept projections.Kept[rowKey, Row]
 }
-
-// MaxRows bounds what a [Rows] keeps: one row for each project and each
-// query asked of it (window, time zone, as-of).
-const MaxRows = 10_000
 
 type rowKey struct {
 	projections.Key
 	thresholds Thresholds
-}
-
-type keptRow struct {
-	rev projections.Revision
-	row Row
-}
-
-func (rows *Rows) get(k rowKey, rev projections.Revision) (Row, bool) {
-	rows.mu.Lock()
-	defer rows.mu.Unlock()
-	kept, ok := rows.kept[k]
-	return kept.row, ok && kept.rev == rev
-}
-
-func (rows *Rows) keep(k rowKey, rev projections.Revision, row Row) {
-	rows.mu.Lock()
-	defer rows.mu.Unlock()
-	if rows.kept == nil {
-		rows.kept = map[rowKey]keptRow{}
-	}
-	old, ok := rows.kept[k]
-	if ok && old.rev.After(rev) {
-		return // computed on a newer version meanwhile
-	}
-	if !ok && len(rows.kept) >= MaxRows {
-		for other := range rows.kept { // any one: Go chooses at random
-			delete(rows.kept, other)
-			break
-		}
-	}
-	rows.kept[k] = keptRow{rev: rev, row: row}
 }
 
 // rate applies the thresholds: the worst colour wins, and every flag

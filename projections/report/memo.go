@@ -1,7 +1,6 @@
 package report
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/together-coop/together/projections"
@@ -20,8 +19,7 @@ type Memo struct {
 
 	hits, misses atomic.Uint64
 
-	mu   sync.Mutex
-	kept map[memoKey]keptDoc
+	kept projections.Kept[memoKey, Document]
 }
 
 // MaxKept bounds the reports a [Memo] keeps: one for each report, scope
@@ -33,18 +31,13 @@ type memoKey struct {
 	projections.Key
 }
 
-type keptDoc struct {
-	rev projections.Revision
-	doc Document
-}
-
 // NewMemo returns a memo of the reports computed with c. It keeps the
 // programme view's rows unless c already has a keeper of its own.
 func NewMemo(c Config) *Memo {
 	if c.ProgrammeRows == nil {
 		c.ProgrammeRows = &programme.Rows{}
 	}
-	return &Memo{config: c, kept: map[memoKey]keptDoc{}}
+	return &Memo{config: c, kept: projections.Kept[memoKey, Document]{Max: MaxKept}}
 }
 
 // Compute returns the report called name for q over l, as [Compute] does
@@ -59,39 +52,16 @@ func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (Docu
 	}
 	key, rev := q.KeyOf(l)
 	k := memoKey{name: name, Key: key}
-	if doc, ok := m.get(k, rev); ok {
+	if doc, ok := m.kept.Get(k, rev); ok {
 		m.hits.Add(1)
 		return r.rehead(doc, projections.HeaderOf(name, q, l)), true
 	}
 	m.misses.Add(1)
 	doc := r.Compute(l, q, m.config)
-	m.keep(k, rev, doc)
+	m.kept.Keep(k, rev, doc)
 	return doc, true
 }
 
 // Counts returns how many reports the memo answered from what it kept
 // (hits) and how many it computed (misses), reports it never keeps aside.
 func (m *Memo) Counts() (hits, misses uint64) { return m.hits.Load(), m.misses.Load() }
-
-func (m *Memo) get(k memoKey, rev projections.Revision) (Document, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	kept, ok := m.kept[k]
-	return kept.doc, ok && kept.rev == rev
-}
-
-func (m *Memo) keep(k memoKey, rev projections.Revision, doc Document) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old, ok := m.kept[k]
-	if ok && old.rev.After(rev) {
-		return // computed on a newer version meanwhile
-	}
-	if !ok && len(m.kept) >= MaxKept {
-		for other := range m.kept { // any one: Go chooses at random
-			delete(m.kept, other)
-			break
-		}
-	}
-	m.kept[k] = keptDoc{rev: rev, doc: doc}
-}
