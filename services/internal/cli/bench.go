@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -29,8 +31,9 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	maxCommands := fs.Int("max-commands", 1_000_000, "stop after this many commands even if time remains")
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
+	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -72,6 +75,9 @@ Examples:
 		return 2
 	case *history > 0 && *target != "":
 		fmt.Fprintln(stderr, "together bench: --history builds its own together; it cannot load one at --url")
+		return 2
+	case *heapProfile != "" && *target != "":
+		fmt.Fprintln(stderr, "together bench: --heap-profile profiles the together this process starts; it cannot profile one at --url")
 		return 2
 	}
 	// With a history, --duration 0 measures the cold start alone.
@@ -126,6 +132,12 @@ Examples:
 		}()
 		opts = append(opts, bench.WithToken(secret))
 		*target = st.URL()
+		if *heapProfile != "" {
+			if err := writeHeapProfile(*heapProfile); err != nil {
+				fmt.Fprintf(stderr, "together bench: %v\n", err)
+				return 1
+			}
+		}
 	}
 	if !runLoad {
 		if err := rep.WriteText(stdout); err != nil {
@@ -217,4 +229,21 @@ func coldStart(ctx context.Context, cfg app.Config, history int, progress io.Wri
 	}
 	rep.ColdStart = &cs
 	return st, secret, nil
+}
+
+// writeHeapProfile writes the heap profile of this process, as of a
+// fresh collection, to path. It collects twice: what sync.Pools hold
+// survives one collection, and is not what the process keeps.
+func writeHeapProfile(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	runtime.GC()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }

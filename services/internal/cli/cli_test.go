@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +28,7 @@ func TestCommandLine(t *testing.T) {
 		{"serve bad log level", []string{"serve", "--log-level", "loud"}, 2, "", `--log-level "loud" is not one of`},
 		{"bench history with url", []string{"bench", "--history", "10", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot load one at --url"},
 		{"bench negative history", []string{"bench", "--history", "-1"}, 2, "", "--history must be 0 or more"},
+		{"bench heap profile with url", []string{"bench", "--heap-profile", "heap.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench no duration without history", []string{"bench", "--duration", "0"}, 2, "", "duration must be positive"},
 	}
 	for _, tt := range tests {
@@ -57,5 +60,25 @@ func TestProgressLine(t *testing.T) {
 		if got := progressLine(tt.n, tt.position, tt.head, time.Second); got != tt.want {
 			t.Errorf("progressLine(%d, %d, %d) = %q, want %q", tt.n, tt.position, tt.head, got, tt.want)
 		}
+	}
+}
+
+// A heap profile is written where asked, readable only by its owner, and
+// is a profile (gzip, as pprof writes it).
+func TestWriteHeapProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heap.pprof")
+	if err := writeHeapProfile(path); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile mode %v, first bytes % x; want 0600 and gzip", info.Mode().Perm(), data[:min(len(data), 2)])
 	}
 }
