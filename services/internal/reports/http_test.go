@@ -49,6 +49,13 @@ func history() *historytest.Builder {
 func serve(t *testing.T, opts ...reports.Option) *httptest.Server {
 	t.Helper()
 	_, runner := reportstest.Over(t, history().Events)
+	return serveOver(t, runner, opts...)
+}
+
+// serveOver runs the reports of runner on a test server (127.0.0.1),
+// its clock on the 31st.
+func serveOver(t *testing.T, runner *reports.Runner, opts ...reports.Option) *httptest.Server {
+	t.Helper()
 	now := func() time.Time { return historytest.Day(31) }
 	svc, err := reports.New(runner, append([]reports.Option{reports.WithClock(now)}, opts...)...)
 	if err != nil {
@@ -189,15 +196,7 @@ func TestAReportIsKeptUntilItsScopeChanges(t *testing.T) {
 	b.At(historytest.Day(8)).Hold(w2, 0, cal)
 	store, runner := reportstest.Over(t, b.Events[:first])
 	reg := prometheus.NewRegistry()
-	svc, err := reports.New(runner, reports.WithClock(func() time.Time { return historytest.Day(31) }),
-		reports.WithExactCounts(func(*http.Request) bool { return true }), reports.WithReportMetrics(reg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Routes(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv := serveOver(t, runner, reports.WithExactCounts(func(*http.Request) bool { return true }), reports.WithReportMetrics(reg))
 
 	participants := func(minPosition int) int {
 		t.Helper()
