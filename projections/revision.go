@@ -92,15 +92,17 @@ func (q Query) KeyOf(l *ledger.Ledger) (Key, Revision) {
 }
 
 // Kept keeps values computed for a revision of their scope, each under
-// its key until a value of a newer revision replaces it. It is safe for
-// concurrent use; the zero Kept is ready.
+// its key until a value of a newer revision replaces it, and computes
+// each key and revision once however many ask for it at the same time. It
+// is safe for concurrent use; the zero Kept is ready.
 type Kept[K comparable, V any] struct {
 	// Max bounds how many values are kept (zero: [DefaultMaxKept]); past
 	// it, keeping a new key drops another one.
 	Max int
 
-	mu   sync.Mutex
-	kept map[K]keptValue[V]
+	mu      sync.Mutex
+	kept    map[K]keptValue[V]
+	flights map[K]*flight[V]
 }
 
 // DefaultMaxKept is how many values a [Kept] keeps unless told.
@@ -111,19 +113,58 @@ type keptValue[V any] struct {
 	v   V
 }
 
-// Get returns the value kept under k if it was computed for rev.
-func (x *Kept[K, V]) Get(k K, rev Revision) (V, bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	kept, ok := x.kept[k]
-	return kept.v, ok && kept.rev == rev
+// flight is a value being computed; done closes when it is, with ok
+// false if the computation panicked.
+type flight[V any] struct {
+	rev  Revision
+	done chan struct{}
+	v    V
+	ok   bool
 }
 
-// Keep keeps v, computed for rev, under k, unless what is kept there was
-// computed for a newer revision meanwhile.
-func (x *Kept[K, V]) Keep(k K, rev Revision, v V) {
+// Compute returns the value kept under k for rev, or the value of the
+// computation of it another caller has under way, or else computes it
+// and keeps it. It reports whether the value was taken rather than
+// computed by this call.
+func (x *Kept[K, V]) Compute(k K, rev Revision, compute func() V) (V, bool) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
+	if kept, ok := x.kept[k]; ok && kept.rev == rev {
+		x.mu.Unlock()
+		return kept.v, true
+	}
+	if f, ok := x.flights[k]; ok && f.rev == rev {
+		x.mu.Unlock()
+		<-f.done
+		if f.ok {
+			return f.v, true
+		}
+		return x.Compute(k, rev, compute) // it panicked: try again, here
+	}
+	f := &flight[V]{rev: rev, done: make(chan struct{})}
+	if x.flights == nil {
+		x.flights = map[K]*flight[V]{}
+	}
+	x.flights[k] = f
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		if x.flights[k] == f {
+			delete(x.flights, k)
+		}
+		if f.ok {
+			x.keep(k, rev, f.v)
+		}
+		x.mu.Unlock()
+		close(f.done)
+	}()
+	f.v = compute()
+	f.ok = true
+	return f.v, false
+}
+
+// keep keeps v, computed for rev, under k, unless what is kept there was
+// computed for a newer revision meanwhile. x.mu is held.
+func (x *Kept[K, V]) keep(k K, rev Revision, v V) {
 	old, ok := x.kept[k]
 	if ok && old.rev.After(rev) {
 		return

@@ -75,11 +75,7 @@ func (rows *Rows) Compute(l *ledger.Ledger, q projections.Query, t Thresholds) R
 		}
 		key, rev := pq.KeyOf(l)
 		k := rowKey{Key: key, thresholds: t}
-		row, ok := rows.kept.Get(k, rev)
-		if !ok {
-			row = rowOf(l, pq, p, t)
-			rows.kept.Keep(k, rev, row)
-		}
+		row, _ := rows.kept.Compute(k, rev, func() Row { return rowOf(l, pq, p, t) })
 		r.Projects = append(r.Projects, row)
 	}
 	return r

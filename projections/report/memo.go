@@ -13,7 +13,8 @@ import (
 // rows by project: a report asked again over a scope in which nothing
 // has changed is not computed again, and a programme view computes only
 // the rows of the projects that changed. What it answers is what
-// [Compute] would, header and all. It is safe for concurrent use.
+// [Compute] would, header and all. It is safe for concurrent use, and a
+// report several ask for at once is computed once.
 type Memo struct {
 	config Config
 
@@ -52,14 +53,13 @@ func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (Docu
 	}
 	key, rev := q.KeyOf(l)
 	k := memoKey{name: name, Key: key}
-	if doc, ok := m.kept.Get(k, rev); ok {
-		m.hits.Add(1)
-		return r.rehead(doc, projections.HeaderOf(name, q, l)), true
+	doc, kept := m.kept.Compute(k, rev, func() Document { return r.Compute(l, q, m.config) })
+	if !kept {
+		m.misses.Add(1)
+		return doc, true
 	}
-	m.misses.Add(1)
-	doc := r.Compute(l, q, m.config)
-	m.kept.Keep(k, rev, doc)
-	return doc, true
+	m.hits.Add(1)
+	return r.rehead(doc, projections.HeaderOf(name, q, l)), true
 }
 
 // Counts returns how many reports the memo answered from what it kept
