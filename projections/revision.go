@@ -180,3 +180,37 @@ func (x *Kept[K, V]) keep(k K, rev Revision, v V) {
 	}
 	x.kept[k] = keptValue[V]{rev: rev, v: v}
 }
+
+// Parts keeps the parts, one a project, that a report over many projects
+// is made of, each for as long as the revision of its project holds, so
+// that the report computes again only the parts of the projects that
+// changed. X is what the parts depend on besides the query (the
+// programme view's thresholds). The zero Parts is ready.
+type Parts[X comparable, V any] struct {
+	kept Kept[partKey[X], V]
+}
+
+type partKey[X comparable] struct {
+	Key
+	extra X
+}
+
+// EachProject returns part(q narrowed to p, p) for each project p in
+// scope known at AsOf, in registration order. With parts it takes each
+// project's part that parts keeps for the project's revision, or computes
+// and keeps it; nil parts computes every one.
+func EachProject[X comparable, V any](l *ledger.Ledger, q Query, parts *Parts[X, V], extra X, part func(q Query, p *ledger.Project) V) []V {
+	var out []V
+	for _, p := range q.Projects(l) {
+		pq := q
+		pq.Project, pq.Programme = p.ID, ""
+		if parts == nil {
+			out = append(out, part(pq, p))
+			continue
+		}
+		key, rev := pq.KeyOf(l)
+		v, _ := parts.kept.Compute(partKey[X]{Key: key, extra: extra}, rev, func() V { return part(pq, p) })
+		out = append(out, v)
+	}
+	return out
+}

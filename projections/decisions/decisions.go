@@ -59,14 +59,36 @@ type Evidence struct {
 // scope known at AsOf; their decisions are those in the window; the
 // current level and the tokenism flag look at everything known at AsOf.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
+	return (*Elements)(nil).Compute(l, q)
+}
+
+// Elements keeps the report's elements by project between computations,
+// each for as long as the revision of its project holds (see
+// [projections.Parts]). It is safe for concurrent use; the zero Elements
+// is ready.
+type Elements struct {
+	parts projections.Parts[struct{}, []Element]
+}
+
+// Compute returns the report for q as [Compute] does, taking the elements
+// of each project that e keeps for its revision instead of computing them
+// again, and keeping those it computes. Nil e keeps none.
+func (e *Elements) Compute(l *ledger.Ledger, q projections.Query) Report {
+	var parts *projections.Parts[struct{}, []Element]
+	if e != nil {
+		parts = &e.parts
+	}
 	r := Report{Header: projections.HeaderOf(Name, q, l), Elements: []Element{}}
-	for _, p := range q.Projects(l) {
+	for _, els := range projections.EachProject(l, q, parts, struct{}{}, func(pq projections.Query, p *ledger.Project) []Element {
+		var out []Element
 		for _, el := range p.Elements {
-			if !q.Known(el.Fact) {
-				continue
+			if pq.Known(el.Fact) {
+				out = append(out, element(l, pq, p, el))
 			}
-			r.Elements = append(r.Elements, element(l, q, p, el))
 		}
+		return out
+	}) {
+		r.Elements = append(r.Elements, els...)
 	}
 	return r
 }

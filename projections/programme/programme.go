@@ -65,19 +65,14 @@ func Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
 // that rows keeps for its project's revision instead of computing it
 // again, and keeping the rows it computes. Nil rows keep none.
 func (rows *Rows) Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
-	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Row{}}
-	for _, p := range q.Projects(l) {
-		pq := q
-		pq.Project, pq.Programme = p.ID, ""
-		if rows == nil {
-			r.Projects = append(r.Projects, rowOf(l, pq, p, t))
-			continue
-		}
-		key, rev := pq.KeyOf(l)
-		k := rowKey{Key: key, thresholds: t}
-		row, _ := rows.kept.Compute(k, rev, func() Row { return rowOf(l, pq, p, t) })
-		r.Projects = append(r.Projects, row)
+	var parts *projections.Parts[Thresholds, Row]
+	if rows != nil {
+		parts = &rows.parts
 	}
+	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Row{}}
+	r.Projects = append(r.Projects, projections.EachProject(l, q, parts, t, func(pq projections.Query, p *ledger.Project) Row {
+		return rowOf(l, pq, p, t)
+	})...)
 	return r
 }
 
@@ -104,18 +99,11 @@ func rowOf(l *ledger.Ledger, q projections.Query, p *ledger.Project, t Threshold
 }
 
 // Rows keeps rows of the programme view between computations, each for
-// as long as the revision of its project holds, so that a view over many
-// projects computes only the rows of those that changed. It is safe for
-// concurrent use. The zero Rows is ready; it keeps at most
-// [projections.DefaultMaxKept] rows, one for each project and query asked
-// of it (window, time zone, as-of).
+// as long as the revision of its project holds (see
+// [projections.Parts]). It is safe for concurrent use; the zero Rows is
+// ready.
 type Rows struct {
-	kept projections.Kept[rowKey, Row]
-}
-
-type rowKey struct {
-	projections.Key
-	thresholds Thresholds
+	parts projections.Parts[Thresholds, Row]
 }
 
 // rate applies the thresholds: the worst colour wins, and every flag

@@ -5,14 +5,14 @@ import (
 
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/ledger"
-	"github.com/together-coop/together/projections/programme"
 )
 
 // Memo keeps the reports it computes, each for as long as the revision
-// of its scope holds (see [projections.Key]), and the programme view's
-// rows by project: a report asked again over a scope in which nothing
-// has changed is not computed again, and a programme view computes only
-// the rows of the projects that changed. What it answers is what
+// of its scope holds (see [projections.Key]), and the parts of the
+// reports made of one a project (the programme view's rows, the decisions
+// report's elements): a report asked again over a scope in which nothing
+// has changed is not computed again, and one made of parts computes only
+// the parts of the projects that changed. What it answers is what
 // [Compute] would, header and all. It is safe for concurrent use, and a
 // report several ask for at once is computed once.
 type Memo struct {
@@ -33,10 +33,10 @@ type memoKey struct {
 }
 
 // NewMemo returns a memo of the reports computed with c. It keeps the
-// programme view's rows unless c already has a keeper of its own.
+// reports' parts by project too, unless c has a keeper of its own.
 func NewMemo(c Config) *Memo {
-	if c.ProgrammeRows == nil {
-		c.ProgrammeRows = &programme.Rows{}
+	if c.Parts == nil {
+		c.Parts = &Parts{}
 	}
 	return &Memo{config: c, kept: projections.Kept[memoKey, Document]{Max: MaxKept}}
 }

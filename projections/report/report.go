@@ -34,9 +34,30 @@ type Config struct {
 	// Demographics opens a person's sealed demographics; nil opens none,
 	// so everyone is "not recorded".
 	Demographics representativeness.Opener
-	// ProgrammeRows keeps the programme view's rows between computations
-	// (see [programme.Rows]); nil keeps none.
-	ProgrammeRows *programme.Rows
+	// Parts keeps the parts of the reports made of one part a project
+	// between computations; nil keeps none.
+	Parts *Parts
+}
+
+// Parts keeps, by project, the programme view's rows and the decisions
+// report's elements (see [projections.Parts]).
+type Parts struct {
+	Programme programme.Rows
+	Decisions decisions.Elements
+}
+
+func (p *Parts) programme() *programme.Rows {
+	if p == nil {
+		return nil
+	}
+	return &p.Programme
+}
+
+func (p *Parts) decisions() *decisions.Elements {
+	if p == nil {
+		return nil
+	}
+	return &p.Decisions
 }
 
 // DefaultConfig has the default thresholds, no baseline and no opener.
@@ -88,11 +109,13 @@ func All() []Report {
 			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) },
 			rehead[followthrough.Report]},
 		{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return decisions.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return c.Parts.decisions().Compute(l, q)
+			},
 			rehead[decisions.Report]},
 		{programme.Name, "Which projects need attention, and why?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.ProgrammeRows.Compute(l, q, c.Thresholds)
+				return c.Parts.programme().Compute(l, q, c.Thresholds)
 			},
 			rehead[programme.Report]},
 		{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
