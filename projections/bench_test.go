@@ -159,70 +159,73 @@ func BenchmarkSnapshot(b *testing.B) {
 	})
 }
 
-// BenchmarkMemo asks the programme view through a memo, over everything,
-// one programme and one project of the generated programme: "computed"
+// BenchmarkMemo asks the programme view and the decisions report (both
+// made of one part a project) through a memo, over everything, one
+// programme and one project of the generated programme: "computed"
 // without the memo, for comparison; "kept" from eight goroutines at once
 // on one version, as dashboards ask while nothing changes; "one event
 // between" on a new version after each of the history's last thousand
-// events, so the view is computed again from the rows of the projects
-// that did not change and the one row that did.
+// events, so the report is made again of the parts of the projects that
+// did not change and the one part that did.
 func BenchmarkMemo(b *testing.B) {
 	h := generated()
 	const between = 1000
 	last := len(h.Events) - between
 	c := config(b)
-	programme, _ := report.Lookup("programme")
 	first := h.Ledger().Projects.Get(h.Ledger().ProjectOrder[0])
-	for _, s := range []struct {
-		name string
-		q    projections.Query
-	}{
-		{"everything", projections.Query{}},
-		{"programme", projections.Query{Programme: first.Programme}},
-		{"project", projections.Query{Project: first.ID}},
-	} {
-		q := s.q
-		q.AsOf = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-		b.Run(s.name+"/computed", func(b *testing.B) {
-			l := h.Ledger()
-			b.ReportAllocs()
-			for b.Loop() {
-				programme.Compute(l, q, c)
-			}
-		})
-		b.Run(s.name+"/kept", func(b *testing.B) {
-			l, memo := h.Ledger(), report.NewMemo(c)
-			memo.Compute(programme.Name, l, q)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					memo.Compute(programme.Name, l, q)
+	for _, name := range []string{"programme", "decisions"} {
+		r, _ := report.Lookup(name)
+		for _, s := range []struct {
+			name string
+			q    projections.Query
+		}{
+			{"everything", projections.Query{}},
+			{"programme", projections.Query{Programme: first.Programme}},
+			{"project", projections.Query{Project: first.ID}},
+		} {
+			q := s.q
+			q.AsOf = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+			b.Run(name+"/"+s.name+"/computed", func(b *testing.B) {
+				l := h.Ledger()
+				b.ReportAllocs()
+				for b.Loop() {
+					r.Compute(l, q, c)
 				}
 			})
-		})
-		b.Run(s.name+"/one event between", func(b *testing.B) {
-			memo := report.NewMemo(c)
-			var l *ledger.Ledger
-			next := len(h.Events)
-			b.ReportAllocs()
-			for b.Loop() {
-				if next == len(h.Events) {
-					b.StopTimer()
-					l = ledger.New()
-					for _, e := range h.Events[:last] {
-						l.Apply(e.Envelope, e.Payload)
+			b.Run(name+"/"+s.name+"/kept", func(b *testing.B) {
+				l, memo := h.Ledger(), report.NewMemo(c)
+				memo.Compute(name, l, q)
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						memo.Compute(name, l, q)
 					}
-					memo.Compute(programme.Name, l, q)
-					next = last
-					b.StartTimer()
+				})
+			})
+			b.Run(name+"/"+s.name+"/one event between", func(b *testing.B) {
+				memo := report.NewMemo(c)
+				var l *ledger.Ledger
+				next := len(h.Events)
+				b.ReportAllocs()
+				for b.Loop() {
+					if next == len(h.Events) {
+						b.StopTimer()
+						l = ledger.New()
+						for _, e := range h.Events[:last] {
+							l.Apply(e.Envelope, e.Payload)
+						}
+						memo.Compute(name, l, q)
+						next = last
+						b.StartTimer()
+					}
+					l = l.Next()
+					l.Apply(h.Events[next].Envelope, h.Events[next].Payload)
+					next++
+					memo.Compute(name, l, q)
 				}
-				l = l.Next()
-				l.Apply(h.Events[next].Envelope, h.Events[next].Payload)
-				next++
-				memo.Compute(programme.Name, l, q)
-			}
-		})
+			})
+		}
 	}
 }
