@@ -71,6 +71,12 @@ type Ledger struct {
 	// different streams at once, so the log may name someone a moment
 	// before their registration.
 	unknownPeople Index[bool]
+	// readers holds, by the id of an engagement, a piece of feedback or an
+	// action, the other projects whose reports read it: those that named
+	// it as it belonged to another project, or before it was known. The
+	// write side refuses such names; a ledger must still answer truly, so
+	// an event on the entity revises them too.
+	readers Index[[]string]
 
 	// gen is this version's generation: entities and index nodes of the
 	// same gen were made for it and change in place as it is applied;
@@ -530,7 +536,58 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			a.Communications = append(a.Communications, f)
 		}
 	}
+	switch p.(type) {
+	case *feedback.Given:
+		l.noteFeedbackReads(l.Feedback.Get(id))
+	case *action.Agreed:
+		l.noteActionReads(l.Actions.Get(id))
+	}
 	l.revise(id, p, stamp)
+}
+
+// noteFeedbackReads notes that the project of fb reads its engagement,
+// if that is another project's or unknown.
+func (l *Ledger) noteFeedbackReads(fb *Feedback) {
+	if fb != nil {
+		l.noteRead(fb.ProjectID, fb.EngagementID, l.engagementProject(fb.EngagementID))
+	}
+}
+
+// noteActionReads notes what the project of a reads beyond its own (its
+// engagement, its feedback), and that a project whose feedback it answers
+// reads a.
+func (l *Ledger) noteActionReads(a *Action) {
+	if a == nil {
+		return
+	}
+	l.noteRead(a.ProjectID, a.EngagementID, l.engagementProject(a.EngagementID))
+	for _, fid := range a.FeedbackIDs {
+		owner := ""
+		if fb := l.Feedback.Get(fid); fb != nil {
+			owner = fb.ProjectID
+			l.noteRead(owner, a.ID, a.ProjectID)
+		}
+		l.noteRead(a.ProjectID, fid, owner)
+	}
+}
+
+// noteRead notes that project reads the entity id, which belongs to owner
+// ("" while unknown).
+func (l *Ledger) noteRead(project, id, owner string) {
+	if id == "" || owner == project {
+		return
+	}
+	readers := l.readers.Get(id)
+	if !slices.Contains(readers, project) {
+		l.readers = l.readers.set(l.gen, id, append(slices.Clip(readers), project))
+	}
+}
+
+func (l *Ledger) engagementProject(id string) string {
+	if en := l.Engagements.Get(id); en != nil {
+		return en.ProjectID
+	}
+	return ""
 }
 
 // revise stamps what the event may change the reports of: its project,
@@ -546,8 +603,8 @@ func (l *Ledger) revise(id string, p events.Payload, stamp Stamp) {
 		*stakeholder.ConsentRecorded, *stakeholder.ConsentWithdrawn, *stakeholder.Erased:
 		l.PeopleRevised = stamp
 	default:
-		if project := l.projectOf(id, p); project != "" {
-			if pr := edit(&l.Projects, l.gen, project); pr != nil {
+		for _, project := range append([]string{l.projectOf(id, p)}, l.readers.Get(id)...) {
+			if pr := edit(&l.Projects, l.gen, project); project != "" && pr != nil {
 				pr.Revised = stamp
 			}
 		}

@@ -122,6 +122,14 @@ func (l *Ledger) shareIDs() {
 		a.EngagementID = l.engagementID(a.EngagementID)
 		share(a.FeedbackIDs, l.feedbackID)
 	}
+	// What reads across projects is found again, as is who was named
+	// unknown (by stakeholderID above).
+	for fb := range entities(l.Feedback, l.FeedbackOrder) {
+		l.noteFeedbackReads(fb)
+	}
+	for a := range entities(l.Actions, l.ActionOrder) {
+		l.noteActionReads(a)
+	}
 }
 
 // indexed returns the entities keyed by their own id strings, and their

@@ -23,7 +23,10 @@ import (
 // one memo: every answer must be byte for byte what computing the report
 // afresh on that version gives. The histories change people's roles,
 // needs, consent and erasure, back-date, retract and cancel, so that a
-// memo keeping a report past a change that alters it fails here.
+// memo keeping a report past a change that alters it fails here. They
+// also name what the write side refuses (feedback on another project's
+// engagement, actions on another project's feedback, an engagement before
+// it is planned), which a ledger must still answer truly.
 func TestMemoAnswersAsComputed(t *testing.T) {
 	config := report.DefaultConfig()
 	config.Baseline = representativeness.Baseline{}
@@ -209,9 +212,16 @@ func randomHistory(rng *rand.Rand, n int) *historytest.Builder {
 			if rng.IntN(4) == 0 {
 				who = ""
 			}
-			b.Feedback(id, en.project, en.id, pick(elements[en.project]), who, "access")
+			project, engagementID := en.project, en.id
+			switch rng.IntN(12) {
+			case 0: // on another project's engagement, which the write side refuses
+				project = pick(projects)
+			case 1: // on an engagement planned later
+				engagementID = fmt.Sprintf("g%d", len(engagements))
+			}
+			b.Feedback(id, project, engagementID, pick(elements[project]), who, "access")
 			feedback = append(feedback, id)
-			projectOf[id] = en.project
+			projectOf[id] = project
 		case step == 15 && len(feedback) > 0:
 			f := pick(feedback)
 			if rng.IntN(5) == 0 {
@@ -222,7 +232,11 @@ func randomHistory(rng *rand.Rand, n int) *historytest.Builder {
 		case step == 16 && len(feedback) > 0:
 			f := pick(feedback)
 			id := fmt.Sprintf("a%d", len(actions))
-			b.Agree(id, projectOf[f], clock.Add(time.Duration(rng.IntN(20*24))*time.Hour), f)
+			project := projectOf[f]
+			if rng.IntN(3) == 0 { // on another project's feedback, which the write side refuses
+				project = pick(projects)
+			}
+			b.Agree(id, project, clock.Add(time.Duration(rng.IntN(20*24))*time.Hour), f)
 			actions = append(actions, id)
 		case step == 17 && rng.IntN(3) == 0:
 			// Someone invited a moment before their registration lands,
