@@ -590,9 +590,9 @@ func (l *Ledger) engagementProject(id string) string {
 	return ""
 }
 
-// revise stamps what the event may change the reports of: its project,
-// or the people the reports refer to, or nothing (a seal, or an event the
-// ledger does not fold).
+// revise stamps what the event may change the reports of: its project
+// and the other projects that read its entity, or the people the reports
+// refer to, or nothing (a seal, or an event the ledger does not fold).
 func (l *Ledger) revise(id string, p events.Payload, stamp Stamp) {
 	switch p.(type) {
 	case *stakeholder.Registered:
@@ -603,11 +603,19 @@ func (l *Ledger) revise(id string, p events.Payload, stamp Stamp) {
 		*stakeholder.ConsentRecorded, *stakeholder.ConsentWithdrawn, *stakeholder.Erased:
 		l.PeopleRevised = stamp
 	default:
-		for _, project := range append([]string{l.projectOf(id, p)}, l.readers.Get(id)...) {
-			if pr := edit(&l.Projects, l.gen, project); project != "" && pr != nil {
-				pr.Revised = stamp
-			}
+		l.reviseProject(l.projectOf(id, p), stamp)
+		for _, reader := range l.readers.Get(id) {
+			l.reviseProject(reader, stamp)
 		}
+	}
+}
+
+func (l *Ledger) reviseProject(id string, stamp Stamp) {
+	if id == "" {
+		return
+	}
+	if pr := edit(&l.Projects, l.gen, id); pr != nil {
+		pr.Revised = stamp
 	}
 }
 
