@@ -92,20 +92,22 @@ func (t *turns) take(ctx context.Context, k scope) (done func(took time.Duration
 		}
 	}
 	return func(took time.Duration, computed bool) {
+		// What this report found is recorded before its turn is given
+		// back, so that the report that takes the turn next records after
+		// it and is not overwritten by it.
+		if computed {
+			t.mu.Lock()
+			if took >= heavyReport {
+				if len(t.heavy) < maxHeavyScopes {
+					t.heavy[k] = struct{}{}
+				}
+			} else {
+				delete(t.heavy, k)
+			}
+			t.mu.Unlock()
+		}
 		if heavy {
 			<-t.slots
-		}
-		if !computed {
-			return
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		if took >= heavyReport {
-			if len(t.heavy) < maxHeavyScopes {
-				t.heavy[k] = struct{}{}
-			}
-		} else {
-			delete(t.heavy, k)
 		}
 	}, nil
 }
