@@ -481,9 +481,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			en.Cancelled = &f
 		}
 	case *feedback.Given:
-		l.Feedback = l.Feedback.set(l.gen, id, &Feedback{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+		fb := &Feedback{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
 			EngagementID: l.engagementID(p.EngagementID), ElementID: l.elementID(p.ProjectID, p.ElementID),
-			StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f})
+			StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f}
+		l.Feedback = l.Feedback.set(l.gen, id, fb)
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
 		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
 			pr.FeedbackIDs = append(pr.FeedbackIDs, id)
@@ -491,6 +492,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		if el := l.editElement(p.ProjectID, p.ElementID); el != nil {
 			el.FeedbackIDs = append(el.FeedbackIDs, id)
 		}
+		l.noteFeedbackReads(fb)
 	case *feedback.Responded:
 		if fb := edit(&l.Feedback, l.gen, id); fb != nil {
 			fb.Responses = append(fb.Responses, Response{Fact: f, Influence: p.Influence, Reason: p.Reason})
@@ -503,9 +505,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		for i, fid := range p.FeedbackIDs {
 			p.FeedbackIDs[i] = l.feedbackID(fid)
 		}
-		l.Actions = l.Actions.set(l.gen, id, &Action{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+		a := &Action{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
 			FeedbackIDs: p.FeedbackIDs, EngagementID: l.engagementID(p.EngagementID), Description: p.Description,
-			Owner: p.Owner, Fact: f, DueOn: p.DueOn})
+			Owner: p.Owner, Fact: f, DueOn: p.DueOn}
+		l.Actions = l.Actions.set(l.gen, id, a)
 		l.ActionOrder = append(l.ActionOrder, id)
 		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
 			pr.ActionIDs = append(pr.ActionIDs, id)
@@ -515,6 +518,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 				fb.ActionIDs = append(fb.ActionIDs, id)
 			}
 		}
+		l.noteActionReads(a)
 	case *action.Reassigned:
 		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Reassignments = append(a.Reassignments, Reassignment{Fact: f, Owner: p.Owner})
@@ -535,12 +539,6 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		if a := edit(&l.Actions, l.gen, id); a != nil {
 			a.Communications = append(a.Communications, f)
 		}
-	}
-	switch p.(type) {
-	case *feedback.Given:
-		l.noteFeedbackReads(l.Feedback.Get(id))
-	case *action.Agreed:
-		l.noteActionReads(l.Actions.Get(id))
 	}
 	l.revise(id, p, stamp)
 }
