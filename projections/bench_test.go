@@ -212,10 +212,7 @@ func BenchmarkMemo(b *testing.B) {
 				for b.Loop() {
 					if next == len(h.Events) {
 						b.StopTimer()
-						l = ledger.New()
-						for _, e := range h.Events[:last] {
-							l.Apply(e.Envelope, e.Payload)
-						}
+						l = historytest.LedgerOf(h.Events[:last])
 						memo.Compute(name, l, q)
 						next = last
 						b.StartTimer()

@@ -16,11 +16,7 @@ func TestSnapshotThenRestEqualsReplay(t *testing.T) {
 	for _, h := range []*historytest.Builder{historytest.Story(), historytest.Generate(3, 8000)} {
 		full := h.Ledger()
 		for _, cut := range []int{0, 1, len(h.Events) / 3, len(h.Events) - 1, len(h.Events)} {
-			l := ledger.New()
-			for _, e := range h.Events[:cut] {
-				l.Apply(e.Envelope, e.Payload)
-			}
-			data, err := l.Snapshot()
+			data, err := historytest.LedgerOf(h.Events[:cut]).Snapshot()
 			if err != nil {
 				t.Fatal(err)
 			}

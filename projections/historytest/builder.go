@@ -83,9 +83,12 @@ func (b *Builder) add(stream string, p events.Payload) {
 }
 
 // Ledger applies every event to a new ledger.
-func (b *Builder) Ledger() *ledger.Ledger {
+func (b *Builder) Ledger() *ledger.Ledger { return LedgerOf(b.Events) }
+
+// LedgerOf applies evs to a new ledger, in order.
+func LedgerOf(evs []Event) *ledger.Ledger {
 	l := ledger.New()
-	for _, e := range b.Events {
+	for _, e := range evs {
 		l.Apply(e.Envelope, e.Payload)
 	}
 	return l

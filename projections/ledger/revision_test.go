@@ -89,11 +89,7 @@ func TestRevisions(t *testing.T) {
 		}
 		// The same from a snapshot of the ledger before the event: what
 		// a restored ledger revises is what the original would.
-		before := ledger.New()
-		for _, e := range b.Events[:pos-1] {
-			before.Apply(e.Envelope, e.Payload)
-		}
-		data, err := before.Snapshot()
+		data, err := historytest.LedgerOf(b.Events[:pos-1]).Snapshot()
 		if err != nil {
 			t.Fatal(err)
 		}

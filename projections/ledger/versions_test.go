@@ -53,11 +53,7 @@ func TestFrozenVersionsNeverChange(t *testing.T) {
 			}
 			readers.Wait()
 			for _, v := range versions {
-				want := ledger.New()
-				for _, e := range evs[:v.applied] {
-					want.Apply(e.Envelope, e.Payload)
-				}
-				if got := dump(t, want); string(got) != string(v.read) {
+				if got := dump(t, historytest.LedgerOf(evs[:v.applied])); string(got) != string(v.read) {
 					t.Fatalf("the version after %d events read differently from a ledger of those events alone:\n got %.2000s\nwant %.2000s",
 						v.applied, v.read, got)
 				}
@@ -132,11 +128,7 @@ func TestNextFreezes(t *testing.T) {
 func FuzzRestore(f *testing.F) {
 	story := historytest.Story()
 	for _, n := range []int{0, 1, len(story.Events) / 2, len(story.Events)} {
-		l := ledger.New()
-		for _, e := range story.Events[:n] {
-			l.Apply(e.Envelope, e.Payload)
-		}
-		data, err := l.Snapshot()
+		data, err := historytest.LedgerOf(story.Events[:n]).Snapshot()
 		if err != nil {
 			f.Fatal(err)
 		}
