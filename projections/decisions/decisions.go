@@ -66,18 +66,13 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 // each for as long as the revision of its project holds (see
 // [projections.Parts]). It is safe for concurrent use; the zero Elements
 // is ready.
-type Elements struct {
-	parts projections.Parts[struct{}, []Element]
-}
+type Elements projections.Parts[struct{}, []Element]
 
 // Compute returns the report for q as [Compute] does, taking the elements
 // of each project that e keeps for its revision instead of computing them
 // again, and keeping those it computes. Nil e keeps none.
 func (e *Elements) Compute(l *ledger.Ledger, q projections.Query) Report {
-	var parts *projections.Parts[struct{}, []Element]
-	if e != nil {
-		parts = &e.parts
-	}
+	parts := (*projections.Parts[struct{}, []Element])(e)
 	r := Report{Header: projections.HeaderOf(Name, q, l), Elements: []Element{}}
 	for _, els := range projections.EachProject(l, q, parts, struct{}{}, func(pq projections.Query, p *ledger.Project) []Element {
 		var out []Element

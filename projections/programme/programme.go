@@ -65,10 +65,7 @@ func Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
 // that rows keeps for its project's revision instead of computing it
 // again, and keeping the rows it computes. Nil rows keep none.
 func (rows *Rows) Compute(l *ledger.Ledger, q projections.Query, t Thresholds) Report {
-	var parts *projections.Parts[Thresholds, Row]
-	if rows != nil {
-		parts = &rows.parts
-	}
+	parts := (*projections.Parts[Thresholds, Row])(rows)
 	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Row{}}
 	r.Projects = append(r.Projects, projections.EachProject(l, q, parts, t, func(pq projections.Query, p *ledger.Project) Row {
 		return rowOf(l, pq, p, t)
@@ -102,9 +99,7 @@ func rowOf(l *ledger.Ledger, q projections.Query, p *ledger.Project, t Threshold
 // as long as the revision of its project holds (see
 // [projections.Parts]). It is safe for concurrent use; the zero Rows is
 // ready.
-type Rows struct {
-	parts projections.Parts[Thresholds, Row]
-}
+type Rows projections.Parts[Thresholds, Row]
 
 // rate applies the thresholds: the worst colour wins, and every flag
 // raised is a reason. A reason names the threshold crossed, not the
