@@ -32,8 +32,9 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -78,6 +79,9 @@ Examples:
 		return 2
 	case *heapProfile != "" && *target != "":
 		fmt.Fprintln(stderr, "together bench: --heap-profile profiles the together this process starts; it cannot profile one at --url")
+		return 2
+	case *cpuProfile != "" && *target != "":
+		fmt.Fprintln(stderr, "together bench: --cpu-profile profiles the together this process starts; it cannot profile one at --url")
 		return 2
 	}
 	// With a history, --duration 0 measures the cold start alone.
@@ -152,7 +156,15 @@ Examples:
 		return 2
 	}
 	fmt.Fprintf(stderr, "loading %s with %d clients for %s …\n", *target, *clients, *duration)
+	stopProfile := func() error { return nil }
+	if *cpuProfile != "" {
+		if stopProfile, err = startCPUProfile(*cpuProfile); err != nil {
+			fmt.Fprintf(stderr, "together bench: %v\n", err)
+			return 1
+		}
+	}
 	res, err := load.Run(ctx)
+	err = errors.Join(err, stopProfile())
 	rep.Load = res
 	if m, ok := bench.ReadMemory(); ok && inProcess {
 		rep.Memory = &m
@@ -246,4 +258,21 @@ func writeHeapProfile(path string) error {
 		return fmt.Errorf("heap profile: %w", err)
 	}
 	return f.Close()
+}
+
+// startCPUProfile profiles this process's CPU into a new file at path,
+// readable by its owner alone, until the returned stop is called.
+func startCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
