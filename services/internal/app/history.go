@@ -52,6 +52,11 @@ func OpenHistory(ctx context.Context, dataDir string, kek keyring.KEK) (*History
 	return h, nil
 }
 
+// Conn is the history's connection to its server, for reading the
+// stream raw (as the administrator, whose reads leave no reply
+// permissions behind on the server).
+func (h *History) Conn() *nats.Conn { return h.nc }
+
 // Close releases the store and the data directory.
 func (h *History) Close() error {
 	if h.nc != nil {
