@@ -139,22 +139,32 @@ func (s *Store) sendBatchBody(msgs []*nats.Msg, lastSeq uint64) error {
 // last returns the version and JetStream sequence of the stream's last
 // event, zeros if it has none.
 func (s *Store) last(ctx context.Context, stream string) (version, seq uint64, err error) {
+	version, m, err := s.lastMsg(ctx, stream)
+	if err != nil || m == nil {
+		return 0, 0, err
+	}
+	return version, m.Sequence, nil
+}
+
+// lastMsg returns the version of stream's last event and its message,
+// or 0 and nil for a stream with no events.
+func (s *Store) lastMsg(ctx context.Context, stream string) (uint64, *jetstream.RawStreamMsg, error) {
 	var m *jetstream.RawStreamMsg
-	err = untilAnswered(ctx, func() (err error) {
+	err := untilAnswered(ctx, func() (err error) {
 		m, err = s.stream.GetLastMsgForSubject(ctx, s.subject(stream))
 		return err
 	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 0, 0, nil
+		return 0, nil, nil
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("read last event of %s: %w", stream, err)
+		return 0, nil, fmt.Errorf("read last event of %s: %w", stream, err)
 	}
-	version, err = strconv.ParseUint(m.Header.Get(headerStreamVersion), 10, 64)
+	version, err := strconv.ParseUint(m.Header.Get(headerStreamVersion), 10, 64)
 	if err != nil {
-		return 0, 0, fmt.Errorf("last event of %s (sequence %d) has no stream version header", stream, m.Sequence)
+		return 0, nil, fmt.Errorf("last event of %s (sequence %d) has no stream version header", stream, m.Sequence)
 	}
-	return version, m.Sequence, nil
+	return version, m, nil
 }
 
 // resolve decides what an append that did not plainly succeed amounts to.

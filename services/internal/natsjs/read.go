@@ -32,7 +32,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 			// event (the recorder does on every append, to chain the next
 			// one to its hash): one lookup answers that, and tells whether
 			// from is past the end.
-			version, lastSeq, err := s.last(ctx, stream)
+			version, last, err := s.lastMsg(ctx, stream)
 			if err != nil {
 				yield(events.Envelope{}, err)
 				return
@@ -44,16 +44,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 			case from > version:
 				return
 			case from == version:
-				var m *jetstream.RawStreamMsg
-				err := untilAnswered(ctx, func() (err error) {
-					m, err = s.stream.GetMsg(ctx, lastSeq)
-					return err
-				})
-				if err != nil {
-					yield(events.Envelope{}, fmt.Errorf("read %s at sequence %d: %w", stream, lastSeq, err))
-					return
-				}
-				yield(decode(m.Data, m.Sequence))
+				yield(decode(last.Data, last.Sequence))
 				return
 			}
 		}
