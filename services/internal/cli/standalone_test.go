@@ -190,7 +190,7 @@ func TestServicesRunAlone(t *testing.T) {
 				}
 				for _, want := range map[string][]string{
 					"recorder": {"together_store_append_duration_seconds_bucket", "together_store_appends_total", "together_store_events_appended_total", "together_nats_reconnects_total"},
-					"projects": {"together_commands_total{command=\"POST /api/v1/projects\",outcome=\"recorded\"} 1", "together_http_requests_total"},
+					"projects": {"together_commands_total{command=\"POST /api/v1/projects\",outcome=\"recorded\"} 1", "together_http_requests_total", "together_command_loaded_events_total"},
 					"reports": {"together_projection_position", "together_projection_lag_events", "together_projection_lag_seconds", "together_projection_events_applied_total",
 						"together_reports_heavy_waiting", "together_reports_heavy_wait_seconds_bucket", "together_reports_memo_total"},
 				}[name] {

@@ -44,25 +44,26 @@ type Result struct {
 
 // Executor loads, decides and appends. It is safe for concurrent use.
 type Executor struct {
-	store    Store
-	registry *events.Registry
-	opts     options
-	metrics  *metrics
+	store     Store
+	registry  *events.Registry
+	opts      options
+	metrics   *metrics
+	histories *histories
 }
 
 // NewExecutor returns an executor on store, decoding with registry.
-// Options: [WithClock], [WithAttempts], [WithMetrics].
+// Options: [WithClock], [WithAttempts], [WithKeptEvents], [WithMetrics].
 func NewExecutor(store Store, registry *events.Registry, opts ...Option) (*Executor, error) {
 	if store == nil || registry == nil {
 		return nil, fmt.Errorf("%w: the executor needs a store and a registry", events.ErrInvalidOption)
 	}
-	o := options{now: time.Now, attempts: 20}
+	o := options{now: time.Now, attempts: 20, keptEvents: DefaultKeptEvents}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
 		}
 	}
-	x := &Executor{store: store, registry: registry, opts: o}
+	x := &Executor{store: store, registry: registry, opts: o, histories: newHistories(o.keptEvents)}
 	if o.registerer != nil {
 		var err error
 		if x.metrics, err = newMetrics(o.registerer); err != nil {
@@ -76,20 +77,56 @@ func NewExecutor(store Store, registry *events.Registry, opts ...Option) (*Execu
 func (x *Executor) Now() time.Time { return x.opts.now() }
 
 // Load returns the decoded history of stream, or nil if it has no events.
+// What it loaded before it reads again only from where that ended.
 func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) {
-	var out []Recorded
-	for e, err := range x.store.ReadStream(ctx, stream, 1) {
+	known := x.histories.get(stream)
+	h, err := x.read(ctx, stream, known)
+	if errors.Is(err, errNotNext) {
+		// The store answered other than a prefix leads one to expect:
+		// what it says now is what counts.
+		x.histories.forget(stream)
+		known = nil
+		h, err = x.read(ctx, stream, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	x.observeLoad(len(known), len(h)-len(known))
+	x.histories.put(stream, h)
+	return h, nil
+}
+
+// errNotNext is a store's answer to "the events after version n" that
+// does not begin at version n+1.
+var errNotNext = errors.New("the stream does not go on from the history kept")
+
+// read returns known followed by the events of stream after it.
+func (x *Executor) read(ctx context.Context, stream string, known []Recorded) ([]Recorded, error) {
+	next := uint64(len(known)) + 1
+	out := known
+	for e, err := range x.store.ReadStream(ctx, stream, next) {
 		if errors.Is(err, events.ErrStreamNotFound) {
+			if len(known) > 0 {
+				return nil, errNotNext
+			}
 			return nil, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", stream, err)
 		}
+		if e.StreamVersion != next {
+			if len(known) > 0 {
+				return nil, errNotNext
+			}
+			return nil, fmt.Errorf("load %s: %w: version %d where %d was next", stream, events.ErrInvalidEvent, e.StreamVersion, next)
+		}
 		p, err := x.registry.Decode(e)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: event %s at version %d: %w", stream, e.ID, e.StreamVersion, err)
 		}
+		// known's length is its capacity: this copies the first time.
 		out = append(out, Recorded{Envelope: e, Data: p})
+		next++
 	}
 	return out, nil
 }
@@ -125,6 +162,11 @@ func (x *Executor) Execute(ctx context.Context, stream string, meta Meta, decide
 		}
 		res, err := x.store.Append(ctx, stream, uint64(len(history)), envs)
 		if errors.Is(err, events.ErrWrongExpectedVersion) {
+			// Another writer: the next load reads on from the history
+			// kept. A store that refuses even that is read afresh.
+			if attempt > 0 {
+				x.histories.forget(stream)
+			}
 			continue
 		}
 		if err != nil {

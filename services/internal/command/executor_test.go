@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
@@ -169,13 +170,14 @@ func TestNewExecutorRefusesBadOptions(t *testing.T) {
 		wantErr  error
 	}{
 		{"defaults", store, reg, nil, nil},
-		{"every option", store, reg, []Option{WithClock(time.Now), WithAttempts(1), WithMetrics(prometheus.NewRegistry())}, nil},
+		{"every option", store, reg, []Option{WithClock(time.Now), WithAttempts(1), WithKeptEvents(0), WithMetrics(prometheus.NewRegistry())}, nil},
 		{"no store", nil, reg, nil, events.ErrInvalidOption},
 		{"no registry", store, nil, nil, events.ErrInvalidOption},
 		{"nil clock", store, reg, []Option{WithClock(nil)}, events.ErrInvalidOption},
 		{"no attempt", store, reg, []Option{WithAttempts(0)}, events.ErrInvalidOption},
 		{"negative attempts", store, reg, []Option{WithAttempts(-3)}, events.ErrInvalidOption},
 		{"nil registerer", store, reg, []Option{WithMetrics(nil)}, events.ErrInvalidOption},
+		{"negative kept events", store, reg, []Option{WithKeptEvents(-1)}, events.ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -557,5 +559,180 @@ func TestAggregateCreateOnAndLoad(t *testing.T) {
 	broken := newExecutor(t, &brokenStore{Store: store, readErr: events.ErrUnavailable})
 	if _, err := partsAggregate.Load(ctx, broken, first.ID); !errors.Is(err, events.ErrUnavailable) || errors.Is(err, ErrNotFound) {
 		t.Errorf("Load() on a failing store error = %v, want %v", err, events.ErrUnavailable)
+	}
+}
+
+// countingStore counts the events its reads hand out.
+type countingStore struct {
+	Store
+	mu   sync.Mutex
+	read int
+}
+
+func (s *countingStore) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		for e, err := range s.Store.ReadStream(ctx, stream, from) {
+			if err == nil {
+				s.mu.Lock()
+				s.read++
+				s.mu.Unlock()
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+func (s *countingStore) eventsRead() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.read
+	s.read = 0
+	return n
+}
+
+// A stream loaded once is read again only from where its kept history
+// ends, and the history is the same as a fresh read's, whoever appended.
+func TestLoadReadsOnFromTheHistoryKept(t *testing.T) {
+	tests := []struct {
+		name string
+		// keep bounds the executor's kept events; wantReads is what each
+		// step reads from the store.
+		keep      int
+		wantReads []int
+	}{
+		// Load (1 event), append 2, load (reads the 2), another writer
+		// appends 1, load (reads it), load (reads nothing).
+		{"kept", DefaultKeptEvents, []int{1, 2, 1, 0}},
+		{"nothing kept", 0, []int{1, 3, 4, 4}},
+		// The first event stays kept when the stream outgrows the bound.
+		{"too long to keep", 2, []int{1, 2, 3, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			store := &countingStore{Store: memstore.New()}
+			other := newExecutor(t, store)
+			record(t, other, stream, registered)
+			x := newExecutor(t, store, WithKeptEvents(tt.keep))
+			store.eventsRead()
+
+			var reads []int
+			load := func() []string {
+				h, err := x.Load(ctx, stream)
+				if err != nil {
+					t.Fatalf("Load() error = %v", err)
+				}
+				reads = append(reads, store.eventsRead())
+				return partsAggregate.Fold(projectID, h).Names
+			}
+			load()
+			if _, err := partsAggregate.On(ctx, x, projectID, Meta{Actor: "test"}, func(parts) ([]events.Payload, error) {
+				return []events.Payload{element("a"), element("b")}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			store.eventsRead() // the command's own load
+			load()
+			record(t, other, stream, element("c"))
+			store.eventsRead()
+			got := load()
+			if again := load(); !slices.Equal(again, got) {
+				t.Errorf("a second load = %q, want %q", again, got)
+			}
+			if want := []string{"a", "b", "c"}; !slices.Equal(got, want) {
+				t.Errorf("loaded elements %q, want %q", got, want)
+			}
+			if diff := cmp.Diff(tt.wantReads, reads); diff != "" {
+				t.Errorf("events read per load (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A store that no longer holds what was kept (here: another store with a
+// shorter stream of the same name) refuses the append decided on the
+// history kept; the command is decided again on what the store holds.
+func TestExecuteBelievesTheStoreOverTheHistoryKept(t *testing.T) {
+	ctx := context.Background()
+	first, second := memstore.New(), memstore.New()
+	store := &switchingStore{Store: first}
+	x := newExecutor(t, store)
+	record(t, x, stream, registered)
+	record(t, x, stream, element("a"), element("b"))
+	if got := names(t, x, stream); len(got) != 2 {
+		t.Fatalf("loaded %q, want two elements", got)
+	}
+	w := newExecutor(t, second)
+	record(t, w, stream, registered)
+	record(t, w, stream, element("z"))
+	store.Store = second
+	if _, err := partsAggregate.On(ctx, x, projectID, Meta{}, func(s parts) ([]events.Payload, error) {
+		return []events.Payload{element(fmt.Sprintf("after %q", s.Names))}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"z", `after ["z"]`}
+	if got := names(t, w, stream); !slices.Equal(got, want) {
+		t.Errorf("the store holds %q, want %q", got, want)
+	}
+	if got := names(t, x, stream); !slices.Equal(got, want) {
+		t.Errorf("the executor loads %q, want %q", got, want)
+	}
+}
+
+// switchingStore reads and appends through whichever store it holds.
+type switchingStore struct{ Store }
+
+// Commands on one stream from many goroutines share what is kept of it
+// without a race, and every one lands.
+func TestKeptHistoriesUnderConcurrentCommands(t *testing.T) {
+	ctx := context.Background()
+	x := newExecutor(t, memstore.New())
+	record(t, x, stream, registered)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 10 {
+				if _, err := partsAggregate.On(ctx, x, projectID, Meta{}, func(s parts) ([]events.Payload, error) {
+					return []events.Payload{element(fmt.Sprintf("%d.%d after %d", i, j, len(s.Names)))}, nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := names(t, x, stream); len(got) != 80 {
+		t.Errorf("%d elements, want 80", len(got))
+	}
+	if got := x.histories.events(); got != 81 {
+		t.Errorf("%d events kept, want the stream's 81", got)
+	}
+}
+
+// The events a command decided on are counted by where they came from.
+func TestLoadCountsWhereEventsCameFrom(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	store := memstore.New()
+	record(t, newExecutor(t, store), stream, registered)
+	x := newExecutor(t, store, WithMetrics(reg))
+	if _, err := x.Load(ctx, stream); err != nil { // reads 1
+		t.Fatal(err)
+	}
+	record(t, x, stream, element("a"))             // keeps 1
+	if _, err := x.Load(ctx, stream); err != nil { // keeps 1, reads 1
+		t.Fatal(err)
+	}
+	loaded, err := newMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for from, want := range map[string]float64{"kept": 2, "store": 2} {
+		if got := testutil.ToFloat64(loaded.loaded.WithLabelValues(from)); got != want {
+			t.Errorf("loaded events from %s = %v, want %v", from, got, want)
+		}
 	}
 }

@@ -26,6 +26,9 @@ const (
 
 type metrics struct {
 	commands *prometheus.CounterVec
+	// loaded counts the events of the histories commands were decided
+	// on, by where they came from: kept from an earlier load, or read.
+	loaded *prometheus.CounterVec
 }
 
 // Option configures [NewExecutor]. An option that cannot be applied makes
@@ -35,6 +38,7 @@ type Option func(*options) error
 type options struct {
 	now        func() time.Time
 	attempts   int
+	keptEvents int
 	registerer prometheus.Registerer
 }
 
@@ -46,6 +50,19 @@ func WithClock(now func() time.Time) Option {
 			return fmt.Errorf("%w: nil clock", events.ErrInvalidOption)
 		}
 		o.now = now
+		return nil
+	}
+}
+
+// WithKeptEvents bounds how many decoded events the executor keeps of the
+// streams it loaded last, so that loading one again reads only what was
+// appended since; 0 keeps none. Default [DefaultKeptEvents].
+func WithKeptEvents(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return fmt.Errorf("%w: keep %d events: want 0 or more", events.ErrInvalidOption, n)
+		}
+		o.keptEvents = n
 		return nil
 	}
 }
@@ -74,26 +91,49 @@ func WithMetrics(reg prometheus.Registerer) Option {
 	}
 }
 
-// newMetrics registers the command counter with reg, or shares the one
+// newMetrics registers the executor's counters with reg, or shares those
 // already there: the command services of one process each have an
 // executor, and count into one metric.
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	commands := prometheus.NewCounterVec(prometheus.CounterOpts{
+	commands, err := registerShared(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "together_commands_total",
 		Help: "Commands handled, by command (route pattern) and outcome.",
-	}, []string{"command", "outcome"})
-	if err := reg.Register(commands); err != nil {
-		var already prometheus.AlreadyRegisteredError
-		if !errors.As(err, &already) {
-			return nil, err
-		}
-		shared, ok := already.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			return nil, err
-		}
-		commands = shared
+	}, []string{"command", "outcome"}))
+	if err != nil {
+		return nil, err
 	}
-	return &metrics{commands: commands}, nil
+	loaded, err := registerShared(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "together_command_loaded_events_total",
+		Help: "Events of the histories commands were decided on, by where they came from: kept from an earlier load of the stream, or read from the store.",
+	}, []string{"from"}))
+	if err != nil {
+		return nil, err
+	}
+	return &metrics{commands: commands, loaded: loaded}, nil
+}
+
+func registerShared[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var already prometheus.AlreadyRegisteredError
+	if !errors.As(err, &already) {
+		return c, err
+	}
+	shared, ok := already.ExistingCollector.(C)
+	if !ok {
+		return c, err
+	}
+	return shared, nil
+}
+
+// observeLoad counts a load's events: kept ones reused, read ones read.
+func (x *Executor) observeLoad(kept, read int) {
+	if x.metrics != nil {
+		x.metrics.loaded.WithLabelValues("kept").Add(float64(kept))
+		x.metrics.loaded.WithLabelValues("store").Add(float64(read))
+	}
 }
 
 func (x *Executor) observe(command, outcome string) {

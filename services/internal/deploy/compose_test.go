@@ -127,7 +127,7 @@ func TestGrafanaDashboard(t *testing.T) {
 	exported := []string{
 		"together_store_events_appended_total", "together_store_append_duration_seconds_bucket", "together_store_appends_total",
 		"together_projection_lag_seconds", "together_projection_lag_events", "together_http_requests_total",
-		"together_commands_total", "together_nats_reconnects_total",
+		"together_commands_total", "together_command_loaded_events_total", "together_nats_reconnects_total",
 		"together_reports_heavy_waiting", "together_reports_heavy_wait_seconds_bucket", "together_reports_memo_total",
 	}
 	metric := regexp.MustCompile(`together_[a-z_]+`)
