@@ -43,7 +43,30 @@ type Report struct {
 
 // Compute returns the report for q.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
-	projects := q.Projects(l)
+	return (*Parts)(nil).Compute(l, q)
+}
+
+// Parts keeps what each project adds to the report between computations,
+// each for as long as the revision of its project holds (see
+// [projections.Parts]). It is safe for concurrent use; the zero Parts is
+// ready.
+type Parts projections.Parts[struct{}, *part]
+
+// part is what one project adds to the report before its people are
+// looked up. Nothing changes a part once made: it may be kept.
+type part struct {
+	counts map[string]int         // participations in the window
+	first  map[string]ledger.Fact // first participation ever
+	// attendees are the distinct named attendees of the engagements in
+	// the window, by level.
+	attendees                                                           map[events.Level]map[string]bool
+	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFB int
+}
+
+// Compute returns the report for q as [Compute] does, taking the part of
+// each project that ps keeps for its revision instead of computing it
+// again, and keeping those it computes. Nil ps keeps none.
+func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 	r := Report{
 		Header:       projections.HeaderOf(Name, q, l),
 		ByRole:       projections.NewRoleCounts(),
@@ -56,14 +79,34 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 
 	counts := map[string]int{}        // participations in the window
 	first := map[string]ledger.Fact{} // first participation ever, in scope
-	for p := range q.Participations(l, projects) {
-		if f, ok := first[p.StakeholderID]; !ok || earlier(p.Fact, f) {
-			first[p.StakeholderID] = p.Fact
+	attendees := map[events.Level]map[string]bool{}
+	parts := projections.EachProject(l, q, (*projections.Parts[struct{}, *part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
+		return partOf(l, pq, p)
+	})
+	for _, p := range parts {
+		for id, c := range p.counts {
+			counts[id] += c
 		}
-		if q.InWindow(p.Fact.OccurredAt) {
-			counts[p.StakeholderID]++
+		for id, f := range p.first {
+			if g, ok := first[id]; !ok || earlier(f, g) {
+				first[id] = f
+			}
 		}
+		for level, ids := range p.attendees {
+			if attendees[level] == nil {
+				attendees[level] = map[string]bool{}
+			}
+			for a := range ids {
+				attendees[level][a] = true
+			}
+		}
+		r.Invited += p.invited
+		r.Accepted += p.accepted
+		r.AttendedOfInvited += p.attendedOfInvited
+		r.UnnamedAttendees += p.unnamedAttendees
+		r.AnonymousFeedback += p.anonymousFB
 	}
+
 	r.Participants = len(counts)
 	lived := 0
 	var cs []int
@@ -105,13 +148,34 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			}
 		}
 	}
+	for level, ids := range attendees {
+		for a := range ids {
+			for _, role := range q.RolesOf(l, a) {
+				r.Coverage[level][role]++
+			}
+		}
+	}
+	return r
+}
+
+// partOf returns what project p adds to the report for q.
+func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
+	projects := []*ledger.Project{p}
+	out := &part{counts: map[string]int{}, first: map[string]ledger.Fact{}, attendees: map[events.Level]map[string]bool{}}
+	for pt := range q.Participations(l, projects) {
+		if f, ok := out.first[pt.StakeholderID]; !ok || earlier(pt.Fact, f) {
+			out.first[pt.StakeholderID] = pt.Fact
+		}
+		if q.InWindow(pt.Fact.OccurredAt) {
+			out.counts[pt.StakeholderID]++
+		}
+	}
 
 	// The funnel counts the invitations to the engagements that took
 	// place in the window (or, not yet held, are scheduled in it), so that
 	// invited, accepted and attended_of_invited speak of the same
 	// engagements whenever each invitation was sent. A cancelled
 	// engagement that was never held is no opportunity to attend.
-	attendees := map[events.Level]map[string]bool{} // distinct attendees per level
 	for _, en := range l.EngagementsOf(projects) {
 		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
 			continue
@@ -121,40 +185,33 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			continue
 		}
 		if h != nil {
-			r.UnnamedAttendees += h.UnnamedAttendees
-			if attendees[en.Level] == nil {
-				attendees[en.Level] = map[string]bool{}
+			out.unnamedAttendees += h.UnnamedAttendees
+			if out.attendees[en.Level] == nil {
+				out.attendees[en.Level] = map[string]bool{}
 			}
 			for _, a := range h.AttendeeIDs {
-				attendees[en.Level][a] = true
+				out.attendees[en.Level][a] = true
 			}
 		}
 		for _, inv := range en.Invitations {
 			if !q.Known(inv.Fact) {
 				continue
 			}
-			r.Invited++
+			out.invited++
 			if inv.AcceptedAt(q.AsOf) {
-				r.Accepted++
+				out.accepted++
 			}
 			if h != nil && h.Attended(inv.StakeholderID) {
-				r.AttendedOfInvited++
-			}
-		}
-	}
-	for level, ids := range attendees {
-		for a := range ids {
-			for _, role := range q.RolesOf(l, a) {
-				r.Coverage[level][role]++
+				out.attendedOfInvited++
 			}
 		}
 	}
 	for _, fb := range l.FeedbackOf(projects) {
 		if fb.StakeholderID == "" && q.Counts(fb.Fact) && !fb.RetractedAt(q.AsOf) {
-			r.AnonymousFeedback++
+			out.anonymousFB++
 		}
 	}
-	return r
+	return out
 }
 
 // earlier orders participations by business time, then by position.

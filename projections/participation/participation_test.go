@@ -168,6 +168,25 @@ func TestStory(t *testing.T) {
 			},
 		},
 		{
+			// Everything, 11th–12th: w3 and f5 (Dev, Waiting), w4 (Ann,
+			// Parking). Dev 2, Ann 1: Σc = 3, Σc² = 5; the top ⌈0.2⌉ = 1
+			// has 2. Dev's first participation is w3 (f4 was retracted),
+			// a new voice; Ann first came to w1 in Letters on the 5th, so
+			// she is no new voice although Parking first saw her now.
+			name: "everything in a window, one person across projects",
+			q:    projections.Query{From: date("2026-03-11"), To: date("2026-03-13"), AsOf: historytest.Day(21)},
+			want: participation.Report{
+				Participants: 2, ByRole: roles(1, 0, 0, 1, 0, 0, 0),
+				NewVoices: 1, NewVoiceShare: f(1.0 / 2), EffectiveVoices: f(9.0 / 5), TopDecileShare: f(2.0 / 3),
+				LivedExperience: 1, LivedExperienceShare: f(1.0 / 2),
+				Coverage: coverage(map[events.Level]projections.RoleCounts{
+					events.LevelEngage: roles(1, 0, 0, 1, 0, 0, 0), // w3: Dev, w4: Ann
+				}),
+				MissingRoles:                []events.Role{events.RoleCarer, events.RoleFrontlineStaff, events.RoleCommissioner, events.RolePartner, events.RolePublic},
+				MissingLivedExperienceRoles: []events.Role{events.RoleCarer},
+			},
+		},
+		{
 			// As of the 4th nothing was held and no feedback given.
 			name: "before anything happened",
 			q:    projections.Query{AsOf: historytest.Day(4)},

@@ -39,11 +39,20 @@ type Config struct {
 	Parts *Parts
 }
 
-// Parts keeps, by project, the programme view's rows and the decisions
-// report's elements (see [projections.Parts]).
+// Parts keeps, by project, the programme view's rows, the decisions
+// report's elements and what each adds to participation (see
+// [projections.Parts]).
 type Parts struct {
-	Programme programme.Rows
-	Decisions decisions.Elements
+	Programme     programme.Rows
+	Decisions     decisions.Elements
+	Participation participation.Parts
+}
+
+func (p *Parts) participation() *participation.Parts {
+	if p == nil {
+		return nil
+	}
+	return &p.Participation
 }
 
 func (p *Parts) programme() *programme.Rows {
@@ -103,7 +112,9 @@ func rehead[D Document, P headed[D]](d Document, h projections.Header) Document 
 func All() []Report {
 	return []Report{
 		{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return participation.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return c.Parts.participation().Compute(l, q)
+			},
 			rehead[participation.Report]},
 		{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
 			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) },
