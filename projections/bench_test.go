@@ -159,8 +159,8 @@ func BenchmarkSnapshot(b *testing.B) {
 	})
 }
 
-// BenchmarkMemo asks the programme view, the decisions report and the
-// participation report (each made of one part a project) through a memo,
+// BenchmarkMemo asks the programme view and the decisions, participation
+// and reach reports (each made of one part a project) through a memo,
 // over everything, one programme and one project of the generated
 // programme: "computed" without the memo, for comparison; "kept" from
 // eight goroutines at once on one version, as dashboards ask while
@@ -173,7 +173,7 @@ func BenchmarkMemo(b *testing.B) {
 	last := len(h.Events) - between
 	c := config(b)
 	first := h.Ledger().Projects.Get(h.Ledger().ProjectOrder[0])
-	for _, name := range []string{"programme", "decisions", "participation"} {
+	for _, name := range []string{"programme", "decisions", "participation", "reach"} {
 		r, _ := report.Lookup(name)
 		for _, s := range []struct {
 			name string

@@ -55,48 +55,45 @@ func (f Funnel) at(stage string) int {
 	return map[string]int{"invited": f.Invited, "accepted": f.Accepted, "attended": f.Attended, "gave_feedback": f.GaveFeedback, "heard_back": f.HeardBack}[stage]
 }
 
+// person is what is known of one person in a scope or one project of it.
+// Feedback and hearing back count only for people who attended somewhere
+// in the scope.
 type person struct {
-	accepted, attended, gaveFeedback, heardBack bool
+	invited, accepted, attended, gaveFeedback, heardBack bool
 }
 
 // Compute returns the report for q. The engagements are those held in the
 // window (or, not yet held and not cancelled, scheduled in it), as in
 // the participation report's funnel.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
+	return (*Parts)(nil).Compute(l, q)
+}
+
+// Parts keeps what each project adds to the report between computations,
+// each for as long as the revision of its project holds (see
+// [projections.Parts]). It is safe for concurrent use; the zero Parts is
+// ready.
+type Parts projections.Parts[struct{}, map[string]person]
+
+// Compute returns the report for q as [Compute] does, taking the part of
+// each project that ps keeps for its revision instead of computing it
+// again, and keeping those it computes. Nil ps keeps none.
+func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 	r := Report{Header: projections.HeaderOf(Name, q, l)}
-	projects := q.Projects(l)
-	people := map[string]*person{}
-	for _, en := range l.EngagementsOf(projects) {
-		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
-			continue
-		}
-		h := en.HeldAt(q.AsOf)
-		if h == nil && en.CancelledAt(q.AsOf) {
-			continue
-		}
-		for _, inv := range en.Invitations {
-			if !q.Known(inv.Fact) {
-				continue
-			}
-			p := people[inv.StakeholderID]
-			if p == nil {
-				p = &person{}
-				people[inv.StakeholderID] = p
-			}
-			p.accepted = p.accepted || inv.AcceptedAt(q.AsOf)
-			p.attended = p.attended || h != nil && h.Attended(inv.StakeholderID)
-		}
-	}
-	for _, fb := range l.FeedbackOf(projects) {
-		p := people[fb.StakeholderID]
-		if p == nil || !p.attended || !q.Counts(fb.Fact) || fb.RetractedAt(q.AsOf) {
-			continue
-		}
-		p.gaveFeedback = true
-		for _, id := range fb.ActionIDs {
-			if a := l.Actions.Get(id); q.Known(a.Fact) && a.FirstCommunicationAfterCompletion(q.AsOf) != nil {
-				p.heardBack = true
-			}
+	// A person's feedback counts if they attended anywhere in scope, so
+	// the parts are added up before feedback is judged.
+	people := map[string]person{}
+	for _, part := range projections.EachProject(l, q, (*projections.Parts[struct{}, map[string]person])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) map[string]person {
+		return partOf(l, pq, p)
+	}) {
+		for id, p := range part {
+			sum := people[id]
+			sum.invited = sum.invited || p.invited
+			sum.accepted = sum.accepted || p.accepted
+			sum.attended = sum.attended || p.attended
+			sum.gaveFeedback = sum.gaveFeedback || p.gaveFeedback
+			sum.heardBack = sum.heardBack || p.heardBack
+			people[id] = sum
 		}
 	}
 	groups := map[string]*Funnel{Everyone: {Group: Everyone}, LivedExperience: {Group: LivedExperience}}
@@ -104,6 +101,9 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		groups[string(role)] = &Funnel{Group: string(role)}
 	}
 	for id, p := range people {
+		if !p.invited {
+			continue
+		}
 		roles := q.RolesOf(l, id)
 		in := []string{Everyone}
 		if projections.LivedExperience(roles) {
@@ -121,10 +121,10 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			if p.attended {
 				f.Attended++
 			}
-			if p.gaveFeedback {
+			if p.attended && p.gaveFeedback {
 				f.GaveFeedback++
 			}
-			if p.heardBack {
+			if p.attended && p.heardBack {
 				f.HeardBack++
 			}
 		}
@@ -133,6 +133,47 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 		r.Groups = append(r.Groups, *groups[g])
 	}
 	return r
+}
+
+// partOf returns what project p adds to the report for q, by person: the
+// invitations to its engagements, and its feedback whether or not its
+// giver attended (which the whole scope decides).
+func partOf(l *ledger.Ledger, q projections.Query, project *ledger.Project) map[string]person {
+	projects := []*ledger.Project{project}
+	people := map[string]person{}
+	for _, en := range l.EngagementsOf(projects) {
+		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
+			continue
+		}
+		h := en.HeldAt(q.AsOf)
+		if h == nil && en.CancelledAt(q.AsOf) {
+			continue
+		}
+		for _, inv := range en.Invitations {
+			if !q.Known(inv.Fact) {
+				continue
+			}
+			p := people[inv.StakeholderID]
+			p.invited = true
+			p.accepted = p.accepted || inv.AcceptedAt(q.AsOf)
+			p.attended = p.attended || h != nil && h.Attended(inv.StakeholderID)
+			people[inv.StakeholderID] = p
+		}
+	}
+	for _, fb := range l.FeedbackOf(projects) {
+		if fb.StakeholderID == "" || !q.Counts(fb.Fact) || fb.RetractedAt(q.AsOf) {
+			continue
+		}
+		p := people[fb.StakeholderID]
+		p.gaveFeedback = true
+		for _, id := range fb.ActionIDs {
+			if a := l.Actions.Get(id); q.Known(a.Fact) && a.FirstCommunicationAfterCompletion(q.AsOf) != nil {
+				p.heardBack = true
+			}
+		}
+		people[fb.StakeholderID] = p
+	}
+	return people
 }
 
 func groupOrder() []string {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/reach"
@@ -36,5 +37,41 @@ func TestStory(t *testing.T) {
 	// As of the 15th a1's outcome (fed back on the 16th) is not known.
 	if g := reach.Compute(l, projections.Query{Programme: "North", AsOf: historytest.Day(15)}).Groups[0]; g.HeardBack != 0 {
 		t.Errorf("heard back as of the 15th = %d, want 0", g.HeardBack)
+	}
+}
+
+// Feedback counts for a person who attended anywhere in the scope, though
+// given in another project than the one they attended in: Xan came to
+// wa in A and gave feedback in B, which B's action answered; Yas was
+// invited to both, came to neither, and gave feedback in A.
+func TestFeedbackCountsForAttendingAnywhereInScope(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1))
+	b.At(historytest.Day(1)).Project("a", "P", "A").Project("b", "P", "B").
+		Stakeholder("xan", events.RoleServiceUser).Stakeholder("yas", events.RoleCarer).
+		Plan("wa", "a", events.LevelConsult, "workshop").Invite("wa", "xan").Invite("wa", "yas").
+		Plan("wb", "b", events.LevelConsult, "workshop").Invite("wb", "yas")
+	b.At(historytest.Day(2)).Answer("wa", "xan", true)
+	b.At(historytest.Day(3)).Hold("wa", 0, "xan").Hold("wb", 0)
+	b.At(historytest.Day(4)).Feedback("fx", "b", "", "", "xan").Feedback("fy", "a", "", "", "yas").
+		Agree("ab", "b", historytest.Day(9), "fx")
+	b.At(historytest.Day(5)).Complete("ab")
+	b.At(historytest.Day(6)).Communicate("ab")
+	l := b.Ledger()
+	tests := []struct {
+		name string
+		q    projections.Query
+		want reach.Funnel
+	}{
+		{"both projects", projections.Query{}, reach.Funnel{Group: reach.Everyone, Invited: 2, Accepted: 1, Attended: 1, GaveFeedback: 1, HeardBack: 1}},
+		{"A: Xan's feedback is in B", projections.Query{Project: "a"}, reach.Funnel{Group: reach.Everyone, Invited: 2, Accepted: 1, Attended: 1}},
+		{"B: Xan was not invited there", projections.Query{Project: "b"}, reach.Funnel{Group: reach.Everyone, Invited: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.q.AsOf = historytest.Day(7)
+			if diff := cmp.Diff(tt.want, reach.Compute(l, tt.q).Groups[0]); diff != "" {
+				t.Errorf("everyone's funnel (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

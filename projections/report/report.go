@@ -40,12 +40,20 @@ type Config struct {
 }
 
 // Parts keeps, by project, the programme view's rows, the decisions
-// report's elements and what each adds to participation (see
+// report's elements and what each adds to participation and reach (see
 // [projections.Parts]).
 type Parts struct {
 	Programme     programme.Rows
 	Decisions     decisions.Elements
 	Participation participation.Parts
+	Reach         reach.Parts
+}
+
+func (p *Parts) reach() *reach.Parts {
+	if p == nil {
+		return nil
+	}
+	return &p.Reach
 }
 
 func (p *Parts) participation() *participation.Parts {
@@ -143,7 +151,7 @@ func All() []Report {
 			// which an erasure destroys before the ledger hears of it.
 			nil},
 		{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reach.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document { return c.Parts.reach().Compute(l, q) },
 			rehead[reach.Report]},
 		{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
 			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) },
