@@ -41,48 +41,95 @@ type Report struct {
 // in the window; the feedback counted is that given in the window. What
 // became of them is as known at AsOf, whenever it happened.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
-	projects := q.Projects(l)
+	return (*Parts)(nil).Compute(l, q)
+}
+
+// Parts keeps what each project adds to the report between computations,
+// each for as long as the revision of its project holds (see
+// [projections.Parts]). It is safe for concurrent use; the zero Parts is
+// ready.
+type Parts projections.Parts[struct{}, *part]
+
+// part is what one project adds to the report: its counts, and the
+// durations the medians are taken over. Nothing changes a part once made.
+type part struct {
+	agreed, completed, completedOnTime, rescheduled, dropped, open, overdue int
+	feedback, feedbackWithAction, responded, loopClosed                     int
+	daysToComplete, daysToOutcome                                           []int
+}
+
+// Compute returns the report for q as [Compute] does, taking the part of
+// each project that ps keeps for its revision instead of computing it
+// again, and keeping those it computes. Nil ps keeps none.
+func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 	r := Report{Header: projections.HeaderOf(Name, q, l)}
-	today := q.Today()
-	var daysToComplete []int
-	for _, a := range l.ActionsOf(projects) {
-		if !q.Counts(a.Fact) {
-			continue
-		}
-		r.Agreed++
-		if a.RescheduledAt(q.AsOf) {
-			r.Rescheduled++
-		}
-		c := a.CompletedAt(q.AsOf)
-		switch {
-		case c != nil:
-			r.Completed++
-			if !c.CompletedOn.After(a.DueOnBefore(c.Position)) {
-				r.CompletedOnTime++
-			}
-			daysToComplete = append(daysToComplete, q.Date(a.Fact.OccurredAt).DaysUntil(c.CompletedOn))
-		case a.DroppedAt(q.AsOf):
-			r.Dropped++
-		default:
-			r.Open++
-			if a.DueOnAt(q.AsOf).Before(today) {
-				r.Overdue++
-			}
-		}
+	var daysToComplete, daysToOutcome []int
+	for _, p := range projections.EachProject(l, q, (*projections.Parts[struct{}, *part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
+		return partOf(l, pq, p)
+	}) {
+		r.Agreed += p.agreed
+		r.Completed += p.completed
+		r.CompletedOnTime += p.completedOnTime
+		r.Rescheduled += p.rescheduled
+		r.Dropped += p.dropped
+		r.Open += p.open
+		r.Overdue += p.overdue
+		r.Feedback += p.feedback
+		r.FeedbackWithAction += p.feedbackWithAction
+		r.Responded += p.responded
+		r.LoopClosed += p.loopClosed
+		daysToComplete = append(daysToComplete, p.daysToComplete...)
+		daysToOutcome = append(daysToOutcome, p.daysToOutcome...)
 	}
 	r.CompletionRate = projections.Ratio(r.Completed, r.Agreed-r.Dropped)
 	r.OnTimeRate = projections.Ratio(r.CompletedOnTime, r.Completed)
 	r.MedianDaysToComplete = projections.Median(daysToComplete)
 	r.P90DaysToComplete = projections.P90(daysToComplete)
+	r.ActionRate = projections.Ratio(r.FeedbackWithAction, r.Feedback)
+	r.ResponseRate = projections.Ratio(r.Responded, r.Feedback)
+	r.LoopClosedRate = projections.Ratio(r.LoopClosed, r.Feedback)
+	r.MedianDaysFeedbackToOutcome = projections.Median(daysToOutcome)
+	return r
+}
 
-	var daysToOutcome []int
+// partOf returns what project p adds to the report for q.
+func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
+	projects := []*ledger.Project{p}
+	out := &part{}
+	today := q.Today()
+	for _, a := range l.ActionsOf(projects) {
+		if !q.Counts(a.Fact) {
+			continue
+		}
+		out.agreed++
+		if a.RescheduledAt(q.AsOf) {
+			out.rescheduled++
+		}
+		c := a.CompletedAt(q.AsOf)
+		switch {
+		case c != nil:
+			out.completed++
+			if !c.CompletedOn.After(a.DueOnBefore(c.Position)) {
+				out.completedOnTime++
+			}
+			out.daysToComplete = append(out.daysToComplete, q.Date(a.Fact.OccurredAt).DaysUntil(c.CompletedOn))
+		case a.DroppedAt(q.AsOf):
+			out.dropped++
+		default:
+			out.open++
+			if a.DueOnAt(q.AsOf).Before(today) {
+				out.overdue++
+			}
+		}
+	}
+
 	for _, fb := range l.FeedbackOf(projects) {
 		if !q.Counts(fb.Fact) || fb.RetractedAt(q.AsOf) {
 			continue
 		}
-		r.Feedback++
+		out.feedback++
 		if fb.ResponseAt(q.AsOf) != nil {
-			r.Responded++
+			out.responded++
 		}
 		withAction := false
 		var closedAt *ledger.Fact
@@ -99,18 +146,14 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 			}
 		}
 		if withAction {
-			r.FeedbackWithAction++
+			out.feedbackWithAction++
 		}
 		if closedAt != nil {
-			r.LoopClosed++
-			daysToOutcome = append(daysToOutcome, q.Days(fb.Fact.OccurredAt, closedAt.OccurredAt))
+			out.loopClosed++
+			out.daysToOutcome = append(out.daysToOutcome, q.Days(fb.Fact.OccurredAt, closedAt.OccurredAt))
 		}
 	}
-	r.ActionRate = projections.Ratio(r.FeedbackWithAction, r.Feedback)
-	r.ResponseRate = projections.Ratio(r.Responded, r.Feedback)
-	r.LoopClosedRate = projections.Ratio(r.LoopClosed, r.Feedback)
-	r.MedianDaysFeedbackToOutcome = projections.Median(daysToOutcome)
-	return r
+	return out
 }
 
 // CSV returns the report as one row per figure.

@@ -40,13 +40,21 @@ type Config struct {
 }
 
 // Parts keeps, by project, the programme view's rows, the decisions
-// report's elements and what each adds to participation and reach (see
-// [projections.Parts]).
+// report's elements and what each adds to participation, follow-through
+// and reach (see [projections.Parts]).
 type Parts struct {
 	Programme     programme.Rows
 	Decisions     decisions.Elements
 	Participation participation.Parts
+	FollowThrough followthrough.Parts
 	Reach         reach.Parts
+}
+
+func (p *Parts) followThrough() *followthrough.Parts {
+	if p == nil {
+		return nil
+	}
+	return &p.FollowThrough
 }
 
 func (p *Parts) reach() *reach.Parts {
@@ -125,7 +133,9 @@ func All() []Report {
 			},
 			rehead[participation.Report]},
 		{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return followthrough.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return c.Parts.followThrough().Compute(l, q)
+			},
 			rehead[followthrough.Report]},
 		{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
