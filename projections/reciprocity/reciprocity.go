@@ -6,6 +6,7 @@
 package reciprocity
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/together-coop/together/events"
@@ -78,32 +79,66 @@ type Project struct {
 
 // Compute returns the report for q.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
-	projects := q.Projects(l)
-	r := Report{Header: projections.HeaderOf(Name, q, l), Totals: totals(l, q, projects), Projects: []Project{}}
-	for _, p := range projects {
-		r.Projects = append(r.Projects, Project{ProjectID: p.ID, Name: p.Name, Totals: totals(l, q, []*ledger.Project{p})})
+	return (*Parts)(nil).Compute(l, q)
+}
+
+// Parts keeps what each project adds to the report between computations,
+// each for as long as the revision of its project holds (see
+// [projections.Parts]). It is safe for concurrent use; the zero Parts is
+// ready.
+type Parts projections.Parts[struct{}, part]
+
+// part is one project's row and the tally it was made of, which the
+// totals over all projects add up.
+type part struct {
+	row   Project
+	tally *tally
+}
+
+// Compute returns the report for q as [Compute] does, taking the part of
+// each project that ps keeps for its revision instead of computing it
+// again, and keeping those it computes. Nil ps keeps none.
+func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
+	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Project{}}
+	all := newTally()
+	for _, p := range projections.EachProject(l, q, (*projections.Parts[struct{}, part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) part {
+		t := tallyOf(l, pq, p)
+		return part{row: Project{ProjectID: p.ID, Name: p.Name, Totals: t.totals(l, pq)}, tally: t}
+	}) {
+		all.add(p.tally)
+		r.Projects = append(r.Projects, p.row)
 	}
+	r.Totals = all.totals(l, q)
 	return r
 }
 
-func totals(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) Totals {
-	t := Totals{}
-	kinds := map[string]*Kind{}
-	for _, k := range engagement.SupportKinds {
-		kinds[k] = &Kind{Kind: k}
+// tally is what the engagements of some projects add up to: the sums,
+// and the people the distinct counts are taken over. Nothing changes a
+// tally kept in a part.
+type tally struct {
+	support     int
+	pence       int64
+	kinds       map[string]Kind
+	roleSupport map[events.Role]int
+	rolePence   map[events.Role]int64
+	// people received support in the window; withNeeds attended with a
+	// need; notMet holds, of those, the needs of each who was not
+	// supported at an engagement they attended.
+	people, withNeeds map[string]bool
+	notMet            map[string]map[string]bool
+}
+
+func newTally() *tally {
+	return &tally{
+		kinds: map[string]Kind{}, roleSupport: map[events.Role]int{}, rolePence: map[events.Role]int64{},
+		people: map[string]bool{}, withNeeds: map[string]bool{}, notMet: map[string]map[string]bool{},
 	}
-	type roleTotals struct {
-		people  map[string]bool
-		support int
-		pence   int64
-	}
-	roles := map[events.Role]*roleTotals{}
-	for _, role := range events.Roles {
-		roles[role] = &roleTotals{people: map[string]bool{}}
-	}
-	people := map[string]bool{}
-	withNeeds, notMet := map[string]bool{}, map[string]map[string]bool{}
-	for _, en := range l.EngagementsOf(projects) {
+}
+
+// tallyOf returns the tally of project p's engagements for q.
+func tallyOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *tally {
+	t := newTally()
+	for _, en := range l.EngagementsOf([]*ledger.Project{p}) {
 		if !q.Known(en.Fact) {
 			continue
 		}
@@ -116,18 +151,18 @@ func totals(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) T
 			if !q.InWindow(s.OccurredAt) {
 				continue
 			}
-			t.Support++
-			t.TotalPence += s.AmountPence
-			people[s.StakeholderID] = true
-			if k := kinds[s.Kind]; k != nil {
+			t.support++
+			t.pence += s.AmountPence
+			t.people[s.StakeholderID] = true
+			if slices.Contains(engagement.SupportKinds, s.Kind) {
+				k := t.kinds[s.Kind]
 				k.Support++
 				k.Pence += s.AmountPence
+				t.kinds[s.Kind] = k
 			}
 			for _, role := range q.RolesOf(l, s.StakeholderID) {
-				rt := roles[role]
-				rt.people[s.StakeholderID] = true
-				rt.support++
-				rt.pence += s.AmountPence
+				t.roleSupport[role]++
+				t.rolePence[role] += s.AmountPence
 			}
 		}
 		h := en.HeldAt(q.AsOf)
@@ -139,37 +174,79 @@ func totals(l *ledger.Ledger, q projections.Query, projects []*ledger.Project) T
 			if len(needs) == 0 {
 				continue
 			}
-			withNeeds[a] = true
+			t.withNeeds[a] = true
 			if supported[a] {
 				continue
 			}
-			if notMet[a] == nil {
-				notMet[a] = map[string]bool{}
+			if t.notMet[a] == nil {
+				t.notMet[a] = map[string]bool{}
 			}
 			for _, n := range needs {
-				notMet[a][n] = true
+				t.notMet[a][n] = true
 			}
 		}
 	}
-	t.People = len(people)
+	return t
+}
+
+// add adds o to t.
+func (t *tally) add(o *tally) {
+	t.support += o.support
+	t.pence += o.pence
+	for kind, k := range o.kinds {
+		sum := t.kinds[kind]
+		sum.Support += k.Support
+		sum.Pence += k.Pence
+		t.kinds[kind] = sum
+	}
+	for role, n := range o.roleSupport {
+		t.roleSupport[role] += n
+	}
+	for role, pence := range o.rolePence {
+		t.rolePence[role] += pence
+	}
+	for id := range o.people {
+		t.people[id] = true
+	}
+	for id := range o.withNeeds {
+		t.withNeeds[id] = true
+	}
+	for id, needs := range o.notMet {
+		if t.notMet[id] == nil {
+			t.notMet[id] = map[string]bool{}
+		}
+		for n := range needs {
+			t.notMet[id][n] = true
+		}
+	}
+}
+
+// totals returns the report's figures of the tally.
+func (t *tally) totals(l *ledger.Ledger, q projections.Query) Totals {
+	out := Totals{Support: t.support, TotalPence: t.pence, People: len(t.people)}
 	for _, k := range engagement.SupportKinds {
-		t.ByKind = append(t.ByKind, *kinds[k])
+		out.ByKind = append(out.ByKind, Kind{Kind: k, Support: t.kinds[k].Support, Pence: t.kinds[k].Pence})
+	}
+	people := map[events.Role]int{}
+	for id := range t.people {
+		for _, role := range q.RolesOf(l, id) {
+			people[role]++
+		}
 	}
 	for _, role := range events.Roles {
-		rt := roles[role]
-		t.ByRole = append(t.ByRole, Role{Role: role, People: len(rt.people), Support: rt.support, Pence: rt.pence})
+		out.ByRole = append(out.ByRole, Role{Role: role, People: people[role], Support: t.roleSupport[role], Pence: t.rolePence[role]})
 	}
-	t.AttendeesWithNeeds, t.NeedsNotMet = len(withNeeds), len(notMet)
+	out.AttendeesWithNeeds, out.NeedsNotMet = len(t.withNeeds), len(t.notMet)
 	for _, need := range stakeholder.SupportNeeds {
 		n := 0
-		for _, needs := range notMet {
+		for _, needs := range t.notMet {
 			if needs[need] {
 				n++
 			}
 		}
-		t.NeedsNotMetByNeed = append(t.NeedsNotMetByNeed, Need{Need: need, People: n})
+		out.NeedsNotMetByNeed = append(out.NeedsNotMetByNeed, Need{Need: need, People: n})
 	}
-	return t
+	return out
 }
 
 // needsBy returns the support needs of s known at AsOf and recorded as

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/reciprocity"
@@ -51,3 +52,35 @@ func TestStory(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// People count once over projects: Xan, who needs travel, was paid travel
+// at wa in A and at wb in B; Yas, who needs childcare, came to wb with no
+// support. Each project has one person supported, the programme too.
+func TestPeopleCountOnceOverProjects(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1))
+	b.At(historytest.Day(1)).Project("a", "P", "A").Project("b", "P", "B").
+		Stakeholder("xan", events.RoleServiceUser).Stakeholder("yas", events.RoleCarer).
+		Need("xan", "travel").Need("yas", "childcare").
+		Plan("wa", "a", events.LevelConsult, "workshop").Plan("wb", "b", events.LevelConsult, "workshop")
+	b.At(historytest.Day(2)).Hold("wa", 0, "xan").Support("wa", "xan", "travel", 300).
+		Hold("wb", 0, "xan", "yas").Support("wb", "xan", "travel", 200)
+	got := reciprocity.Compute(b.Ledger(), projections.Query{AsOf: historytest.Day(3)})
+	type figures struct{ Support, People, Pence, WithNeeds, NotMet, ServiceUsers int }
+	of := func(t reciprocity.Totals) figures {
+		return figures{t.Support, t.People, int(t.TotalPence), t.AttendeesWithNeeds, t.NeedsNotMet, t.ByRole[0].People}
+	}
+	want := map[string]figures{
+		"programme": {Support: 2, People: 1, Pence: 500, WithNeeds: 2, NotMet: 1, ServiceUsers: 1},
+		"A":         {Support: 1, People: 1, Pence: 300, WithNeeds: 1, NotMet: 0, ServiceUsers: 1},
+		"B":         {Support: 1, People: 1, Pence: 200, WithNeeds: 2, NotMet: 1, ServiceUsers: 1},
+	}
+	gotFigures := map[string]figures{"programme": of(got.Totals)}
+	for _, p := range got.Projects {
+		gotFigures[p.Name] = of(p.Totals)
+	}
+	for scope, w := range want {
+		if gotFigures[scope] != w {
+			t.Errorf("%s: %+v, want %+v", scope, gotFigures[scope], w)
+		}
+	}
+}

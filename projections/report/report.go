@@ -40,14 +40,22 @@ type Config struct {
 }
 
 // Parts keeps, by project, the programme view's rows, the decisions
-// report's elements and what each adds to participation, follow-through
-// and reach (see [projections.Parts]).
+// report's elements and what each adds to participation, follow-through,
+// reach and reciprocity (see [projections.Parts]).
 type Parts struct {
 	Programme     programme.Rows
 	Decisions     decisions.Elements
 	Participation participation.Parts
 	FollowThrough followthrough.Parts
 	Reach         reach.Parts
+	Reciprocity   reciprocity.Parts
+}
+
+func (p *Parts) reciprocity() *reciprocity.Parts {
+	if p == nil {
+		return nil
+	}
+	return &p.Reciprocity
 }
 
 func (p *Parts) followThrough() *followthrough.Parts {
@@ -164,7 +172,9 @@ func All() []Report {
 			func(l *ledger.Ledger, q projections.Query, c Config) Document { return c.Parts.reach().Compute(l, q) },
 			rehead[reach.Report]},
 		{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return reciprocity.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return c.Parts.reciprocity().Compute(l, q)
+			},
 			rehead[reciprocity.Report]},
 	}
 }
