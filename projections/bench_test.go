@@ -160,21 +160,21 @@ func BenchmarkSnapshot(b *testing.B) {
 }
 
 // BenchmarkMemo asks the reports made of one part a project (the
-// programme view; decisions, participation, follow-through, reach and
-// reciprocity) through a memo, over everything, one programme and one
-// project of the generated programme: "computed" without the memo, for
-// comparison; "kept" from eight goroutines at once on one version, as
-// dashboards ask while nothing changes; "one event between" on a new
-// version after each of the history's last thousand events, so the report
-// is made again of the parts of the projects that did not change and the
-// one part that did.
+// programme view; decisions, participation, follow-through, influence,
+// reach and reciprocity) through a memo, over everything, one programme
+// and one project of the generated programme: "computed" without the
+// memo, for comparison; "kept" from eight goroutines at once on one
+// version, as dashboards ask while nothing changes; "one event between"
+// on a new version after each of the history's last thousand events, so
+// the report is made again of the parts of the projects that did not
+// change and the one part that did.
 func BenchmarkMemo(b *testing.B) {
 	h := generated()
 	const between = 1000
 	last := len(h.Events) - between
 	c := config(b)
 	first := h.Ledger().Projects.Get(h.Ledger().ProjectOrder[0])
-	for _, name := range []string{"programme", "decisions", "participation", "follow-through", "reach", "reciprocity"} {
+	for _, name := range []string{"programme", "decisions", "participation", "follow-through", "influence", "reach", "reciprocity"} {
 		r, _ := report.Lookup(name)
 		for _, s := range []struct {
 			name string

@@ -130,11 +130,33 @@ type Done struct {
 // the window, not retracted; its answer is the last one known at AsOf,
 // whenever it was given.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
+	return (*Parts)(nil).Compute(l, q)
+}
+
+// Parts keeps each project's row between computations, for as long as
+// the revision of its project holds (see [projections.Parts]). It is safe
+// for concurrent use; the zero Parts is ready.
+type Parts projections.Parts[struct{}, part]
+
+// part is one project's row and the days to a response its median was
+// taken over.
+type part struct {
+	row  Project
+	days []int
+}
+
+// Compute returns the report for q as [Compute] does, taking the row of
+// each project that ps keeps for its revision instead of computing it
+// again, and keeping those it computes. Nil ps keeps none.
+func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Project{}}
 	var allDays []int
-	for _, p := range q.Projects(l) {
-		pr, days := project(l, q, p)
-		allDays = append(allDays, days...)
+	for _, p := range projections.EachProject(l, q, (*projections.Parts[struct{}, part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) part {
+		row, days := project(l, pq, p)
+		return part{row: row, days: days}
+	}) {
+		pr := p.row
+		allDays = append(allDays, p.days...)
 		r.Feedback += pr.Feedback
 		r.Adopted += pr.Adopted
 		r.PartlyAdopted += pr.PartlyAdopted

@@ -39,9 +39,9 @@ type Config struct {
 	Parts *Parts
 }
 
-// Parts keeps, by project, the programme view's rows, the decisions
-// report's elements and what each adds to participation, follow-through,
-// reach and reciprocity (see [projections.Parts]).
+// Parts keeps, by project, what it adds to each report made of one part a
+// project: every report but duty and representativeness (see
+// [projections.Parts]).
 type Parts struct {
 	Programme     programme.Rows
 	Decisions     decisions.Elements
@@ -49,6 +49,14 @@ type Parts struct {
 	FollowThrough followthrough.Parts
 	Reach         reach.Parts
 	Reciprocity   reciprocity.Parts
+	Influence     influence.Parts
+}
+
+func (p *Parts) influence() *influence.Parts {
+	if p == nil {
+		return nil
+	}
+	return &p.Influence
 }
 
 func (p *Parts) reciprocity() *reciprocity.Parts {
@@ -159,7 +167,9 @@ func All() []Report {
 			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) },
 			rehead[duty.Report]},
 		{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return influence.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document {
+				return c.Parts.influence().Compute(l, q)
+			},
 			rehead[influence.Report]},
 		{representativeness.Name, "Do the people who took part look like the people the programme serves?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
