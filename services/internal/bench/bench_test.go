@@ -31,6 +31,7 @@ func TestNewRefuses(t *testing.T) {
 		{"no commands", "http://127.0.0.1:8080", []bench.Option{bench.WithMaxCommands(0)}},
 		{"report readers below none", "http://127.0.0.1:8080", []bench.Option{bench.WithReportReaders(-1)}},
 		{"too many report readers", "http://127.0.0.1:8080", []bench.Option{bench.WithReportReaders(65)}},
+		{"no such report to read", "http://127.0.0.1:8080", []bench.Option{bench.WithReadReport("everything")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +67,7 @@ func TestLoadAgainstStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load, err := bench.New(st.URL(), bench.WithClients(2), bench.WithReportReaders(1), bench.WithMaxCommands(budget), bench.WithDuration(5*time.Minute), bench.WithToken(token))
+	load, err := bench.New(st.URL(), bench.WithClients(2), bench.WithReportReaders(1), bench.WithReadReport("participation"), bench.WithMaxCommands(budget), bench.WithDuration(5*time.Minute), bench.WithToken(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +81,8 @@ func TestLoadAgainstStack(t *testing.T) {
 	if res.Commands != budget || res.Events < budget || res.LastPosition < budget {
 		t.Errorf("commands %d, events %d, last position %d; want %d, at least %d, at least %d", res.Commands, res.Events, res.LastPosition, budget, budget, budget)
 	}
-	if res.ReportReaders != 1 || res.ReportReads.N == 0 {
-		t.Errorf("report readers %d read the heaviest report %d times; want 1 reader, some reads", res.ReportReaders, res.ReportReads.N)
+	if res.ReportReaders != 1 || res.ReadReport != "participation" || res.ReportReads.N == 0 {
+		t.Errorf("%d report readers read %q %d times; want 1 reader, participation, some reads", res.ReportReaders, res.ReadReport, res.ReportReads.N)
 	}
 	for _, kind := range []string{"register_project", "add_element", "decide_level", "register_stakeholder", "plan_engagement", "invite", "answer", "hold_engagement", "give_feedback", "agree_action", "complete_action", "communicate"} {
 		if res.ByCommand[kind].N == 0 {

@@ -9,11 +9,15 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/together-coop/together/projections/programme"
+	"github.com/together-coop/together/projections/report"
 )
 
 // ErrInvalidOption wraps every refused option.
@@ -22,6 +26,7 @@ var ErrInvalidOption = errors.New("invalid option")
 type options struct {
 	clients       int
 	reportReaders int
+	readReport    string
 	duration      time.Duration
 	maxCommands   int
 	token         string
@@ -44,16 +49,28 @@ func WithClients(n int) Option {
 }
 
 // WithReportReaders sets how many clients, besides those sending
-// commands, ask for the heaviest report (the programme view of
-// everything) over and over while the load runs, as dashboards left open
-// do: the visibility samples then show read-your-writes under reads.
-// Default 0.
+// commands, ask for a report of everything (see [WithReadReport]) over
+// and over while the load runs, as dashboards left open do: the
+// visibility samples then show read-your-writes under reads. Default 0.
 func WithReportReaders(n int) Option {
 	return func(o *options) error {
 		if n < 0 || n > 64 {
 			return fmt.Errorf("%w: report readers must be 0 to 64", ErrInvalidOption)
 		}
 		o.reportReaders = n
+		return nil
+	}
+}
+
+// WithReadReport names the report the report readers ask for, over
+// everything: one of together's reports. Default the heaviest, the
+// programme view.
+func WithReadReport(name string) Option {
+	return func(o *options) error {
+		if _, ok := report.Lookup(name); !ok {
+			return fmt.Errorf("%w: no report %q; the reports are %s", ErrInvalidOption, name, strings.Join(report.Names(), ", "))
+		}
+		o.readReport = name
 		return nil
 	}
 }
@@ -113,7 +130,7 @@ type Load struct {
 // http URL. Options: [WithClients], [WithDuration], [WithMaxCommands],
 // [WithReportReaders], [WithToken], [WithHTTPClient], [WithLogger].
 func New(base string, opts ...Option) (*Load, error) {
-	o := options{clients: 8, duration: 20 * time.Second, maxCommands: 1_000_000, log: zerolog.Nop()}
+	o := options{clients: 8, readReport: programme.Name, duration: 20 * time.Second, maxCommands: 1_000_000, log: zerolog.Nop()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -160,9 +177,10 @@ type Result struct {
 	// reflect the newest acknowledged event (read-your-writes with
 	// min_position), including computing the report.
 	Visible Percentiles
-	// ReportReaders clients asked for the heaviest report throughout;
-	// ReportReads is how long it took them.
+	// ReportReaders clients asked for the report ReadReport names, over
+	// everything, throughout; ReportReads is how long it took them.
 	ReportReaders int
+	ReadReport    string
 	ReportReads   Percentiles
 	// CatchUp is how long, after the last command, until a report
 	// reflected it.
@@ -226,7 +244,7 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 	reads := make([][]time.Duration, l.o.reportReaders)
 	var readers sync.WaitGroup
 	for i := range reads {
-		readers.Go(func() { reads[i] = l.readHeaviest(runCtx) })
+		readers.Go(func() { reads[i] = l.readReport(runCtx) })
 	}
 	var visible []time.Duration
 	sampled := make(chan struct{})
@@ -262,7 +280,7 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		res.ByCommand[k] = percentiles(v)
 	}
 	res.Visible = percentiles(visible)
-	res.ReportReaders = l.o.reportReaders
+	res.ReportReaders, res.ReadReport = l.o.reportReaders, l.o.readReport
 	res.ReportReads = percentiles(slices.Concat(reads...))
 	if p := head.Load(); p > 0 {
 		cctx, ccancel := context.WithTimeout(ctx, 60*time.Second)
@@ -276,16 +294,13 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// heaviest is the report that reads the most: the programme view, every
-// project's figures.
-const heaviest = "/api/v1/reports/programme"
-
-// readHeaviest asks for the heaviest report until ctx ends, and returns
+// readReport asks for the readers' report until ctx ends, and returns
 // how long each answer took.
-func (l *Load) readHeaviest(ctx context.Context) []time.Duration {
+func (l *Load) readReport(ctx context.Context) []time.Duration {
 	var out []time.Duration
+	path := "/api/v1/reports/" + l.o.readReport
 	for ctx.Err() == nil {
-		took, err := l.client.get(ctx, heaviest)
+		took, err := l.client.get(ctx, path)
 		if err != nil {
 			if ctx.Err() == nil {
 				l.o.log.Warn().Err(err).Msg("report read failed")

@@ -26,7 +26,8 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	target := fs.String("url", "", "load a together already running at this loopback URL (default: start a fresh one in this process)")
 	token := fs.String("token", env("TOGETHER_BENCH_TOKEN"), "send Authorization: Bearer TOKEN with every request (env TOGETHER_BENCH_TOKEN)")
 	clients := fs.Int("clients", 8, "concurrent clients")
-	reportReaders := fs.Int("report-readers", 0, "clients that read the heaviest report over and over during the load (read-your-writes under reads)")
+	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything over and over during the load (read-your-writes under reads)")
+	readReport := fs.String("read-report", "programme", "the report the report readers ask for")
 	duration := fs.Duration("duration", 20*time.Second, "how long to send commands (at most 1h)")
 	maxCommands := fs.Int("max-commands", 1_000_000, "stop after this many commands even if time remains")
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
@@ -34,7 +35,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE] [--cpu-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -44,9 +45,10 @@ percentiles, how soon the reports reflect a new event, memory, and the
 ceilings measured in the same run on the same disk: durable JetStream
 publish from C publishers with fsync, and an ordered read.
 
-With --report-readers R, R more clients ask for the heaviest report (the
-programme view of everything) over and over meanwhile, as open
-dashboards do, and the report's own times are printed too.
+With --report-readers R, R more clients ask for a report of everything
+over and over meanwhile, as open dashboards do, and the report's own
+times are printed too: the heaviest, the programme view, or the one
+--read-report names.
 
 Without --url it starts a fresh together in this process on a temporary
 directory. It only loads loopback addresses.
@@ -62,6 +64,7 @@ Examples:
   together bench --clients 8 --duration 20s
   together bench --history 200000 --clients 8 --duration 10s
   together bench --history 200000 --report-readers 4 --duration 20s
+  together bench --report-readers 4 --read-report participation
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -86,7 +89,7 @@ Examples:
 	}
 	// With a history, --duration 0 measures the cold start alone.
 	runLoad := *history == 0 || *duration > 0
-	opts := []bench.Option{bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
+	opts := []bench.Option{bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithReadReport(*readReport), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
 	if runLoad {
 		opts = append(opts, bench.WithDuration(*duration))
 	}

@@ -30,6 +30,7 @@ func TestCommandLine(t *testing.T) {
 		{"bench negative history", []string{"bench", "--history", "-1"}, 2, "", "--history must be 0 or more"},
 		{"bench heap profile with url", []string{"bench", "--heap-profile", "heap.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench cpu profile with url", []string{"bench", "--cpu-profile", "cpu.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
+		{"bench no such report to read", []string{"bench", "--report-readers", "1", "--read-report", "everything"}, 2, "", `no report "everything"`},
 		{"bench no duration without history", []string{"bench", "--duration", "0"}, 2, "", "duration must be positive"},
 	}
 	for _, tt := range tests {
