@@ -81,9 +81,9 @@ func (x *Executor) Now() time.Time { return x.opts.now() }
 func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) {
 	known := x.histories.get(stream)
 	h, err := x.read(ctx, stream, known)
-	if errors.Is(err, errNotNext) {
-		// The store answered other than a prefix leads one to expect:
-		// what it says now is what counts.
+	if errors.Is(err, errNotNext) && len(known) > 0 {
+		// The store does not go on from the history kept: what it says
+		// now is what counts.
 		x.histories.forget(stream)
 		known = nil
 		h, err = x.read(ctx, stream, nil)
@@ -96,9 +96,9 @@ func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) 
 	return h, nil
 }
 
-// errNotNext is a store's answer to "the events after version n" that
-// does not begin at version n+1.
-var errNotNext = errors.New("the stream does not go on from the history kept")
+// errNotNext is a store's answer to "the events from version n on" that
+// does not begin at version n.
+var errNotNext = errors.New("the store's answer does not go on from the version asked for")
 
 // read returns known followed by the events of stream after it.
 func (x *Executor) read(ctx context.Context, stream string, known []Recorded) ([]Recorded, error) {
@@ -107,7 +107,7 @@ func (x *Executor) read(ctx context.Context, stream string, known []Recorded) ([
 	for e, err := range x.store.ReadStream(ctx, stream, next) {
 		if errors.Is(err, events.ErrStreamNotFound) {
 			if len(known) > 0 {
-				return nil, errNotNext
+				return nil, fmt.Errorf("load %s: %w: no stream", stream, errNotNext)
 			}
 			return nil, nil
 		}
@@ -115,10 +115,7 @@ func (x *Executor) read(ctx context.Context, stream string, known []Recorded) ([
 			return nil, fmt.Errorf("load %s: %w", stream, err)
 		}
 		if e.StreamVersion != next {
-			if len(known) > 0 {
-				return nil, errNotNext
-			}
-			return nil, fmt.Errorf("load %s: %w: version %d where %d was next", stream, events.ErrInvalidEvent, e.StreamVersion, next)
+			return nil, fmt.Errorf("load %s: %w: version %d where %d was next", stream, errNotNext, e.StreamVersion, next)
 		}
 		p, err := x.registry.Decode(e)
 		if err != nil {

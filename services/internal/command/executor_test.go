@@ -398,14 +398,25 @@ func TestExecuteStampsTheEnvelope(t *testing.T) {
 type brokenStore struct {
 	*memstore.Store
 	readErr, appendErr error
-	appends            int
+	// misnumbered reads answer each event one version on.
+	misnumbered bool
+	appends     int
 }
 
 func (s *brokenStore) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
 	if s.readErr != nil {
 		return func(yield func(events.Envelope, error) bool) { yield(events.Envelope{}, s.readErr) }
 	}
-	return s.Store.ReadStream(ctx, stream, from)
+	return func(yield func(events.Envelope, error) bool) {
+		for e, err := range s.Store.ReadStream(ctx, stream, from) {
+			if s.misnumbered {
+				e.StreamVersion++
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
 }
 
 func (s *brokenStore) Append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (events.AppendResult, error) {
@@ -431,6 +442,8 @@ func TestExecuteFailures(t *testing.T) {
 			func([]Recorded) ([]events.Payload, error) { return []events.Payload{registered}, nil }, events.ErrUnavailable, 0},
 		{"an event cannot be decoded", &brokenStore{Store: memstore.New()}, []events.Envelope{undecodable},
 			func([]Recorded) ([]events.Payload, error) { return []events.Payload{registered}, nil }, events.ErrInvalidEvent, 0},
+		{"the store answers other versions than asked for", &brokenStore{Store: memstore.New(), misnumbered: true}, []events.Envelope{envelopeOf(t, registered)},
+			func([]Recorded) ([]events.Payload, error) { return []events.Payload{element("a")}, nil }, errNotNext, 0},
 		{"the decision is rejected", &brokenStore{Store: memstore.New()}, nil,
 			func([]Recorded) ([]events.Payload, error) { return nil, Rejectf(ErrInvalid, "no") }, ErrInvalid, 0},
 		{"the decision breaks a field rule", &brokenStore{Store: memstore.New()}, nil,
@@ -735,4 +748,14 @@ func TestLoadCountsWhereEventsCameFrom(t *testing.T) {
 			t.Errorf("loaded events from %s = %v, want %v", from, got, want)
 		}
 	}
+}
+
+// envelopeOf is p as a writer would send it.
+func envelopeOf(t *testing.T, p events.Payload) events.Envelope {
+	t.Helper()
+	typ, version, data, err := catalogue.New().Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: version, OccurredAt: now, Actor: "test", Payload: data}
 }
