@@ -59,3 +59,26 @@ func (q Query) Participants(l *ledger.Ledger, projects []*ledger.Project) map[st
 	}
 	return counts
 }
+
+// EngagementsInWindow yields the engagements of projects known at AsOf
+// that were held in the window, or, not yet held, are scheduled in it,
+// each with its holding (nil if not held yet). An engagement cancelled
+// before it was held is no opportunity to attend: it is left out. These
+// are the engagements the duty register counts, and whose invitations the
+// participation funnel and reach count, whenever each was sent.
+func (q Query) EngagementsInWindow(l *ledger.Ledger, projects []*ledger.Project) iter.Seq2[*ledger.Engagement, *ledger.Held] {
+	return func(yield func(*ledger.Engagement, *ledger.Held) bool) {
+		for _, en := range l.EngagementsOf(projects) {
+			if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
+				continue
+			}
+			h := en.HeldAt(q.AsOf)
+			if h == nil && en.CancelledAt(q.AsOf) {
+				continue
+			}
+			if !yield(en, h) {
+				return
+			}
+		}
+	}
+}

@@ -107,10 +107,7 @@ func RowOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) Row {
 			}
 		}
 	}
-	for _, en := range l.EngagementsOf([]*ledger.Project{p}) {
-		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) || en.HeldAt(q.AsOf) == nil && en.CancelledAt(q.AsOf) {
-			continue
-		}
+	for range q.EngagementsInWindow(l, []*ledger.Project{p}) {
 		row.Engagements++
 	}
 	if !row.Assessed && row.Decisions+row.Engagements > 0 {

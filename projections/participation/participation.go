@@ -172,18 +172,9 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	}
 
 	// The funnel counts the invitations to the engagements that took
-	// place in the window (or, not yet held, are scheduled in it), so that
-	// invited, accepted and attended_of_invited speak of the same
-	// engagements whenever each invitation was sent. A cancelled
-	// engagement that was never held is no opportunity to attend.
-	for _, en := range l.EngagementsOf(projects) {
-		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
-			continue
-		}
-		h := en.HeldAt(q.AsOf)
-		if h == nil && en.CancelledAt(q.AsOf) {
-			continue
-		}
+	// place in the window, so that invited, accepted and
+	// attended_of_invited speak of the same engagements.
+	for en, h := range q.EngagementsInWindow(l, projects) {
 		if h != nil {
 			out.unnamedAttendees += h.UnnamedAttendees
 			if out.attendees[en.Level] == nil {

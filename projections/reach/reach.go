@@ -141,14 +141,7 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 func partOf(l *ledger.Ledger, q projections.Query, project *ledger.Project) map[string]person {
 	projects := []*ledger.Project{project}
 	people := map[string]person{}
-	for _, en := range l.EngagementsOf(projects) {
-		if !q.Known(en.Fact) || !q.InWindow(en.Moment(q.AsOf)) {
-			continue
-		}
-		h := en.HeldAt(q.AsOf)
-		if h == nil && en.CancelledAt(q.AsOf) {
-			continue
-		}
+	for en, h := range q.EngagementsInWindow(l, projects) {
 		for _, inv := range en.Invitations {
 			if !q.Known(inv.Fact) {
 				continue

@@ -52,53 +52,13 @@ type Parts struct {
 	Influence     influence.Parts
 }
 
-func (p *Parts) influence() *influence.Parts {
-	if p == nil {
-		return nil
+// parts returns the parts c keeps, or, with none, parts kept for one
+// computation alone.
+func (c Config) parts() *Parts {
+	if c.Parts == nil {
+		return &Parts{}
 	}
-	return &p.Influence
-}
-
-func (p *Parts) reciprocity() *reciprocity.Parts {
-	if p == nil {
-		return nil
-	}
-	return &p.Reciprocity
-}
-
-func (p *Parts) followThrough() *followthrough.Parts {
-	if p == nil {
-		return nil
-	}
-	return &p.FollowThrough
-}
-
-func (p *Parts) reach() *reach.Parts {
-	if p == nil {
-		return nil
-	}
-	return &p.Reach
-}
-
-func (p *Parts) participation() *participation.Parts {
-	if p == nil {
-		return nil
-	}
-	return &p.Participation
-}
-
-func (p *Parts) programme() *programme.Rows {
-	if p == nil {
-		return nil
-	}
-	return &p.Programme
-}
-
-func (p *Parts) decisions() *decisions.Elements {
-	if p == nil {
-		return nil
-	}
-	return &p.Decisions
+	return c.Parts
 }
 
 // DefaultConfig has the default thresholds, no baseline and no opener.
@@ -145,22 +105,22 @@ func All() []Report {
 	return []Report{
 		{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.Parts.participation().Compute(l, q)
+				return c.parts().Participation.Compute(l, q)
 			},
 			rehead[participation.Report]},
 		{followthrough.Name, "Were the actions agreed done on time, was feedback answered, and was the loop closed?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.Parts.followThrough().Compute(l, q)
+				return c.parts().FollowThrough.Compute(l, q)
 			},
 			rehead[followthrough.Report]},
 		{decisions.Name, "What involvement was decided on each element, by whom, why, and on what evidence?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.Parts.decisions().Compute(l, q)
+				return c.parts().Decisions.Compute(l, q)
 			},
 			rehead[decisions.Report]},
 		{programme.Name, "Which projects need attention, and why?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.Parts.programme().Compute(l, q, c.Thresholds)
+				return c.parts().Programme.Compute(l, q, c.Thresholds)
 			},
 			rehead[programme.Report]},
 		{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
@@ -168,7 +128,7 @@ func All() []Report {
 			rehead[duty.Report]},
 		{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.Parts.influence().Compute(l, q)
+				return c.parts().Influence.Compute(l, q)
 			},
 			rehead[influence.Report]},
 		{representativeness.Name, "Do the people who took part look like the people the programme serves?",
@@ -179,11 +139,11 @@ func All() []Report {
 			// which an erasure destroys before the ledger hears of it.
 			nil},
 		{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
-			func(l *ledger.Ledger, q projections.Query, c Config) Document { return c.Parts.reach().Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document { return c.parts().Reach.Compute(l, q) },
 			rehead[reach.Report]},
 		{reciprocity.Name, "What support was given to the people who took part, and whose needs went unmet?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return c.Parts.reciprocity().Compute(l, q)
+				return c.parts().Reciprocity.Compute(l, q)
 			},
 			rehead[reciprocity.Report]},
 	}
