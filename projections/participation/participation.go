@@ -55,12 +55,18 @@ type Parts projections.Parts[struct{}, *part]
 // part is what one project adds to the report before its people are
 // looked up. Nothing changes a part once made: it may be kept.
 type part struct {
-	counts map[string]int         // participations in the window
-	first  map[string]ledger.Fact // first participation ever
+	voices map[string]voice
 	// attendees are the distinct named attendees of the engagements in
 	// the window, by level.
 	attendees                                                           map[events.Level]map[string]bool
 	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFB int
+}
+
+// voice is what one person's participations in a project or a scope come
+// to.
+type voice struct {
+	inWindow int         // participations in the window
+	first    ledger.Fact // first participation ever
 }
 
 // Compute returns the report for q as [Compute] does, taking the part of
@@ -77,20 +83,23 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 		r.Coverage[lv] = projections.NewRoleCounts()
 	}
 
-	counts := map[string]int{}        // participations in the window
-	first := map[string]ledger.Fact{} // first participation ever, in scope
-	attendees := map[events.Level]map[string]bool{}
 	parts := projections.EachProject(l, q, (*projections.Parts[struct{}, *part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
 		return partOf(l, pq, p)
 	})
+	most := 0
 	for _, p := range parts {
-		for id, c := range p.counts {
-			counts[id] += c
-		}
-		for id, f := range p.first {
-			if g, ok := first[id]; !ok || earlier(f, g) {
-				first[id] = f
+		most = max(most, len(p.voices))
+	}
+	voices := make(map[string]voice, most)
+	attendees := map[events.Level]map[string]bool{}
+	for _, p := range parts {
+		for id, v := range p.voices {
+			sum, ok := voices[id]
+			if !ok || earlier(v.first, sum.first) {
+				sum.first = v.first
 			}
+			sum.inWindow += v.inWindow
+			voices[id] = sum
 		}
 		for level, ids := range p.attendees {
 			if attendees[level] == nil {
@@ -107,11 +116,15 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 		r.AnonymousFeedback += p.anonymousFB
 	}
 
-	r.Participants = len(counts)
 	lived := 0
 	var cs []int
 	sum, sumSq := 0, 0
-	for id, c := range counts {
+	for id, v := range voices {
+		c := v.inWindow
+		if c == 0 {
+			continue
+		}
+		r.Participants++
 		roles := q.RolesOf(l, id)
 		for _, role := range roles {
 			r.ByRole[role]++
@@ -119,7 +132,7 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 		if projections.LivedExperience(roles) {
 			lived++
 		}
-		if q.InWindow(first[id].OccurredAt) {
+		if q.InWindow(v.first.OccurredAt) {
 			r.NewVoices++
 		}
 		cs = append(cs, c)
@@ -161,14 +174,16 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 // partOf returns what project p adds to the report for q.
 func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	projects := []*ledger.Project{p}
-	out := &part{counts: map[string]int{}, first: map[string]ledger.Fact{}, attendees: map[events.Level]map[string]bool{}}
+	out := &part{voices: map[string]voice{}, attendees: map[events.Level]map[string]bool{}}
 	for pt := range q.Participations(l, projects) {
-		if f, ok := out.first[pt.StakeholderID]; !ok || earlier(pt.Fact, f) {
-			out.first[pt.StakeholderID] = pt.Fact
+		v, ok := out.voices[pt.StakeholderID]
+		if !ok || earlier(pt.Fact, v.first) {
+			v.first = pt.Fact
 		}
 		if q.InWindow(pt.Fact.OccurredAt) {
-			out.counts[pt.StakeholderID]++
+			v.inWindow++
 		}
+		out.voices[pt.StakeholderID] = v
 	}
 
 	// The funnel counts the invitations to the engagements that took
