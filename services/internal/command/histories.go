@@ -6,8 +6,9 @@ import (
 )
 
 // DefaultKeptEvents bounds the events an executor keeps decoded: about a
-// kilobyte each, a dozen megabytes at most.
-const DefaultKeptEvents = 10_000
+// kilobyte each, two megabytes at most for each command service: enough
+// for the streams of the workshops being recorded at once.
+const DefaultKeptEvents = 2_000
 
 // histories keeps the decoded histories of the streams commands used
 // last, so that loading one again reads and decodes only what was
