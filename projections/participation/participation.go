@@ -58,8 +58,8 @@ type part struct {
 	voices map[string]voice
 	// attendees are the distinct named attendees of the engagements in
 	// the window, by level.
-	attendees                                                           map[events.Level]map[string]bool
-	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFB int
+	attendees                                                                 map[events.Level]map[string]bool
+	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFeedback int
 }
 
 // voice is what one person's participations in a project or a scope come
@@ -113,7 +113,7 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 		r.Accepted += p.accepted
 		r.AttendedOfInvited += p.attendedOfInvited
 		r.UnnamedAttendees += p.unnamedAttendees
-		r.AnonymousFeedback += p.anonymousFB
+		r.AnonymousFeedback += p.anonymousFeedback
 	}
 
 	lived := 0
@@ -214,7 +214,7 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	}
 	for _, fb := range l.FeedbackOf(projects) {
 		if fb.StakeholderID == "" && q.Counts(fb.Fact) && !fb.RetractedAt(q.AsOf) {
-			out.anonymousFB++
+			out.anonymousFeedback++
 		}
 	}
 	return out

@@ -128,7 +128,8 @@ type Load struct {
 
 // New returns a load on the together at base, which must be a loopback
 // http URL. Options: [WithClients], [WithDuration], [WithMaxCommands],
-// [WithReportReaders], [WithToken], [WithHTTPClient], [WithLogger].
+// [WithReportReaders], [WithReadReport], [WithToken], [WithHTTPClient],
+// [WithLogger].
 func New(base string, opts ...Option) (*Load, error) {
 	o := options{clients: 8, readReport: programme.Name, duration: 20 * time.Second, maxCommands: 1_000_000, log: zerolog.Nop()}
 	for _, opt := range opts {
