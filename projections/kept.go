@@ -38,6 +38,18 @@ type flight[V any] struct {
 	ok   bool
 }
 
+// Get returns the value kept under k for rev, if there is one; it
+// neither computes nor waits for a computation under way.
+func (x *Kept[K, V]) Get(k K, rev Revision) (V, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if kept, ok := x.kept[k]; ok && kept.rev == rev {
+		return kept.v, true
+	}
+	var zero V
+	return zero, false
+}
+
 // Compute returns the value kept under k for rev, or the value of the
 // computation of it another caller has under way, or else computes it
 // and keeps it. It reports whether the value was taken rather than

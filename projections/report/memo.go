@@ -42,21 +42,39 @@ func NewMemo(c Config) *Memo {
 }
 
 // Compute returns the report called name for q over l, as [Compute] does
-// with the memo's configuration, or reports false if there is none.
-func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (Document, bool) {
+// with the memo's configuration, and whether it was kept rather than
+// computed by this call; ok is false if there is no such report.
+func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (doc Document, kept, ok bool) {
 	r, ok := Lookup(name)
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	if r.rehead == nil {
-		return r.Compute(l, q, m.config), true
+		return r.Compute(l, q, m.config), false, true
 	}
 	key, rev := q.KeyOf(l)
-	k := memoKey{name: name, Key: key}
-	doc, kept := m.kept.Compute(k, rev, func() Document { return r.Compute(l, q, m.config) })
+	doc, kept = m.kept.Compute(memoKey{name: name, Key: key}, rev, func() Document { return r.Compute(l, q, m.config) })
 	if !kept {
 		m.misses.Add(1)
-		return doc, true
+		return doc, false, true
+	}
+	m.hits.Add(1)
+	return r.rehead(doc, projections.HeaderOf(name, q, l)), true, true
+}
+
+// Kept returns the report called name for q over l if the memo keeps it
+// for the revision of q's scope, without computing it or waiting for a
+// computation under way: a reader that finds it need not queue with
+// those that compute.
+func (m *Memo) Kept(name string, l *ledger.Ledger, q projections.Query) (Document, bool) {
+	r, ok := Lookup(name)
+	if !ok || r.rehead == nil {
+		return nil, false
+	}
+	key, rev := q.KeyOf(l)
+	doc, ok := m.kept.Get(memoKey{name: name, Key: key}, rev)
+	if !ok {
+		return nil, false
 	}
 	m.hits.Add(1)
 	return r.rehead(doc, projections.HeaderOf(name, q, l)), true

@@ -11,3 +11,21 @@ func SetSleep(r *Runner, sleep func(ctx context.Context, d time.Duration) bool) 
 
 // SetStopSaveWait replaces how long a stop waits for a snapshot.
 func SetStopSaveWait(r *Runner, d time.Duration) { r.stopSaveWait = d }
+
+// TakeEveryTurn marks report over everything heavy and takes every turn,
+// as heavy reports being computed would, until the returned func gives
+// them back.
+func TakeEveryTurn(s *Service, report string) (giveBack func()) {
+	s.turns.mu.Lock()
+	s.turns.heavy[scope{report: report}] = struct{}{}
+	s.turns.mu.Unlock()
+	n := cap(s.turns.slots)
+	for range n {
+		s.turns.slots <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-s.turns.slots
+		}
+	}
+}

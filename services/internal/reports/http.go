@@ -202,21 +202,11 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 			"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
 		return
 	}
-	done, err := s.turns.take(r.Context(), scopeOf(req))
-	if err != nil {
+	doc, err := s.answer(r.Context(), req)
+	if errors.Is(err, errTurnAbandoned) {
 		problem.Write(w, r, http.StatusServiceUnavailable, "the request ended while the report waited its turn")
 		return
 	}
-	var doc report.Document
-	func() {
-		start := time.Now()
-		defer func() { done(time.Since(start), err == nil) }() // a turn is given back even if the report panics
-		s.runner.Read(func(l *ledger.Ledger) {
-			if err = resolveScope(l, &req.Query); err == nil {
-				doc, _ = s.memo.Compute(req.Name, l, req.Query)
-			}
-		})
-	}()
 	if err != nil {
 		problem.WriteError(w, r, err)
 		return
@@ -238,6 +228,40 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+// errTurnAbandoned is a request that ended while its report waited for
+// its turn.
+var errTurnAbandoned = errors.New("the request ended while the report waited its turn")
+
+// answer returns the report req asks for: as the memo keeps it if nothing
+// in its scope changed, at once, or else computed in its turn.
+func (s *Service) answer(ctx context.Context, req Request) (report.Document, error) {
+	var doc report.Document
+	var kept bool
+	var err error
+	s.runner.Read(func(l *ledger.Ledger) {
+		if err = resolveScope(l, &req.Query); err == nil {
+			doc, kept = s.memo.Kept(req.Name, l, req.Query)
+		}
+	})
+	if err != nil || kept {
+		return doc, err
+	}
+	done, err := s.turns.take(ctx, scopeOf(req))
+	if err != nil {
+		return nil, errTurnAbandoned
+	}
+	start := time.Now()
+	computed := false
+	defer func() { done(time.Since(start), computed) }() // a turn is given back even if the report panics
+	s.runner.Read(func(l *ledger.Ledger) {
+		if err = resolveScope(l, &req.Query); err == nil {
+			doc, kept, _ = s.memo.Compute(req.Name, l, req.Query)
+			computed = !kept
+		}
+	})
+	return doc, err
 }
 
 // parameters are the query parameters a report takes.

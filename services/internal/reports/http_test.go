@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/participation"
 	"github.com/together-coop/together/services/internal/problem"
 	"github.com/together-coop/together/services/internal/reports"
 	"github.com/together-coop/together/services/internal/reports/reportstest"
@@ -250,5 +252,58 @@ func TestAReportIsKeptUntilItsScopeChanges(t *testing.T) {
 	}
 	if kept, computed := memo(); kept != 1 || computed != 2 {
 		t.Fatalf("memo kept %v and computed %v, want the view after Cal came computed", kept, computed)
+	}
+}
+
+// A report the memo keeps for its scope's revision is answered at once,
+// even while heavy reports hold every turn; one that must be computed
+// waits for its turn.
+func TestAKeptReportDoesNotWaitForATurn(t *testing.T) {
+	b := history()
+	first := len(b.Events)
+	b.At(historytest.Day(7)).Plan(uuid.NewString(), letters, events.LevelConsult, "workshop")
+	store, runner := reportstest.Over(t, b.Events[:first])
+	svc, err := reports.New(runner, reports.WithClock(func() time.Time { return historytest.Day(31) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	ask := func(minPosition int, wait time.Duration) int {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/reports/participation?min_position="+strconv.Itoa(minPosition), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0 // the wait ran out
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	if got := ask(first, time.Minute); got != http.StatusOK {
+		t.Fatalf("participation: %d", got)
+	}
+	giveBack := reports.TakeEveryTurn(svc, participation.Name)
+	// The guard only ends a request that waits; answered at once, it
+	// meets none.
+	if got := ask(first, time.Minute); got != http.StatusOK {
+		t.Fatalf("participation kept, with every turn taken: %d, want 200 at once", got)
+	}
+	// An engagement planned in Letters changes the scope: the report at
+	// the new head must be computed, in its turn.
+	reportstest.AppendAll(t, store, b.Events[first:])
+	if got := ask(len(b.Events), 200*time.Millisecond); got == http.StatusOK {
+		t.Fatalf("participation after a change, with every turn taken: 200, want it to wait")
+	}
+	giveBack()
+	if got := ask(len(b.Events), time.Minute); got != http.StatusOK {
+		t.Fatalf("participation once the turns were given back: %d", got)
 	}
 }
