@@ -9,12 +9,11 @@ import (
 
 // Memo keeps the reports it computes, each for as long as the revision
 // of its scope holds (see [projections.Key]), and the parts of the
-// reports made of one a project (the programme view's rows, the decisions
-// report's elements): a report asked again over a scope in which nothing
-// has changed is not computed again, and one made of parts computes only
-// the parts of the projects that changed. What it answers is what
-// [Compute] would, header and all. It is safe for concurrent use, and a
-// report several ask for at once is computed once.
+// reports made of one a project (see [Parts]): a report asked again over
+// a scope in which nothing has changed is not computed again, and one
+// made of parts computes only the parts of the projects that changed.
+// What it answers is what [Compute] would, header and all. It is safe for
+// concurrent use, and a report several ask for at once is computed once.
 type Memo struct {
 	config Config
 
