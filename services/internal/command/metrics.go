@@ -80,7 +80,9 @@ func WithAttempts(n int) Option {
 }
 
 // WithMetrics counts commands by route and outcome in reg as
-// together_commands_total. Default: not counted.
+// together_commands_total, and the events they were decided on by where
+// they came from (kept or read from the store) as
+// together_command_loaded_events_total. Default: not counted.
 func WithMetrics(reg prometheus.Registerer) Option {
 	return func(o *options) error {
 		if reg == nil {
