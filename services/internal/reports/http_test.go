@@ -58,6 +58,13 @@ func serve(t *testing.T, opts ...reports.Option) *httptest.Server {
 // its clock on the 31st.
 func serveOver(t *testing.T, runner *reports.Runner, opts ...reports.Option) *httptest.Server {
 	t.Helper()
+	_, srv := serviceOver(t, runner, opts...)
+	return srv
+}
+
+// serviceOver is serveOver with the service it serves.
+func serviceOver(t *testing.T, runner *reports.Runner, opts ...reports.Option) (*reports.Service, *httptest.Server) {
+	t.Helper()
 	now := func() time.Time { return historytest.Day(31) }
 	svc, err := reports.New(runner, append([]reports.Option{reports.WithClock(now)}, opts...)...)
 	if err != nil {
@@ -67,7 +74,7 @@ func serveOver(t *testing.T, runner *reports.Runner, opts ...reports.Option) *ht
 	svc.Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv
+	return svc, srv
 }
 
 func get(t *testing.T, srv *httptest.Server, path string) (int, http.Header, []byte) {
@@ -263,14 +270,7 @@ func TestAKeptReportDoesNotWaitForATurn(t *testing.T) {
 	first := len(b.Events)
 	b.At(historytest.Day(7)).Plan(uuid.NewString(), letters, events.LevelConsult, "workshop")
 	store, runner := reportstest.Over(t, b.Events[:first])
-	svc, err := reports.New(runner, reports.WithClock(func() time.Time { return historytest.Day(31) }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Routes(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	svc, srv := serviceOver(t, runner)
 	ask := func(minPosition int, wait time.Duration) int {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
