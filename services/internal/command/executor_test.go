@@ -759,3 +759,10 @@ func envelopeOf(t *testing.T, p events.Payload) events.Envelope {
 	}
 	return events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: version, OccurredAt: now, Actor: "test", Payload: data}
 }
+
+// events is how many events h keeps.
+func (h *histories) events() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.held
+}

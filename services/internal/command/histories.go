@@ -87,10 +87,3 @@ func (h *histories) drop(el *list.Element) {
 	delete(h.byName, k.stream)
 	h.held -= len(k.recs)
 }
-
-// events is how many events are kept, for tests.
-func (h *histories) events() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.held
-}
