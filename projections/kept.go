@@ -43,6 +43,11 @@ type flight[V any] struct {
 func (x *Kept[K, V]) Get(k K, rev Revision) (V, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.get(k, rev)
+}
+
+// get is Get with x.mu held.
+func (x *Kept[K, V]) get(k K, rev Revision) (V, bool) {
 	if kept, ok := x.kept[k]; ok && kept.rev == rev {
 		return kept.v, true
 	}
@@ -56,9 +61,9 @@ func (x *Kept[K, V]) Get(k K, rev Revision) (V, bool) {
 // computed by this call.
 func (x *Kept[K, V]) Compute(k K, rev Revision, compute func() V) (V, bool) {
 	x.mu.Lock()
-	if kept, ok := x.kept[k]; ok && kept.rev == rev {
+	if v, ok := x.get(k, rev); ok {
 		x.mu.Unlock()
-		return kept.v, true
+		return v, true
 	}
 	if f, ok := x.flights[k]; ok && f.rev == rev {
 		x.mu.Unlock()
