@@ -42,9 +42,13 @@ func (a Aggregate[S]) Load(ctx context.Context, x *Executor, id string) (S, erro
 // On runs a command on aggregate id: decide chooses the events from the
 // state its history folds into. The result names id.
 func (a Aggregate[S]) On(ctx context.Context, x *Executor, id string, meta Meta, decide func(S) ([]events.Payload, error)) (Result, error) {
-	res, err := x.Execute(ctx, a.Stream(id), meta, func(h []Recorded) ([]events.Payload, error) {
+	return a.on(ctx, x, id, meta, decide, false)
+}
+
+func (a Aggregate[S]) on(ctx context.Context, x *Executor, id string, meta Meta, decide func(S) ([]events.Payload, error), fresh bool) (Result, error) {
+	res, err := x.execute(ctx, a.Stream(id), meta, func(h []Recorded) ([]events.Payload, error) {
 		return decide(a.Fold(id, h))
-	})
+	}, fresh)
 	res.ID = id
 	return res, err
 }
@@ -57,7 +61,15 @@ func (a Aggregate[S]) Create(ctx context.Context, x *Executor, meta Meta, decide
 	if err != nil {
 		return Result{}, err
 	}
-	return a.On(ctx, x, id, meta, decide)
+	return a.OnNew(ctx, x, id, meta, decide)
+}
+
+// OnNew is [Aggregate.On] for an id just chosen with [Meta.NewID], for a
+// command that needs its id before it runs. Such a stream is new unless
+// the command is a retry, so the command is decided first without reading
+// it.
+func (a Aggregate[S]) OnNew(ctx context.Context, x *Executor, id string, meta Meta, decide func(S) ([]events.Payload, error)) (Result, error) {
+	return a.on(ctx, x, id, meta, decide, true)
 }
 
 // Decision is a command's choice of events, given its request, its body

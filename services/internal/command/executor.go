@@ -79,7 +79,7 @@ func (x *Executor) Now() time.Time { return x.opts.now() }
 // Load returns the decoded history of stream, or nil if it has no events.
 // What it loaded before it reads again only from where that ended.
 func (x *Executor) Load(ctx context.Context, stream string) ([]Recorded, error) {
-	known := x.histories.get(stream)
+	known := x.histories.get(stream).readBack()
 	h, err := x.read(ctx, stream, known)
 	if errors.Is(err, errNotNext) && len(known) > 0 {
 		// The store does not go on from the history kept: what it says
@@ -128,28 +128,50 @@ func (x *Executor) read(ctx context.Context, stream string, known []Recorded) ([
 	return out, nil
 }
 
-// Execute runs one command on stream: load, replay an idempotent retry or
-// decide, append with the expected version, and on a concurrent change
-// start again from the new history.
+// Execute runs one command on stream: decide, or replay an idempotent
+// retry, on its history, append what was decided with the expected
+// version, and on a concurrent change start again from the new history.
+//
+// A history kept from earlier commands is decided on without asking the
+// store first whether anything came after it; that is checked where it
+// matters. The expected version refuses an append decided on a history
+// that was not the whole stream, and the command is then decided again on
+// what the store holds; any other answer (a rejection, a replay) is given
+// only once decided on what the store holds.
 func (x *Executor) Execute(ctx context.Context, stream string, meta Meta, decide Decide) (Result, error) {
-	for attempt := range x.opts.attempts {
-		if attempt > 0 {
-			// Another writer got there first; step aside for a moment
-			// (random, growing) so that a crowd of writers thins out.
-			select {
-			case <-ctx.Done():
-				return Result{}, ctx.Err()
-			case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(1000)) * time.Microsecond):
+	return x.execute(ctx, stream, meta, decide, false)
+}
+
+// execute is [Executor.Execute]; with fresh, a stream with nothing kept is
+// taken to have no events, for a stream named by an id a creation has just
+// chosen.
+func (x *Executor) execute(ctx context.Context, stream string, meta Meta, decide Decide, fresh bool) (Result, error) {
+	on := x.histories.get(stream)
+	unchecked := fresh || on.recs != nil
+	if unchecked {
+		x.observeLoad(len(on.recs), 0)
+	}
+	for attempt := 0; attempt < x.opts.attempts; {
+		if !unchecked {
+			recs, err := x.Load(ctx, stream)
+			if err != nil {
+				return Result{}, err
 			}
+			on = history{recs: recs, read: len(recs)}
 		}
-		history, err := x.Load(ctx, stream)
-		if err != nil {
-			return Result{}, err
+		res, replayed, err := replay(on.recs, meta)
+		if (replayed || err != nil) && unchecked {
+			unchecked = false
+			continue
 		}
-		if res, ok, err := replay(history, meta); ok || err != nil {
+		if replayed || err != nil {
 			return res, err
 		}
-		payloads, err := decide(history)
+		payloads, err := decide(on.recs)
+		if err != nil && unchecked {
+			unchecked = false
+			continue
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -157,21 +179,47 @@ func (x *Executor) Execute(ctx context.Context, stream string, meta Meta, decide
 		if err != nil {
 			return Result{}, err
 		}
-		res, err := x.store.Append(ctx, stream, uint64(len(history)), envs)
+		appendRes, err := x.store.Append(ctx, stream, uint64(len(on.recs)), envs)
 		if errors.Is(err, events.ErrWrongExpectedVersion) {
+			attempt++
+			if unchecked {
+				// Not a crowd of writers: the stream had gone on.
+				unchecked = false
+				continue
+			}
 			// Another writer: the next load reads on from the history
 			// kept. A store that refuses even that is read afresh.
-			if attempt > 0 {
+			if attempt > 1 {
 				x.histories.forget(stream)
+			}
+			if err := x.stepAside(ctx, attempt); err != nil {
+				return Result{}, err
 			}
 			continue
 		}
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{EventIDs: ids, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+		appended := make([]Recorded, len(envs))
+		for i, e := range envs {
+			e.Stream, e.StreamVersion = stream, uint64(len(on.recs)+i+1)
+			appended[i] = Recorded{Envelope: e, Data: payloads[i]}
+		}
+		x.histories.appended(stream, on, appended)
+		return Result{EventIDs: ids, StreamVersion: appendRes.StreamVersion, Position: appendRes.Position}, nil
 	}
 	return Result{}, Rejectf(ErrBusy, "%s kept changing while the command ran; try again", stream)
+}
+
+// stepAside waits a moment, random and growing with the attempt, after
+// another writer got there first, so that a crowd of writers thins out.
+func (x *Executor) stepAside(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(1000)) * time.Microsecond):
+		return nil
+	}
 }
 
 // replay finds the events an earlier command with the same Idempotency-Key

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -575,15 +576,188 @@ func TestAggregateCreateOnAndLoad(t *testing.T) {
 	}
 }
 
-// countingStore counts the events its reads hand out.
+// A creation decides on an empty history without reading the stream its
+// new id names; the store is asked only when that was wrong, and a
+// rejection is answered only once the store confirms it.
+func TestCreateReadsTheStreamOnlyWhenItMust(t *testing.T) {
+	// registerOrAdd registers the project, or adds an element to one
+	// registered already; fussy refuses to register one.
+	registerOrAdd := func(s parts) ([]events.Payload, error) {
+		if s.Registered {
+			return []events.Payload{element("added")}, nil
+		}
+		return []events.Payload{registered}, nil
+	}
+	fussy := func(s parts) ([]events.Payload, error) {
+		if !s.Registered {
+			return nil, Rejectf(ErrConflict, "not registered")
+		}
+		return []events.Payload{element("added")}, nil
+	}
+	tests := []struct {
+		name string
+		// before runs, with the same key, before the creation measured.
+		before, decide func(parts) ([]events.Payload, error)
+		// anotherKey makes before run with a key of its own on the
+		// stream the creation's key names, as another writer would.
+		anotherKey             bool
+		wantReads, wantAppends int
+		wantErr                error
+		want                   parts
+		wantReplayed           bool
+	}{
+		{name: "a new stream", decide: registerOrAdd, wantAppends: 1, want: parts{Registered: true}},
+		{name: "a retry", before: registerOrAdd, decide: registerOrAdd, wantReads: 1, wantAppends: 1,
+			want: parts{Registered: true}, wantReplayed: true},
+		{name: "a rejection the store confirms", decide: fussy, wantReads: 1, wantErr: ErrConflict},
+		{name: "a rejection the store overturns", before: registerOrAdd, anotherKey: true, decide: fussy,
+			wantReads: 1, wantAppends: 1, want: parts{Registered: true, Names: []string{"added"}}},
+		{name: "an append refused, decided again", before: registerOrAdd, anotherKey: true, decide: registerOrAdd,
+			wantReads: 1, wantAppends: 2, want: parts{Registered: true, Names: []string{"added"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			store := &countingStore{Store: memstore.New()}
+			x := newExecutor(t, store)
+			meta := Meta{Actor: "test", IdempotencyKey: "k1"}
+			if tt.before != nil {
+				id, _ := meta.NewID(partsAggregate.Name)
+				before := meta
+				if tt.anotherKey {
+					before.IdempotencyKey = "k2"
+				}
+				if _, err := partsAggregate.On(ctx, newExecutor(t, store), id, before, tt.before); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store.calls()
+			res, err := partsAggregate.Create(ctx, x, meta, tt.decide)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Create() error = %v, want %v", err, tt.wantErr)
+			}
+			if reads, appends := store.calls(); reads != tt.wantReads || appends != tt.wantAppends {
+				t.Errorf("Create() read %d times and appended %d times, want %d and %d", reads, appends, tt.wantReads, tt.wantAppends)
+			}
+			if res.Replayed != tt.wantReplayed {
+				t.Errorf("Create() replayed = %t, want %t", res.Replayed, tt.wantReplayed)
+			}
+			h, err := x.Load(ctx, partsAggregate.Stream(res.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, partsAggregate.Fold(res.ID, h)); diff != "" {
+				t.Errorf("the stream holds (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A command on a stream whose history is kept is decided on that history
+// without reading; the store is read only when the history was not the
+// whole stream, or before any answer other than an append. A load then
+// reads back what the executor appended, as the store holds it.
+func TestExecuteOnAKeptHistoryReadsOnlyWhenItMust(t *testing.T) {
+	add := func(name string) func(parts) ([]events.Payload, error) {
+		return func(parts) ([]events.Payload, error) { return []events.Payload{element(name)}, nil }
+	}
+	afterY := func(s parts) ([]events.Payload, error) {
+		if !slices.Contains(s.Names, "y") {
+			return nil, Rejectf(ErrConflict, "no y yet")
+		}
+		return []events.Payload{element("after y")}, nil
+	}
+	tests := []struct {
+		name string
+		// other is appended by another writer once the history is kept.
+		other events.Payload
+		// key is the command's; "k1" was the key of the command before.
+		key                    string
+		decide                 func(parts) ([]events.Payload, error)
+		wantReads, wantAppends int
+		wantErr                error
+		wantNames              []string
+		wantReplayed           bool
+	}{
+		{name: "nothing new", decide: add("x"), wantAppends: 1, wantNames: []string{"a", "x"}},
+		{name: "another writer", other: element("y"), decide: add("x"), wantReads: 1, wantAppends: 2,
+			wantNames: []string{"a", "y", "x"}},
+		{name: "a rejection the store confirms", decide: afterY, wantReads: 1, wantErr: ErrConflict,
+			wantNames: []string{"a"}},
+		{name: "a rejection the store overturns", other: element("y"), decide: afterY, wantReads: 1, wantAppends: 1,
+			wantNames: []string{"a", "y", "after y"}},
+		{name: "a retry", key: "k1", decide: add("a"), wantReads: 1, wantNames: []string{"a"}, wantReplayed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			store := &countingStore{Store: memstore.New()}
+			x := newExecutor(t, store)
+			created, err := partsAggregate.Create(ctx, x, Meta{Actor: "test"}, func(parts) ([]events.Payload, error) {
+				return []events.Payload{registered}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, stream := created.ID, partsAggregate.Stream(created.ID)
+			before, err := partsAggregate.On(ctx, x, id, Meta{Actor: "test", IdempotencyKey: "k1"}, add("a"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.other != nil {
+				record(t, newExecutor(t, store), stream, tt.other)
+			}
+			store.calls()
+			res, err := partsAggregate.On(ctx, x, id, Meta{Actor: "test", IdempotencyKey: tt.key}, tt.decide)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("On() error = %v, want %v", err, tt.wantErr)
+			}
+			if reads, appends := store.calls(); reads != tt.wantReads || appends != tt.wantAppends {
+				t.Errorf("On() read %d times and appended %d times, want %d and %d", reads, appends, tt.wantReads, tt.wantAppends)
+			}
+			if tt.wantReplayed {
+				before.Replayed = true
+				if diff := cmp.Diff(before, res); diff != "" {
+					t.Errorf("On() replayed (-want +got):\n%s", diff)
+				}
+			}
+			loaded, err := x.Load(ctx, stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(stored(t, store, stream), envelopesOf(loaded)); diff != "" {
+				t.Errorf("Load() differs from the store (-want +got):\n%s", diff)
+			}
+			if got := partsAggregate.Fold(id, loaded).Names; !slices.Equal(got, tt.wantNames) {
+				t.Errorf("the stream holds elements %q, want %q", got, tt.wantNames)
+			}
+		})
+	}
+}
+
+func envelopesOf(recs []Recorded) []events.Envelope {
+	out := make([]events.Envelope, len(recs))
+	for i, r := range recs {
+		out[i] = r.Envelope
+	}
+	return out
+}
+
+// countingStore counts the events its reads hand out, and its reads and
+// appends.
 type countingStore struct {
 	Store
-	mu   sync.Mutex
-	read int
+	mu      sync.Mutex
+	read    int
+	reads   int
+	appends int
 }
 
 func (s *countingStore) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
 	return func(yield func(events.Envelope, error) bool) {
+		s.mu.Lock()
+		s.reads++
+		s.mu.Unlock()
 		for e, err := range s.Store.ReadStream(ctx, stream, from) {
 			if err == nil {
 				s.mu.Lock()
@@ -595,6 +769,22 @@ func (s *countingStore) ReadStream(ctx context.Context, stream string, from uint
 			}
 		}
 	}
+}
+
+func (s *countingStore) Append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (events.AppendResult, error) {
+	s.mu.Lock()
+	s.appends++
+	s.mu.Unlock()
+	return s.Store.Append(ctx, stream, expected, evs)
+}
+
+// calls returns the reads and appends since it was last asked.
+func (s *countingStore) calls() (reads, appends int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	reads, appends = s.reads, s.appends
+	s.reads, s.appends = 0, 0
+	return reads, appends
 }
 
 func (s *countingStore) eventsRead() int {
@@ -717,8 +907,15 @@ func TestKeptHistoriesUnderConcurrentCommands(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := names(t, x, stream); len(got) != 80 {
+	got := names(t, x, stream)
+	if len(got) != 80 {
 		t.Errorf("%d elements, want 80", len(got))
+	}
+	// Each was decided on the whole stream before it.
+	for k, name := range got {
+		if !strings.HasSuffix(name, fmt.Sprintf(" after %d", k)) {
+			t.Errorf("element %d is %q, decided on another history", k, name)
+		}
 	}
 	if got := x.histories.events(); got != 81 {
 		t.Errorf("%d events kept, want the stream's 81", got)

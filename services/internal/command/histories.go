@@ -24,34 +24,59 @@ type histories struct {
 	order  *list.List // of *kept, most recently used first
 }
 
+// history is what is kept of a stream: its first read events as the store
+// answered them, then the events this executor appended after those, as
+// it sent them, until a load reads them back. Those carry none of the
+// store's stamps (position, recorded time, hashes): decisions are made on
+// them, and only loads answer with events, which read them back.
+type history struct {
+	recs []Recorded
+	read int
+}
+
+// readBack returns the events of h the store answered.
+func (h history) readBack() []Recorded { return h.recs[:h.read:h.read] }
+
 type kept struct {
 	stream string
-	recs   []Recorded
+	history
 }
 
 func newHistories(max int) *histories {
 	return &histories{max: max, byName: map[string]*list.Element{}, order: list.New()}
 }
 
-// get returns what is kept of stream, nil if nothing. Its length is its
-// capacity, so a caller's append copies rather than writes into a slice
-// other callers read.
-func (h *histories) get(stream string) []Recorded {
+// get returns what is kept of stream, nothing if nothing is. Its events'
+// length is their capacity, so a caller's append copies rather than
+// writes into a slice other callers read.
+func (h *histories) get(stream string) history {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	el, ok := h.byName[stream]
 	if !ok {
-		return nil
+		return history{}
 	}
 	h.order.MoveToFront(el)
-	recs := el.Value.(*kept).recs
-	return recs[:len(recs):len(recs)]
+	k := el.Value.(*kept)
+	return history{recs: k.recs[:len(k.recs):len(k.recs)], read: k.read}
 }
 
-// put keeps recs as stream's history unless a longer one is kept: two
-// loads at once each bring a true prefix, and the longer is the newer.
+// put keeps recs, a history read from the store, as stream's unless a
+// longer one is kept: two loads at once each bring a true prefix, and the
+// longer is the newer; of two as long, the one read back.
 func (h *histories) put(stream string, recs []Recorded) {
-	if len(recs) == 0 || len(recs) > h.max {
+	h.keep(stream, history{recs: recs, read: len(recs)})
+}
+
+// appended keeps as stream's history on, the history a command was decided
+// on, followed by recs, what the command appended to it, unless a longer
+// one is kept: that one was read or decided on after the append.
+func (h *histories) appended(stream string, on history, recs []Recorded) {
+	h.keep(stream, history{recs: append(on.recs, recs...), read: on.read})
+}
+
+func (h *histories) keep(stream string, hist history) {
+	if len(hist.recs) == 0 || len(hist.recs) > h.max {
 		return
 	}
 	h.mu.Lock()
@@ -59,14 +84,14 @@ func (h *histories) put(stream string, recs []Recorded) {
 	if el, ok := h.byName[stream]; ok {
 		k := el.Value.(*kept)
 		h.order.MoveToFront(el)
-		if len(k.recs) >= len(recs) {
+		if len(k.recs) > len(hist.recs) || len(k.recs) == len(hist.recs) && k.read >= hist.read {
 			return
 		}
-		h.held += len(recs) - len(k.recs)
-		k.recs = recs
+		h.held += len(hist.recs) - len(k.recs)
+		k.history = hist
 	} else {
-		h.byName[stream] = h.order.PushFront(&kept{stream: stream, recs: recs})
-		h.held += len(recs)
+		h.byName[stream] = h.order.PushFront(&kept{stream: stream, history: hist})
+		h.held += len(hist.recs)
 	}
 	for h.held > h.max {
 		h.drop(h.order.Back())

@@ -201,7 +201,7 @@ func (s *Service) give(ctx context.Context, _ *http.Request, b *giveBody, meta c
 		return command.Result{}, err
 	}
 	p.Summary = &sealed
-	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return give(st, p) })
+	return Aggregate.OnNew(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return give(st, p) })
 }
 
 // redact shreds the summary of anonymous feedback: its key is destroyed

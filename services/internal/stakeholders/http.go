@@ -116,7 +116,7 @@ func (s *Service) register(ctx context.Context, _ *http.Request, b *registerBody
 	if p.PII, err = s.seal(ctx, id, pii); err != nil {
 		return command.Result{}, err
 	}
-	return Aggregate.On(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return register(st, p) })
+	return Aggregate.OnNew(ctx, s.x, id, meta, func(st State) ([]events.Payload, error) { return register(st, p) })
 }
 
 // allRules joins the broken field rules of several checks into one
