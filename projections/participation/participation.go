@@ -3,9 +3,11 @@
 package participation
 
 import (
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
@@ -48,14 +50,33 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 
 // Parts keeps what each project adds to the report between computations,
 // each for as long as the revision of its project holds (see
-// [projections.Parts]). It is safe for concurrent use; the zero Parts is
-// ready.
-type Parts projections.Parts[struct{}, *part]
+// [projections.Parts]), and, for a scope of several projects, those parts
+// added up, so that a change in one project costs what that project's
+// people come to rather than everyone's. It is safe for concurrent use;
+// the zero Parts is ready.
+type Parts struct {
+	parts projections.Parts[struct{}, *part]
+
+	mu   sync.Mutex
+	sums map[projections.Key]*keptSum
+}
+
+// keptSum is the sum kept for one query; one computation at a time moves
+// it.
+type keptSum struct {
+	mu  sync.Mutex
+	sum sum
+}
+
+// maxSums bounds the scopes whose parts are kept added up: each holds
+// every person of its scope.
+const maxSums = 16
 
 // part is what one project adds to the report before its people are
 // looked up. Nothing changes a part once made: it may be kept.
 type part struct {
-	voices map[string]voice
+	project string
+	voices  map[string]voice
 	// attendees are the distinct named attendees of the engagements in
 	// the window, by level.
 	attendees                                                                 map[events.Level]map[string]bool
@@ -71,87 +92,281 @@ type voice struct {
 
 // Compute returns the report for q as [Compute] does, taking the part of
 // each project that ps keeps for its revision instead of computing it
-// again, and keeping those it computes. Nil ps keeps none.
+// again, and keeping those it computes; for a scope of several projects
+// at the head it goes on from the sum of the parts it kept for the same
+// query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
+	var kept *projections.Parts[struct{}, *part]
+	if ps != nil {
+		kept = &ps.parts
+	}
+	parts := projections.EachProject(l, q, kept, struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
+		return partOf(l, pq, p)
+	})
+	h := projections.HeaderOf(Name, q, l)
+	// A moment in the past is asked about once, not followed: only the
+	// head's sums are kept.
+	if key, rev := q.KeyOf(l); ps != nil && len(parts) > 1 && key.Head {
+		ks := ps.sumOf(key)
+		ks.mu.Lock()
+		defer ks.mu.Unlock()
+		return ks.sum.moveTo(l, q, rev.People, parts).report(h)
+	}
+	return new(sum).moveTo(l, q, 0, parts).report(h)
+}
+
+// sumOf returns the sum kept for the query of key, a new one if none is.
+func (ps *Parts) sumOf(key projections.Key) *keptSum {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ks, ok := ps.sums[key]; ok {
+		return ks
+	}
+	if ps.sums == nil {
+		ps.sums = map[projections.Key]*keptSum{}
+	}
+	if len(ps.sums) >= maxSums {
+		for other := range ps.sums {
+			delete(ps.sums, other)
+			break
+		}
+	}
+	ks := &keptSum{}
+	ps.sums[key] = ks
+	return ks
+}
+
+// sum is the parts of one query's scope added up: by person, then what
+// those people come to. Every figure it keeps is a whole number, so taking
+// away a part added before leaves exactly what was there without it.
+type sum struct {
+	// ready is false before the first computation, and after one that did
+	// not finish; people is the revision of people roles were looked up
+	// at: another one starts the sum again.
+	ready  bool
+	people uint64
+
+	parts     map[string]*part // by project
+	voices    map[string]*person
+	roles     map[string][]events.Role
+	attendees map[events.Level]map[string]int // how many parts name each
+
+	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFeedback int
+
+	// What the people with participations in the window come to.
+	participants, newVoices, lived, total, totalSq int
+	byRole                                         projections.RoleCounts
+	byCount                                        map[int]int // people by their participations in the window
+	coverage                                       map[events.Level]projections.RoleCounts
+}
+
+// person is one person's voices in the parts summed.
+type person struct {
+	voice
+	parts      int
+	firstTaken bool // the part holding the first participation was taken away
+}
+
+func (sm *sum) reset(people uint64) {
+	*sm = sum{people: people, parts: map[string]*part{}, voices: map[string]*person{}, roles: map[string][]events.Role{},
+		attendees: map[events.Level]map[string]int{}, byRole: projections.RoleCounts{}, byCount: map[int]int{},
+		coverage: map[events.Level]projections.RoleCounts{}}
+}
+
+// moveTo makes sm the sum of parts, taking away the parts it holds that
+// are not among them and adding those that are new.
+func (sm *sum) moveTo(l *ledger.Ledger, q projections.Query, people uint64, parts []*part) *sum {
+	if !sm.ready || sm.people != people {
+		sm.reset(people)
+	}
+	sm.ready = false
+	next := make(map[string]*part, len(parts))
+	for _, p := range parts {
+		next[p.project] = p
+	}
+	var gone, came []*part
+	for id, p := range sm.parts {
+		if next[id] != p {
+			gone = append(gone, p)
+		}
+	}
+	for _, p := range parts {
+		if sm.parts[p.project] != p {
+			came = append(came, p)
+		}
+	}
+	// What the people of the parts that change come to is taken away
+	// first, and counted again once their voices are summed anew.
+	touched := map[string]bool{}
+	for _, p := range slices.Concat(gone, came) {
+		for id := range p.voices {
+			if !touched[id] {
+				touched[id] = true
+				if pr, ok := sm.voices[id]; ok {
+					sm.count(q, pr, sm.roles[id], -1)
+				}
+			}
+		}
+	}
+	for _, p := range gone {
+		sm.take(p)
+	}
+	for _, p := range came {
+		sm.add(l, q, p)
+	}
+	sm.parts = next
+	for id := range touched {
+		pr, ok := sm.voices[id]
+		if !ok {
+			continue
+		}
+		if pr.firstTaken {
+			pr.first, pr.firstTaken = ledger.Fact{}, false
+			found := false
+			for _, p := range parts {
+				if v, ok := p.voices[id]; ok && (!found || earlier(v.first, pr.first)) {
+					pr.first, found = v.first, true
+				}
+			}
+		}
+		sm.count(q, pr, sm.rolesOf(l, q, id), +1)
+	}
+	sm.ready = true
+	return sm
+}
+
+// take takes part p away from the sum, but for what its people come to.
+func (sm *sum) take(p *part) {
+	for id, v := range p.voices {
+		pr := sm.voices[id]
+		pr.inWindow -= v.inWindow
+		pr.parts--
+		switch {
+		case pr.parts == 0:
+			delete(sm.voices, id)
+		case !earlier(pr.first, v.first):
+			pr.firstTaken = true
+		}
+	}
+	for level, ids := range p.attendees {
+		for id := range ids {
+			if sm.attendees[level][id]--; sm.attendees[level][id] == 0 {
+				delete(sm.attendees[level], id)
+				sm.cover(level, sm.roles[id], -1)
+			}
+		}
+	}
+	sm.invited -= p.invited
+	sm.accepted -= p.accepted
+	sm.attendedOfInvited -= p.attendedOfInvited
+	sm.unnamedAttendees -= p.unnamedAttendees
+	sm.anonymousFeedback -= p.anonymousFeedback
+}
+
+// add adds part p to the sum, but for what its people come to.
+func (sm *sum) add(l *ledger.Ledger, q projections.Query, p *part) {
+	for id, v := range p.voices {
+		pr, ok := sm.voices[id]
+		if !ok {
+			pr = &person{voice: voice{first: v.first}}
+			sm.voices[id] = pr
+		} else if earlier(v.first, pr.first) {
+			pr.first = v.first
+		}
+		pr.inWindow += v.inWindow
+		pr.parts++
+	}
+	for level, ids := range p.attendees {
+		if sm.attendees[level] == nil {
+			sm.attendees[level] = map[string]int{}
+		}
+		for id := range ids {
+			if sm.attendees[level][id]++; sm.attendees[level][id] == 1 {
+				sm.cover(level, sm.rolesOf(l, q, id), +1)
+			}
+		}
+	}
+	sm.invited += p.invited
+	sm.accepted += p.accepted
+	sm.attendedOfInvited += p.attendedOfInvited
+	sm.unnamedAttendees += p.unnamedAttendees
+	sm.anonymousFeedback += p.anonymousFeedback
+}
+
+// rolesOf looks up the roles of person id once for the revision of people
+// the sum is of.
+func (sm *sum) rolesOf(l *ledger.Ledger, q projections.Query, id string) []events.Role {
+	roles, ok := sm.roles[id]
+	if !ok {
+		roles = q.RolesOf(l, id)
+		sm.roles[id] = roles
+	}
+	return roles
+}
+
+// count adds (by +1) or takes away (by -1) what a person with roles
+// comes to.
+func (sm *sum) count(q projections.Query, pr *person, roles []events.Role, by int) {
+	c := pr.inWindow
+	if c == 0 {
+		return
+	}
+	sm.participants += by
+	for _, role := range roles {
+		sm.byRole[role] += by
+	}
+	if projections.LivedExperience(roles) {
+		sm.lived += by
+	}
+	if q.InWindow(pr.first.OccurredAt) {
+		sm.newVoices += by
+	}
+	if sm.byCount[c] += by; sm.byCount[c] == 0 {
+		delete(sm.byCount, c)
+	}
+	sm.total += by * c
+	sm.totalSq += by * c * c
+}
+
+func (sm *sum) cover(level events.Level, roles []events.Role, by int) {
+	if sm.coverage[level] == nil {
+		sm.coverage[level] = projections.RoleCounts{}
+	}
+	for _, role := range roles {
+		sm.coverage[level][role] += by
+	}
+}
+
+// report returns what the sum comes to.
+func (sm *sum) report(h projections.Header) Report {
 	r := Report{
-		Header:       projections.HeaderOf(Name, q, l),
+		Header:       h,
 		ByRole:       projections.NewRoleCounts(),
 		Coverage:     map[events.Level]projections.RoleCounts{},
 		MissingRoles: []events.Role{}, MissingLivedExperienceRoles: []events.Role{},
+		Invited: sm.invited, Accepted: sm.accepted, AttendedOfInvited: sm.attendedOfInvited,
+		UnnamedAttendees: sm.unnamedAttendees, AnonymousFeedback: sm.anonymousFeedback,
+		Participants: sm.participants, NewVoices: sm.newVoices, LivedExperience: sm.lived,
 	}
+	addCounts(r.ByRole, sm.byRole)
 	for _, lv := range events.Levels {
 		r.Coverage[lv] = projections.NewRoleCounts()
-	}
-
-	parts := projections.EachProject(l, q, (*projections.Parts[struct{}, *part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
-		return partOf(l, pq, p)
-	})
-	most := 0
-	for _, p := range parts {
-		most = max(most, len(p.voices))
-	}
-	voices := make(map[string]voice, most)
-	attendees := map[events.Level]map[string]bool{}
-	for _, p := range parts {
-		for id, v := range p.voices {
-			sum, ok := voices[id]
-			if !ok || earlier(v.first, sum.first) {
-				sum.first = v.first
-			}
-			sum.inWindow += v.inWindow
-			voices[id] = sum
-		}
-		for level, ids := range p.attendees {
-			if attendees[level] == nil {
-				attendees[level] = map[string]bool{}
-			}
-			for a := range ids {
-				attendees[level][a] = true
-			}
-		}
-		r.Invited += p.invited
-		r.Accepted += p.accepted
-		r.AttendedOfInvited += p.attendedOfInvited
-		r.UnnamedAttendees += p.unnamedAttendees
-		r.AnonymousFeedback += p.anonymousFeedback
-	}
-
-	lived := 0
-	var cs []int
-	sum, sumSq := 0, 0
-	for id, v := range voices {
-		c := v.inWindow
-		if c == 0 {
-			continue
-		}
-		r.Participants++
-		roles := q.RolesOf(l, id)
-		for _, role := range roles {
-			r.ByRole[role]++
-		}
-		if projections.LivedExperience(roles) {
-			lived++
-		}
-		if q.InWindow(v.first.OccurredAt) {
-			r.NewVoices++
-		}
-		cs = append(cs, c)
-		sum += c
-		sumSq += c * c
+		addCounts(r.Coverage[lv], sm.coverage[lv])
 	}
 	r.NewVoiceShare = projections.Ratio(r.NewVoices, r.Participants)
-	r.LivedExperience = lived
-	r.LivedExperienceShare = projections.Ratio(lived, r.Participants)
-	if sumSq > 0 {
-		ev := float64(sum) * float64(sum) / float64(sumSq)
+	r.LivedExperienceShare = projections.Ratio(r.LivedExperience, r.Participants)
+	if sm.totalSq > 0 {
+		ev := float64(sm.total) * float64(sm.total) / float64(sm.totalSq)
 		r.EffectiveVoices = &ev
-		sort.Sort(sort.Reverse(sort.IntSlice(cs)))
-		top := int(math.Ceil(0.1 * float64(len(cs))))
-		topSum := 0
-		for _, c := range cs[:top] {
-			topSum += c
+		// The top tenth of the participants, by their participations.
+		counts := slices.Sorted(maps.Keys(sm.byCount))
+		left, topSum := int(math.Ceil(0.1*float64(r.Participants))), 0
+		for i := len(counts) - 1; i >= 0 && left > 0; i-- {
+			n := min(left, sm.byCount[counts[i]])
+			topSum += n * counts[i]
+			left -= n
 		}
-		r.TopDecileShare = projections.Ratio(topSum, sum)
+		r.TopDecileShare = projections.Ratio(topSum, sm.total)
 	}
 	for _, role := range events.Roles {
 		if r.ByRole[role] == 0 {
@@ -161,20 +376,22 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 			}
 		}
 	}
-	for level, ids := range attendees {
-		for a := range ids {
-			for _, role := range q.RolesOf(l, a) {
-				r.Coverage[level][role]++
-			}
+	return r
+}
+
+// addCounts adds the counts of from that are not zero to to.
+func addCounts(to, from projections.RoleCounts) {
+	for role, n := range from {
+		if n != 0 {
+			to[role] += n
 		}
 	}
-	return r
 }
 
 // partOf returns what project p adds to the report for q.
 func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	projects := []*ledger.Project{p}
-	out := &part{voices: map[string]voice{}, attendees: map[events.Level]map[string]bool{}}
+	out := &part{project: p.ID, voices: map[string]voice{}, attendees: map[events.Level]map[string]bool{}}
 	for pt := range q.Participations(l, projects) {
 		v, ok := out.voices[pt.StakeholderID]
 		if !ok || earlier(pt.Fact, v.first) {

@@ -10,6 +10,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/participation"
 )
 
@@ -321,5 +322,42 @@ func TestWindowsInTheProgrammesTimeZone(t *testing.T) {
 	}
 	if got := participation.Compute(l, july(time.UTC)).Participants; got != 0 {
 		t.Errorf("July in UTC: participants = %d, want 0", got)
+	}
+}
+
+// Parts keeps a scope's parts added up and goes on from that sum: the
+// part of a project that changed is taken away and its new one added. A
+// retraction here moves a's first participation into the window and takes
+// b out of the scope; going back restores both.
+func TestPartsGoOnFromTheirSum(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1)).
+		Project("p", "P", "p").Project("q", "P", "q").
+		Stakeholder("a", events.RoleServiceUser).Stakeholder("b", events.RoleCarer)
+	b.At(historytest.Day(2)).Feedback("a-early", "p", "", "", "a").Feedback("b-early", "p", "", "", "b")
+	b.At(historytest.Day(5)).Feedback("a-later", "q", "", "", "a")
+	before := b.Ledger()
+	b.At(historytest.Day(6)).Retract("a-early").Retract("b-early")
+	after := b.Ledger()
+	q := projections.Query{From: date("2026-03-04"), AsOf: historytest.Day(30)}
+
+	var ps participation.Parts
+	for i, step := range []struct {
+		name string
+		l    *ledger.Ledger
+		// Only a-later (a's) falls in the window.
+		participants, newVoices int
+	}{
+		{"before the retraction: a first took part on the 2nd", before, 1, 0},
+		{"after it: a first took part on the 5th, in the window", after, 1, 1},
+		{"before it again", before, 1, 0},
+	} {
+		got := ps.Compute(step.l, q)
+		if got.Participants != step.participants || got.NewVoices != step.newVoices {
+			t.Errorf("%d. %s: participants, new_voices = %d, %d; want %d, %d", i+1, step.name,
+				got.Participants, got.NewVoices, step.participants, step.newVoices)
+		}
+		if diff := cmp.Diff(participation.Compute(step.l, q), got, cmpopts.IgnoreFields(participation.Report{}, "Header")); diff != "" {
+			t.Errorf("%d. %s: Parts.Compute differs from Compute (-want +got):\n%s", i+1, step.name, diff)
+		}
 	}
 }
