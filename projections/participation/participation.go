@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
@@ -51,26 +50,13 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 // Parts keeps what each project adds to the report between computations,
 // each for as long as the revision of its project holds (see
 // [projections.Parts]), and, for a scope of several projects, those parts
-// added up, so that a change in one project costs what that project's
-// people come to rather than everyone's. It is safe for concurrent use;
-// the zero Parts is ready.
+// added up (see [projections.Sums]), so that a change in one project
+// costs what that project's people come to rather than everyone's. It is
+// safe for concurrent use; the zero Parts is ready.
 type Parts struct {
 	parts projections.Parts[struct{}, *part]
-
-	mu   sync.Mutex
-	sums map[projections.Key]*keptSum
+	sums  projections.Sums[*part, *sum]
 }
-
-// keptSum is the sum kept for one query; one computation at a time moves
-// it.
-type keptSum struct {
-	mu  sync.Mutex
-	sum sum
-}
-
-// maxSums bounds the scopes whose parts are kept added up: each holds
-// every person of its scope.
-const maxSums = 16
 
 // part is what one project adds to the report before its people are
 // looked up. Nothing changes a part once made: it may be kept.
@@ -83,6 +69,8 @@ type part struct {
 	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFeedback int
 }
 
+func (p *part) Project() string { return p.project }
+
 // voice is what one person's participations in a project or a scope come
 // to.
 type voice struct {
@@ -92,63 +80,29 @@ type voice struct {
 
 // Compute returns the report for q as [Compute] does, taking the part of
 // each project that ps keeps for its revision instead of computing it
-// again, and keeping those it computes; for a scope of several projects
-// at the head it goes on from the sum of the parts it kept for the same
-// query. Nil ps keeps none.
+// again, and keeping those it computes; it goes on from the sum of the
+// parts it kept for the same query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 	var kept *projections.Parts[struct{}, *part]
+	var sums *projections.Sums[*part, *sum]
 	if ps != nil {
-		kept = &ps.parts
+		kept, sums = &ps.parts, &ps.sums
 	}
 	parts := projections.EachProject(l, q, kept, struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
 		return partOf(l, pq, p)
 	})
-	h := projections.HeaderOf(Name, q, l)
-	// A moment in the past is asked about once, not followed: only the
-	// head's sums are kept.
-	if key, rev := q.KeyOf(l); ps != nil && len(parts) > 1 && key.Head {
-		ks := ps.sumOf(key)
-		ks.mu.Lock()
-		defer ks.mu.Unlock()
-		return ks.sum.moveTo(l, q, rev.People, parts).report(h)
-	}
-	return new(sum).moveTo(l, q, 0, parts).report(h)
+	r := projections.AddUp(sums, l, q, parts, newSum, (*sum).report)
+	r.Header = projections.HeaderOf(Name, q, l)
+	return r
 }
 
-// sumOf returns the sum kept for the query of key, a new one if none is.
-func (ps *Parts) sumOf(key projections.Key) *keptSum {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ks, ok := ps.sums[key]; ok {
-		return ks
-	}
-	if ps.sums == nil {
-		ps.sums = map[projections.Key]*keptSum{}
-	}
-	if len(ps.sums) >= maxSums {
-		for other := range ps.sums {
-			delete(ps.sums, other)
-			break
-		}
-	}
-	ks := &keptSum{}
-	ps.sums[key] = ks
-	return ks
-}
-
-// sum is the parts of one query's scope added up: by person, then what
-// those people come to. Every figure it keeps is a whole number, so taking
-// away a part added before leaves exactly what was there without it.
+// sum is the parts of a scope added up: by person, then what those people
+// come to. Every figure it keeps is a whole number, so taking away a part
+// added before leaves exactly what was there without it.
 type sum struct {
-	// ready is false before the first computation, and after one that did
-	// not finish; people is the revision of people roles were looked up
-	// at: another one starts the sum again.
-	ready  bool
-	people uint64
-
 	parts     map[string]*part // by project
 	voices    map[string]*person
-	roles     map[string][]events.Role
+	roles     map[string][]events.Role        // looked up once
 	attendees map[events.Level]map[string]int // how many parts name each
 
 	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFeedback int
@@ -167,34 +121,14 @@ type person struct {
 	firstTaken bool // the part holding the first participation was taken away
 }
 
-func (sm *sum) reset(people uint64) {
-	*sm = sum{people: people, parts: map[string]*part{}, voices: map[string]*person{}, roles: map[string][]events.Role{},
+func newSum() *sum {
+	return &sum{parts: map[string]*part{}, voices: map[string]*person{}, roles: map[string][]events.Role{},
 		attendees: map[events.Level]map[string]int{}, byRole: projections.RoleCounts{}, byCount: map[int]int{},
 		coverage: map[events.Level]projections.RoleCounts{}}
 }
 
-// moveTo makes sm the sum of parts, taking away the parts it holds that
-// are not among them and adding those that are new.
-func (sm *sum) moveTo(l *ledger.Ledger, q projections.Query, people uint64, parts []*part) *sum {
-	if !sm.ready || sm.people != people {
-		sm.reset(people)
-	}
-	sm.ready = false
-	next := make(map[string]*part, len(parts))
-	for _, p := range parts {
-		next[p.project] = p
-	}
-	var gone, came []*part
-	for id, p := range sm.parts {
-		if next[id] != p {
-			gone = append(gone, p)
-		}
-	}
-	for _, p := range parts {
-		if sm.parts[p.project] != p {
-			came = append(came, p)
-		}
-	}
+// Move implements [projections.Sum].
+func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
 	// What the people of the parts that change come to is taken away
 	// first, and counted again once their voices are summed anew.
 	touched := map[string]bool{}
@@ -214,29 +148,34 @@ func (sm *sum) moveTo(l *ledger.Ledger, q projections.Query, people uint64, part
 	for _, p := range came {
 		sm.add(l, q, p)
 	}
-	sm.parts = next
 	for id := range touched {
 		pr, ok := sm.voices[id]
 		if !ok {
 			continue
 		}
 		if pr.firstTaken {
-			pr.first, pr.firstTaken = ledger.Fact{}, false
-			found := false
-			for _, p := range parts {
-				if v, ok := p.voices[id]; ok && (!found || earlier(v.first, pr.first)) {
-					pr.first, found = v.first, true
-				}
-			}
+			pr.first, pr.firstTaken = sm.firstOf(id), false
 		}
 		sm.count(q, pr, sm.rolesOf(l, q, id), +1)
 	}
-	sm.ready = true
-	return sm
+}
+
+// firstOf returns the first participation of person id in the parts
+// summed.
+func (sm *sum) firstOf(id string) ledger.Fact {
+	var first ledger.Fact
+	found := false
+	for _, p := range sm.parts {
+		if v, ok := p.voices[id]; ok && (!found || earlier(v.first, first)) {
+			first, found = v.first, true
+		}
+	}
+	return first
 }
 
 // take takes part p away from the sum, but for what its people come to.
 func (sm *sum) take(p *part) {
+	delete(sm.parts, p.project)
 	for id, v := range p.voices {
 		pr := sm.voices[id]
 		pr.inWindow -= v.inWindow
@@ -265,6 +204,7 @@ func (sm *sum) take(p *part) {
 
 // add adds part p to the sum, but for what its people come to.
 func (sm *sum) add(l *ledger.Ledger, q projections.Query, p *part) {
+	sm.parts[p.project] = p
 	for id, v := range p.voices {
 		pr, ok := sm.voices[id]
 		if !ok {
@@ -338,9 +278,8 @@ func (sm *sum) cover(level events.Level, roles []events.Role, by int) {
 }
 
 // report returns what the sum comes to.
-func (sm *sum) report(h projections.Header) Report {
+func (sm *sum) report() Report {
 	r := Report{
-		Header:       h,
 		ByRole:       projections.NewRoleCounts(),
 		Coverage:     map[events.Level]projections.RoleCounts{},
 		MissingRoles: []events.Role{}, MissingLivedExperienceRoles: []events.Role{},

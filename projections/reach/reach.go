@@ -5,6 +5,7 @@
 package reach
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/together-coop/together/events"
@@ -71,66 +72,172 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 
 // Parts keeps what each project adds to the report between computations,
 // each for as long as the revision of its project holds (see
-// [projections.Parts]). It is safe for concurrent use; the zero Parts is
-// ready.
-type Parts projections.Parts[struct{}, map[string]person]
+// [projections.Parts]), and, for a scope of several projects, those parts
+// added up (see [projections.Sums]), so that a change in one project
+// costs what that project's people come to rather than everyone's. It is
+// safe for concurrent use; the zero Parts is ready.
+type Parts struct {
+	parts projections.Parts[struct{}, *part]
+	sums  projections.Sums[*part, *sum]
+}
+
+// part is what one project adds to the report, by person. Nothing changes
+// a part once made: it may be kept.
+type part struct {
+	project string
+	people  map[string]person
+}
+
+func (p *part) Project() string { return p.project }
 
 // Compute returns the report for q as [Compute] does, taking the part of
 // each project that ps keeps for its revision instead of computing it
-// again, and keeping those it computes. Nil ps keeps none.
+// again, and keeping those it computes; it goes on from the sum of the
+// parts it kept for the same query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
-	r := Report{Header: projections.HeaderOf(Name, q, l)}
-	// A person's feedback counts if they attended anywhere in scope, so
-	// the parts are added up before feedback is judged.
-	people := map[string]person{}
-	for _, part := range projections.EachProject(l, q, (*projections.Parts[struct{}, map[string]person])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) map[string]person {
+	var kept *projections.Parts[struct{}, *part]
+	var sums *projections.Sums[*part, *sum]
+	if ps != nil {
+		kept, sums = &ps.parts, &ps.sums
+	}
+	parts := projections.EachProject(l, q, kept, struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
 		return partOf(l, pq, p)
-	}) {
-		for id, p := range part {
-			sum := people[id]
-			sum.invited = sum.invited || p.invited
-			sum.accepted = sum.accepted || p.accepted
-			sum.attended = sum.attended || p.attended
-			sum.gaveFeedback = sum.gaveFeedback || p.gaveFeedback
-			sum.heardBack = sum.heardBack || p.heardBack
-			people[id] = sum
+	})
+	r := projections.AddUp(sums, l, q, parts, newSum, (*sum).report)
+	r.Header = projections.HeaderOf(Name, q, l)
+	return r
+}
+
+// sum is the parts of a scope added up: for each person, how many parts
+// see them at each stage (a person's feedback counts if they attended
+// anywhere in scope, so the parts are added up before feedback is
+// judged), then the funnels those people come to.
+type sum struct {
+	people map[string]*stages
+	roles  map[string][]events.Role // looked up once
+	groups map[string]*Funnel
+}
+
+// stages counts the parts that see one person at each stage.
+type stages struct {
+	parts, invited, accepted, attended, gaveFeedback, heardBack int
+}
+
+func (st *stages) add(p person, by int) {
+	one := func(b bool) int {
+		if b {
+			return by
 		}
+		return 0
 	}
-	groups := map[string]*Funnel{Everyone: {Group: Everyone}, LivedExperience: {Group: LivedExperience}}
-	for _, role := range events.Roles {
-		groups[string(role)] = &Funnel{Group: string(role)}
-	}
-	for id, p := range people {
-		if !p.invited {
-			continue
-		}
-		roles := q.RolesOf(l, id)
-		in := []string{Everyone}
-		if projections.LivedExperience(roles) {
-			in = append(in, LivedExperience)
-		}
-		for _, role := range roles {
-			in = append(in, string(role))
-		}
-		for _, g := range in {
-			f := groups[g]
-			f.Invited++
-			if p.accepted {
-				f.Accepted++
-			}
-			if p.attended {
-				f.Attended++
-			}
-			if p.attended && p.gaveFeedback {
-				f.GaveFeedback++
-			}
-			if p.attended && p.heardBack {
-				f.HeardBack++
-			}
-		}
-	}
+	st.parts += by
+	st.invited += one(p.invited)
+	st.accepted += one(p.accepted)
+	st.attended += one(p.attended)
+	st.gaveFeedback += one(p.gaveFeedback)
+	st.heardBack += one(p.heardBack)
+}
+
+// person returns what the parts summed know of the person.
+func (st *stages) person() person {
+	return person{invited: st.invited > 0, accepted: st.accepted > 0, attended: st.attended > 0,
+		gaveFeedback: st.gaveFeedback > 0, heardBack: st.heardBack > 0}
+}
+
+func newSum() *sum {
+	sm := &sum{people: map[string]*stages{}, roles: map[string][]events.Role{}, groups: map[string]*Funnel{}}
 	for _, g := range groupOrder() {
-		r.Groups = append(r.Groups, *groups[g])
+		sm.groups[g] = &Funnel{Group: g}
+	}
+	return sm
+}
+
+// Move implements [projections.Sum].
+func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
+	// What the people of the parts that change come to is taken away
+	// first, and counted again once their stages are summed anew.
+	touched := map[string]bool{}
+	for _, p := range slices.Concat(gone, came) {
+		for id := range p.people {
+			if !touched[id] {
+				touched[id] = true
+				if st, ok := sm.people[id]; ok {
+					sm.count(st.person(), sm.roles[id], -1)
+				}
+			}
+		}
+	}
+	for _, p := range gone {
+		for id, pp := range p.people {
+			st := sm.people[id]
+			if st.add(pp, -1); st.parts == 0 {
+				delete(sm.people, id)
+			}
+		}
+	}
+	for _, p := range came {
+		for id, pp := range p.people {
+			st, ok := sm.people[id]
+			if !ok {
+				st = &stages{}
+				sm.people[id] = st
+			}
+			st.add(pp, +1)
+		}
+	}
+	for id := range touched {
+		if st, ok := sm.people[id]; ok && st.invited > 0 {
+			sm.count(st.person(), sm.rolesOf(l, q, id), +1)
+		}
+	}
+}
+
+// rolesOf looks up the roles of person id once for the sum.
+func (sm *sum) rolesOf(l *ledger.Ledger, q projections.Query, id string) []events.Role {
+	roles, ok := sm.roles[id]
+	if !ok {
+		roles = q.RolesOf(l, id)
+		sm.roles[id] = roles
+	}
+	return roles
+}
+
+// count adds (by +1) or takes away (by -1) what a person with roles comes
+// to in the funnels of their groups. Only people invited are counted.
+func (sm *sum) count(p person, roles []events.Role, by int) {
+	if !p.invited {
+		return
+	}
+	in := []string{Everyone}
+	if projections.LivedExperience(roles) {
+		in = append(in, LivedExperience)
+	}
+	for _, role := range roles {
+		in = append(in, string(role))
+	}
+	for _, g := range in {
+		f := sm.groups[g]
+		f.Invited += by
+		if p.accepted {
+			f.Accepted += by
+		}
+		if p.attended {
+			f.Attended += by
+		}
+		if p.attended && p.gaveFeedback {
+			f.GaveFeedback += by
+		}
+		if p.attended && p.heardBack {
+			f.HeardBack += by
+		}
+	}
+}
+
+// report returns the funnels the sum comes to, in the order of the groups.
+func (sm *sum) report() Report {
+	var r Report
+	for _, g := range groupOrder() {
+		r.Groups = append(r.Groups, *sm.groups[g])
 	}
 	return r
 }
@@ -138,7 +245,7 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 // partOf returns what project p adds to the report for q, by person: the
 // invitations to its engagements, and its feedback whether or not its
 // giver attended (which the whole scope decides).
-func partOf(l *ledger.Ledger, q projections.Query, project *ledger.Project) map[string]person {
+func partOf(l *ledger.Ledger, q projections.Query, project *ledger.Project) *part {
 	projects := []*ledger.Project{project}
 	people := map[string]person{}
 	for en, h := range q.EngagementsInWindow(l, projects) {
@@ -166,7 +273,7 @@ func partOf(l *ledger.Ledger, q projections.Query, project *ledger.Project) map[
 		}
 		people[fb.StakeholderID] = p
 	}
-	return people
+	return &part{project: project.ID, people: people}
 }
 
 func groupOrder() []string {

@@ -8,6 +8,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/historytest"
+	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/reach"
 )
 
@@ -73,5 +74,40 @@ func TestFeedbackCountsForAttendingAnywhereInScope(t *testing.T) {
 				t.Errorf("everyone's funnel (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Parts keeps a scope's parts added up and goes on from that sum: the
+// part of a project that changed is taken away and its new one added.
+// Xan, invited in A, gives feedback in B; it counts once Xan attends in
+// A, and no longer when going back to before.
+func TestPartsGoOnFromTheirSum(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1))
+	b.At(historytest.Day(1)).Project("a", "P", "A").Project("b", "P", "B").
+		Stakeholder("xan", events.RoleServiceUser).
+		Plan("wa", "a", events.LevelConsult, "workshop").Invite("wa", "xan")
+	b.At(historytest.Day(2)).Feedback("fx", "b", "", "", "xan")
+	before := b.Ledger()
+	b.At(historytest.Day(3)).Hold("wa", 0, "xan")
+	after := b.Ledger()
+	q := projections.Query{AsOf: historytest.Day(30)}
+
+	var ps reach.Parts
+	for i, step := range []struct {
+		name string
+		l    *ledger.Ledger
+		want reach.Funnel
+	}{
+		{"before Xan came", before, reach.Funnel{Group: reach.Everyone, Invited: 1}},
+		{"after", after, reach.Funnel{Group: reach.Everyone, Invited: 1, Attended: 1, GaveFeedback: 1}},
+		{"before again", before, reach.Funnel{Group: reach.Everyone, Invited: 1}},
+	} {
+		got := ps.Compute(step.l, q)
+		if diff := cmp.Diff(step.want, got.Groups[0]); diff != "" {
+			t.Errorf("%d. %s: everyone's funnel (-want +got):\n%s", i+1, step.name, diff)
+		}
+		if diff := cmp.Diff(reach.Compute(step.l, q).Groups, got.Groups); diff != "" {
+			t.Errorf("%d. %s: Parts.Compute differs from Compute (-want +got):\n%s", i+1, step.name, diff)
+		}
 	}
 }

@@ -1,0 +1,106 @@
+package projections
+
+import (
+	"sync"
+
+	"github.com/together-coop/together/projections/ledger"
+)
+
+// Part is what one project adds to a report made of parts (see
+// [EachProject]); it names its project.
+type Part interface {
+	comparable
+	Project() string
+}
+
+// Sum is a report's parts added up, kept so that after a change in one
+// project the report goes on from it instead of adding every part again.
+// Move takes away the parts gone and adds those that came. Parts never
+// change, and a part added and then taken away leaves the sum exactly as
+// it was without it.
+type Sum[P Part] interface {
+	Move(l *ledger.Ledger, q Query, gone, came []P)
+}
+
+// Sums keeps a [Sum] for each query over several projects that is
+// followed at the head. A moment in the past is asked about once, not
+// followed, so its sum is not kept. The zero Sums is ready, and safe for
+// concurrent use.
+type Sums[P Part, S Sum[P]] struct {
+	mu   sync.Mutex
+	sums map[Key]*keptSum[P, S]
+}
+
+// maxSums bounds the queries whose sums are kept: each holds what every
+// person of its scope comes to.
+const maxSums = 16
+
+// keptSum is the sum kept for one query; one computation at a time moves
+// it.
+type keptSum[P Part, S Sum[P]] struct {
+	mu sync.Mutex
+	// ready is false before the first computation, and after one that
+	// did not finish; people is the revision of people the sum was made
+	// at: another one starts it again, as roles may have changed.
+	ready  bool
+	people uint64
+	parts  map[string]P // by project
+	sum    S
+}
+
+// AddUp returns answer of the sum of parts, the parts of q's scope. With
+// sums, for a query over several projects at the head, it goes on from the
+// sum kept for the same query, moving it by the parts that changed; else,
+// or nil sums, it adds them all to a fresh sum.
+func AddUp[P Part, S Sum[P], R any](sums *Sums[P, S], l *ledger.Ledger, q Query, parts []P, fresh func() S, answer func(S) R) R {
+	key, rev := q.KeyOf(l)
+	if sums == nil || len(parts) < 2 || !key.Head {
+		s := fresh()
+		s.Move(l, q, nil, parts)
+		return answer(s)
+	}
+	ks := sums.of(key)
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if !ks.ready || ks.people != rev.People {
+		ks.parts, ks.people, ks.sum = map[string]P{}, rev.People, fresh()
+	}
+	ks.ready = false
+	next := make(map[string]P, len(parts))
+	var gone, came []P
+	for _, p := range parts {
+		next[p.Project()] = p
+		if ks.parts[p.Project()] != p {
+			came = append(came, p)
+		}
+	}
+	for id, p := range ks.parts {
+		if next[id] != p {
+			gone = append(gone, p)
+		}
+	}
+	ks.sum.Move(l, q, gone, came)
+	ks.parts, ks.ready = next, true
+	return answer(ks.sum)
+}
+
+// of returns the sum kept for the query of key, a new one if none is.
+func (ss *Sums[P, S]) of(key Key) *keptSum[P, S] {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ks, ok := ss.sums[key]; ok {
+		return ks
+	}
+	if ss.sums == nil {
+		ss.sums = map[Key]*keptSum[P, S]{}
+	}
+	if len(ss.sums) >= maxSums {
+		for other := range ss.sums {
+			delete(ss.sums, other)
+			break
+		}
+	}
+	ks := &keptSum[P, S]{}
+	ss.sums[key] = ks
+	return ks
+}
