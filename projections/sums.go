@@ -1,8 +1,10 @@
 package projections
 
 import (
+	"iter"
 	"sync"
 
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/ledger"
 )
 
@@ -103,4 +105,33 @@ func (ss *Sums[P, S]) of(key Key) *keptSum[P, S] {
 	ks := &keptSum[P, S]{}
 	ss.sums[key] = ks
 	return ks
+}
+
+// PeopleOf returns the people the parts name, each once: whose sums a move
+// by those parts changes.
+func PeopleOf[P interface{ People() iter.Seq[string] }](parts ...[]P) map[string]bool {
+	out := map[string]bool{}
+	for _, ps := range parts {
+		for _, p := range ps {
+			for id := range p.People() {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// Roles keeps the roles of the people a sum counts, looked up once: a sum
+// is started again for another revision of people, so they hold while it
+// lives.
+type Roles map[string][]events.Role
+
+// Of returns the roles of person id as q knows them.
+func (r Roles) Of(l *ledger.Ledger, q Query, id string) []events.Role {
+	roles, ok := r[id]
+	if !ok {
+		roles = q.RolesOf(l, id)
+		r[id] = roles
+	}
+	return roles
 }

@@ -3,6 +3,7 @@
 package participation
 
 import (
+	"iter"
 	"maps"
 	"math"
 	"slices"
@@ -71,6 +72,8 @@ type part struct {
 
 func (p *part) Project() string { return p.project }
 
+func (p *part) People() iter.Seq[string] { return maps.Keys(p.voices) }
+
 // voice is what one person's participations in a project or a scope come
 // to.
 type voice struct {
@@ -102,7 +105,7 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 type sum struct {
 	parts     map[string]*part // by project
 	voices    map[string]*person
-	roles     map[string][]events.Role        // looked up once
+	roles     projections.Roles
 	attendees map[events.Level]map[string]int // how many parts name each
 
 	invited, accepted, attendedOfInvited, unnamedAttendees, anonymousFeedback int
@@ -122,7 +125,7 @@ type person struct {
 }
 
 func newSum() *sum {
-	return &sum{parts: map[string]*part{}, voices: map[string]*person{}, roles: map[string][]events.Role{},
+	return &sum{parts: map[string]*part{}, voices: map[string]*person{}, roles: projections.Roles{},
 		attendees: map[events.Level]map[string]int{}, byRole: projections.RoleCounts{}, byCount: map[int]int{},
 		coverage: map[events.Level]projections.RoleCounts{}}
 }
@@ -131,15 +134,10 @@ func newSum() *sum {
 func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
 	// What the people of the parts that change come to is taken away
 	// first, and counted again once their voices are summed anew.
-	touched := map[string]bool{}
-	for _, p := range slices.Concat(gone, came) {
-		for id := range p.voices {
-			if !touched[id] {
-				touched[id] = true
-				if pr, ok := sm.voices[id]; ok {
-					sm.count(q, pr, sm.roles[id], -1)
-				}
-			}
+	touched := projections.PeopleOf(gone, came)
+	for id := range touched {
+		if pr, ok := sm.voices[id]; ok {
+			sm.count(q, pr, sm.roles[id], -1)
 		}
 	}
 	for _, p := range gone {
@@ -156,7 +154,7 @@ func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
 		if pr.firstTaken {
 			pr.first, pr.firstTaken = sm.firstOf(id), false
 		}
-		sm.count(q, pr, sm.rolesOf(l, q, id), +1)
+		sm.count(q, pr, sm.roles.Of(l, q, id), +1)
 	}
 }
 
@@ -222,7 +220,7 @@ func (sm *sum) add(l *ledger.Ledger, q projections.Query, p *part) {
 		}
 		for id := range ids {
 			if sm.attendees[level][id]++; sm.attendees[level][id] == 1 {
-				sm.cover(level, sm.rolesOf(l, q, id), +1)
+				sm.cover(level, sm.roles.Of(l, q, id), +1)
 			}
 		}
 	}
@@ -231,17 +229,6 @@ func (sm *sum) add(l *ledger.Ledger, q projections.Query, p *part) {
 	sm.attendedOfInvited += p.attendedOfInvited
 	sm.unnamedAttendees += p.unnamedAttendees
 	sm.anonymousFeedback += p.anonymousFeedback
-}
-
-// rolesOf looks up the roles of person id once for the revision of people
-// the sum is of.
-func (sm *sum) rolesOf(l *ledger.Ledger, q projections.Query, id string) []events.Role {
-	roles, ok := sm.roles[id]
-	if !ok {
-		roles = q.RolesOf(l, id)
-		sm.roles[id] = roles
-	}
-	return roles
 }
 
 // count adds (by +1) or takes away (by -1) what a person with roles

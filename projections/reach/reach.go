@@ -5,7 +5,8 @@
 package reach
 
 import (
-	"slices"
+	"iter"
+	"maps"
 	"strconv"
 
 	"github.com/together-coop/together/events"
@@ -90,6 +91,8 @@ type part struct {
 
 func (p *part) Project() string { return p.project }
 
+func (p *part) People() iter.Seq[string] { return maps.Keys(p.people) }
+
 // Compute returns the report for q as [Compute] does, taking the part of
 // each project that ps keeps for its revision instead of computing it
 // again, and keeping those it computes; it goes on from the sum of the
@@ -114,7 +117,7 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 // judged), then the funnels those people come to.
 type sum struct {
 	people map[string]*stages
-	roles  map[string][]events.Role // looked up once
+	roles  projections.Roles
 	groups map[string]*Funnel
 }
 
@@ -145,7 +148,7 @@ func (st *stages) person() person {
 }
 
 func newSum() *sum {
-	sm := &sum{people: map[string]*stages{}, roles: map[string][]events.Role{}, groups: map[string]*Funnel{}}
+	sm := &sum{people: map[string]*stages{}, roles: projections.Roles{}, groups: map[string]*Funnel{}}
 	for _, g := range groupOrder() {
 		sm.groups[g] = &Funnel{Group: g}
 	}
@@ -156,15 +159,10 @@ func newSum() *sum {
 func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
 	// What the people of the parts that change come to is taken away
 	// first, and counted again once their stages are summed anew.
-	touched := map[string]bool{}
-	for _, p := range slices.Concat(gone, came) {
-		for id := range p.people {
-			if !touched[id] {
-				touched[id] = true
-				if st, ok := sm.people[id]; ok {
-					sm.count(st.person(), sm.roles[id], -1)
-				}
-			}
+	touched := projections.PeopleOf(gone, came)
+	for id := range touched {
+		if st, ok := sm.people[id]; ok {
+			sm.count(st.person(), sm.roles[id], -1)
 		}
 	}
 	for _, p := range gone {
@@ -187,19 +185,9 @@ func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
 	}
 	for id := range touched {
 		if st, ok := sm.people[id]; ok && st.invited > 0 {
-			sm.count(st.person(), sm.rolesOf(l, q, id), +1)
+			sm.count(st.person(), sm.roles.Of(l, q, id), +1)
 		}
 	}
-}
-
-// rolesOf looks up the roles of person id once for the sum.
-func (sm *sum) rolesOf(l *ledger.Ledger, q projections.Query, id string) []events.Role {
-	roles, ok := sm.roles[id]
-	if !ok {
-		roles = q.RolesOf(l, id)
-		sm.roles[id] = roles
-	}
-	return roles
 }
 
 // count adds (by +1) or takes away (by -1) what a person with roles comes
