@@ -53,7 +53,7 @@ func (q Query) Participations(l *ledger.Ledger, projects []*ledger.Project) iter
 func (q Query) Participants(l *ledger.Ledger, projects []*ledger.Project) map[string]int {
 	counts := map[string]int{}
 	for p := range q.Participations(l, projects) {
-		if q.InWindow(p.Fact.OccurredAt) {
+		if q.InWindow(p.Fact.OccurredAt()) {
 			counts[p.StakeholderID]++
 		}
 	}

@@ -85,7 +85,7 @@ func (q Query) InWindow(t time.Time) bool {
 func (q Query) Known(f ledger.Fact) bool { return f.KnownAt(q.AsOf) }
 
 // Counts reports whether f was known at AsOf and occurred in the window.
-func (q Query) Counts(f ledger.Fact) bool { return q.Known(f) && q.InWindow(f.OccurredAt) }
+func (q Query) Counts(f ledger.Fact) bool { return q.Known(f) && q.InWindow(f.OccurredAt()) }
 
 // Projects returns the projects in scope known at AsOf, in registration
 // order.

@@ -113,7 +113,7 @@ func element(l *ledger.Ledger, q projections.Query, p *ledger.Project, el *ledge
 			rights = []project.DecisionRight{}
 		}
 		out.Decisions = append(out.Decisions, Decision{
-			OccurredAt: d.OccurredAt.In(q.Loc()),
+			OccurredAt: d.OccurredAt().In(q.Loc()),
 			Level:      d.Level, PreviousLevel: d.PreviousLevel, DecidedBy: d.DecidedBy,
 			Rationale: d.Rationale, DecisionRights: rights,
 			Evidence: evidence(l, q, el, linked, d.Fact),
@@ -140,7 +140,7 @@ func evidence(l *ledger.Ledger, q projections.Query, el *ledger.Element, linked 
 	ev := Evidence{ByRole: projections.NewRoleCounts()}
 	seen := map[string]bool{}
 	for _, h := range linked {
-		if !h.OccurredAt.Before(decision.OccurredAt) {
+		if !h.OccurredAt().Before(decision.OccurredAt()) {
 			continue
 		}
 		for _, a := range h.AttendeeIDs {
@@ -156,7 +156,7 @@ func evidence(l *ledger.Ledger, q projections.Query, el *ledger.Element, linked 
 	ev.Participants = len(seen)
 	for _, id := range el.FeedbackIDs {
 		fb := l.Feedback.Get(id)
-		if q.Known(fb.Fact) && !fb.RetractedAt(q.AsOf) && fb.Fact.OccurredAt.Before(decision.OccurredAt) {
+		if q.Known(fb.Fact) && !fb.RetractedAt(q.AsOf) && fb.Fact.OccurredAt().Before(decision.OccurredAt()) {
 			ev.Feedback++
 		}
 	}

@@ -91,13 +91,13 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 func RowOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) Row {
 	row := Row{ProjectID: p.ID, Name: p.Name, Programme: p.Programme}
 	for _, d := range p.Duty {
-		if q.Known(d.Fact) && (q.To == nil || d.OccurredAt.Before(*q.To)) {
+		if q.Known(d.Fact) && (q.To == nil || d.OccurredAt().Before(*q.To)) {
 			row.Assessments++
 		}
 	}
 	if d := p.DutyAt(q.AsOf, q.To); d != nil {
 		applies := d.Applies
-		at := d.OccurredAt.In(q.Loc())
+		at := d.OccurredAt().In(q.Loc())
 		row.Assessed, row.Applies, row.Basis, row.AssessedBy, row.Rationale, row.AssessedAt = true, &applies, d.Basis, d.AssessedBy, d.Rationale, &at
 	}
 	for _, el := range p.Elements {

@@ -112,7 +112,7 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 			if !c.CompletedOn.After(a.DueOnBefore(c.Position)) {
 				out.completedOnTime++
 			}
-			out.daysToComplete = append(out.daysToComplete, q.Date(a.Fact.OccurredAt).DaysUntil(c.CompletedOn))
+			out.daysToComplete = append(out.daysToComplete, q.Date(a.Fact.OccurredAt()).DaysUntil(c.CompletedOn))
 		case a.DroppedAt(q.AsOf):
 			out.dropped++
 		default:
@@ -141,7 +141,7 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 			if !a.DroppedAt(q.AsOf) {
 				withAction = true
 			}
-			if f := a.FirstCommunicationAfterCompletion(q.AsOf); f != nil && (closedAt == nil || f.OccurredAt.Before(closedAt.OccurredAt)) {
+			if f := a.FirstCommunicationAfterCompletion(q.AsOf); f != nil && (closedAt == nil || f.OccurredAt().Before(closedAt.OccurredAt())) {
 				closedAt = f
 			}
 		}
@@ -150,7 +150,7 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 		}
 		if closedAt != nil {
 			out.loopClosed++
-			out.daysToOutcome = append(out.daysToOutcome, q.Days(fb.Fact.OccurredAt, closedAt.OccurredAt))
+			out.daysToOutcome = append(out.daysToOutcome, q.Days(fb.Fact.OccurredAt(), closedAt.OccurredAt()))
 		}
 	}
 	return out

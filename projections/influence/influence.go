@@ -198,9 +198,9 @@ func project(l *ledger.Ledger, q projections.Query, p *ledger.Project) (Project,
 		if resp := fb.ResponseAt(q.AsOf); resp != nil {
 			influence = resp.Influence
 			first := fb.FirstResponseAt(q.AsOf)
-			days = append(days, q.Days(fb.Fact.OccurredAt, first.OccurredAt))
-			el.Reasons = addReason(el.Reasons, Reason{Influence: resp.Influence, Reason: resp.Reason, On: q.Date(resp.OccurredAt)})
-			pr.YouSaidWeDid.WeDecided = addReason(pr.YouSaidWeDid.WeDecided, Reason{Influence: resp.Influence, Reason: resp.Reason, On: q.Date(resp.OccurredAt)})
+			days = append(days, q.Days(fb.Fact.OccurredAt(), first.OccurredAt()))
+			el.Reasons = addReason(el.Reasons, Reason{Influence: resp.Influence, Reason: resp.Reason, On: q.Date(resp.OccurredAt())})
+			pr.YouSaidWeDid.WeDecided = addReason(pr.YouSaidWeDid.WeDecided, Reason{Influence: resp.Influence, Reason: resp.Reason, On: q.Date(resp.OccurredAt())})
 		}
 		el.add(influence)
 		pr.add(influence)
@@ -242,7 +242,7 @@ func project(l *ledger.Ledger, q projections.Query, p *ledger.Project) (Project,
 		}
 		d := Done{Action: a.Description, Outcome: c.Outcome, CompletedOn: c.CompletedOn}
 		if told := a.FirstCommunicationAfterCompletion(q.AsOf); told != nil {
-			d.ToldOn = q.Date(told.OccurredAt)
+			d.ToldOn = q.Date(told.OccurredAt())
 		}
 		pr.YouSaidWeDid.WeDid = append(pr.YouSaidWeDid.WeDid, d)
 	}

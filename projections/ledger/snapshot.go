@@ -11,7 +11,7 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 6
+const SnapshotVersion = 7
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.

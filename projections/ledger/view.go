@@ -105,7 +105,7 @@ func (a *Action) FirstCommunicationAfterCompletion(asOf time.Time) *Fact {
 	var first *Fact
 	for i := range a.Communications {
 		f := &a.Communications[i]
-		if f.KnownAt(asOf) && f.Position > c.Position && (first == nil || f.OccurredAt.Before(first.OccurredAt)) {
+		if f.KnownAt(asOf) && f.Position > c.Position && (first == nil || f.OccurredAt().Before(first.OccurredAt())) {
 			first = f
 		}
 	}
@@ -157,7 +157,7 @@ func (p *Project) DutyAt(asOf time.Time, end *time.Time) *DutyAssessment {
 	var in *DutyAssessment
 	for i := range p.Duty {
 		d := &p.Duty[i]
-		if d.KnownAt(asOf) && (end == nil || d.OccurredAt.Before(*end)) {
+		if d.KnownAt(asOf) && (end == nil || d.OccurredAt().Before(*end)) {
 			in = d
 		}
 	}
@@ -225,7 +225,7 @@ func (en *Engagement) CancelledAt(asOf time.Time) bool {
 // scheduled for.
 func (en *Engagement) Moment(asOf time.Time) time.Time {
 	if h := en.HeldAt(asOf); h != nil {
-		return h.OccurredAt
+		return h.OccurredAt()
 	}
 	return en.ScheduledFor
 }

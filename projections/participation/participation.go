@@ -245,7 +245,7 @@ func (sm *sum) count(q projections.Query, pr *person, roles []events.Role, by in
 	if projections.LivedExperience(roles) {
 		sm.lived += by
 	}
-	if q.InWindow(pr.first.OccurredAt) {
+	if q.InWindow(pr.first.OccurredAt()) {
 		sm.newVoices += by
 	}
 	if sm.byCount[c] += by; sm.byCount[c] == 0 {
@@ -323,7 +323,7 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 		if !ok || earlier(pt.Fact, v.first) {
 			v.first = pt.Fact
 		}
-		if q.InWindow(pt.Fact.OccurredAt) {
+		if q.InWindow(pt.Fact.OccurredAt()) {
 			v.inWindow++
 		}
 		out.voices[pt.StakeholderID] = v
@@ -365,8 +365,8 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 
 // earlier orders participations by business time, then by position.
 func earlier(a, b ledger.Fact) bool {
-	if !a.OccurredAt.Equal(b.OccurredAt) {
-		return a.OccurredAt.Before(b.OccurredAt)
+	if !a.OccurredAt().Equal(b.OccurredAt()) {
+		return a.OccurredAt().Before(b.OccurredAt())
 	}
 	return a.Position < b.Position
 }

@@ -148,7 +148,7 @@ func tallyOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *tally {
 				continue
 			}
 			supported[s.StakeholderID] = true
-			if !q.InWindow(s.OccurredAt) {
+			if !q.InWindow(s.OccurredAt()) {
 				continue
 			}
 			t.support++
@@ -166,7 +166,7 @@ func tallyOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *tally {
 			}
 		}
 		h := en.HeldAt(q.AsOf)
-		if h == nil || !q.InWindow(h.OccurredAt) {
+		if h == nil || !q.InWindow(h.OccurredAt()) {
 			continue
 		}
 		for _, a := range h.AttendeeIDs {
@@ -257,7 +257,7 @@ func needsBy(s *ledger.Stakeholder, q projections.Query, day events.Date) []stri
 	}
 	var out []string
 	for _, n := range s.SupportNeeds {
-		if q.Known(n.Fact) && !q.Date(n.OccurredAt).After(day) {
+		if q.Known(n.Fact) && !q.Date(n.OccurredAt()).After(day) {
 			out = append(out, n.Need)
 		}
 	}

@@ -33,7 +33,7 @@ func (p projectActions) ProjectActions(_ *http.Request, projectID string, asOf t
 				continue
 			}
 			item := web.ActionItem{ID: a.ID, Description: a.Description, Owner: a.OwnerAt(asOf),
-				AgreedOn: events.DateOf(a.Fact.OccurredAt), DueOn: a.DueOnAt(asOf), State: "open"}
+				AgreedOn: events.DateOf(a.Fact.OccurredAt()), DueOn: a.DueOnAt(asOf), State: "open"}
 			switch {
 			case a.CompletedAt(asOf) != nil:
 				item.State, item.CompletedOn = "completed", a.CompletedAt(asOf).CompletedOn

@@ -107,17 +107,17 @@ func (s *Service) showAction(w http.ResponseWriter, r *http.Request) {
 			Position: q.position}
 		for _, rs := range a.Reschedules {
 			if q.known(rs.Fact) {
-				d.Reschedules = append(d.Reschedules, Reschedule{DueOn: rs.DueOn, OccurredAt: rs.OccurredAt.UTC()})
+				d.Reschedules = append(d.Reschedules, Reschedule{DueOn: rs.DueOn, OccurredAt: rs.OccurredAt()})
 			}
 		}
 		for _, ra := range a.Reassignments {
 			if q.known(ra.Fact) {
-				d.Reassignments = append(d.Reassignments, Reassignment{Owner: ra.Owner, OccurredAt: ra.OccurredAt.UTC()})
+				d.Reassignments = append(d.Reassignments, Reassignment{Owner: ra.Owner, OccurredAt: ra.OccurredAt()})
 			}
 		}
 		for _, c := range a.Communications {
 			if q.known(c) {
-				d.Communications = append(d.Communications, Communication{OccurredAt: c.OccurredAt.UTC()})
+				d.Communications = append(d.Communications, Communication{OccurredAt: c.OccurredAt()})
 			}
 		}
 		return d, nil
@@ -141,7 +141,7 @@ func (q *query) state(a *ledger.Action) (string, bool) {
 func (q *query) action(a *ledger.Action) Action {
 	out := Action{
 		ID: a.ID, ProjectID: a.ProjectID, FeedbackIDs: a.FeedbackIDs, EngagementID: optional(a.EngagementID),
-		Description: a.Description, Owner: a.OwnerAt(q.asOf), AgreedAt: a.Fact.OccurredAt.UTC(), DueOn: a.DueOnAt(q.asOf),
+		Description: a.Description, Owner: a.OwnerAt(q.asOf), AgreedAt: a.Fact.OccurredAt(), DueOn: a.DueOnAt(q.asOf),
 	}
 	if out.FeedbackIDs == nil {
 		out.FeedbackIDs = []string{}
@@ -152,11 +152,11 @@ func (q *query) action(a *ledger.Action) Action {
 		out.CompletedOn, out.Outcome = &day, &outcome
 	}
 	if a.DroppedAt(q.asOf) {
-		at := a.Dropped.OccurredAt.UTC()
+		at := a.Dropped.OccurredAt()
 		out.DroppedAt = &at
 	}
 	if f := a.FirstCommunicationAfterCompletion(q.asOf); f != nil {
-		at := f.OccurredAt.UTC()
+		at := f.OccurredAt()
 		out.OutcomeCommunicatedAt = &at
 	}
 	return out

@@ -97,9 +97,9 @@ func (s *Service) showEngagement(w http.ResponseWriter, r *http.Request) {
 			if !q.known(inv.Fact) {
 				continue
 			}
-			out := Invitation{StakeholderID: inv.StakeholderID, Channel: inv.Channel, InvitedAt: inv.OccurredAt.UTC()}
+			out := Invitation{StakeholderID: inv.StakeholderID, Channel: inv.Channel, InvitedAt: inv.OccurredAt()}
 			if a := latestAnswer(q, inv); a != nil {
-				accepted, at := a.Accepted, a.OccurredAt.UTC()
+				accepted, at := a.Accepted, a.OccurredAt()
 				out.Accepted, out.AnsweredAt = &accepted, &at
 			}
 			d.Invitations = append(d.Invitations, out)
@@ -110,7 +110,7 @@ func (s *Service) showEngagement(w http.ResponseWriter, r *http.Request) {
 		for _, sp := range en.Support {
 			if q.known(sp.Fact) {
 				d.Support = append(d.Support, Support{StakeholderID: sp.StakeholderID, Kind: sp.Kind, AmountPence: sp.AmountPence,
-					OccurredAt: sp.OccurredAt.UTC()})
+					OccurredAt: sp.OccurredAt()})
 			}
 		}
 		return d, nil
@@ -130,7 +130,7 @@ func latestAnswer(q *query, inv *ledger.Invitation) *ledger.Answer {
 func (q *query) engagement(en *ledger.Engagement) Engagement {
 	out := Engagement{
 		ID: en.ID, ProjectID: en.ProjectID, ElementIDs: en.ElementIDs, Title: en.Title, Method: en.Method, Level: en.Level,
-		ScheduledFor: en.ScheduledFor.UTC(), PlannedAt: en.Fact.OccurredAt.UTC(), Status: StatusPlanned,
+		ScheduledFor: en.ScheduledFor.UTC(), PlannedAt: en.Fact.OccurredAt(), Status: StatusPlanned,
 	}
 	if out.ElementIDs == nil {
 		out.ElementIDs = []string{}
@@ -144,7 +144,7 @@ func (q *query) engagement(en *ledger.Engagement) Engagement {
 		out.Counts.NamedAttendees, out.Counts.UnnamedAttendees = len(held.AttendeeIDs), held.UnnamedAttendees
 	case q.knownPtr(en.Cancelled):
 		out.Status = StatusCancelled
-		at := en.Cancelled.OccurredAt.UTC()
+		at := en.Cancelled.OccurredAt()
 		out.CancelledAt = &at
 	}
 	for _, inv := range en.Invitations {

@@ -68,17 +68,17 @@ func (q *query) feedback(l *ledger.Ledger, f *ledger.Feedback) Feedback {
 	out := Feedback{
 		ID: f.ID, ProjectID: f.ProjectID, EngagementID: optional(f.EngagementID), ElementID: optional(f.ElementID),
 		StakeholderID: optional(f.StakeholderID), Channel: f.Channel, Sentiment: f.Sentiment, Themes: f.Themes,
-		GivenAt: f.Fact.OccurredAt.UTC(), ActionIDs: []string{},
+		GivenAt: f.Fact.OccurredAt(), ActionIDs: []string{},
 	}
 	if out.Themes == nil {
 		out.Themes = []string{}
 	}
 	if q.knownPtr(f.Retracted) {
-		at := f.Retracted.OccurredAt.UTC()
+		at := f.Retracted.OccurredAt()
 		out.RetractedAt = &at
 	}
 	if resp := f.ResponseAt(q.asOf); resp != nil {
-		out.Response = &Response{Influence: resp.Influence, Reason: resp.Reason, OccurredAt: resp.OccurredAt.UTC()}
+		out.Response = &Response{Influence: resp.Influence, Reason: resp.Reason, OccurredAt: resp.OccurredAt()}
 	}
 	for _, id := range f.ActionIDs {
 		if a := l.Actions.Get(id); a != nil && q.known(a.Fact) {

@@ -100,16 +100,16 @@ func (s *Service) showProject(w http.ResponseWriter, r *http.Request) {
 		}
 		if duty := p.DutyAt(q.asOf, nil); duty != nil {
 			d.Duty = &Duty{Applies: duty.Applies, Basis: duty.Basis, AssessedBy: duty.AssessedBy, Rationale: duty.Rationale,
-				OccurredAt: duty.OccurredAt.UTC()}
+				OccurredAt: duty.OccurredAt()}
 		}
 		return d, nil
 	})
 }
 
 func (q *query) project(l *ledger.Ledger, p *ledger.Project) Project {
-	out := Project{ID: p.ID, Programme: p.Programme, Name: p.Name, Aim: p.Aim, Lead: p.Lead, RegisteredAt: p.Fact.OccurredAt.UTC()}
+	out := Project{ID: p.ID, Programme: p.Programme, Name: p.Name, Aim: p.Aim, Lead: p.Lead, RegisteredAt: p.Fact.OccurredAt()}
 	if q.knownPtr(p.Closed) {
-		at := p.Closed.OccurredAt.UTC()
+		at := p.Closed.OccurredAt()
 		out.ClosedAt = &at
 	}
 	for _, el := range p.Elements {
@@ -132,7 +132,7 @@ func countKnown[E any](q *query, ids []string, byID ledger.Index[*E], fact func(
 }
 
 func (q *query) element(el *ledger.Element) Element {
-	out := Element{ID: el.ID, Name: el.Name, AddedAt: el.Fact.OccurredAt.UTC(), Decisions: []Decision{}}
+	out := Element{ID: el.ID, Name: el.Name, AddedAt: el.Fact.OccurredAt(), Decisions: []Decision{}}
 	if level := el.CurrentLevel(q.asOf); level != "" {
 		out.Level = &level
 	}
@@ -141,7 +141,7 @@ func (q *query) element(el *ledger.Element) Element {
 			continue
 		}
 		dec := Decision{
-			OccurredAt: d.OccurredAt.UTC(), RecordedAt: d.RecordedAt.UTC(), Level: d.Level, Rationale: d.Rationale,
+			OccurredAt: d.OccurredAt(), RecordedAt: d.RecordedAt(), Level: d.Level, Rationale: d.Rationale,
 			DecidedBy: d.DecidedBy, DecisionRights: d.DecisionRights, Expectations: d.Expectations,
 		}
 		if dec.DecisionRights == nil {

@@ -27,7 +27,7 @@ func (s *Service) listStakeholders(w http.ResponseWriter, r *http.Request) {
 		return paged(q, inOrder(q, l.StakeholderOrder, l.Stakeholders, stakeholderFact, nil), func(st *ledger.Stakeholder) Stakeholder {
 			out := Stakeholder{
 				ID: st.ID, Roles: st.RolesKnownAt(q.asOf), CurrentExperience: st.CurrentExperience,
-				RecruitmentChannel: st.RecruitmentChannel, RegisteredAt: st.Fact.OccurredAt.UTC(), Erased: q.knownPtr(st.Erased),
+				RecruitmentChannel: st.RecruitmentChannel, RegisteredAt: st.Fact.OccurredAt(), Erased: q.knownPtr(st.Erased),
 			}
 			if out.Roles == nil {
 				out.Roles = []events.Role{}

@@ -83,7 +83,7 @@ func (s storyActions) ProjectActions(_ *http.Request, projectID string, asOf tim
 			continue
 		}
 		it := ActionItem{ID: id, Description: "Action " + id, Owner: "Owner of " + id, DueOn: a.DueOnAt(asOf), State: "open",
-			AgreedOn: projections.DateIn(a.Fact.OccurredAt, projections.DefaultLocation())}
+			AgreedOn: projections.DateIn(a.Fact.OccurredAt(), projections.DefaultLocation())}
 		switch {
 		case a.CompletedAt(asOf) != nil:
 			it.State, it.CompletedOn = "completed", a.CompletedAt(asOf).CompletedOn
