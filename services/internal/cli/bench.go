@@ -33,7 +33,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
-	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients (not with --url)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
 	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE] [--cpu-profile FILE]
 
@@ -65,6 +65,7 @@ Examples:
   together bench --history 200000 --clients 8 --duration 10s
   together bench --history 200000 --report-readers 4 --duration 20s
   together bench --report-readers 4 --read-report participation
+  together bench --history 200000 --duration 0 --cpu-profile start.pprof
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -125,7 +126,11 @@ Examples:
 
 	inProcess := *target == ""
 	if inProcess {
-		st, secret, err := startInProcess(ctx, work, *history, logger("together"), stderr, &rep)
+		startProfile := ""
+		if !runLoad {
+			startProfile = *cpuProfile
+		}
+		st, secret, err := startInProcess(ctx, work, *history, startProfile, logger("together"), stderr, &rep)
 		if err != nil {
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
@@ -188,10 +193,11 @@ const historySeed = 7
 
 // startInProcess starts a fresh together in a new data directory under
 // work, after building a history of history events there and measuring
-// the raw read and the cold start on it if history > 0, and returns it
-// with a recorder's token: the load acts as a recorder, as a
+// the raw read and the cold start on it if history > 0 (profiling the
+// cold start's CPU into the file startProfile names, if any), and returns
+// it with a recorder's token: the load acts as a recorder, as a
 // facilitator's script would.
-func startInProcess(ctx context.Context, work string, history int, log zerolog.Logger, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+func startInProcess(ctx context.Context, work string, history int, startProfile string, log zerolog.Logger, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
 	data, err := os.MkdirTemp(work, "stack-")
 	if err != nil {
 		return nil, "", err
@@ -205,7 +211,7 @@ func startInProcess(ctx context.Context, work string, history int, log zerolog.L
 	var st *app.App
 	var secret string
 	if history > 0 {
-		if st, secret, err = coldStart(ctx, cfg, history, progress, rep); err != nil {
+		if st, secret, err = coldStart(ctx, cfg, history, startProfile, progress, rep); err != nil {
 			return nil, "", err
 		}
 	} else {
@@ -223,8 +229,9 @@ func startInProcess(ctx context.Context, work string, history int, log zerolog.L
 }
 
 // coldStart builds the history in cfg's data directory, reads it raw and
-// starts together on it, recording each in rep.
-func coldStart(ctx context.Context, cfg app.Config, history int, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+// starts together on it, recording each in rep, and profiling the start
+// into the file profile names, if any.
+func coldStart(ctx context.Context, cfg app.Config, history int, profile string, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
 	fmt.Fprintf(progress, "building a history of %d events through the recorder in %s …\n", history, cfg.DataDir)
 	h, err := bench.BuildHistory(ctx, cfg.DataDir, cfg.KEK, history, historySeed)
 	if err != nil {
@@ -238,8 +245,19 @@ func coldStart(ctx context.Context, cfg app.Config, history int, progress io.Wri
 	}
 	rep.RawRead = &raw
 	fmt.Fprintf(progress, "starting together on it …\n")
+	stopProfile := func() error { return nil }
+	if profile != "" {
+		if stopProfile, err = startCPUProfile(profile); err != nil {
+			return nil, "", err
+		}
+	}
 	st, secret, cs, err := bench.StartCold(ctx, cfg, h.Head)
-	if err != nil {
+	if err = errors.Join(err, stopProfile()); err != nil {
+		if st != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			err = errors.Join(err, st.Shutdown(sctx))
+		}
 		return nil, "", fmt.Errorf("cold start: %w", err)
 	}
 	rep.ColdStart = &cs

@@ -84,3 +84,26 @@ func TestWriteHeapProfile(t *testing.T) {
 		t.Errorf("profile mode %v, first bytes % x; want 0600 and gzip", info.Mode().Perm(), data[:min(len(data), 2)])
 	}
 }
+
+// With a history and no load, --cpu-profile profiles the cold start.
+func TestBenchProfilesTheColdStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a history and starts together on it")
+	}
+	path := filepath.Join(t.TempDir(), "start.pprof")
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--history", "200", "--duration", "0", "--dir", t.TempDir(), "--cpu-profile", path}
+	if code := Main(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatalf("bench exited %d:\n%s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "cold start to the head") {
+		t.Errorf("bench printed no cold start:\n%s", out.String())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile's first bytes % x, want gzip", data[:min(len(data), 2)])
+	}
+}
