@@ -33,6 +33,28 @@ type Sums[P Part, S Sum[P]] struct {
 	sums map[Key]*keptSum[P, S]
 }
 
+// SummedParts keeps what each project adds to a report (see [Parts]) and,
+// for a scope of several projects, those parts added up (see [Sums]), so
+// that a change in one project costs what that project comes to. The zero
+// SummedParts is ready, and safe for concurrent use.
+type SummedParts[P Part, S Sum[P]] struct {
+	parts Parts[struct{}, P]
+	sums  Sums[P, S]
+}
+
+// AddUpParts returns answer of the sum of the parts of q's scope: each
+// project's part as ps keeps it for the project's revision, or as part
+// computes it (see [EachProject]), added up from the sum ps keeps for the
+// same query (see [AddUp]). Nil ps keeps nothing.
+func AddUpParts[P Part, S Sum[P], R any](ps *SummedParts[P, S], l *ledger.Ledger, q Query, part func(q Query, p *ledger.Project) P, fresh func() S, answer func(S) R) R {
+	var kept *Parts[struct{}, P]
+	var sums *Sums[P, S]
+	if ps != nil {
+		kept, sums = &ps.parts, &ps.sums
+	}
+	return AddUp(sums, l, q, EachProject(l, q, kept, struct{}{}, part), fresh, answer)
+}
+
 // maxSums bounds the queries whose sums are kept: each holds what every
 // person of its scope comes to.
 const maxSums = 16

@@ -72,15 +72,9 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 }
 
 // Parts keeps what each project adds to the report between computations,
-// each for as long as the revision of its project holds (see
-// [projections.Parts]), and, for a scope of several projects, those parts
-// added up (see [projections.Sums]), so that a change in one project
-// costs what that project's people come to rather than everyone's. It is
-// safe for concurrent use; the zero Parts is ready.
-type Parts struct {
-	parts projections.Parts[struct{}, *part]
-	sums  projections.Sums[*part, *sum]
-}
+// and those parts added up (see [projections.SummedParts]). It is safe for
+// concurrent use; the zero Parts is ready.
+type Parts projections.SummedParts[*part, *sum]
 
 // part is what one project adds to the report, by person. Nothing changes
 // a part once made: it may be kept.
@@ -98,15 +92,9 @@ func (p *part) People() iter.Seq[string] { return maps.Keys(p.people) }
 // again, and keeping those it computes; it goes on from the sum of the
 // parts it kept for the same query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
-	var kept *projections.Parts[struct{}, *part]
-	var sums *projections.Sums[*part, *sum]
-	if ps != nil {
-		kept, sums = &ps.parts, &ps.sums
-	}
-	parts := projections.EachProject(l, q, kept, struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
+	r := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, func(pq projections.Query, p *ledger.Project) *part {
 		return partOf(l, pq, p)
-	})
-	r := projections.AddUp(sums, l, q, parts, newSum, (*sum).report)
+	}, newSum, (*sum).report)
 	r.Header = projections.HeaderOf(Name, q, l)
 	return r
 }
