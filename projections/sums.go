@@ -46,13 +46,14 @@ type SummedParts[P Part, S Sum[P]] struct {
 // project's part as ps keeps it for the project's revision, or as part
 // computes it (see [EachProject]), added up from the sum ps keeps for the
 // same query (see [AddUp]). Nil ps keeps nothing.
-func AddUpParts[P Part, S Sum[P], R any](ps *SummedParts[P, S], l *ledger.Ledger, q Query, part func(q Query, p *ledger.Project) P, fresh func() S, answer func(S) R) R {
+func AddUpParts[P Part, S Sum[P], R any](ps *SummedParts[P, S], l *ledger.Ledger, q Query, part func(l *ledger.Ledger, q Query, p *ledger.Project) P, fresh func() S, answer func(S) R) R {
 	var kept *Parts[struct{}, P]
 	var sums *Sums[P, S]
 	if ps != nil {
 		kept, sums = &ps.parts, &ps.sums
 	}
-	return AddUp(sums, l, q, EachProject(l, q, kept, struct{}{}, part), fresh, answer)
+	parts := EachProject(l, q, kept, struct{}{}, func(pq Query, p *ledger.Project) P { return part(l, pq, p) })
+	return AddUp(sums, l, q, parts, fresh, answer)
 }
 
 // maxSums bounds the queries whose sums are kept: each holds what every

@@ -92,9 +92,7 @@ func (p *part) People() iter.Seq[string] { return maps.Keys(p.people) }
 // again, and keeping those it computes; it goes on from the sum of the
 // parts it kept for the same query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
-	r := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, func(pq projections.Query, p *ledger.Project) *part {
-		return partOf(l, pq, p)
-	}, newSum, (*sum).report)
+	r := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, partOf, newSum, (*sum).report)
 	r.Header = projections.HeaderOf(Name, q, l)
 	return r
 }
