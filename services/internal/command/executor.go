@@ -151,6 +151,7 @@ func (x *Executor) execute(ctx context.Context, stream string, meta Meta, decide
 	if unchecked {
 		x.observeLoad(len(on.recs), 0)
 	}
+	refused := 0 // appends refused although decided on what the store held
 	for attempt := 0; attempt < x.opts.attempts; {
 		if !unchecked {
 			recs, err := x.Load(ctx, stream)
@@ -189,10 +190,10 @@ func (x *Executor) execute(ctx context.Context, stream string, meta Meta, decide
 			}
 			// Another writer: the next load reads on from the history
 			// kept. A store that refuses even that is read afresh.
-			if attempt > 1 {
+			if refused++; refused > 1 {
 				x.histories.forget(stream)
 			}
-			if err := x.stepAside(ctx, attempt); err != nil {
+			if err := x.stepAside(ctx, refused); err != nil {
 				return Result{}, err
 			}
 			continue

@@ -72,7 +72,7 @@ func (h *histories) put(stream string, recs []Recorded) {
 // on, followed by recs, what the command appended to it, unless a longer
 // one is kept: that one was read or decided on after the append.
 func (h *histories) appended(stream string, on history, recs []Recorded) {
-	h.keep(stream, history{recs: append(on.recs, recs...), read: on.read})
+	h.keep(stream, history{recs: append(on.recs[:len(on.recs):len(on.recs)], recs...), read: on.read})
 }
 
 func (h *histories) keep(stream string, hist history) {
