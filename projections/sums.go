@@ -33,29 +33,6 @@ type Sums[P Part, S Sum[P]] struct {
 	sums map[Key]*keptSum[P, S]
 }
 
-// SummedParts keeps what each project adds to a report (see [Parts]) and,
-// for a scope of several projects, those parts added up (see [Sums]), so
-// that a change in one project costs what that project comes to. The zero
-// SummedParts is ready, and safe for concurrent use.
-type SummedParts[P Part, S Sum[P]] struct {
-	parts Parts[struct{}, P]
-	sums  Sums[P, S]
-}
-
-// AddUpParts returns answer of the sum of the parts of q's scope: each
-// project's part as ps keeps it for the project's revision, or as part
-// computes it (see [EachProject]), added up from the sum ps keeps for the
-// same query (see [AddUp]). Nil ps keeps nothing.
-func AddUpParts[P Part, S Sum[P], R any](ps *SummedParts[P, S], l *ledger.Ledger, q Query, part func(l *ledger.Ledger, q Query, p *ledger.Project) P, fresh func() S, answer func(S) R) R {
-	var kept *Parts[struct{}, P]
-	var sums *Sums[P, S]
-	if ps != nil {
-		kept, sums = &ps.parts, &ps.sums
-	}
-	parts := EachProject(l, q, kept, struct{}{}, func(pq Query, p *ledger.Project) P { return part(l, pq, p) })
-	return AddUp(sums, l, q, parts, fresh, answer)
-}
-
 // maxSums bounds the queries whose sums are kept: each holds what every
 // person of its scope comes to.
 const maxSums = 16
@@ -128,6 +105,29 @@ func (ss *Sums[P, S]) of(key Key) *keptSum[P, S] {
 	ks := &keptSum[P, S]{}
 	ss.sums[key] = ks
 	return ks
+}
+
+// SummedParts keeps what each project adds to a report (see [Parts]) and,
+// for a scope of several projects, those parts added up (see [Sums]), so
+// that a change in one project costs what that project comes to. The zero
+// SummedParts is ready, and safe for concurrent use.
+type SummedParts[P Part, S Sum[P]] struct {
+	parts Parts[struct{}, P]
+	sums  Sums[P, S]
+}
+
+// AddUpParts returns answer of the sum of the parts of q's scope: each
+// project's part as ps keeps it for the project's revision, or as part
+// computes it (see [EachProject]), added up from the sum ps keeps for the
+// same query (see [AddUp]). Nil ps keeps nothing.
+func AddUpParts[P Part, S Sum[P], R any](ps *SummedParts[P, S], l *ledger.Ledger, q Query, part func(l *ledger.Ledger, q Query, p *ledger.Project) P, fresh func() S, answer func(S) R) R {
+	var kept *Parts[struct{}, P]
+	var sums *Sums[P, S]
+	if ps != nil {
+		kept, sums = &ps.parts, &ps.sums
+	}
+	parts := EachProject(l, q, kept, struct{}{}, func(pq Query, p *ledger.Project) P { return part(l, pq, p) })
+	return AddUp(sums, l, q, parts, fresh, answer)
 }
 
 // PeopleOf returns the people the parts name, each once: whose sums a move
