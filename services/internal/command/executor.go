@@ -151,8 +151,9 @@ func (x *Executor) execute(ctx context.Context, stream string, meta Meta, decide
 	if unchecked {
 		x.observeLoad(len(on.recs), 0)
 	}
-	refused := 0 // appends refused although decided on what the store held
-	for attempt := 0; attempt < x.opts.attempts; {
+	// Each append refused although decided on what the store held is an
+	// attempt.
+	for refused := 0; refused < x.opts.attempts; {
 		if !unchecked {
 			recs, err := x.Load(ctx, stream)
 			if err != nil {
@@ -182,9 +183,9 @@ func (x *Executor) execute(ctx context.Context, stream string, meta Meta, decide
 		}
 		appendRes, err := x.store.Append(ctx, stream, uint64(len(on.recs)), envs)
 		if errors.Is(err, events.ErrWrongExpectedVersion) {
-			attempt++
 			if unchecked {
-				// Not a crowd of writers: the stream had gone on.
+				// Not a crowd of writers, so not an attempt: the stream
+				// had gone on.
 				unchecked = false
 				continue
 			}

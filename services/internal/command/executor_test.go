@@ -243,14 +243,16 @@ func TestExecuteIsBusyWhenEveryAttemptConflicts(t *testing.T) {
 			if !errors.Is(err, ErrBusy) {
 				t.Fatalf("Execute() error = %v, want %v", err, ErrBusy)
 			}
-			if decisions != attempts {
-				t.Errorf("decided %d times, want %d", decisions, attempts)
+			// The first decision, on the history kept, is no attempt;
+			// then each decision on what the store held is one.
+			if decisions != attempts+1 {
+				t.Errorf("decided %d times, want %d", decisions, attempts+1)
 			}
-			if got := store.appendAttempts() - 1; got != attempts {
-				t.Errorf("%d appends, want %d", got, attempts)
+			if got := store.appendAttempts() - 1; got != attempts+1 {
+				t.Errorf("%d appends, want %d", got, attempts+1)
 			}
-			if got := names(t, x, stream); slices.Contains(got, "mine") || len(got) != attempts {
-				t.Errorf("stream holds %q, want only the other writer's %d elements", got, attempts)
+			if got := names(t, x, stream); slices.Contains(got, "mine") || len(got) != attempts+1 {
+				t.Errorf("stream holds %q, want only the other writer's %d elements", got, attempts+1)
 			}
 		})
 	}
@@ -741,6 +743,32 @@ func envelopesOf(recs []Recorded) []events.Envelope {
 		out[i] = r.Envelope
 	}
 	return out
+}
+
+// A decision made without reading that the store refuses is no attempt:
+// with one attempt, a retried creation still replays and a command on a
+// history another writer has moved on from still succeeds.
+func TestAnAppendDecidedWithoutReadingIsNoAttempt(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	register := func(s parts) ([]events.Payload, error) { return []events.Payload{registered}, nil }
+	meta := Meta{Actor: "test", IdempotencyKey: "k1"}
+	first, err := partsAggregate.Create(ctx, newExecutor(t, store), meta, register)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := newExecutor(t, store, WithAttempts(1))
+	again, err := partsAggregate.Create(ctx, x, meta, register)
+	if err != nil || !again.Replayed || again.Position != first.Position {
+		t.Errorf("a retried creation with one attempt = %+v, %v; want %+v replayed", again, err, first)
+	}
+	record(t, newExecutor(t, store), partsAggregate.Stream(first.ID), element("other"))
+	res, err := partsAggregate.On(ctx, x, first.ID, Meta{Actor: "test"}, func(s parts) ([]events.Payload, error) {
+		return []events.Payload{element(fmt.Sprintf("after %q", s.Names))}, nil
+	})
+	if err != nil || res.StreamVersion != 3 {
+		t.Errorf("a command on a history another writer moved on from = %+v, %v; want version 3", res, err)
+	}
 }
 
 // countingStore counts the events its reads hand out, and its reads and
