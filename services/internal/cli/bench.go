@@ -136,9 +136,7 @@ Examples:
 			return 1
 		}
 		defer func() {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := st.Shutdown(sctx); err != nil {
+			if err := shutdown(ctx, st); err != nil {
 				fmt.Fprintf(stderr, "together bench: shutdown: %v\n", err)
 			}
 		}()
@@ -219,9 +217,7 @@ func startInProcess(ctx context.Context, work string, history int, startProfile 
 			return nil, "", fmt.Errorf("start together: %w", err)
 		}
 		if _, secret, err = st.IssueToken(ctx, auth.Recorder, "together bench"); err != nil {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			return nil, "", errors.Join(err, st.Shutdown(sctx))
+			return nil, "", errors.Join(err, shutdown(ctx, st))
 		}
 	}
 	rep.Target = st.URL() + " (in this process, data " + filepath.Base(data) + ")"
@@ -254,14 +250,20 @@ func coldStart(ctx context.Context, cfg app.Config, history int, profile string,
 	st, secret, cs, err := bench.StartCold(ctx, cfg, h.Head)
 	if err = errors.Join(err, stopProfile()); err != nil {
 		if st != nil {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			err = errors.Join(err, st.Shutdown(sctx))
+			err = errors.Join(err, shutdown(ctx, st))
 		}
 		return nil, "", fmt.Errorf("cold start: %w", err)
 	}
 	rep.ColdStart = &cs
 	return st, secret, nil
+}
+
+// shutdown stops the together st, allowing it 30 seconds even once ctx
+// has ended.
+func shutdown(ctx context.Context, st *app.App) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return st.Shutdown(sctx)
 }
 
 // writeHeapProfile writes the heap profile of this process, as of a
