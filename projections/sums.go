@@ -17,11 +17,11 @@ type Part interface {
 
 // Sum is a report's parts added up, kept so that after a change in one
 // project the report goes on from it instead of adding every part again.
-// Move takes away the parts gone and adds those that came. Parts never
-// change, and a part added and then taken away leaves the sum exactly as
-// it was without it.
+// Move makes it the sum of parts by taking away the parts gone and adding
+// those that came. Parts never change, and a part added and then taken
+// away leaves the sum exactly as it was without it.
 type Sum[P Part] interface {
-	Move(l *ledger.Ledger, q Query, gone, came []P)
+	Move(l *ledger.Ledger, q Query, parts, gone, came []P)
 }
 
 // Sums keeps a [Sum] for each query over several projects that is
@@ -58,7 +58,7 @@ func AddUp[P Part, S Sum[P], R any](sums *Sums[P, S], l *ledger.Ledger, q Query,
 	key, rev := q.KeyOf(l)
 	if sums == nil || len(parts) < 2 || !key.Head {
 		s := fresh()
-		s.Move(l, q, nil, parts)
+		s.Move(l, q, parts, nil, parts)
 		return answer(s)
 	}
 	ks := sums.of(key)
@@ -81,7 +81,7 @@ func AddUp[P Part, S Sum[P], R any](sums *Sums[P, S], l *ledger.Ledger, q Query,
 			gone = append(gone, p)
 		}
 	}
-	ks.sum.Move(l, q, gone, came)
+	ks.sum.Move(l, q, parts, gone, came)
 	ks.parts, ks.ready = next, true
 	return answer(ks.sum)
 }

@@ -27,7 +27,7 @@ type total struct {
 	moves []string
 }
 
-func (t *total) Move(_ *ledger.Ledger, _ projections.Query, gone, came []*number) {
+func (t *total) Move(_ *ledger.Ledger, _ projections.Query, _, gone, came []*number) {
 	var move []string
 	for _, p := range gone {
 		t.sum -= p.n

@@ -89,7 +89,6 @@ func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
 // come to. Every figure it keeps is a whole number, so taking away a part
 // added before leaves exactly what was there without it.
 type sum struct {
-	parts     map[string]*part // by project
 	voices    map[string]*person
 	roles     projections.Roles
 	attendees map[events.Level]map[string]int // how many parts name each
@@ -111,13 +110,13 @@ type person struct {
 }
 
 func newSum() *sum {
-	return &sum{parts: map[string]*part{}, voices: map[string]*person{}, roles: projections.Roles{},
+	return &sum{voices: map[string]*person{}, roles: projections.Roles{},
 		attendees: map[events.Level]map[string]int{}, byRole: projections.RoleCounts{}, byCount: map[int]int{},
 		coverage: map[events.Level]projections.RoleCounts{}}
 }
 
 // Move implements [projections.Sum].
-func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
+func (sm *sum) Move(l *ledger.Ledger, q projections.Query, parts, gone, came []*part) {
 	// What the people of the parts that change come to is taken away
 	// first, and counted again once their voices are summed anew.
 	touched := projections.PeopleOf(gone, came)
@@ -138,18 +137,17 @@ func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
 			continue
 		}
 		if pr.firstTaken {
-			pr.first, pr.firstTaken = sm.firstOf(id), false
+			pr.first, pr.firstTaken = firstOf(id, parts), false
 		}
 		sm.count(q, pr, sm.roles.Of(l, q, id), +1)
 	}
 }
 
-// firstOf returns the first participation of person id in the parts
-// summed.
-func (sm *sum) firstOf(id string) ledger.Fact {
+// firstOf returns the first participation of person id in parts.
+func firstOf(id string, parts []*part) ledger.Fact {
 	var first ledger.Fact
 	found := false
-	for _, p := range sm.parts {
+	for _, p := range parts {
 		if v, ok := p.voices[id]; ok && (!found || earlier(v.first, first)) {
 			first, found = v.first, true
 		}
@@ -159,7 +157,6 @@ func (sm *sum) firstOf(id string) ledger.Fact {
 
 // take takes part p away from the sum, but for what its people come to.
 func (sm *sum) take(p *part) {
-	delete(sm.parts, p.project)
 	for id, v := range p.voices {
 		pr := sm.voices[id]
 		pr.inWindow -= v.inWindow
@@ -188,7 +185,6 @@ func (sm *sum) take(p *part) {
 
 // add adds part p to the sum, but for what its people come to.
 func (sm *sum) add(l *ledger.Ledger, q projections.Query, p *part) {
-	sm.parts[p.project] = p
 	for id, v := range p.voices {
 		pr, ok := sm.voices[id]
 		if !ok {

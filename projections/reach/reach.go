@@ -142,7 +142,7 @@ func newSum() *sum {
 }
 
 // Move implements [projections.Sum].
-func (sm *sum) Move(l *ledger.Ledger, q projections.Query, gone, came []*part) {
+func (sm *sum) Move(l *ledger.Ledger, q projections.Query, _, gone, came []*part) {
 	// What the people of the parts that change come to is taken away
 	// first, and counted again once their stages are summed anew.
 	touched := projections.PeopleOf(gone, came)
