@@ -99,10 +99,17 @@ type ColdStart struct {
 	// HeapInUseMiB is the Go heap in use after a collection, once the
 	// reports reflect the head.
 	HeapInUseMiB float64
-	// Memory is the process's resident set then; nil off Linux. Its peak
-	// covers the whole process's life, building the history included.
-	Memory *Memory
+	// Memory is the process's resident set then, and Idle the same
+	// idleAfterColdStart later, with nothing asked meanwhile; nil off
+	// Linux. The peak is the cold start's if PeakSinceStart, else the
+	// whole process's life, building the history included.
+	Memory, Idle   *Memory
+	PeakSinceStart bool
 }
+
+// idleAfterColdStart is how long after the cold start the resident set is
+// read again: what a started together holds before anyone asks anything.
+const idleAfterColdStart = 2 * time.Second
 
 // PerSecond is the events reflected per second of the cold start.
 func (c ColdStart) PerSecond() float64 { return float64(c.Head) / c.Elapsed.Seconds() }
@@ -121,6 +128,7 @@ func StartCold(ctx context.Context, cfg app.Config, head uint64) (*app.App, stri
 	// mostly the stack's.
 	runtime.GC()
 	debug.FreeOSMemory()
+	c.PeakSinceStart = ResetPeak()
 	start := time.Now()
 	st, err := app.Start(ctx, cfg)
 	if err != nil {
@@ -140,6 +148,13 @@ func StartCold(ctx context.Context, cfg app.Config, head uint64) (*app.App, stri
 	c.HeapInUseMiB = float64(ms.HeapInuse) / (1 << 20)
 	if m, ok := ReadMemory(); ok {
 		c.Memory = &m
+		select {
+		case <-time.After(idleAfterColdStart):
+			if m, ok := ReadMemory(); ok {
+				c.Idle = &m
+			}
+		case <-ctx.Done():
+		}
 	}
 	return st, token, c, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"iter"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -67,12 +68,18 @@ func TestHistoryColdStart(t *testing.T) {
 	if token == "" || cs.Head != h.Head || cs.Elapsed < cs.Started || cs.PerSecond() <= 0 || cs.HeapInUseMiB <= 0 {
 		t.Errorf("cold start %+v (token %q), want the head reached with positive figures", cs, token)
 	}
+	if runtime.GOOS == "linux" {
+		// The peak is the cold start's own, not building the history's.
+		if m, idle := cs.Memory, cs.Idle; m == nil || idle == nil || !cs.PeakSinceStart || m.PeakRSSMiB < m.RSSMiB || idle.RSSMiB <= 0 {
+			t.Errorf("memory of the cold start %+v then %+v (peak since start: %v), want resident sets under a peak of the cold start", m, idle, cs.PeakSinceStart)
+		}
+	}
 	var out bytes.Buffer
 	if err := (bench.Report{Target: st.URL(), History: &h, RawRead: &raw, ColdStart: &cs}).WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
-	for _, line := range []string{"history built", "ceiling: raw ordered read", "cold start to the head", "cold start ÷ raw read"} {
+	for _, line := range []string{"history built", "ceiling: raw ordered read", "cold start to the head", "cold start ÷ raw read", "memory after the cold start"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("report lacks %q:\n%s", line, out.String())
 		}

@@ -41,6 +41,14 @@ func ReadMemory() (m Memory, ok bool) {
 	return m, ok
 }
 
+// ResetPeak sets this process's peak resident set to what it holds now,
+// so that the next [ReadMemory] gives the peak of what happened since;
+// false where Linux's /proc cannot (then the peak is the process's life).
+func ResetPeak() bool {
+	// "5" resets the peak resident set (VmHWM), Linux 4.0 and later.
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
 // Report is everything one run measured.
 type Report struct {
 	Target   string
@@ -49,9 +57,11 @@ type Report struct {
 	Memory   *Memory   // nil when the stack is not in this process
 	// History, RawRead and ColdStart are nil unless the run built a
 	// history and started on it.
-	History   *History
-	RawRead   *RawRead
-	ColdStart *ColdStart
+	History *History
+	// HistoryAge is how long the history was left before it was read.
+	HistoryAge time.Duration
+	RawRead    *RawRead
+	ColdStart  *ColdStart
 }
 
 func ms(d time.Duration) string {
@@ -76,6 +86,9 @@ func (r Report) writeColdStart(w io.Writer) {
 		fmt.Fprintf(w, "history built\t%d events (seed %d), one an append, from %d writers through the recorder: %s (%.0f events/s); generating them %s\n",
 			h.Events, h.Seed, h.Writers, secs(h.Elapsed), h.EventsPerSecond(), secs(h.Generated))
 		fmt.Fprintf(w, "  stream head\t%d (on a fresh directory: the events and %d seals)\n", h.Head, h.Head-uint64(h.Events))
+		if r.HistoryAge > 0 {
+			fmt.Fprintf(w, "  left to age\t%s before it was read\n", r.HistoryAge)
+		}
 		if c := r.Ceilings; c != nil && c.PublishPerSecond > 0 {
 			fmt.Fprintf(w, "  history events/s ÷ durable publish/s\t%.2f (publish ceiling from %d publishers)\n", h.EventsPerSecond()/c.PublishPerSecond, c.Publishers)
 		}
@@ -95,7 +108,15 @@ func (r Report) writeColdStart(w io.Writer) {
 	}
 	fmt.Fprintf(w, "memory after the cold start\tGo heap in use %.0f MiB", c.HeapInUseMiB)
 	if m := c.Memory; m != nil {
-		fmt.Fprintf(w, "; resident %.0f MiB now, %.0f MiB peak (the peak includes generating the history)", m.RSSMiB, m.PeakRSSMiB)
+		fmt.Fprintf(w, "; resident %.0f MiB at the head", m.RSSMiB)
+		if i := c.Idle; i != nil {
+			fmt.Fprintf(w, ", %.0f MiB %s later", i.RSSMiB, secs(idleAfterColdStart))
+		}
+		if c.PeakSinceStart {
+			fmt.Fprintf(w, "; peak %.0f MiB during the cold start", m.PeakRSSMiB)
+		} else {
+			fmt.Fprintf(w, "; peak %.0f MiB (includes generating the history)", m.PeakRSSMiB)
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -35,7 +35,8 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H] [--heap-profile FILE] [--cpu-profile FILE]
+	historyAge := fs.Duration("history-age", 0, "with --history, wait until the history is this old before reading it and starting on it, as a restart comes some time after the last write (nats-server keeps the ids of the last two minutes' messages, to refuse duplicates)")
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -66,6 +67,7 @@ Examples:
   together bench --history 200000 --report-readers 4 --duration 20s
   together bench --report-readers 4 --read-report participation
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
+  together bench --history 1000000 --history-age 2m --duration 0
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -77,6 +79,12 @@ Examples:
 	switch {
 	case *history < 0:
 		fmt.Fprintln(stderr, "together bench: --history must be 0 or more")
+		return 2
+	case *historyAge < 0 || *historyAge > time.Hour:
+		fmt.Fprintln(stderr, "together bench: --history-age must be between 0 and 1h")
+		return 2
+	case *historyAge > 0 && *history == 0:
+		fmt.Fprintln(stderr, "together bench: --history-age needs --history")
 		return 2
 	case *history > 0 && *target != "":
 		fmt.Fprintln(stderr, "together bench: --history builds its own together; it cannot load one at --url")
@@ -126,11 +134,11 @@ Examples:
 
 	inProcess := *target == ""
 	if inProcess {
-		startProfile := ""
+		cold := coldStartPlan{events: *history, age: *historyAge}
 		if !runLoad {
-			startProfile = *cpuProfile
+			cold.profile = *cpuProfile
 		}
-		st, secret, err := startInProcess(ctx, work, *history, startProfile, logger("together"), stderr, &rep)
+		st, secret, err := startInProcess(ctx, work, cold, logger("together"), stderr, &rep)
 		if err != nil {
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
@@ -189,13 +197,25 @@ Examples:
 // compare.
 const historySeed = 7
 
+// coldStartPlan is the history a bench builds before it starts together,
+// if any.
+type coldStartPlan struct {
+	// events is how many to generate (0: none; together starts empty).
+	events int
+	// age is how long to wait after building the history before reading
+	// it and starting on it.
+	age time.Duration
+	// profile names the file to write the cold start's CPU profile to, if
+	// any.
+	profile string
+}
+
 // startInProcess starts a fresh together in a new data directory under
-// work, after building a history of history events there and measuring
-// the raw read and the cold start on it if history > 0 (profiling the
-// cold start's CPU into the file startProfile names, if any), and returns
-// it with a recorder's token: the load acts as a recorder, as a
-// facilitator's script would.
-func startInProcess(ctx context.Context, work string, history int, startProfile string, log zerolog.Logger, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+// work, after building the history cold plans there and measuring the raw
+// read and the cold start on it, if it plans one, and returns it with a
+// recorder's token: the load acts as a recorder, as a facilitator's
+// script would.
+func startInProcess(ctx context.Context, work string, cold coldStartPlan, log zerolog.Logger, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
 	data, err := os.MkdirTemp(work, "stack-")
 	if err != nil {
 		return nil, "", err
@@ -208,8 +228,8 @@ func startInProcess(ctx context.Context, work string, history int, startProfile 
 	cfg := app.Config{Parts: app.AllParts(), DataDir: data, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}
 	var st *app.App
 	var secret string
-	if history > 0 {
-		if st, secret, err = coldStart(ctx, cfg, history, startProfile, progress, rep); err != nil {
+	if cold.events > 0 {
+		if st, secret, err = coldStart(ctx, cfg, cold, progress, rep); err != nil {
 			return nil, "", err
 		}
 	} else {
@@ -224,17 +244,26 @@ func startInProcess(ctx context.Context, work string, history int, startProfile 
 	return st, secret, nil
 }
 
-// coldStart builds the history in cfg's data directory, reads it raw and
-// starts together on it, recording each in rep, and profiling the start
-// into the file profile names, if any.
-func coldStart(ctx context.Context, cfg app.Config, history int, profile string, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
-	fmt.Fprintf(progress, "building a history of %d events through the recorder in %s …\n", history, cfg.DataDir)
-	h, err := bench.BuildHistory(ctx, cfg.DataDir, cfg.KEK, history, historySeed)
+// coldStart builds the history cold plans in cfg's data directory, lets
+// it age, reads it raw and starts together on it, recording each in rep.
+func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+	fmt.Fprintf(progress, "building a history of %d events through the recorder in %s …\n", cold.events, cfg.DataDir)
+	h, err := bench.BuildHistory(ctx, cfg.DataDir, cfg.KEK, cold.events, historySeed)
 	if err != nil {
 		return nil, "", fmt.Errorf("build the history: %w", err)
 	}
 	rep.History = &h
-	fmt.Fprintf(progress, "built in %s; reading it raw …\n", h.Elapsed.Round(time.Millisecond))
+	rep.HistoryAge = cold.age
+	fmt.Fprintf(progress, "built in %s\n", h.Elapsed.Round(time.Millisecond))
+	if cold.age > 0 {
+		fmt.Fprintf(progress, "letting it age %s …\n", cold.age)
+		select {
+		case <-time.After(cold.age):
+		case <-ctx.Done():
+			return nil, "", ctx.Err()
+		}
+	}
+	fmt.Fprintf(progress, "reading it raw …\n")
 	raw, err := bench.MeasureRawRead(ctx, cfg.DataDir, cfg.KEK)
 	if err != nil {
 		return nil, "", fmt.Errorf("raw read: %w", err)
@@ -242,8 +271,8 @@ func coldStart(ctx context.Context, cfg app.Config, history int, profile string,
 	rep.RawRead = &raw
 	fmt.Fprintf(progress, "starting together on it …\n")
 	stopProfile := func() error { return nil }
-	if profile != "" {
-		if stopProfile, err = startCPUProfile(profile); err != nil {
+	if cold.profile != "" {
+		if stopProfile, err = startCPUProfile(cold.profile); err != nil {
 			return nil, "", err
 		}
 	}
