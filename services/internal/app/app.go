@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -542,7 +543,27 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		MaxHeaderBytes:    64 << 10,
 	}
 	go a.serve()
+	if runner != nil {
+		a.run(ctx, "release", func(ctx context.Context) error {
+			releaseAfterStart(ctx, runner)
+			return nil
+		})
+	}
 	return a, nil
+}
+
+// releaseAfterStart hands the memory the start took back to the system
+// once the reports hold everything recorded before it, then waits for ctx.
+// Rebuilding the reports decodes every event of the history, and
+// restoring a snapshot decodes all of it at once: either leaves the heap
+// several times what the reports keep, and the collector would return
+// that to the system only slowly. A single collection and release then
+// costs a fraction of a second, once.
+func releaseAfterStart(ctx context.Context, runner *reports.Runner) {
+	if runner.WaitFor(ctx, 0) == nil {
+		debug.FreeOSMemory()
+	}
+	<-ctx.Done()
 }
 
 func (a *App) component(name string) zerolog.Logger {
