@@ -45,6 +45,83 @@ func P90(xs []int) *float64 {
 	return &v
 }
 
+// Tally is a multiset of whole numbers, counted by value, that numbers
+// can be added to and taken from: the durations a median is taken over,
+// kept as a report's parts come and go, so that the median and the p90
+// cost the distinct values rather than a sort of every one. The zero
+// Tally is empty and ready.
+type Tally struct {
+	counts map[int]int
+	n      int
+}
+
+// Add counts each of xs by more times (less than zero takes them away).
+// Taking away more of a value than were added is a bug in the caller.
+func (t *Tally) Add(xs []int, by int) {
+	if t.counts == nil {
+		t.counts = make(map[int]int, len(xs))
+	}
+	for _, x := range xs {
+		c := t.counts[x] + by
+		if c < 0 {
+			panic("projections: a tally took away a value it did not hold")
+		}
+		if c == 0 {
+			delete(t.counts, x)
+		} else {
+			t.counts[x] = c
+		}
+		t.n += by
+	}
+}
+
+// Len is how many numbers the tally holds.
+func (t *Tally) Len() int { return t.n }
+
+// Median returns what [Median] returns for the numbers the tally holds.
+func (t *Tally) Median() *float64 {
+	if t.n == 0 {
+		return nil
+	}
+	values := t.values()
+	m := float64(t.nth(values, t.n/2))
+	if t.n%2 == 0 {
+		m = float64(t.nth(values, t.n/2-1)+t.nth(values, t.n/2)) / 2
+	}
+	return &m
+}
+
+// P90 returns what [P90] returns for the numbers the tally holds.
+func (t *Tally) P90() *float64 {
+	if t.n == 0 {
+		return nil
+	}
+	v := float64(t.nth(t.values(), int(math.Ceil(0.9*float64(t.n)))-1))
+	return &v
+}
+
+// values returns the distinct numbers held, in order.
+func (t *Tally) values() []int {
+	vs := make([]int, 0, len(t.counts))
+	for v := range t.counts {
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	return vs
+}
+
+// nth returns the number of rank i (from 0) among those held, values being
+// the distinct ones in order.
+func (t *Tally) nth(values []int, i int) int {
+	for _, v := range values {
+		if i < t.counts[v] {
+			return v
+		}
+		i -= t.counts[v]
+	}
+	panic("projections: a tally's rank beyond what it holds")
+}
+
 // DaysBetweenDates returns the whole calendar days from a to b.
 func DaysBetweenDates(a, b events.Date) int { return a.DaysUntil(b) }
 

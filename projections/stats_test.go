@@ -2,6 +2,8 @@ package projections_test
 
 import (
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,6 +33,14 @@ func TestStatistics(t *testing.T) {
 			if got := projections.P90(tt.xs); !same(got, tt.p90) {
 				t.Errorf("P90(%v) = %v, want %v", tt.xs, show(got), show(tt.p90))
 			}
+			var tally projections.Tally
+			tally.Add(tt.xs, 1)
+			if got := tally.Median(); !same(got, tt.median) {
+				t.Errorf("Tally(%v).Median() = %v, want %v", tt.xs, show(got), show(tt.median))
+			}
+			if got := tally.P90(); !same(got, tt.p90) {
+				t.Errorf("Tally(%v).P90() = %v, want %v", tt.xs, show(got), show(tt.p90))
+			}
 		})
 	}
 	if projections.Ratio(1, 0) != nil || *projections.Ratio(1, 4) != 0.25 {
@@ -41,6 +51,39 @@ func TestStatistics(t *testing.T) {
 	if d := (projections.Query{}).Days(late, early); d != 1 {
 		t.Errorf("Days across midnight = %d, want 1 (calendar days, not 24-hour periods)", d)
 	}
+}
+
+// A tally that numbers are added to and taken from in parts answers as
+// Median and P90 over the numbers left.
+func TestTallyAnswersAsTheNumbersLeft(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	var tally projections.Tally
+	var parts [][]int
+	for step := range 2000 {
+		if len(parts) > 0 && rng.IntN(3) == 0 {
+			i := rng.IntN(len(parts))
+			tally.Add(parts[i], -1)
+			parts = slices.Delete(parts, i, i+1)
+		} else {
+			part := make([]int, rng.IntN(4))
+			for j := range part {
+				part[j] = rng.IntN(40) - 5 // back-dated: some are negative
+			}
+			tally.Add(part, 1)
+			parts = append(parts, part)
+		}
+		left := slices.Concat(parts...)
+		if tally.Len() != len(left) || !same(tally.Median(), projections.Median(left)) || !same(tally.P90(), projections.P90(left)) {
+			t.Fatalf("step %d: tally holds %d, median %v, p90 %v; the %d left give median %v, p90 %v",
+				step, tally.Len(), show(tally.Median()), show(tally.P90()), len(left), show(projections.Median(left)), show(projections.P90(left)))
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("taking away a number the tally does not hold did not panic")
+		}
+	}()
+	tally.Add([]int{1000}, -1)
 }
 
 // Calendar days are the programme's: in British Summer Time 23:30 UTC is

@@ -44,58 +44,102 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 	return (*Parts)(nil).Compute(l, q)
 }
 
-// Parts keeps what each project adds to the report between computations,
-// each for as long as the revision of its project holds (see
-// [projections.Parts]). It is safe for concurrent use; the zero Parts is
-// ready.
-type Parts projections.Parts[struct{}, *part]
+// Parts keeps what each project adds to the report, each for as long as
+// the revision of its project holds (see [projections.Parts]), and for a
+// scope of several projects those parts added up (see
+// [projections.SummedParts]): the durations the medians are taken over
+// are tallied by value, so a change in one project costs what that
+// project comes to, not a sort of every duration in scope. It is safe
+// for concurrent use; the zero Parts is ready.
+type Parts projections.SummedParts[*part, *sum]
+
+// counts are the report's counts, which parts add up to.
+type counts struct {
+	agreed, completed, completedOnTime, rescheduled, dropped, open, overdue int
+	feedback, feedbackWithAction, responded, loopClosed                     int
+}
+
+// add adds o to c by times (-1 takes it away).
+func (c *counts) add(o counts, by int) {
+	c.agreed += by * o.agreed
+	c.completed += by * o.completed
+	c.completedOnTime += by * o.completedOnTime
+	c.rescheduled += by * o.rescheduled
+	c.dropped += by * o.dropped
+	c.open += by * o.open
+	c.overdue += by * o.overdue
+	c.feedback += by * o.feedback
+	c.feedbackWithAction += by * o.feedbackWithAction
+	c.responded += by * o.responded
+	c.loopClosed += by * o.loopClosed
+}
 
 // part is what one project adds to the report: its counts, and the
 // durations the medians are taken over. Nothing changes a part once made.
 type part struct {
-	agreed, completed, completedOnTime, rescheduled, dropped, open, overdue int
-	feedback, feedbackWithAction, responded, loopClosed                     int
-	daysToComplete, daysToOutcome                                           []int
+	project string
+	counts
+	daysToComplete, daysToOutcome []int
 }
+
+func (p *part) Project() string { return p.project }
 
 // Compute returns the report for q as [Compute] does, taking the part of
 // each project that ps keeps for its revision instead of computing it
-// again, and keeping those it computes. Nil ps keeps none.
+// again, and keeping those it computes; it goes on from the sum of the
+// parts it kept for the same query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
-	r := Report{Header: projections.HeaderOf(Name, q, l)}
-	var daysToComplete, daysToOutcome []int
-	for _, p := range projections.EachProject(l, q, (*projections.Parts[struct{}, *part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) *part {
-		return partOf(l, pq, p)
-	}) {
-		r.Agreed += p.agreed
-		r.Completed += p.completed
-		r.CompletedOnTime += p.completedOnTime
-		r.Rescheduled += p.rescheduled
-		r.Dropped += p.dropped
-		r.Open += p.open
-		r.Overdue += p.overdue
-		r.Feedback += p.feedback
-		r.FeedbackWithAction += p.feedbackWithAction
-		r.Responded += p.responded
-		r.LoopClosed += p.loopClosed
-		daysToComplete = append(daysToComplete, p.daysToComplete...)
-		daysToOutcome = append(daysToOutcome, p.daysToOutcome...)
-	}
-	r.CompletionRate = projections.Ratio(r.Completed, r.Agreed-r.Dropped)
-	r.OnTimeRate = projections.Ratio(r.CompletedOnTime, r.Completed)
-	r.MedianDaysToComplete = projections.Median(daysToComplete)
-	r.P90DaysToComplete = projections.P90(daysToComplete)
-	r.ActionRate = projections.Ratio(r.FeedbackWithAction, r.Feedback)
-	r.ResponseRate = projections.Ratio(r.Responded, r.Feedback)
-	r.LoopClosedRate = projections.Ratio(r.LoopClosed, r.Feedback)
-	r.MedianDaysFeedbackToOutcome = projections.Median(daysToOutcome)
+	r := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, partOf, newSum, (*sum).report)
+	r.Header = projections.HeaderOf(Name, q, l)
 	return r
+}
+
+// sum is the parts of a scope added up.
+type sum struct {
+	counts
+	daysToComplete, daysToOutcome projections.Tally
+}
+
+func newSum() *sum { return &sum{} }
+
+// Move implements [projections.Sum].
+func (s *sum) Move(_ *ledger.Ledger, _ projections.Query, _, gone, came []*part) {
+	for _, p := range gone {
+		s.add(p, -1)
+	}
+	for _, p := range came {
+		s.add(p, 1)
+	}
+}
+
+func (s *sum) add(p *part, by int) {
+	s.counts.add(p.counts, by)
+	s.daysToComplete.Add(p.daysToComplete, by)
+	s.daysToOutcome.Add(p.daysToOutcome, by)
+}
+
+// report returns the report the sum comes to, without its header.
+func (s *sum) report() Report {
+	c := s.counts
+	return Report{
+		Agreed: c.agreed, Completed: c.completed, CompletedOnTime: c.completedOnTime, Rescheduled: c.rescheduled,
+		Dropped: c.dropped, Open: c.open, Overdue: c.overdue,
+		CompletionRate:       projections.Ratio(c.completed, c.agreed-c.dropped),
+		OnTimeRate:           projections.Ratio(c.completedOnTime, c.completed),
+		MedianDaysToComplete: s.daysToComplete.Median(),
+		P90DaysToComplete:    s.daysToComplete.P90(),
+		Feedback:             c.feedback, FeedbackWithAction: c.feedbackWithAction, Responded: c.responded, LoopClosed: c.loopClosed,
+		ActionRate:                  projections.Ratio(c.feedbackWithAction, c.feedback),
+		ResponseRate:                projections.Ratio(c.responded, c.feedback),
+		LoopClosedRate:              projections.Ratio(c.loopClosed, c.feedback),
+		MedianDaysFeedbackToOutcome: s.daysToOutcome.Median(),
+	}
 }
 
 // partOf returns what project p adds to the report for q.
 func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	projects := []*ledger.Project{p}
-	out := &part{}
+	out := &part{project: p.ID}
 	today := q.Today()
 	for _, a := range l.ActionsOf(projects) {
 		if !q.Counts(a.Fact) {
