@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Option)
 		{"AtomicAppend", testAtomicAppend},
 		{"ReadStreamFrom", testReadStreamFrom},
 		{"ReadStreamNotFound", testReadStreamNotFound},
+		{"ReadLast", testReadLast},
 		{"GlobalOrder", testGlobalOrder},
 		{"ReadAllStopsAtHead", testReadAllStopsAtHead},
 		{"ConcurrentAppendsOneStream", testConcurrentAppendsOneStream},
@@ -336,6 +337,41 @@ func testReadStreamFrom(t *testing.T, s events.Store, cfg suite) {
 	past, err := readStream(t, s, "stakeholder-a", 9)
 	if err != nil || len(past) != 0 {
 		t.Errorf("ReadStream(from 9) = %d events, %v, want none", len(past), err)
+	}
+}
+
+// lastReader is a store that also reads a stream's last event in one
+// lookup; a store need not, and one that does must agree with ReadStream.
+type lastReader interface {
+	ReadLast(ctx context.Context, stream string) (events.Envelope, error)
+}
+
+func testReadLast(t *testing.T, s events.Store, cfg suite) {
+	lr, ok := s.(lastReader)
+	if !ok {
+		t.Skip("the store reads a stream's last event only by reading the stream")
+	}
+	sent := newEvents(t, 3)
+	mustAppend(t, s, "project-l", 0, sent[:2])
+	mustAppend(t, s, "stakeholder-l", 0, newEvents(t, 1)) // another stream after it
+	mustAppend(t, s, "project-l", 2, sent[2:])
+	mustAppend(t, s, "stakeholder-l", 1, newEvents(t, 1))
+	stored, err := readStream(t, s, "project-l", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := lr.ReadLast(ctx(t), "project-l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStored(t, cfg, last, sent[2], "project-l", 3)
+	if want := stored[len(stored)-1]; last.Position != want.Position || last.Hash != want.Hash || !last.RecordedAt.Equal(want.RecordedAt) {
+		t.Errorf("ReadLast = position %d, recorded %v; ReadStream's last: position %d, recorded %v", last.Position, last.RecordedAt, want.Position, want.RecordedAt)
+	}
+	for _, missing := range []string{"project-missing", "project-l-2"} {
+		if _, err := lr.ReadLast(ctx(t), missing); !errors.Is(err, events.ErrStreamNotFound) {
+			t.Errorf("ReadLast(%s) error = %v, want ErrStreamNotFound", missing, err)
+		}
 	}
 }
 

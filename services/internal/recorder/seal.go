@@ -123,20 +123,51 @@ func (s *Service) seal(ctx context.Context) error {
 // loadSeal reads the last seal to continue the chain from it.
 func (s *Service) loadSeal(ctx context.Context) error {
 	st := sealer{loaded: true}
+	e, found, err := s.lastSeal(ctx)
+	if err != nil {
+		return fmt.Errorf("read seals: %w", err)
+	}
+	if found {
+		p, err := s.registry.Decode(e)
+		if err != nil {
+			return fmt.Errorf("read seals: %w", err)
+		}
+		ls, ok := p.(*seal.LedgerSealed)
+		if !ok {
+			return fmt.Errorf("read seals: event %s of the seal stream is a %s", e.ID, e.Type)
+		}
+		st.version, st.through, st.events, st.chain = e.StreamVersion, ls.ThroughPosition, ls.Events, ls.ChainHash
+	}
+	s.sealer = st
+	return nil
+}
+
+// lastReader is a store that reads a stream's last event in one lookup.
+// On JetStream the seals lie one in every block of the history, and
+// reading them all, as a store without it must, loads the whole history
+// from disk (and, at a million events, a gigabyte of blocks into memory).
+type lastReader interface {
+	ReadLast(ctx context.Context, stream string) (events.Envelope, error)
+}
+
+// lastSeal returns the last event of the seal stream; found is false if
+// there is none.
+func (s *Service) lastSeal(ctx context.Context) (last events.Envelope, found bool, err error) {
+	if lr, ok := s.store.(lastReader); ok {
+		last, err = lr.ReadLast(ctx, seal.Stream)
+		if errors.Is(err, events.ErrStreamNotFound) {
+			return events.Envelope{}, false, nil
+		}
+		return last, err == nil, err
+	}
 	for e, err := range s.store.ReadStream(ctx, seal.Stream, 1) {
 		if errors.Is(err, events.ErrStreamNotFound) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read seals: %w", err)
+			return events.Envelope{}, false, err
 		}
-		p, err := s.registry.Decode(e)
-		if err != nil {
-			return fmt.Errorf("read seals: %w", err)
-		}
-		ls := p.(*seal.LedgerSealed)
-		st.version, st.through, st.events, st.chain = e.StreamVersion, ls.ThroughPosition, ls.Events, ls.ChainHash
+		last, found = e, true
 	}
-	s.sealer = st
-	return nil
+	return last, found, nil
 }

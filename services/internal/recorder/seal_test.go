@@ -3,6 +3,8 @@ package recorder_test
 import (
 	"context"
 	"encoding/json"
+	"iter"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,14 +20,83 @@ import (
 
 // TestSeals appends through a recorder that seals every 5 events, restarts
 // it on the same store, appends more, and checks that the whole history,
-// seals included, verifies and that the seals cover it.
+// seals included, verifies and that the seals cover it. A recorder that
+// starts on a store that reads a stream's last event reads the last seal
+// alone; on any other store it reads the seals through.
 func TestSeals(t *testing.T) {
-	store := memstore.New()
+	for _, tt := range []struct {
+		name     string
+		readLast bool
+	}{
+		{"store reads the last event", true},
+		{"store reads streams only", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &sealReads{Store: memstore.New()}
+			var recorded events.Store = store
+			if tt.readLast {
+				recorded = lastOf{store}
+			}
+			testSeals(t, store.Store, recorded)
+			if tt.readLast && store.most > 1 {
+				t.Errorf("a read of the seal stream yielded %d seals; want the last one alone", store.most)
+			}
+			if !tt.readLast && store.most < 2 {
+				t.Errorf("at most %d seals read at once; want the restarted recorder to read them through", store.most)
+			}
+		})
+	}
+}
+
+// sealReads counts the most seals one read of the seal stream yielded.
+type sealReads struct {
+	events.Store
+	mu   sync.Mutex
+	most int
+}
+
+func (s *sealReads) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		n := 0
+		defer func() {
+			if stream == seal.Stream {
+				s.mu.Lock()
+				s.most = max(s.most, n)
+				s.mu.Unlock()
+			}
+		}()
+		for e, err := range s.Store.ReadStream(ctx, stream, from) {
+			if err == nil {
+				n++
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// lastOf is a store that reads a stream's last event, as the JetStream
+// store does in one lookup.
+type lastOf struct{ *sealReads }
+
+func (l lastOf) ReadLast(ctx context.Context, stream string) (events.Envelope, error) {
+	var last events.Envelope
+	for e, err := range l.Store.ReadStream(ctx, stream, 1) {
+		if err != nil {
+			return events.Envelope{}, err
+		}
+		last = e
+	}
+	return last, nil
+}
+
+func testSeals(t *testing.T, store, recorded events.Store) {
 	_, nc := natstest.RunJetStream(t)
 	registry := catalogue.New()
 	run := func(n int, from uint64) {
 		ctx := context.Background()
-		stop := run(t, nc, store, registry, recorder.WithSeals(5, time.Hour))
+		stop := run(t, nc, recorded, registry, recorder.WithSeals(5, time.Hour))
 		c := recorder.NewClient(nc, 5*time.Second)
 		for i := range n {
 			data, _ := json.Marshal(project.Closed{Summary: "s"})
