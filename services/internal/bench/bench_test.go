@@ -90,11 +90,13 @@ func TestLoadAgainstStack(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := (bench.Report{Target: st.URL(), Load: res}).WriteText(&out); err != nil {
+	if err := (bench.Report{Target: st.URL(), Load: res, Memory: &bench.Memory{RSSMiB: 300, PeakRSSMiB: 400}, PeakOfLoad: true}).WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "commands") {
-		t.Errorf("report lacks its figures:\n%s", out.String())
+	for _, line := range []string{"commands", "300 MiB now, 400 MiB peak during the load"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("report lacks %q:\n%s", line, out.String())
+		}
 	}
 }
 

@@ -55,6 +55,9 @@ type Report struct {
 	Load     Result
 	Ceilings *Ceilings // nil when not measured
 	Memory   *Memory   // nil when the stack is not in this process
+	// PeakOfLoad is set when Memory's peak is the load's, not the
+	// process's whole life.
+	PeakOfLoad bool
 	// History, RawRead and ColdStart are nil unless the run built a
 	// history and started on it.
 	History *History
@@ -147,8 +150,12 @@ func (r Report) writeLoad(tw io.Writer) {
 			ms(l.ReportReads.P50), ms(l.ReportReads.P95), ms(l.ReportReads.P99), ms(l.ReportReads.Max), l.ReportReads.N)
 	}
 	fmt.Fprintf(tw, "catch-up after the last command\t%s ms (position %d)\n", ms(l.CatchUp), l.LastPosition)
-	if r.Memory != nil {
-		fmt.Fprintf(tw, "resident memory (bench + stack)\t%.0f MiB now, %.0f MiB peak\n", r.Memory.RSSMiB, r.Memory.PeakRSSMiB)
+	if m := r.Memory; m != nil {
+		peak := "peak"
+		if r.PeakOfLoad {
+			peak = "peak during the load"
+		}
+		fmt.Fprintf(tw, "resident memory (bench + stack)\t%.0f MiB now, %.0f MiB %s\n", m.RSSMiB, m.PeakRSSMiB, peak)
 	}
 	if c := r.Ceilings; c != nil {
 		fmt.Fprintf(tw, "ceiling: durable publish\t%.0f/s from %d publishers (p50 %s ms, p99 %s ms)\n", c.PublishPerSecond, c.Publishers, ms(c.PublishLatency.P50), ms(c.PublishLatency.P99))

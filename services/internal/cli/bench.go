@@ -177,11 +177,12 @@ Examples:
 			return 1
 		}
 	}
+	peakReset := inProcess && bench.ResetPeak()
 	res, err := load.Run(ctx)
 	err = errors.Join(err, stopProfile())
 	rep.Load = res
 	if m, ok := bench.ReadMemory(); ok && inProcess {
-		rep.Memory = &m
+		rep.Memory, rep.PeakOfLoad = &m, peakReset
 	}
 	if werr := rep.WriteText(stdout); werr != nil && err == nil {
 		err = werr
