@@ -1,6 +1,7 @@
 package natsjs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -114,7 +115,33 @@ func (s *Store) ReadLast(ctx context.Context, stream string) (events.Envelope, e
 // up to the head it found at the start, asking for the next page while the
 // caller works through the current one; no consumer is created.
 func (s *Store) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
-	return s.pages().readAll(ctx, after)
+	return s.pages().readAll(ctx, after, nil)
+}
+
+// Skim reads every event after position after as ReadAll does, but
+// decodes only those that may be of one of types: any other is yielded as
+// its position alone, an envelope without a type. A reader looking for a
+// few events in a long history (the erasures, at every start) so says how
+// far it has looked without decoding all the rest.
+//
+// An envelope names its type as a JSON string, and the types of the
+// catalogue are plain names that JSON writes without escapes; so a
+// message whose bytes hold none of the types in quotes, and no \u escape
+// that could spell one, is of none of them.
+func (s *Store) Skim(ctx context.Context, after uint64, types []string) iter.Seq2[events.Envelope, error] {
+	quoted := make([][]byte, len(types))
+	for i, t := range types {
+		quoted[i] = strconv.AppendQuote(nil, t)
+	}
+	mayBeOf := func(data []byte) bool {
+		for _, q := range quoted {
+			if bytes.Contains(data, q) {
+				return true
+			}
+		}
+		return bytes.Contains(data, []byte(`\u`))
+	}
+	return s.pages().readAll(ctx, after, mayBeOf)
 }
 
 func (s *Store) pages() pager { return pager{get: s.get, timeout: s.timeout, head: s.Head} }
@@ -127,8 +154,10 @@ type pager struct {
 	head    func(context.Context) (uint64, error)
 }
 
-// readAll reads from after+1 up to the head found at the start.
-func (p pager) readAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+// readAll reads from after+1 up to the head found at the start. Given
+// worth, it decodes only the messages worth is true of, and yields the
+// others as their position alone.
+func (p pager) readAll(ctx context.Context, after uint64, worth func(data []byte) bool) iter.Seq2[events.Envelope, error] {
 	return func(yield func(events.Envelope, error) bool) {
 		head, err := p.head(ctx)
 		if err != nil {
@@ -183,6 +212,12 @@ func (p pager) readAll(ctx context.Context, after uint64) iter.Seq2[events.Envel
 					return
 				}
 				next = seq + 1
+				if worth != nil && !worth(m.Data) {
+					if !yield(events.Envelope{Position: seq}, nil) {
+						return
+					}
+					continue
+				}
 				e, err := decode(m.Data, seq)
 				if !yield(e, err) || err != nil {
 					return

@@ -87,7 +87,7 @@ func (r *Reader) Head(ctx context.Context) (uint64, error) {
 // ReadAll reads every event after the given position, up to the head
 // when it starts, as [Store.ReadAll] does.
 func (r *Reader) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
-	return pager{get: r.get, timeout: r.cfg.Timeout, head: r.Head}.readAll(ctx, after)
+	return pager{get: r.get, timeout: r.cfg.Timeout, head: r.Head}.readAll(ctx, after, nil)
 }
 
 // Subscribe reads every event after the given position, then waits for

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -352,10 +353,26 @@ func (s *Service) handleReadAll(ctx context.Context, req micro.Request) error {
 	if len(r.Types) > maxReadTypes {
 		return malformed("read", fmt.Errorf("at most %d types, got %d", maxReadTypes, len(r.Types)))
 	}
-	if len(r.Types) == 0 {
-		r.Types = nil
+	if slices.Contains(r.Types, "") {
+		return malformed("read", errors.New("a type is empty"))
 	}
-	return respondPage(req, s.store.ReadAll(ctx, r.After), r.Types, r.Limit)
+	if len(r.Types) == 0 {
+		return respondPage(req, s.store.ReadAll(ctx, r.After), nil, r.Limit)
+	}
+	history := s.store.ReadAll(ctx, r.After)
+	if sk, ok := s.store.(skimmer); ok {
+		history = sk.Skim(ctx, r.After, r.Types)
+	}
+	return respondPage(req, history, r.Types, r.Limit)
+}
+
+// skimmer is a store that reads the whole history decoding only the
+// events that may be of some types, the others yielded as their position
+// alone (an envelope without a type): a read of a few types, such as the
+// erasures every start looks for, then costs the store's read of the
+// history rather than decoding all of it.
+type skimmer interface {
+	Skim(ctx context.Context, after uint64, types []string) iter.Seq2[events.Envelope, error]
 }
 
 // respondPage replies with events read from seq until limit events or
