@@ -132,6 +132,10 @@ func (s *Store) Skim(ctx context.Context, after uint64, types []string) iter.Seq
 	quoted := make([][]byte, len(types))
 	for i, t := range types {
 		quoted[i] = strconv.AppendQuote(nil, t)
+		if bytes.IndexByte(quoted[i][1:len(quoted[i])-1], '\\') >= 0 {
+			// Not a plain name: JSON may spell it otherwise.
+			return s.ReadAll(ctx, after)
+		}
 	}
 	mayBeOf := func(data []byte) bool {
 		for _, q := range quoted {

@@ -270,4 +270,16 @@ func TestSkimDecodesOnlyWhatMayBeOfTheTypes(t *testing.T) {
 	if !slices.Equal(found, []string{"stakeholder-b", "stakeholder-c"}) {
 		t.Errorf("Skim found erasures in %v, want stakeholder-b and stakeholder-c", found)
 	}
+	// A type that is not a plain name may be spelt otherwise in JSON:
+	// nothing is skimmed.
+	n := 0
+	for e, err := range s.Skim(ctx, 0, []string{`Odd"Type`}) {
+		if err != nil || e.Type == "" {
+			t.Fatalf("Skim for a type with a quote yielded %q at %d (%v), want every event decoded", e.Type, e.Position, err)
+		}
+		n++
+	}
+	if n != len(all) {
+		t.Errorf("Skim for a type with a quote yielded %d events, want %d", n, len(all))
+	}
 }
