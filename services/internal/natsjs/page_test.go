@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/directget"
 	"github.com/together-coop/together/services/internal/natstest"
 )
 
@@ -28,7 +29,7 @@ func TestReadAllAcrossAGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Store{prefix: "gappy.", nc: nc, js: js, stream: stream, name: "GAPPY", replicas: 1, timeout: 10 * time.Second, get: newGetter(nc, defaultAPIPrefix, "GAPPY")}
+	s := &Store{prefix: "gappy.", nc: nc, js: js, stream: stream, name: "GAPPY", replicas: 1, timeout: 10 * time.Second, get: directget.New(nc, defaultAPIPrefix, "GAPPY")}
 	for v := range uint64(10) {
 		e := events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1, Payload: []byte(`{}`)}
 		if _, err := s.Append(ctx, "project-a", v, []events.Envelope{e}); err != nil {
@@ -74,8 +75,8 @@ func TestPagePastTheHead(t *testing.T) {
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.pages().page(ctx, 2, maxBatch); !errors.Is(err, errNoMessages) {
-		t.Fatalf("page past the head: %v, want errNoMessages", err)
+	if _, err := s.pages().page(ctx, 2, directget.MaxBatch); !errors.Is(err, directget.ErrNoMessages) {
+		t.Fatalf("page past the head: %v, want directget.ErrNoMessages", err)
 	}
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
@@ -91,8 +92,8 @@ func TestPagePastTheHead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r, err := s.pages().page(ctx, 2, maxBatch)
-	if err != nil || len(r.msgs) != 3 || r.pending != 0 {
-		t.Errorf("a page to the head: %d messages, %d pending (%v); want 3, 0", len(r.msgs), r.pending, err)
+	r, err := s.pages().page(ctx, 2, directget.MaxBatch)
+	if err != nil || len(r.Msgs) != 3 || r.Pending != 0 {
+		t.Errorf("a page to the head: %d messages, %d pending (%v); want 3, 0", len(r.Msgs), r.Pending, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/directget"
 )
 
 // ReadStream implements [events.Store]. It reads the stream's subject with
@@ -51,24 +52,24 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 		}
 		subj := s.subject(stream)
 		for seq, first := uint64(1), true; ; first = false {
-			var page batchReply
+			var page directget.Reply
 			err := untilAnswered(ctx, func() (err error) {
-				page, err = s.get.get(ctx, batchRequest{Seq: seq, NextFor: subj, Batch: maxBatch})
+				page, err = s.get.Get(ctx, directget.Request{Seq: seq, NextFor: subj, Batch: directget.MaxBatch})
 				return err
 			})
-			if errors.Is(err, errNoMessages) && first {
+			if errors.Is(err, directget.ErrNoMessages) && first {
 				yield(events.Envelope{}, fmt.Errorf("%w: %s", events.ErrStreamNotFound, stream))
 				return
 			}
-			if errors.Is(err, errNoMessages) {
+			if errors.Is(err, directget.ErrNoMessages) {
 				return // the last page was exactly full
 			}
 			if err != nil {
 				yield(events.Envelope{}, fmt.Errorf("read %s from sequence %d: %w", stream, seq, err))
 				return
 			}
-			for _, m := range page.msgs {
-				sq, err := sequenceOf(m)
+			for _, m := range page.Msgs {
+				sq, err := directget.Sequence(m)
 				if err != nil {
 					yield(events.Envelope{}, err)
 					return
@@ -84,7 +85,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64) iter
 					return
 				}
 			}
-			if page.pending == 0 {
+			if page.Pending == 0 {
 				return
 			}
 		}
@@ -153,7 +154,7 @@ func (s *Store) pages() pager { return pager{get: s.get, timeout: s.timeout, hea
 // pager reads the whole stream in order, a page of batched direct gets at
 // a time; the store and a [Reader] in another account share it.
 type pager struct {
-	get     *getter
+	get     *directget.Getter
 	timeout time.Duration
 	head    func(context.Context) (uint64, error)
 }
@@ -175,12 +176,12 @@ func (p pager) readAll(ctx context.Context, after uint64, worth func(data []byte
 		defer cancel() // ends a page still being fetched
 		type fetched struct {
 			start uint64
-			reply batchReply
+			reply readPage
 			err   error
 		}
 		fetch := func(start uint64) <-chan fetched {
 			ch := make(chan fetched, 1)
-			n := min(uint64(maxBatch), head-start+1)
+			n := min(uint64(directget.MaxBatch), head-start+1)
 			go func() {
 				pctx, pcancel := withTimeout(ctx, p.timeout)
 				defer pcancel()
@@ -203,14 +204,14 @@ func (p pager) readAll(ctx context.Context, after uint64, worth func(data []byte
 				yield(events.Envelope{}, fmt.Errorf("read from position %d: %w", next, f.err))
 				return
 			}
-			if len(f.reply.msgs) == 0 {
+			if len(f.reply.Msgs) == 0 {
 				yield(events.Envelope{}, fmt.Errorf("read from position %d: no events, though the head is %d", next, head))
 				return
 			}
-			if ahead := next + uint64(len(f.reply.msgs)); ahead <= head {
+			if ahead := next + uint64(len(f.reply.Msgs)); ahead <= head {
 				pending = fetch(ahead)
 			}
-			for i, m := range f.reply.msgs {
+			for i, m := range f.reply.Msgs {
 				seq := f.reply.seqs[i]
 				if seq > head {
 					return
@@ -231,42 +232,49 @@ func (p pager) readAll(ctx context.Context, after uint64, worth func(data []byte
 	}
 }
 
+// readPage is one page of the stream: the answer, with each message's
+// sequence.
+type readPage struct {
+	directget.Reply
+	seqs []uint64
+}
+
 // page reads up to n messages from sequence start for ReadAll. It asks
 // without headers, which halves the server's work per message, and takes
 // each message's sequence from its place in the page: that holds when the
 // page's last sequence (which the server reports) is start+count-1, as it
 // is on a stream that refuses deletes. Should it not hold, the page is
 // asked for again with every message's sequence.
-func (p pager) page(ctx context.Context, start uint64, n int) (batchReply, error) {
-	var r batchReply
+func (p pager) page(ctx context.Context, start uint64, n int) (readPage, error) {
+	var r readPage
 	err := untilAnswered(ctx, func() (err error) {
-		r, err = p.get.get(ctx, batchRequest{Seq: start, Batch: n, NoHeaders: true})
+		r.Reply, err = p.get.Get(ctx, directget.Request{Seq: start, Batch: n, NoHeaders: true})
 		return err
 	})
 	if err != nil {
-		return batchReply{}, err
+		return readPage{}, err
 	}
-	if len(r.msgs) > 0 && r.last == start+uint64(len(r.msgs))-1 {
+	if len(r.Msgs) > 0 && r.Last == start+uint64(len(r.Msgs))-1 {
 		// Without headers the server does not count the page's messages
 		// off the pending figure it ends with: it counts from start.
-		r.pending -= min(r.pending, uint64(len(r.msgs)))
-		r.seqs = make([]uint64, len(r.msgs))
+		r.Pending -= min(r.Pending, uint64(len(r.Msgs)))
+		r.seqs = make([]uint64, len(r.Msgs))
 		for i := range r.seqs {
 			r.seqs[i] = start + uint64(i)
 		}
 		return r, nil
 	}
 	err = untilAnswered(ctx, func() (err error) {
-		r, err = p.get.get(ctx, batchRequest{Seq: start, Batch: n})
+		r.Reply, err = p.get.Get(ctx, directget.Request{Seq: start, Batch: n})
 		return err
 	})
 	if err != nil {
-		return batchReply{}, err
+		return readPage{}, err
 	}
-	r.seqs = make([]uint64, len(r.msgs))
-	for i, m := range r.msgs {
-		if r.seqs[i], err = sequenceOf(m); err != nil {
-			return batchReply{}, err
+	r.seqs = make([]uint64, len(r.Msgs))
+	for i, m := range r.Msgs {
+		if r.seqs[i], err = directget.Sequence(m); err != nil {
+			return readPage{}, err
 		}
 	}
 	return r, nil

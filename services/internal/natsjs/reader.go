@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/directget"
 )
 
 // ReaderConfig says where a [Reader] finds the event stream.
@@ -45,7 +46,7 @@ type Reader struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	cfg ReaderConfig
-	get *getter
+	get *directget.Getter
 }
 
 // NewReader returns a reader of the stream cfg names, over nc.
@@ -66,7 +67,7 @@ func NewReader(nc *nats.Conn, cfg ReaderConfig) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	return &Reader{nc: nc, js: js, cfg: cfg, get: newGetter(nc, cfg.APIPrefix, cfg.Stream)}, nil
+	return &Reader{nc: nc, js: js, cfg: cfg, get: directget.New(nc, cfg.APIPrefix, cfg.Stream)}, nil
 }
 
 // Head returns the position of the newest event, 0 when there is none.
@@ -155,25 +156,25 @@ func (r *Reader) readOn(ctx context.Context, after uint64, yield func(events.Env
 	p := pager{get: r.get, timeout: r.cfg.Timeout}
 	for {
 		pctx, cancel := withTimeout(ctx, r.cfg.Timeout)
-		reply, err := p.page(pctx, after+1, maxBatch)
+		reply, err := p.page(pctx, after+1, directget.MaxBatch)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return after, false
-		case errors.Is(err, errNoMessages):
+		case errors.Is(err, directget.ErrNoMessages):
 			return after, true
 		case err != nil:
 			yield(events.Envelope{}, fmt.Errorf("read from position %d: %w", after+1, err))
 			return after, false
 		}
-		for i, m := range reply.msgs {
+		for i, m := range reply.Msgs {
 			e, err := decode(m.Data, reply.seqs[i])
 			if !yield(e, err) || err != nil {
 				return after, false
 			}
 			after = e.Position
 		}
-		if reply.pending == 0 || len(reply.msgs) == 0 {
+		if reply.Pending == 0 || len(reply.Msgs) == 0 {
 			return after, true
 		}
 	}

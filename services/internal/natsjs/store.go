@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/services/internal/directget"
 )
 
 // errCodeNoSuitablePeers is JetStream's "no suitable peers for placement":
@@ -49,7 +50,7 @@ type Store struct {
 	replicas int
 	timeout  time.Duration
 	// get reads with batched direct gets, for ReadStream and ReadAll.
-	get   *getter
+	get   *directget.Getter
 	check func() error
 	// async and tails serve AppendGroup.
 	async asyncState
@@ -184,7 +185,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.name, err)
 	}
-	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: newGetter(nc, defaultAPIPrefix, o.name), check: o.check}, nil
+	return &Store{prefix: o.prefix, nc: nc, js: js, stream: s, name: o.name, replicas: o.replicas, timeout: o.timeout, get: directget.New(nc, defaultAPIPrefix, o.name), check: o.check}, nil
 }
 
 func (s *Store) subject(stream string) string { return s.prefix + stream }
