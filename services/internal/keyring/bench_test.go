@@ -2,6 +2,7 @@ package keyring_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -30,4 +31,34 @@ func BenchmarkSeal(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOpen opens what two thousand people sealed, as a report over
+// everyone does: one key read a person, or a thousand keys a read.
+func BenchmarkOpen(b *testing.B) {
+	ids := make([]string, 2000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0199a1b2-0000-7000-8000-%012x", i+1)
+	}
+	ks := newSealedKeys(b, ids...)
+	ctx := context.Background()
+	b.Run("one-at-a-time", func(b *testing.B) {
+		for b.Loop() {
+			for id, s := range ks.sealed {
+				if _, err := ks.k.Open(ctx, id, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N*len(ids)), "µs/person")
+	})
+	b.Run("many", func(b *testing.B) {
+		for b.Loop() {
+			opened, err := ks.k.OpenMany(ctx, ks.sealed)
+			if err != nil || len(opened) != len(ids) {
+				b.Fatalf("opened %d of %d: %v", len(opened), len(ids), err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N*len(ids)), "µs/person")
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events/stakeholder"
+	"github.com/together-coop/together/services/internal/directget"
 )
 
 // DefaultStream is the JetStream stream that holds the keys, one subject
@@ -126,8 +127,10 @@ func WithMetrics(reg prometheus.Registerer) Option {
 // Keyring seals and opens personal data. It is safe for concurrent use,
 // also by several processes sharing the key stream.
 type Keyring struct {
-	js      jetstream.JetStream
-	stream  jetstream.Stream
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	// keys reads many keys at a time, for [Keyring.OpenMany].
+	keys    *directget.Getter
 	wrapKey cipher.AEAD
 	log     zerolog.Logger
 
@@ -200,7 +203,7 @@ func New(ctx context.Context, js jetstream.JetStream, kek KEK, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	k := &Keyring{js: js, stream: s, wrapKey: aead, log: o.log,
+	k := &Keyring{js: js, stream: s, keys: keysGetter(js), wrapKey: aead, log: o.log,
 		workers: o.workers, timeout: o.timeout, served: newServedMetrics(o.reg), ready: make(chan struct{})}
 	fresh, err := k.checkKEK(ctx, kek)
 	if err != nil {
@@ -367,13 +370,18 @@ func (k *Keyring) Open(ctx context.Context, keyID string, s stakeholder.Sealed) 
 	if err != nil {
 		return nil, err
 	}
+	return open(key, s)
+}
+
+// open decrypts s with its data key.
+func open(key []byte, s stakeholder.Sealed) ([]byte, error) {
 	aead, err := newAEAD(key)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, []byte(keyID))
+	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, []byte(s.KeyID))
 	if err != nil {
-		return nil, fmt.Errorf("open sealed data of %s: %w", keyID, err)
+		return nil, fmt.Errorf("open sealed data of %s: %w", s.KeyID, err)
 	}
 	return plain, nil
 }

@@ -43,7 +43,7 @@ type sealedKeys struct {
 	sealed map[string]stakeholder.Sealed
 }
 
-func newSealedKeys(t *testing.T, ids ...string) sealedKeys {
+func newSealedKeys(t testing.TB, ids ...string) sealedKeys {
 	t.Helper()
 	_, nc := natstest.RunJetStream(t)
 	js, _ := jetstream.New(nc)
