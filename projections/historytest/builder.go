@@ -212,12 +212,15 @@ func (b *Builder) Declare(id string, d stakeholder.Demographics) *Builder {
 
 // Open opens what [Builder.Declare] sealed; it is a
 // representativeness.Opener.
-func Open(_ string, sealed stakeholder.Sealed) (stakeholder.Demographics, bool) {
-	var d stakeholder.Demographics
-	if err := json.Unmarshal(sealed.Ciphertext, &d); err != nil {
-		return stakeholder.Demographics{}, false
+func Open(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics {
+	opened := make(map[string]stakeholder.Demographics, len(sealed))
+	for id, s := range sealed {
+		var d stakeholder.Demographics
+		if s.KeyID == id && json.Unmarshal(s.Ciphertext, &d) == nil {
+			opened[id] = d
+		}
 	}
-	return d, true
+	return opened
 }
 
 // Need records a support need.

@@ -28,10 +28,12 @@ const Name = "representativeness"
 // declared, or erased.
 const NotRecorded = "not_recorded"
 
-// Opener opens the sealed demographics of a stakeholder, or reports
-// false when they cannot be opened. It must be pure in effect: the same
+// Opener opens the sealed demographics of many stakeholders at once (all
+// those a report counts: where the keys are kept, reading them together
+// costs a fraction of reading them one by one), keyed by stakeholder id,
+// and returns those it could open. It must be pure in effect: the same
 // arguments give the same answer, and it must not log what it opens.
-type Opener func(stakeholderID string, sealed stakeholder.Sealed) (stakeholder.Demographics, bool)
+type Opener func(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics
 
 // Categories are the report's categories in order.
 var Categories = []string{"age_band", "ethnicity", "disability", "deprivation_decile"}
@@ -96,16 +98,23 @@ func Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Open
 		answers[c] = map[string]int{}
 	}
 	consent := map[string]int{}
-	for _, id := range ids {
-		var d stakeholder.Demographics
-		s := l.Stakeholders.Get(id)
-		if s != nil && open != nil && !s.ErasedAt(q.AsOf) {
-			if sealed := s.DemographicsAt(q.AsOf); sealed != nil {
-				if opened, ok := open(id, sealed.Sealed); ok {
-					d = opened
+	var opened map[string]stakeholder.Demographics
+	if open != nil {
+		declared := map[string]stakeholder.Sealed{}
+		for _, id := range ids {
+			if s := l.Stakeholders.Get(id); s != nil && !s.ErasedAt(q.AsOf) {
+				if sealed := s.DemographicsAt(q.AsOf); sealed != nil {
+					declared[id] = sealed.Sealed
 				}
 			}
 		}
+		if len(declared) > 0 {
+			opened = open(declared)
+		}
+	}
+	for _, id := range ids {
+		d := opened[id]
+		s := l.Stakeholders.Get(id)
 		for c, v := range map[string]string{"age_band": d.AgeBand, "ethnicity": d.Ethnicity, "disability": d.Disability, "deprivation_decile": d.DeprivationDecile} {
 			if v == "" {
 				v = NotRecorded

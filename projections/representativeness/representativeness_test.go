@@ -1,6 +1,8 @@
 package representativeness_test
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,6 +96,31 @@ func TestStory(t *testing.T) {
 	blind := representativeness.Compute(l, projections.Query{Programme: "North", AsOf: historytest.Day(21)}, baseline(t), nil)
 	if n := row(blind.AgeBand, representativeness.NotRecorded).Participants; n != 5 {
 		t.Errorf("not recorded without an opener = %d, want 5", n)
+	}
+}
+
+// TestOpensEveryoneAtOnce: the opener is asked once, for the declared
+// answers of exactly the participants who are not erased (Ann, Ben and
+// Cat; Dev is erased and Eve never declared), so that the keys can be read
+// together.
+func TestOpensEveryoneAtOnce(t *testing.T) {
+	var asked [][]string
+	open := func(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics {
+		asked = append(asked, slices.Sorted(maps.Keys(sealed)))
+		return historytest.Open(sealed)
+	}
+	got := representativeness.Compute(historytest.Story().Ledger(), projections.Query{Programme: "North", AsOf: historytest.Day(21)}, baseline(t), open)
+	want := [][]string{slices.Sorted(slices.Values([]string{historytest.Ann, historytest.Ben, historytest.Cat}))}
+	if !slices.EqualFunc(asked, want, slices.Equal) {
+		t.Errorf("asked to open %v, want %v", asked, want)
+	}
+	if n := row(got.AgeBand, representativeness.NotRecorded).Participants; n != 2 {
+		t.Errorf("not recorded = %d, want 2 (Dev, Eve)", n)
+	}
+	asked = nil
+	representativeness.Compute(historytest.Story().Ledger(), projections.Query{Programme: "North", AsOf: historytest.Day(1)}, baseline(t), open)
+	if len(asked) != 0 {
+		t.Errorf("as of the first day, with no participant declared, asked to open %v, want no call", asked)
 	}
 }
 

@@ -289,25 +289,34 @@ type App struct {
 type people struct {
 	x    *command.Executor
 	keys *keyring.Keyring
+	log  zerolog.Logger
 }
 
-// demographicsTimeout bounds opening one person's answers for a report.
-const demographicsTimeout = 2 * time.Second
+// demographicsTimeout bounds opening the answers of everyone a report
+// counts.
+const demographicsTimeout = 10 * time.Second
 
-// demographics opens a person's sealed answers, for the representativeness
+// demographics opens people's sealed answers, for the representativeness
 // report (a representativeness.Opener); an erased person's stay shut.
-func (p *people) demographics(id string, sealed stakeholder.Sealed) (stakeholder.Demographics, bool) {
+// Should the keys not be read, nobody's are opened, and the report counts
+// everyone as not recorded, as it would with no keys at all.
+func (p *people) demographics(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics {
 	ctx, cancel := context.WithTimeout(context.Background(), demographicsTimeout)
 	defer cancel()
-	plain, err := p.keys.Open(ctx, id, sealed)
+	plain, err := p.keys.OpenMany(ctx, sealed)
 	if err != nil {
-		return stakeholder.Demographics{}, false
+		p.log.Warn().Err(err).Int("people", len(sealed)).Msg("demographics not opened: the keys could not be read")
+		return nil
 	}
-	var d stakeholder.Demographics
-	if json.Unmarshal(plain, &d) != nil {
-		return stakeholder.Demographics{}, false
+	opened := make(map[string]stakeholder.Demographics, len(plain))
+	for id, data := range plain {
+		var d stakeholder.Demographics
+		if json.Unmarshal(data, &d) == nil {
+			opened[id] = d
+		}
+		clear(data)
 	}
-	return d, true
+	return opened
 }
 
 // loop is a part that runs until its context ends.
@@ -789,7 +798,7 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 				return nil, fmt.Errorf("destroy the keys of erased stakeholders: %w", err)
 			}
 			out = append(out, stakeholders.New(x, keys))
-			a.people = &people{x: x, keys: keys}
+			a.people = &people{x: x, keys: keys, log: a.component("demographics")}
 		case Engagements:
 			out = append(out, engagements.New(x, engagements.WithSealer(sealer)))
 		case Feedback:
