@@ -11,13 +11,19 @@ import (
 // that changed a project in it, and the last that changed the people its
 // reports may refer to. Positions only grow, so two versions of the
 // ledger with the same revision of a scope hold the same history of it.
+// Keys is, for a report that opens sealed data, the revision of the keys
+// it opens with (which change outside the ledger: see
+// report.Config.KeysRevision); 0 for the others.
 type Revision struct {
 	Projects uint64
 	People   uint64
+	Keys     uint64
 }
 
-// After reports whether r is newer than o in either part.
-func (r Revision) After(o Revision) bool { return r.Projects > o.Projects || r.People > o.People }
+// After reports whether r is newer than o in any part.
+func (r Revision) After(o Revision) bool {
+	return r.Projects > o.Projects || r.People > o.People || r.Keys > o.Keys
+}
 
 // Key is what a report over a scope depends on besides the ledger: two
 // queries with the same key, over versions of the ledger with the same

@@ -48,11 +48,11 @@ func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (doc 
 	if !ok {
 		return nil, false, false
 	}
-	if r.rehead == nil {
+	key, rev, keep := m.keyOf(r, l, q)
+	if !keep {
 		return r.Compute(l, q, m.config), false, true
 	}
-	key, rev := q.KeyOf(l)
-	doc, kept = m.kept.Compute(memoKey{name: name, Key: key}, rev, func() Document { return r.Compute(l, q, m.config) })
+	doc, kept = m.kept.Compute(key, rev, func() Document { return r.Compute(l, q, m.config) })
 	if !kept {
 		m.misses.Add(1)
 		return doc, false, true
@@ -67,11 +67,14 @@ func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (doc 
 // those that compute.
 func (m *Memo) Kept(name string, l *ledger.Ledger, q projections.Query) (Document, bool) {
 	r, ok := Lookup(name)
-	if !ok || r.rehead == nil {
+	if !ok {
 		return nil, false
 	}
-	key, rev := q.KeyOf(l)
-	doc, ok := m.kept.Get(memoKey{name: name, Key: key}, rev)
+	key, rev, keep := m.keyOf(r, l, q)
+	if !keep {
+		return nil, false
+	}
+	doc, ok := m.kept.Get(key, rev)
 	if !ok {
 		return nil, false
 	}
@@ -79,6 +82,30 @@ func (m *Memo) Kept(name string, l *ledger.Ledger, q projections.Query) (Documen
 	return r.rehead(doc, projections.HeaderOf(name, q, l)), true
 }
 
+// keyOf returns what the memo keeps report r for q over l under, and
+// whether it keeps it at all.
+func (m *Memo) keyOf(r Report, l *ledger.Ledger, q projections.Query) (memoKey, projections.Revision, bool) {
+	if r.rehead == nil {
+		return memoKey{}, projections.Revision{}, false
+	}
+	var keys uint64
+	if r.opensKeys() {
+		// Read before opening: a key destroyed after this reading gives a
+		// newer revision the next time.
+		if m.config.KeysRevision == nil {
+			return memoKey{}, projections.Revision{}, false
+		}
+		var known bool
+		if keys, known = m.config.KeysRevision(); !known {
+			return memoKey{}, projections.Revision{}, false
+		}
+	}
+	key, rev := q.KeyOf(l)
+	rev.Keys = keys
+	return memoKey{name: r.Name, Key: key}, rev, true
+}
+
 // Counts returns how many reports the memo answered from what it kept
-// (hits) and how many it computed (misses), reports it never keeps aside.
+// (hits) and how many it computed (misses), reports it does not keep
+// aside.
 func (m *Memo) Counts() (hits, misses uint64) { return m.hits.Load(), m.misses.Load() }

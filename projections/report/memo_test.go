@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections"
 	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/duty"
@@ -30,6 +31,8 @@ func TestMemoAnswersAsComputed(t *testing.T) {
 	config := report.DefaultConfig()
 	config.Baseline = representativeness.Baseline{}
 	config.Demographics = historytest.Open
+	// historytest's keys are never destroyed: one revision of them.
+	config.KeysRevision = func() (uint64, bool) { return 1, true }
 	for seed := range uint64(10) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			t.Parallel()
@@ -46,9 +49,6 @@ func TestMemoAnswersAsComputed(t *testing.T) {
 				for _, q := range queries(rng, l, evs[:applied]) {
 					for _, name := range report.Names() {
 						got, kept, _ := memo.Compute(name, l, q)
-						if name == representativeness.Name {
-							continue // never kept: nothing kept to check
-						}
 						again, ok := memo.Kept(name, l, q)
 						if !ok {
 							t.Fatalf("after %d events, the memo keeps no %s it just answered for %+v", applied, name, q)
@@ -169,9 +169,12 @@ func randomHistory(rng *rand.Rand, n int) *historytest.Builder {
 		case step == 4:
 			b.Roles(pick(people), someRoles()...)
 		case step == 5:
-			switch rng.IntN(4) {
+			switch rng.IntN(5) {
 			case 0:
 				b.Erase(pick(people))
+			case 4:
+				decile := fmt.Sprint(1 + rng.IntN(10))
+				b.Declare(pick(people), stakeholder.Demographics{AgeBand: "25_34", Ethnicity: "White British", DeprivationDecile: decile})
 			case 1, 2:
 				// Most often someone who came, and as of days before: a need
 				// known by the day they came changes what reciprocity says.
@@ -270,4 +273,59 @@ func randomHistory(rng *rand.Rand, n int) *historytest.Builder {
 		}
 	}
 	return b
+}
+
+// TestMemoOpensAgainWhenTheKeysChange: representativeness is kept for as
+// long as the keys' revision holds; once a key is destroyed (before the
+// ledger hears of the erasure) and the revision grows, it is computed
+// again and the person's answers stay shut; with the revision unknown it
+// is computed at every request.
+func TestMemoOpensAgainWhenTheKeysChange(t *testing.T) {
+	l := historytest.Story().Ledger()
+	q := projections.Query{Programme: "North", AsOf: historytest.Day(21)}
+	destroyed := map[string]bool{}
+	revision, known := uint64(7), true
+	config := report.DefaultConfig()
+	config.Demographics = func(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics {
+		opened := historytest.Open(sealed)
+		for id := range destroyed {
+			delete(opened, id)
+		}
+		return opened
+	}
+	config.KeysRevision = func() (uint64, bool) { return revision, known }
+	memo := report.NewMemo(config)
+	steps := []struct {
+		name     string
+		change   func()
+		decile1  int // Ann declared decile 1
+		wantKept bool
+	}{
+		{"first", func() {}, 1, false},
+		{"again", func() {}, 1, true},
+		{"Ann's key destroyed, the revision not yet read anew", func() { destroyed[historytest.Ann] = true }, 1, true},
+		{"the revision grows", func() { revision++ }, 0, false},
+		{"again after", func() {}, 0, true},
+		{"the revision unknown", func() { known = false }, 0, false},
+		{"still unknown", func() {}, 0, false},
+	}
+	for _, s := range steps {
+		s.change()
+		doc, kept, ok := memo.Compute(representativeness.Name, l, q)
+		if !ok {
+			t.Fatal("no representativeness report")
+		}
+		n := 0
+		for _, r := range doc.(representativeness.Report).DeprivationDecile {
+			if r.Value == "1" {
+				n = r.Participants
+			}
+		}
+		if n != s.decile1 || kept != s.wantKept {
+			t.Errorf("%s: decile 1 = %d, kept %v; want %d, %v", s.name, n, kept, s.decile1, s.wantKept)
+		}
+		if _, ok := memo.Kept(representativeness.Name, l, q); ok != known {
+			t.Errorf("%s: Kept answers %v, want %v", s.name, ok, known)
+		}
+	}
 }

@@ -31,9 +31,18 @@ type Config struct {
 	// Baseline is the population representativeness compares with; the
 	// zero Baseline has no shares, so every gap is null.
 	Baseline representativeness.Baseline
-	// Demographics opens a person's sealed demographics; nil opens none,
+	// Demographics opens people's sealed demographics; nil opens none,
 	// so everyone is "not recorded".
 	Demographics representativeness.Opener
+	// KeysRevision says which state of the keys Demographics opens with:
+	// a number that grows whenever a key is made or destroyed, read before
+	// opening. With it a [Memo] keeps representativeness, as it does the
+	// other reports, for as long as that number holds as well as the
+	// revision of the report's scope: a key destroyed before the ledger
+	// hears of the erasure is then not opened again from what was kept.
+	// Without it (nil, or false for "unknown"), representativeness is
+	// computed at every request.
+	KeysRevision func() (uint64, bool)
 	// Parts keeps the parts of the reports made of one part a project
 	// between computations; nil keeps none.
 	Parts *Parts
@@ -86,6 +95,12 @@ type Report struct {
 	rehead func(d Document, h projections.Header) Document
 }
 
+// opensKeys reports whether r opens sealed data, which depends on keys
+// outside the ledger that an erasure destroys before the ledger hears of
+// it: a [Memo] keeps such a report only for a known
+// [Config.KeysRevision]. Representativeness alone does.
+func (r Report) opensKeys() bool { return r.Name == representativeness.Name }
+
 // headed is a pointer to a report, which embeds its header.
 type headed[D any] interface {
 	*D
@@ -135,9 +150,7 @@ func All() []Report {
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
 				return representativeness.Compute(l, q, c.Baseline, c.Demographics)
 			},
-			// Not kept: what it opens depends on keys outside the ledger,
-			// which an erasure destroys before the ledger hears of it.
-			nil},
+			rehead[representativeness.Report]},
 		{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document { return c.parts().Reach.Compute(l, q) },
 			rehead[reach.Report]},
