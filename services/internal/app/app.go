@@ -319,6 +319,15 @@ func (p *people) demographics(sealed map[string]stakeholder.Sealed) map[string]s
 	return opened
 }
 
+// keysRevision reads the revision of the keys demographics are opened
+// with (report.Config.KeysRevision); false when it cannot be read.
+func (p *people) keysRevision() (uint64, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), demographicsTimeout)
+	defer cancel()
+	rev, err := p.keys.Revision(ctx)
+	return rev, err == nil
+}
+
 // loop is a part that runs until its context ends.
 type loop struct {
 	name   string
@@ -446,7 +455,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			// process with the stakeholders' keys they can be opened (an
 			// erased person's never again); a reports process alone shows
 			// them as not recorded.
-			reportOpts = append(reportOpts, reports.WithDemographics(a.people.demographics))
+			reportOpts = append(reportOpts, reports.WithDemographics(a.people.demographics, a.people.keysRevision))
 		}
 		svc, err := reports.New(runner, append(reportOpts, reports.WithReportMetrics(a.reg),
 			// Exact counts only for those allowed personal data; everyone

@@ -68,10 +68,15 @@ func WithBaseline(b representativeness.Baseline) Option {
 }
 
 // WithDemographics sets how sealed demographics are opened for the
-// representativeness report; the default opens none (everyone is "not
+// representativeness report, and how the revision of the keys they open
+// with is read (see report.Config.KeysRevision; nil: the report is
+// computed at every request); the default opens none (everyone is "not
 // recorded").
-func WithDemographics(open representativeness.Opener) Option {
-	return func(s *Service) error { s.config.Demographics = open; return nil }
+func WithDemographics(open representativeness.Opener, keysRevision func() (uint64, bool)) Option {
+	return func(s *Service) error {
+		s.config.Demographics, s.config.KeysRevision = open, keysRevision
+		return nil
+	}
 }
 
 // WithLocation sets the programme's time zone, in which dates, windows
@@ -136,7 +141,7 @@ func WithReportMetrics(reg prometheus.Registerer) Option {
 			return prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "together_reports_memo_total",
 				Help: "Reports answered from what the memo kept for a scope in which nothing changed (outcome kept), " +
-					"or computed (outcome computed). Representativeness is never kept.",
+					"or computed (outcome computed).",
 				ConstLabels: prometheus.Labels{"outcome": outcome},
 			}, func() float64 { return float64(count()) })
 		}
