@@ -6,19 +6,23 @@ import (
 	"time"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/stakeholder"
 )
 
 // Generate returns a history of at least n events that looks like a real
 // programme: five programmes of forty projects with their elements and
-// decisions; five thousand stakeholders, a few of whom take part over and
-// over while most come once or twice (a Zipf distribution, as the usual
-// voices are); and engagements through their whole lifecycle: invitations,
-// answers, attendance with walk-ins and unnamed attendees, support,
-// feedback (some anonymous, some retracted), and actions agreed from it
-// that are rescheduled, completed, dropped and fed back. The same seed
-// gives the same history, ids and all (event ids aside).
+// decisions; five thousand stakeholders, three in five of whom declare
+// their demographics ("sealed" as [Builder.Declare] does) and a few of
+// whom take part over and over while most come once or twice (a Zipf
+// distribution, as the usual voices are); and engagements through their
+// whole lifecycle: invitations, answers, attendance with walk-ins and
+// unnamed attendees, support, feedback (some anonymous, some retracted),
+// and actions agreed from it that are rescheduled, completed, dropped and
+// fed back. The same seed gives the same history, ids and all (event ids
+// aside).
 func Generate(seed uint64, n int) *Builder {
 	g := &generator{
+		seed:  seed,
 		rng:   rand.New(rand.NewPCG(seed, seed^0x5eed)),
 		clock: time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC),
 	}
@@ -42,6 +46,7 @@ const (
 )
 
 type generator struct {
+	seed        uint64
 	b           *Builder
 	rng         *rand.Rand
 	clock       time.Time
@@ -99,7 +104,24 @@ func (g *generator) setUp() {
 	for s := range stakeholders {
 		g.b.Stakeholder(id(kindStakeholder, s), roleMix[g.rng.IntN(len(roleMix))]...)
 	}
+	// Their own random source, so that the rest of the history is the one
+	// the seed gave before people declared anything.
+	answers := rand.New(rand.NewPCG(g.seed, g.seed^0xdec1a7e))
+	pick := func(from []string) string { return from[answers.IntN(len(from))] }
+	for s := range stakeholders {
+		if answers.Float64() < declaring {
+			g.b.Declare(id(kindStakeholder, s), stakeholder.Demographics{AgeBand: pick(stakeholder.AgeBands),
+				Ethnicity: pick(ethnicities), Disability: pick(stakeholder.DisabilityAnswers),
+				DeprivationDecile: pick(stakeholder.DeprivationDeciles)})
+		}
+	}
 }
+
+// declaring is the share of people who declare their demographics.
+const declaring = 0.6
+
+var ethnicities = []string{"White British", "White British", "White British", "White Irish", "Pakistani", "Indian",
+	"Bangladeshi", "Black Caribbean", "Black African", "Chinese", "Mixed", stakeholder.PreferNotToSay}
 
 func (g *generator) person() string { return id(kindStakeholder, int(g.popularity.Uint64())) }
 

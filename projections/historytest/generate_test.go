@@ -23,7 +23,7 @@ func TestGeneratedHistoryDecodes(t *testing.T) {
 		}
 		types[e.Envelope.Type]++
 	}
-	for _, typ := range []string{"EngagementHeld", "ActionCompleted", "OutcomeCommunicated", "FeedbackRetracted", "ActionRescheduled", "InvolvementDecided"} {
+	for _, typ := range []string{"EngagementHeld", "ActionCompleted", "OutcomeCommunicated", "FeedbackRetracted", "ActionRescheduled", "InvolvementDecided", "DemographicsDeclared"} {
 		if types[typ] == 0 {
 			t.Errorf("no %s in a generated history of %d events", typ, len(b.Events))
 		}
