@@ -2,16 +2,21 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/catalogue"
+	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/busauth"
@@ -93,7 +98,8 @@ func writers() []busauth.Role {
 // recorder service, which checks every event against the catalogue and
 // the clock, stamps its recorded time, chains its hash and seals the
 // ledger as it goes. Nothing is written to the stream behind it. kek
-// opens the store's encryption.
+// opens the store's encryption and the keys, under which the people's
+// declared demographics are sealed.
 func BuildHistory(ctx context.Context, dataDir string, kek keyring.KEK, n int, seed uint64) (History, error) {
 	if n < 1 {
 		return History{}, fmt.Errorf("%w: a history needs at least one event", ErrInvalidOption)
@@ -120,6 +126,17 @@ func BuildHistory(ctx context.Context, dataDir string, kek keyring.KEK, n int, s
 	clients := map[busauth.Role]*recorder.Client{}
 	for i, role := range roles[1:] {
 		clients[role] = recorder.NewClient(conns[i+1], 30*time.Second)
+	}
+	js, err := jetstream.New(conns[slices.Index(roles, busauth.Stakeholders)])
+	if err != nil {
+		return h, err
+	}
+	keys, err := keyring.New(ctx, js, kek)
+	if err != nil {
+		return h, fmt.Errorf("open the keys: %w", err)
+	}
+	if err := sealDeclarations(ctx, keys, batches); err != nil {
+		return h, err
 	}
 	err = withRecorder(ctx, conns[0], store, func() error {
 		start := time.Now()
@@ -185,6 +202,36 @@ func generateBatches(seed uint64, n int, now time.Time) ([]batch, error) {
 		out = append(out, batch{stream: e.Stream, expected: e.StreamVersion - 1, writer: writer, evs: []events.Envelope{w}})
 	}
 	return out, nil
+}
+
+// sealDeclarations seals each declaration of demographics in batches
+// under its person's key, as the stakeholders service does when someone
+// declares: the generator only pretends to seal them, and the reports
+// could open none of its declarations. Eight at a time, since each makes
+// a key.
+func sealDeclarations(ctx context.Context, keys *keyring.Keyring, batches []batch) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i := range batches {
+		e := &batches[i].evs[0]
+		if e.Type != stakeholder.TypeDemographicsDeclared {
+			continue
+		}
+		g.Go(func() error {
+			var p stakeholder.DemographicsDeclared
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				return err
+			}
+			id := strings.TrimPrefix(batches[i].stream, stakeholder.StreamPrefix)
+			sealed, err := keys.Seal(gctx, id, p.Demographics.Ciphertext)
+			if err != nil {
+				return fmt.Errorf("seal the demographics of %s: %w", id, err)
+			}
+			e.Payload, err = json.Marshal(stakeholder.DemographicsDeclared{Demographics: sealed})
+			return err
+		})
+	}
+	return g.Wait()
 }
 
 // appendAll sends the batches window by window.

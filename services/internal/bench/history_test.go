@@ -3,16 +3,20 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"iter"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/seal"
+	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/audit"
@@ -33,9 +37,10 @@ func TestHistoryColdStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	// Past the generator's set-up (the projects and 5,000 people), so
-	// that engagements, feedback and actions are appended too.
-	const seed, n = 11, 6000
+	// Past the generator's set-up (the projects, 5,000 people and the
+	// demographics three in five declare), so that engagements, feedback
+	// and actions are appended too.
+	const seed, n = 11, 10_000
 	began := time.Now()
 	h, err := bench.BuildHistory(ctx, dir, kek, n, seed)
 	if err != nil {
@@ -100,12 +105,20 @@ func TestHistoryColdStart(t *testing.T) {
 func checkStore(t *testing.T, dir string, kek keyring.KEK, want []historytest.Event, began time.Time) int {
 	t.Helper()
 	ctx := context.Background()
-	nc, closeFn, err := app.OpenStopped(dir, kek, busauth.Recorder)
+	conns, closeFn, err := app.OpenStoppedAs(dir, kek, busauth.Recorder, busauth.Stakeholders)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeFn()
-	store, err := natsjs.New(ctx, nc)
+	store, err := natsjs.New(ctx, conns[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(conns[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keyring.New(ctx, js, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +150,19 @@ func checkStore(t *testing.T, dir string, kek keyring.KEK, want []historytest.Ev
 			t.Fatalf("stream %s lacks its event %d", we.Stream, i+1)
 		}
 		g := got[we.Stream][i]
+		if we.Type == stakeholder.TypeDemographicsDeclared {
+			// Sealed under the person's key, where the generator only
+			// pretends to: it opens to what was generated.
+			var gp, wp stakeholder.DemographicsDeclared
+			if err := errors.Join(json.Unmarshal(g.Payload, &gp), json.Unmarshal(we.Payload, &wp)); err != nil {
+				t.Fatal(err)
+			}
+			plain, err := keys.Open(ctx, strings.TrimPrefix(we.Stream, stakeholder.StreamPrefix), gp.Demographics)
+			if err != nil || !bytes.Equal(plain, wp.Demographics.Ciphertext) || bytes.Equal(gp.Demographics.Ciphertext, plain) {
+				t.Fatalf("stream %s event %d: sealed %q opens to %q (%v), want %q", we.Stream, i+1, gp.Demographics.Ciphertext, plain, err, wp.Demographics.Ciphertext)
+			}
+			g.Payload = we.Payload
+		}
 		if g.Type != we.Type || g.StreamVersion != we.StreamVersion || !g.OccurredAt.Equal(we.OccurredAt) || !bytes.Equal(g.Payload, we.Payload) {
 			t.Fatalf("stream %s event %d is %s v%d at %s %s, want %s v%d at %s %s", we.Stream, i+1,
 				g.Type, g.StreamVersion, g.OccurredAt, g.Payload, we.Type, we.StreamVersion, we.OccurredAt, we.Payload)
@@ -145,10 +171,10 @@ func checkStore(t *testing.T, dir string, kek keyring.KEK, want []historytest.Ev
 			t.Fatalf("stream %s event %d recorded at %s with hash %q: not stamped by the recorder", we.Stream, i+1, g.RecordedAt, g.Hash)
 		}
 	}
-	// The 17 types Generate writes, so that the recorder's checks were
+	// The 18 types Generate writes, so that the recorder's checks were
 	// passed by each.
-	if len(types) != 17 {
-		t.Errorf("the history holds %d event types (%v); want the generator's 17", len(types), types)
+	if len(types) != 18 {
+		t.Errorf("the history holds %d event types (%v); want the generator's 18", len(types), types)
 	}
 	v, err := audit.Verify(each(all), nil)
 	if err != nil {
