@@ -61,7 +61,7 @@ type Report struct {
 	// History, RawRead and ColdStart are nil unless the run built a
 	// history and started on it.
 	History *History
-	// HistoryAge is how long the history was left before it was read.
+	// HistoryAge is how long the history was left before the cold start.
 	HistoryAge time.Duration
 	RawRead    *RawRead
 	ColdStart  *ColdStart
@@ -90,7 +90,7 @@ func (r Report) writeColdStart(w io.Writer) {
 			h.Events, h.Seed, h.Writers, secs(h.Elapsed), h.EventsPerSecond(), secs(h.Generated))
 		fmt.Fprintf(w, "  stream head\t%d (on a fresh directory: the events and %d seals)\n", h.Head, h.Head-uint64(h.Events))
 		if r.HistoryAge > 0 {
-			fmt.Fprintf(w, "  left to age\t%s before it was read\n", r.HistoryAge)
+			fmt.Fprintf(w, "  left to age\t%s before the cold start\n", r.HistoryAge)
 		}
 		if c := r.Ceilings; c != nil && c.PublishPerSecond > 0 {
 			fmt.Fprintf(w, "  history events/s ÷ durable publish/s\t%.2f (publish ceiling from %d publishers)\n", h.EventsPerSecond()/c.PublishPerSecond, c.Publishers)

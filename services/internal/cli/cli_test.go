@@ -99,7 +99,7 @@ func TestBenchProfilesTheColdStart(t *testing.T) {
 	if code := Main(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 0 {
 		t.Fatalf("bench exited %d:\n%s", code, errOut.String())
 	}
-	for _, line := range []string{"cold start to the head", "left to age", "1s before it was read"} {
+	for _, line := range []string{"cold start to the head", "left to age", "1s before the cold start"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("bench printed no %q:\n%s", line, out.String())
 		}
