@@ -2,7 +2,6 @@ package keyring_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -36,10 +35,7 @@ func BenchmarkSeal(b *testing.B) {
 // BenchmarkOpen opens what two thousand people sealed, as a report over
 // everyone does: one key read a person, or a thousand keys a read.
 func BenchmarkOpen(b *testing.B) {
-	ids := make([]string, 2000)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("0199a1b2-0000-7000-8000-%012x", i+1)
-	}
+	ids := manyIDs(2000)
 	ks := newSealedKeys(b, ids...)
 	ctx := context.Background()
 	b.Run("one-at-a-time", func(b *testing.B) {

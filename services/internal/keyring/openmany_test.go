@@ -14,10 +14,7 @@ import (
 // sealed under another key or tampered with, and checks every answer
 // against Open's, key by key.
 func TestOpenManyOpensWhatOpenOpens(t *testing.T) {
-	ids := make([]string, 1500)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("0199a1b2-0000-7000-8000-%012x", i+1)
-	}
+	ids := manyIDs(1500)
 	ks := newSealedKeys(t, ids...)
 	ctx := context.Background()
 	asked := maps.Clone(ks.sealed)
@@ -96,4 +93,13 @@ func TestRevisionGrowsWithKeysMadeAndDestroyed(t *testing.T) {
 			t.Errorf("%s: revision %d → %d, want it to grow: %v", s.name, before, after, s.grow)
 		}
 	}
+}
+
+// manyIDs returns n stakeholder ids.
+func manyIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0199a1b2-0000-7000-8000-%012x", i+1)
+	}
+	return ids
 }
