@@ -173,8 +173,9 @@ func BenchmarkMemo(b *testing.B) {
 	const between = 1000
 	last := len(h.Events) - between
 	c := config(b)
+	c.KeysRevision = func() (uint64, bool) { return 1, true } // historytest's keys never change
 	first := h.Ledger().Projects.Get(h.Ledger().ProjectOrder[0])
-	for _, name := range []string{"programme", "decisions", "participation", "follow-through", "influence", "reach", "reciprocity"} {
+	for _, name := range []string{"programme", "decisions", "participation", "follow-through", "influence", "reach", "reciprocity", "representativeness"} {
 		r, _ := report.Lookup(name)
 		for _, s := range []struct {
 			name string
