@@ -13,8 +13,10 @@ import (
 
 	"github.com/together-coop/together/services/internal/app"
 	"github.com/together-coop/together/services/internal/auth"
+	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/keyring"
 	"github.com/together-coop/together/services/internal/natsjs"
+	"github.com/together-coop/together/services/internal/reports"
 )
 
 // RawRead is the ceiling of a cold start: the whole event stream of a
@@ -189,4 +191,42 @@ func waitForHead(ctx context.Context, st *app.App, head uint64) (string, error) 
 		case <-tick.C:
 		}
 	}
+}
+
+// DropSnapshots deletes the reports' snapshots from the stopped system at
+// dataDir, so that its next start rebuilds the reports from the history,
+// as the first start after an upgrade that changes the snapshot's format
+// does, and returns the history's head, which the rebuild is to reach
+// (the stack that stopped may have sealed what it appended).
+func DropSnapshots(ctx context.Context, dataDir string, kek keyring.KEK) (head uint64, err error) {
+	conns, closeFn, err := app.OpenStoppedAs(dataDir, kek, busauth.Reports, busauth.Recorder)
+	if err != nil {
+		return 0, fmt.Errorf("open the stopped system: %w", err)
+	}
+	defer closeFn()
+	js, err := jetstream.New(conns[0])
+	if err != nil {
+		return 0, err
+	}
+	obs, err := js.ObjectStore(ctx, reports.SnapshotBucket)
+	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound):
+	case err != nil:
+		return 0, fmt.Errorf("snapshot bucket: %w", err)
+	default:
+		infos, err := obs.List(ctx)
+		if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+			return 0, fmt.Errorf("list the snapshots: %w", err)
+		}
+		for _, info := range infos {
+			if err := obs.Delete(ctx, info.Name); err != nil {
+				return 0, fmt.Errorf("drop snapshot %s: %w", info.Name, err)
+			}
+		}
+	}
+	store, err := natsjs.New(ctx, conns[1])
+	if err != nil {
+		return 0, fmt.Errorf("open the JetStream store: %w", err)
+	}
+	return store.Head(ctx)
 }

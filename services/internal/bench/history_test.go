@@ -195,3 +195,51 @@ func each(evs []events.Envelope) iter.Seq2[events.Envelope, error] {
 		}
 	}
 }
+
+// TestDropSnapshotsMakesTheNextStartRebuild: a stopped together keeps the
+// reports' snapshot, and the next start resumes from it; once the
+// snapshots are dropped, the start after rebuilds the reports from the
+// history, to the head DropSnapshots gives.
+func TestDropSnapshotsMakesTheNextStartRebuild(t *testing.T) {
+	ctx := context.Background()
+	kek, err := keyring.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	h, err := bench.BuildHistory(ctx, dir, kek, 300, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(head uint64) (resumed bool) {
+		t.Helper()
+		var logs bytes.Buffer
+		st, _, _, err := bench.StartCold(ctx, app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0",
+			Logger: zerolog.New(&logs).Level(zerolog.InfoLevel), KEK: kek}, head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := st.Shutdown(sctx); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(logs.String(), "projection resumed from snapshot")
+	}
+	if start(h.Head) {
+		t.Fatal("the first start resumed from a snapshot")
+	}
+	if !start(h.Head) {
+		t.Fatal("the second start did not resume from the snapshot the first saved")
+	}
+	head, err := bench.DropSnapshots(ctx, dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head < h.Head {
+		t.Errorf("head %d after the starts, below the history's %d", head, h.Head)
+	}
+	if start(head) {
+		t.Error("the start after DropSnapshots resumed from a snapshot")
+	}
+}

@@ -65,6 +65,9 @@ type Report struct {
 	HistoryAge time.Duration
 	RawRead    *RawRead
 	ColdStart  *ColdStart
+	// Rebuild is the start after the cold start, with the reports'
+	// snapshot dropped; nil unless measured.
+	Rebuild *ColdStart
 }
 
 func ms(d time.Duration) string {
@@ -100,23 +103,31 @@ func (r Report) writeColdStart(w io.Writer) {
 		fmt.Fprintf(w, "ceiling: raw ordered read\t%d messages, %.0f MiB in %s (%.0f/s); opening the stopped server %s\n",
 			rr.Messages, float64(rr.Bytes)/(1<<20), secs(rr.Elapsed), rr.PerSecond(), secs(rr.Open))
 	}
-	c := r.ColdStart
-	if c == nil {
-		return
+	if c := r.ColdStart; c != nil {
+		writeStart(w, "cold start", c, r.RawRead)
 	}
-	fmt.Fprintf(w, "cold start to the head\t%s to position %d (%.0f events/s); Start returned after %s\n",
-		secs(c.Elapsed), c.Head, c.PerSecond(), secs(c.Started))
-	if rr := r.RawRead; rr != nil && rr.Elapsed > 0 {
-		fmt.Fprintf(w, "cold start ÷ raw read\t%.2f (events/s; the cold start counts starting the server and the stack, the read does not, and runs second on a warm page cache)\n", c.PerSecond()/rr.PerSecond())
+	if c := r.Rebuild; c != nil {
+		writeStart(w, "rebuild on restart", c, r.RawRead)
 	}
-	fmt.Fprintf(w, "memory after the cold start\tGo heap in use %.0f MiB", c.HeapInUseMiB)
+}
+
+// writeStart prints one start on the history: the cold start, or the
+// rebuild of the reports when together starts again without their
+// snapshot.
+func writeStart(w io.Writer, name string, c *ColdStart, rr *RawRead) {
+	fmt.Fprintf(w, "%s to the head\t%s to position %d (%.0f events/s); Start returned after %s\n",
+		name, secs(c.Elapsed), c.Head, c.PerSecond(), secs(c.Started))
+	if rr != nil && rr.Elapsed > 0 {
+		fmt.Fprintf(w, "%s ÷ raw read\t%.2f (events/s; the start counts starting the server and the stack, the read does not, and runs second on a warm page cache)\n", name, c.PerSecond()/rr.PerSecond())
+	}
+	fmt.Fprintf(w, "memory after the %s\tGo heap in use %.0f MiB", name, c.HeapInUseMiB)
 	if m := c.Memory; m != nil {
 		fmt.Fprintf(w, "; resident %.0f MiB at the head", m.RSSMiB)
 		if i := c.Idle; i != nil {
 			fmt.Fprintf(w, ", %.0f MiB %s later", i.RSSMiB, secs(idleAfterColdStart))
 		}
 		if c.PeakSinceStart {
-			fmt.Fprintf(w, "; peak %.0f MiB during the cold start", m.PeakRSSMiB)
+			fmt.Fprintf(w, "; peak %.0f MiB during the %s", m.PeakRSSMiB, name)
 		} else {
 			fmt.Fprintf(w, "; peak %.0f MiB (includes generating the history)", m.PeakRSSMiB)
 		}

@@ -35,8 +35,9 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
+	rebuild := fs.Bool("rebuild", false, "with --history, after the cold start stop together, drop the reports' snapshot and start it again: the reports rebuilt from the history on a system that has run before (whose start reconciles erasures only since the last), as after an upgrade that changes the snapshot's format; the load, if any, runs on that together")
 	historyAge := fs.Duration("history-age", 0, "with --history, wait until the history is this old before starting on it, as a restart comes some time after the last write (nats-server keeps the ids of the last two minutes' messages, to refuse duplicates); the raw read comes before the wait, and from 2m on its stopped server has left memory by the start")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D]] [--heap-profile FILE] [--cpu-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--rebuild]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -68,6 +69,7 @@ Examples:
   together bench --report-readers 4 --read-report participation
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
   together bench --history 1000000 --history-age 2m --duration 0
+  together bench --history 1000000 --history-age 2m --rebuild --duration 0
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -85,6 +87,9 @@ Examples:
 		return 2
 	case *historyAge > 0 && *history == 0:
 		fmt.Fprintln(stderr, "together bench: --history-age needs --history")
+		return 2
+	case *rebuild && *history == 0:
+		fmt.Fprintln(stderr, "together bench: --rebuild needs --history")
 		return 2
 	case *history > 0 && *target != "":
 		fmt.Fprintln(stderr, "together bench: --history builds its own together; it cannot load one at --url")
@@ -134,7 +139,7 @@ Examples:
 
 	inProcess := *target == ""
 	if inProcess {
-		cold := coldStartPlan{events: *history, age: *historyAge}
+		cold := coldStartPlan{events: *history, age: *historyAge, rebuild: *rebuild}
 		if !runLoad {
 			cold.profile = *cpuProfile
 		}
@@ -209,6 +214,9 @@ type coldStartPlan struct {
 	// profile names the file to write the cold start's CPU profile to, if
 	// any.
 	profile string
+	// rebuild is set to start again after the cold start, without the
+	// reports' snapshot.
+	rebuild bool
 }
 
 // startInProcess starts a fresh together in a new data directory under
@@ -288,6 +296,32 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 		return nil, "", fmt.Errorf("cold start: %w", err)
 	}
 	rep.ColdStart = &cs
+	if !cold.rebuild {
+		return st, secret, nil
+	}
+	if err := shutdown(ctx, st); err != nil {
+		return nil, "", fmt.Errorf("stop after the cold start: %w", err)
+	}
+	// As before the cold start: the stopped server leaves memory within
+	// two minutes.
+	if cold.age > 0 {
+		fmt.Fprintf(progress, "waiting %s for the stopped stack to leave memory …\n", cold.age)
+		select {
+		case <-time.After(cold.age):
+		case <-ctx.Done():
+			return nil, "", ctx.Err()
+		}
+	}
+	head, err := bench.DropSnapshots(ctx, cfg.DataDir, cfg.KEK)
+	if err != nil {
+		return nil, "", err
+	}
+	fmt.Fprintf(progress, "starting together again without the reports' snapshot …\n")
+	st, secret, rb, err := bench.StartCold(ctx, cfg, head)
+	if err != nil {
+		return nil, "", fmt.Errorf("rebuild on restart: %w", err)
+	}
+	rep.Rebuild = &rb
 	return st, secret, nil
 }
 
