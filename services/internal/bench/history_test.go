@@ -32,20 +32,12 @@ import (
 // reads it raw and starts together on it until the reports reach its head.
 func TestHistoryColdStart(t *testing.T) {
 	ctx := context.Background()
-	kek, err := keyring.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
 	// Past the generator's set-up (the projects, 5,000 people and the
 	// demographics three in five declare), so that engagements, feedback
 	// and actions are appended too.
 	const seed, n = 11, 10_000
 	began := time.Now()
-	h, err := bench.BuildHistory(ctx, dir, kek, n, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, kek, h := buildHistory(t, n, seed)
 	want := historytest.Generate(seed, n).Events[:n]
 	if h.Events != n || h.Elapsed <= 0 || h.Head <= uint64(h.Events) {
 		t.Fatalf("built %+v; want the %d generated events under a head past them (seals)", h, n)
@@ -202,15 +194,7 @@ func each(evs []events.Envelope) iter.Seq2[events.Envelope, error] {
 // history, to the head DropSnapshots gives.
 func TestDropSnapshotsMakesTheNextStartRebuild(t *testing.T) {
 	ctx := context.Background()
-	kek, err := keyring.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	h, err := bench.BuildHistory(ctx, dir, kek, 300, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, kek, h := buildHistory(t, 300, 5)
 	start := func(head uint64) (resumed bool) {
 		t.Helper()
 		var logs bytes.Buffer
@@ -242,4 +226,20 @@ func TestDropSnapshotsMakesTheNextStartRebuild(t *testing.T) {
 	if start(head) {
 		t.Error("the start after DropSnapshots resumed from a snapshot")
 	}
+}
+
+// buildHistory builds the first n events of the generated programme of
+// seed in a new data directory under a new key, and returns them.
+func buildHistory(t *testing.T, n int, seed uint64) (string, keyring.KEK, bench.History) {
+	t.Helper()
+	kek, err := keyring.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	h, err := bench.BuildHistory(context.Background(), dir, kek, n, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, kek, h
 }

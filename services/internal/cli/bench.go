@@ -273,13 +273,8 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 	// Read raw before the wait: a stopped nats-server stays in this
 	// process's memory for up to two minutes, and the cold start's memory
 	// should not count the raw read's.
-	if cold.age > 0 {
-		fmt.Fprintf(progress, "letting it age %s …\n", cold.age)
-		select {
-		case <-time.After(cold.age):
-		case <-ctx.Done():
-			return nil, "", ctx.Err()
-		}
+	if err := wait(ctx, cold.age, progress, "letting it age"); err != nil {
+		return nil, "", err
 	}
 	fmt.Fprintf(progress, "starting together on it …\n")
 	stopProfile := func() error { return nil }
@@ -304,13 +299,8 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 	}
 	// As before the cold start: the stopped server leaves memory within
 	// two minutes.
-	if cold.age > 0 {
-		fmt.Fprintf(progress, "waiting %s for the stopped stack to leave memory …\n", cold.age)
-		select {
-		case <-time.After(cold.age):
-		case <-ctx.Done():
-			return nil, "", ctx.Err()
-		}
+	if err := wait(ctx, cold.age, progress, "letting the stopped stack leave memory:"); err != nil {
+		return nil, "", err
 	}
 	head, err := bench.DropSnapshots(ctx, cfg.DataDir, cfg.KEK)
 	if err != nil {
@@ -323,6 +313,21 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 	}
 	rep.Rebuild = &rb
 	return st, secret, nil
+}
+
+// wait waits d, if more than zero, saying why on progress, or until ctx
+// ends.
+func wait(ctx context.Context, d time.Duration, progress io.Writer, why string) error {
+	if d <= 0 {
+		return nil
+	}
+	fmt.Fprintf(progress, "%s %s …\n", why, d)
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // shutdown stops the together st, allowing it 30 seconds even once ctx
