@@ -1,8 +1,12 @@
 package stakeholder
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/together-coop/together/events"
 )
@@ -49,22 +53,78 @@ func Register(r *events.Registry) {
 // as the step from a plaintext field to its sealed successor does.
 func RenameField(from, to string) events.Upcaster {
 	return func(old json.RawMessage) (json.RawMessage, error) {
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(old, &fields); err != nil {
-			return nil, err
+		if renamed, ok := renameInPlace(old, from, to); ok {
+			return renamed, nil
 		}
-		if fields == nil {
-			return nil, fmt.Errorf("payload is not an object")
-		}
-		if v, ok := fields[from]; ok {
-			if _, clash := fields[to]; clash {
-				return nil, fmt.Errorf("payload has both %s and %s", from, to)
-			}
-			delete(fields, from)
-			fields[to] = v
-		}
-		return json.Marshal(fields)
+		return renameThroughMap(old, from, to)
 	}
+}
+
+// renameInPlace renames the member from of the JSON object old to to and
+// copies every other member as it stands, in one pass: a rebuild upcasts
+// every event stored under the older schema. It reports false for
+// anything but one object with distinct names, not both from and to
+// among them, that jsontext reads; renameThroughMap then decides as it
+// always has. FuzzRenameField holds the two to the same members.
+func renameInPlace(old []byte, from, to string) ([]byte, bool) {
+	dec := jsontext.NewDecoder(bytes.NewReader(old))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, false
+	}
+	out := make([]byte, 0, len(old)+len(to))
+	out = append(out, '{')
+	var seenFrom, seenTo bool
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, false
+		}
+		name := tok.String()
+		switch name {
+		case from:
+			seenFrom, name = true, to
+		case to:
+			seenTo = true
+		}
+		value, err := dec.ReadValue()
+		if err != nil {
+			return nil, false
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		if out, err = jsontext.AppendQuote(out, name); err != nil {
+			return nil, false
+		}
+		out = append(append(out, ':'), value...)
+	}
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' || seenFrom && seenTo {
+		return nil, false
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, false
+	}
+	return append(out, '}'), true
+}
+
+// renameThroughMap is RenameField's first form, through a map of the
+// members.
+func renameThroughMap(old []byte, from, to string) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(old, &fields); err != nil {
+		return nil, err
+	}
+	if fields == nil {
+		return nil, fmt.Errorf("payload is not an object")
+	}
+	if v, ok := fields[from]; ok {
+		if _, clash := fields[to]; clash {
+			return nil, fmt.Errorf("payload has both %s and %s", from, to)
+		}
+		delete(fields, from)
+		fields[to] = v
+	}
+	return json.Marshal(fields)
 }
 
 // Sealed is personal data encrypted with the stakeholder's own key
