@@ -23,6 +23,7 @@ import (
 	"github.com/together-coop/together/services/internal/bench"
 	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/keyring"
+	"github.com/together-coop/together/services/internal/logtest"
 	"github.com/together-coop/together/services/internal/natsjs"
 )
 
@@ -197,7 +198,7 @@ func TestDropSnapshotsMakesTheNextStartRebuild(t *testing.T) {
 	dir, kek, h := buildHistory(t, 300, 5)
 	start := func(head uint64) (resumed bool) {
 		t.Helper()
-		var logs bytes.Buffer
+		var logs logtest.Buffer
 		st, _, _, err := bench.StartCold(ctx, app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0",
 			Logger: zerolog.New(&logs).Level(zerolog.InfoLevel), KEK: kek}, head)
 		if err != nil {

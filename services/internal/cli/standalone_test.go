@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +18,8 @@ import (
 	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/embednats"
 	"github.com/together-coop/together/services/internal/kurrent/kurrenttest"
+	"github.com/together-coop/together/services/internal/logtest"
 )
-
-// syncBuffer is a log sink several goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // asRole is the environment of a process that connects to NATS as role.
 func asRole(p busauth.Passwords, role busauth.Role) Env {
@@ -54,9 +36,9 @@ func asRole(p busauth.Passwords, role busauth.Role) Env {
 
 // start runs a together command in the background and returns the URL it
 // logged once ready.
-func start(t *testing.T, ctx context.Context, env Env, args ...string) (url string, logs *syncBuffer) {
+func start(t *testing.T, ctx context.Context, env Env, args ...string) (url string, logs *logtest.Buffer) {
 	t.Helper()
-	logs = &syncBuffer{}
+	logs = &logtest.Buffer{}
 	done := make(chan int, 1)
 	ctx, stop := context.WithCancel(ctx)
 	go func() { done <- Main(ctx, args, env, io.Discard, logs) }()

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/services/internal/busauth"
 	"github.com/together-coop/together/services/internal/embednats"
+	"github.com/together-coop/together/services/internal/logtest"
 	"github.com/together-coop/together/services/internal/natsjs"
 )
 
@@ -31,7 +31,7 @@ import (
 func TestDiskFull(t *testing.T) {
 	mnt := smallDisk(t, "8m")
 	dir := filepath.Join(mnt, "store")
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	cfg := embednats.Config{
 		StoreDir: dir, StoreKey: storeKey,
 		Logger:            zerolog.New(logs),
@@ -239,24 +239,6 @@ func waitFor(t *testing.T, what string, ok func() error, last func() error) erro
 		}
 	}
 	return last()
-}
-
-// syncBuffer is a bytes.Buffer for several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // JetStream's own limit, three quarters of the disk's free space when it

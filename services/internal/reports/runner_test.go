@@ -22,6 +22,7 @@ import (
 	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
+	"github.com/together-coop/together/services/internal/logtest"
 	"github.com/together-coop/together/services/internal/reports"
 	"github.com/together-coop/together/services/internal/reports/reportstest"
 )
@@ -172,7 +173,7 @@ func TestRunnerRetries(t *testing.T) {
 	store := memstore.New()
 	reportstest.AppendAll(t, store, story[:10])
 	source := &scripted{Store: store, script: []int{failNow, failNow, failNow, failNow, 1, failNow, failNow, failNow, follow}}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	reg := prometheus.NewRegistry()
 	r, err := reports.NewRunner(source, catalogue.New(), reports.WithLogger(zerolog.New(logs)), reports.WithMetrics(reg))
 	if err != nil {

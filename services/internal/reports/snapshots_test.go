@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/participation"
 	"github.com/together-coop/together/projections/report"
+	"github.com/together-coop/together/services/internal/logtest"
 	"github.com/together-coop/together/services/internal/natstest"
 	"github.com/together-coop/together/services/internal/reports"
 )
@@ -103,24 +103,6 @@ func TestObjectStoreSnapshotsRefuseWhatTheyDidNotSign(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log the runner's goroutine writes and the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var farFuture = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func participationOf(t *testing.T, l *ledger.Ledger) []byte {
@@ -177,7 +159,7 @@ func TestRunnerRefusesEditedSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	log := &syncBuffer{}
+	log := &logtest.Buffer{}
 	store.yielded.Store(0)
 	got := runUntil(t, store, end, reports.WithSnapshots(snaps, 0), reports.WithLogger(zerolog.New(log)))
 	if !bytes.Equal(got, truth) {
