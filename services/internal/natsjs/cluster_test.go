@@ -33,7 +33,10 @@ func TestConformanceOnCluster(t *testing.T) {
 	n := 0
 	storetest.Run(t, func(t *testing.T) events.Store {
 		n++
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Making an R3 stream elects its leader; on two cores shared with
+		// the other packages' tests under the race detector, that once took
+		// longer than 30 s.
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		s, err := natsjs.New(ctx, nc, natsjs.WithReplicas(3), natsjs.WithStreamName(fmt.Sprintf("EVENTS_%d", n)), natsjs.WithSubjectPrefix(fmt.Sprintf("ev%d", n)))
 		if err != nil {
