@@ -19,9 +19,9 @@ import (
 // and one small object, whose canonical form is known without parsing
 // them back. It reports false where it might not agree with the
 // reference (a string that is not UTF-8, a time JSON cannot hold, a
-// payload the streaming canonicalizer refuses), and [Canonical] then
-// takes the way through the envelope's JSON. FuzzCanonicalPaths holds it
-// to the reference.
+// payload canonicalValue refuses), and [Canonical] then takes the way
+// through the envelope's JSON. FuzzCanonicalPaths holds it to the
+// reference.
 func canonicalDirect(e events.Envelope) ([]byte, bool) {
 	for _, s := range []string{e.Actor, e.CausationID, e.CorrelationID, e.PrevHash, e.Stream, e.Type} {
 		if !utf8.ValidString(s) {
@@ -111,12 +111,13 @@ func jsonTime(t time.Time) ([]byte, bool) {
 	return data, err == nil
 }
 
-// canonicalValue canonicalizes one JSON value, refusing what
-// canonicalStreaming refuses: invalid UTF-8, a name given twice, more than
-// one value (jsontext refuses those), and a number beyond float64, which
-// jsontext would write as the largest float64 and the reference refuses
-// (a value that canonicalizes to ±1.7976931348623157e+308 is refused here
-// too, and the slower ways decide it).
+// canonicalValue canonicalizes one JSON value, refusing what it cannot
+// be sure to canonicalize as the reference does: invalid UTF-8, a name
+// given twice, more than one value (jsontext refuses those), and a number
+// beyond float64, which jsontext would write as the largest float64 and
+// the reference refuses (a value that canonicalizes to
+// ±1.7976931348623157e+308 is refused here too, and the reference
+// decides it).
 func canonicalValue(data []byte) ([]byte, error) {
 	c := jsontext.Value(bytes.Clone(data))
 	if err := c.Canonicalize(); err != nil {

@@ -15,16 +15,10 @@
 package hashchain
 
 import (
-	"bytes"
-	"errors"
-
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/together-coop/together/events"
 )
@@ -38,86 +32,15 @@ func Canonical(e events.Envelope) ([]byte, error) {
 		return c, nil
 	}
 	// The envelope's JSON, as exported, is the reference: marshal it the
-	// same way, then canonicalize.
+	// same way, then canonicalize. Only what the direct writer cannot be
+	// sure of comes here (a string that is not UTF-8, a payload with a
+	// name given twice or a number at the edge of float64), which the
+	// reference decides as it always has.
 	full, err := json.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("%w: event %s: %v", events.ErrInvalidEvent, e.ID, err)
 	}
-	// The streaming canonicalizer does in one pass what the reference
-	// does in four. It refuses what it cannot take exactly (invalid
-	// UTF-8, a key given twice, a number out of range); the reference,
-	// which decides those as it always has, then answers.
-	// FuzzCanonicalPaths holds the three to the same bytes.
-	if c, err := canonicalStreaming(full); err == nil {
-		return c, nil
-	}
 	return canonicalReference(full)
-}
-
-// canonicalStreaming drops "position" and "hash" from the envelope's JSON
-// and canonicalizes the rest with jsontext (RFC 8785).
-func canonicalStreaming(full []byte) ([]byte, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(full))
-	var out bytes.Buffer
-	out.Grow(len(full))
-	enc := jsontext.NewEncoder(&out)
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, errors.New("envelope is not a JSON object")
-	} else if err := enc.WriteToken(tok); err != nil {
-		return nil, err
-	}
-	for dec.PeekKind() == '"' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return nil, err
-		}
-		name := tok.String()
-		keep := name != "position" && name != "hash"
-		if keep {
-			if err := enc.WriteToken(jsontext.String(name)); err != nil {
-				return nil, err
-			}
-		}
-		if err := copyValue(dec, enc, keep); err != nil {
-			return nil, err
-		}
-	}
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
-		return nil, errors.New("envelope is not one JSON object")
-	} else if err := enc.WriteToken(tok); err != nil {
-		return nil, err
-	}
-	c := jsontext.Value(bytes.TrimRight(out.Bytes(), "\n"))
-	if err := c.Canonicalize(); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// copyValue copies the next value from dec to enc (or only reads it past
-// when keep is false), refusing a number beyond float64 as the reference
-// does: RFC 8785 has no form for it, and jsontext would write one.
-func copyValue(dec *jsontext.Decoder, enc *jsontext.Encoder, keep bool) error {
-	depth := dec.StackDepth()
-	for {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		if tok.Kind() == '0' {
-			if _, err := strconv.ParseFloat(tok.String(), 64); err != nil {
-				return err
-			}
-		}
-		if keep {
-			if err := enc.WriteToken(tok); err != nil {
-				return err
-			}
-		}
-		if dec.StackDepth() == depth {
-			return nil
-		}
-	}
 }
 
 // canonicalReference is the canonical form as first written: the
