@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/together-coop/together/events"
@@ -104,4 +105,66 @@ func BenchmarkDecode(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestDecodeMarshalledReadsWhatMarshalWrites requires the direct reader
+// to read, by itself, every envelope json.Marshal writes whose strings
+// need no escapes, with the optional members present or not: what the
+// store appends.
+func TestDecodeMarshalledReadsWhatMarshalWrites(t *testing.T) {
+	full := events.Envelope{
+		Stream: "project-x", StreamVersion: 3, Type: "ProjectClosed", SchemaVersion: 2,
+		OccurredAt: time.Date(2026, 3, 1, 9, 30, 0, 123, time.FixedZone("x", 3600)), RecordedAt: time.Now(),
+		Actor: "Zoë", CorrelationID: "c", CausationID: "d", Idempotency: &events.Idempotency{Key: "k", Digest: "g"},
+		PrevHash: "p", Hash: "h", Payload: json.RawMessage(`{"a":[1,2,{"b":"\u00e9 \"q\""}],"c":null}`),
+	}
+	withoutIdempotency := full
+	withoutIdempotency.Idempotency = nil
+	withoutCausation := full
+	withoutCausation.CausationID = ""
+	var samples [][]byte
+	for _, e := range []events.Envelope{full, withoutIdempotency, withoutCausation} {
+		data, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		samples = append(samples, data)
+	}
+	samples = append(samples, sampleMessages(t, 2000)...)
+	for i, data := range samples {
+		got, ok := decodeMarshalled(data)
+		if !ok {
+			t.Fatalf("sample %d not read directly: %s", i, data)
+		}
+		var want events.Envelope
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("sample %d (-encoding/json +direct):\n%s", i, diff)
+		}
+	}
+}
+
+// FuzzDecodeMarshalled requires whatever the direct reader reads to be
+// read the same by the general decoder; FuzzDecode holds the general one
+// to encoding/json.
+func FuzzDecodeMarshalled(f *testing.F) {
+	for _, s := range sampleMessages(f, 50) {
+		f.Add(s)
+	}
+	f.Add([]byte(`{"id":"0190c1a2-3b4c-7d5e-8f60-718293a4b5c6","type":"T","schema_version":1,"stream":"s","stream_version":1,"position":0,"occurred_at":"2026-01-02T03:04:05.5+01:00","recorded_at":"2026-01-02T03:04:05Z","actor":"a","correlation_id":"c","causation_id":"d","idempotency":{"key":"k","digest":"g"},"prev_hash":"","hash":"h","payload":{"x":"\ud800","x":1}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := decodeMarshalled(data)
+		if !ok {
+			return
+		}
+		var want events.Envelope
+		if err := jsonv2.Unmarshal(data, &want, decodeOptions); err != nil {
+			t.Fatalf("read directly %q, which the decoder refuses: %v", data, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q (-decoder +direct):\n%s", data, diff)
+		}
+	})
 }

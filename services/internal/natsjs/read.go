@@ -9,9 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
@@ -372,28 +369,4 @@ func (s *Store) deleteConsumer(cons jetstream.Consumer) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	_ = s.js.DeleteConsumer(ctx, s.name, info.Name)
-}
-
-// decodeOptions make the v2 decoder read an envelope as encoding/json
-// does (field names in any case, a repeated name's last value wins, bad
-// UTF-8 replaced rather than refused) at less than half its cost, as it
-// reads the input once rather than scanning it first. FuzzDecode holds
-// the two to the same answers.
-var decodeOptions = jsonv2.JoinOptions(
-	jsonv2.MatchCaseInsensitiveNames(true),
-	jsonv1.MatchCaseSensitiveDelimiter(true),
-	jsonv1.ParseTimeWithLooseRFC3339(true),
-	jsonv1.MergeWithLegacySemantics(true),
-	jsonv1.CallMethodsWithLegacySemantics(true),
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-)
-
-func decode(data []byte, seq uint64) (events.Envelope, error) {
-	var e events.Envelope
-	if err := jsonv2.Unmarshal(data, &e, decodeOptions); err != nil {
-		return events.Envelope{}, &events.UnreadableError{Position: seq, Err: err}
-	}
-	e.Position = seq
-	return e, nil
 }
