@@ -61,6 +61,22 @@ func BenchmarkDecodeAndApply(b *testing.B) {
 	b.ReportMetric(float64(len(h.Events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
+// BenchmarkDecode decodes and validates every payload of the generated
+// programme against the catalogue, as a replay does before it applies.
+func BenchmarkDecode(b *testing.B) {
+	h := generated()
+	r := events.New()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, e := range h.Events {
+			if _, err := r.Decode(e.Envelope); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(len(h.Events))/float64(b.N), "ns/event")
+}
+
 // decodeAndApply folds h into a new ledger, decoding each payload as a
 // replay does.
 func decodeAndApply(b *testing.B, r *core.Registry, h *historytest.Builder) *ledger.Ledger {
