@@ -16,13 +16,17 @@ func TestSnapshotThenRestEqualsReplay(t *testing.T) {
 	for _, h := range []*historytest.Builder{historytest.Story(), historytest.Generate(3, 8000)} {
 		full := h.Ledger()
 		for _, cut := range []int{0, 1, len(h.Events) / 3, len(h.Events) - 1, len(h.Events)} {
-			data, err := historytest.LedgerOf(h.Events[:cut]).Snapshot()
+			before := historytest.LedgerOf(h.Events[:cut])
+			data, err := before.Snapshot()
 			if err != nil {
 				t.Fatal(err)
 			}
 			restored, err := ledger.Restore(data)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if restored.Position != before.Position || restored.LastEvent != before.LastEvent {
+				t.Fatalf("restored at %d, event %s; snapshot of %d, event %s", restored.Position, restored.LastEvent, before.Position, before.LastEvent)
 			}
 			for _, e := range h.Events[cut:] {
 				restored.Apply(e.Envelope, e.Payload)

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/action"
 	"github.com/together-coop/together/events/catalogue"
@@ -73,9 +75,11 @@ type Ledger struct {
 	FeedbackOrder    []string
 	ActionOrder      []string
 
-	// Position is the last position applied, LastEventID its event.
-	Position    uint64
-	LastEventID string
+	// Position is the last position applied, LastEvent its event's id:
+	// kept as the UUID, as every event sets it, and printed only when
+	// asked.
+	Position  uint64
+	LastEvent uuid.UUID
 	// Recorded lists (recorded time, position) of every applied event, so
 	// the position a report reflects as of a moment is a binary search.
 	Recorded []Stamp
@@ -403,7 +407,7 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 	f := NewFact(e.Position, e.OccurredAt, e.RecordedAt)
 	stamp := Stamp{At: e.RecordedAt.UnixNano(), Position: e.Position}
 	l.Position = e.Position
-	l.LastEventID = e.ID.String()
+	l.LastEvent = e.ID
 	l.Recorded = append(l.Recorded, stamp)
 	id := streamID(e.Stream)
 	switch p := p.(type) {

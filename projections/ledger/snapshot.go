@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/google/uuid"
 )
 
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
@@ -40,10 +42,13 @@ type snapshot struct {
 // instead of replaying the whole history. Applying the events after
 // Position to the restored ledger gives the same ledger as replaying all.
 func (l *Ledger) Snapshot() ([]byte, error) {
-	s := snapshot{Version: SnapshotVersion, Position: l.Position, LastEventID: l.LastEventID, Recorded: l.Recorded,
+	s := snapshot{Version: SnapshotVersion, Position: l.Position, Recorded: l.Recorded,
 		PeopleRevised: l.PeopleRevised, Projects: slices.Collect(entities(l.Projects, l.ProjectOrder)), Stakeholders: slices.Collect(entities(l.Stakeholders, l.StakeholderOrder)),
 		Engagements: slices.Collect(entities(l.Engagements, l.EngagementOrder)), Feedback: slices.Collect(entities(l.Feedback, l.FeedbackOrder)),
 		Actions: slices.Collect(entities(l.Actions, l.ActionOrder))}
+	if l.LastEvent != uuid.Nil {
+		s.LastEventID = l.LastEvent.String()
+	}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(s); err != nil {
 		return nil, fmt.Errorf("snapshot ledger: %w", err)
@@ -60,7 +65,14 @@ func Restore(data []byte) (*Ledger, error) {
 	if s.Version != SnapshotVersion {
 		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrSnapshotVersion, s.Version, SnapshotVersion)
 	}
-	l := &Ledger{Position: s.Position, LastEventID: s.LastEventID, Recorded: s.Recorded, PeopleRevised: s.PeopleRevised}
+	l := &Ledger{Position: s.Position, Recorded: s.Recorded, PeopleRevised: s.PeopleRevised}
+	if s.LastEventID != "" {
+		id, err := uuid.Parse(s.LastEventID)
+		if err != nil {
+			return nil, fmt.Errorf("restore ledger: last event: %w", err)
+		}
+		l.LastEvent = id
+	}
 	l.Projects, l.ProjectOrder = indexed(s.Projects, func(pr *Project) string { return pr.ID })
 	l.Stakeholders, l.StakeholderOrder = indexed(s.Stakeholders, func(st *Stakeholder) string { return st.ID })
 	l.Engagements, l.EngagementOrder = indexed(s.Engagements, func(en *Engagement) string { return en.ID })

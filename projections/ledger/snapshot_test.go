@@ -7,10 +7,12 @@ import (
 
 // TestSnapshotCarriesEveryField checks the snapshot has a field of the
 // same name for every exported field of the ledger, but the orders, which
-// it carries as the order of its entities.
+// it carries as the order of its entities, and the last event's id, which
+// it carries printed, as snapshots did before the ledger kept the UUID.
 func TestSnapshotCarriesEveryField(t *testing.T) {
 	orders := map[string]string{"ProjectOrder": "Projects", "StakeholderOrder": "Stakeholders",
-		"EngagementOrder": "Engagements", "FeedbackOrder": "Feedback", "ActionOrder": "Actions"}
+		"EngagementOrder": "Engagements", "FeedbackOrder": "Feedback", "ActionOrder": "Actions",
+		"LastEvent": "LastEventID"}
 	carried := map[string]bool{}
 	for f := range reflect.TypeFor[snapshot]().Fields() {
 		carried[f.Name] = true

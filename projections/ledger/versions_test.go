@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
@@ -67,7 +68,7 @@ func TestFrozenVersionsNeverChange(t *testing.T) {
 func dump(t *testing.T, l *ledger.Ledger) []byte {
 	type entities struct {
 		Position     uint64
-		LastEventID  string
+		LastEvent    uuid.UUID
 		Recorded     []ledger.Stamp
 		Projects     []*ledger.Project
 		Stakeholders []*ledger.Stakeholder
@@ -76,7 +77,7 @@ func dump(t *testing.T, l *ledger.Ledger) []byte {
 		Actions      []*ledger.Action
 		Counts       [5]int
 	}
-	d := entities{Position: l.Position, LastEventID: l.LastEventID, Recorded: l.Recorded,
+	d := entities{Position: l.Position, LastEvent: l.LastEvent, Recorded: l.Recorded,
 		Counts: [5]int{l.Projects.Len(), l.Stakeholders.Len(), l.Engagements.Len(), l.Feedback.Len(), l.Actions.Len()}}
 	for _, id := range l.ProjectOrder {
 		d.Projects = append(d.Projects, l.Projects.Get(id))

@@ -601,7 +601,7 @@ func (r *Runner) restore(ctx context.Context) {
 		}
 		matched := false
 		for e, err := range r.source.ReadAll(ctx, before) {
-			matched = err == nil && e.Position == l.Position && e.ID.String() == l.LastEventID
+			matched = err == nil && e.Position == l.Position && e.ID == l.LastEvent
 			break
 		}
 		if !matched {
