@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -37,7 +41,11 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
 	rebuild := fs.Bool("rebuild", false, "with --history, after the cold start stop together, drop the reports' snapshot and start it again: the reports rebuilt from the history on a system that has run before (whose start reconciles erasures only since the last), as after an upgrade that changes the snapshot's format; the load, if any, runs on that together")
 	historyAge := fs.Duration("history-age", 0, "with --history, wait until the history is this old before starting on it, as a restart comes some time after the last write (nats-server keeps the ids of the last two minutes' messages, to refuse duplicates); the raw read comes before the wait, and from 2m on its stopped server has left memory by the start")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--rebuild]] [--heap-profile FILE] [--cpu-profile FILE]
+	separate := fs.Bool("separate-process", false, "with --history and --duration 0, start together for the cold start (and the rebuild) in a process of its own, as a real start is: its memory then counts nothing of the bench's, whose heap building the history has grown")
+	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts")
+	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
+	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -60,7 +68,9 @@ that directory the way the running system writes — appended through the
 recorder, which checks, stamps, chains and seals them — then reads the
 stream raw with an ordered consumer (the ceiling), and starts together on
 it, timing until the reports reflect the last event, with the memory
-then; the load, unless --duration is 0, runs on that same together.
+then; the load, unless --duration is 0, runs on that same together. With
+--separate-process that start (and the rebuild's) runs in a process of
+its own, which reports its own memory.
 
 Examples:
   together bench --clients 8 --duration 20s
@@ -70,6 +80,7 @@ Examples:
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
   together bench --history 1000000 --history-age 2m --duration 0
   together bench --history 1000000 --history-age 2m --rebuild --duration 0
+  together bench --history 1000000 --history-age 2m --rebuild --separate-process --duration 0
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -78,6 +89,9 @@ Examples:
 		return zerolog.New(stderr).Level(zerolog.WarnLevel).With().Timestamp().Str("service", service).Logger()
 	}
 	log := logger("bench")
+	if *startOn != "" {
+		return startOnAlone(ctx, *startOn, *startHead, *keyFile, logger("together"), stdout, stderr)
+	}
 	switch {
 	case *history < 0:
 		fmt.Fprintln(stderr, "together bench: --history must be 0 or more")
@@ -99,6 +113,12 @@ Examples:
 		return 2
 	case *cpuProfile != "" && *target != "":
 		fmt.Fprintln(stderr, "together bench: --cpu-profile profiles the together this process starts; it cannot profile one at --url")
+		return 2
+	case *separate && (*history == 0 || *duration > 0):
+		fmt.Fprintln(stderr, "together bench: --separate-process measures a cold start alone: it needs --history and --duration 0")
+		return 2
+	case *separate && (*cpuProfile != "" || *heapProfile != ""):
+		fmt.Fprintln(stderr, "together bench: --separate-process starts together in another process, which the profiles of this one would miss")
 		return 2
 	}
 	// With a history, --duration 0 measures the cold start alone.
@@ -139,7 +159,7 @@ Examples:
 
 	inProcess := *target == ""
 	if inProcess {
-		cold := coldStartPlan{events: *history, age: *historyAge, rebuild: *rebuild}
+		cold := coldStartPlan{events: *history, age: *historyAge, rebuild: *rebuild, separate: *separate}
 		if !runLoad {
 			cold.profile = *cpuProfile
 		}
@@ -148,13 +168,15 @@ Examples:
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
 		}
-		defer func() {
-			if err := shutdown(ctx, st); err != nil {
-				fmt.Fprintf(stderr, "together bench: shutdown: %v\n", err)
-			}
-		}()
+		if st != nil {
+			defer func() {
+				if err := shutdown(ctx, st); err != nil {
+					fmt.Fprintf(stderr, "together bench: shutdown: %v\n", err)
+				}
+			}()
+			*target = st.URL()
+		}
 		opts = append(opts, bench.WithToken(secret))
-		*target = st.URL()
 		if *heapProfile != "" {
 			if err := writeHeapProfile(*heapProfile); err != nil {
 				fmt.Fprintf(stderr, "together bench: %v\n", err)
@@ -217,20 +239,26 @@ type coldStartPlan struct {
 	// rebuild is set to start again after the cold start, without the
 	// reports' snapshot.
 	rebuild bool
+	// separate is set to make each start in a process of its own, which
+	// stops once it is measured.
+	separate bool
 }
 
 // startInProcess starts a fresh together in a new data directory under
 // work, after building the history cold plans there and measuring the raw
 // read and the cold start on it, if it plans one, and returns it with a
 // recorder's token: the load acts as a recorder, as a facilitator's
-// script would.
+// script would. If cold starts in a separate process, nothing is left
+// running: it returns no together.
 func startInProcess(ctx context.Context, work string, cold coldStartPlan, log zerolog.Logger, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
 	data, err := os.MkdirTemp(work, "stack-")
 	if err != nil {
 		return nil, "", err
 	}
-	// A throwaway key-encryption key: the data is removed with it.
-	kek, err := keyring.GenerateKEK()
+	// A throwaway key-encryption key, in a file beside the data (which a
+	// separate process reads), removed with it.
+	keyFile := data + ".key"
+	kek, _, err := keyring.LoadOrCreateKeyFile(keyFile)
 	if err != nil {
 		return nil, "", err
 	}
@@ -238,8 +266,19 @@ func startInProcess(ctx context.Context, work string, cold coldStartPlan, log ze
 	var st *app.App
 	var secret string
 	if cold.events > 0 {
-		if st, secret, err = coldStart(ctx, cfg, cold, progress, rep); err != nil {
+		start := func(head uint64) (*app.App, string, bench.ColdStart, error) {
+			if cold.separate {
+				cs, err := startApart(ctx, data, keyFile, head, progress)
+				return nil, "", cs, err
+			}
+			return bench.StartCold(ctx, cfg, head)
+		}
+		if st, secret, err = coldStart(ctx, cfg, cold, start, progress, rep); err != nil {
 			return nil, "", err
+		}
+		if st == nil {
+			rep.Target = "together in a process of its own, data " + filepath.Base(data)
+			return nil, "", nil
 		}
 	} else {
 		if st, err = app.Start(ctx, cfg); err != nil {
@@ -254,8 +293,10 @@ func startInProcess(ctx context.Context, work string, cold coldStartPlan, log ze
 }
 
 // coldStart builds the history cold plans in cfg's data directory, lets
-// it age, reads it raw and starts together on it, recording each in rep.
-func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress io.Writer, rep *bench.Report) (*app.App, string, error) {
+// it age, reads it raw and starts together on it with start, recording
+// each in rep. A start in a separate process returns no together, and
+// has stopped it.
+func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, start func(head uint64) (*app.App, string, bench.ColdStart, error), progress io.Writer, rep *bench.Report) (*app.App, string, error) {
 	fmt.Fprintf(progress, "building a history of %d events through the recorder in %s …\n", cold.events, cfg.DataDir)
 	h, err := bench.BuildHistory(ctx, cfg.DataDir, cfg.KEK, cold.events, historySeed)
 	if err != nil {
@@ -283,7 +324,7 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 			return nil, "", err
 		}
 	}
-	st, secret, cs, err := bench.StartCold(ctx, cfg, h.Head)
+	st, secret, cs, err := start(h.Head)
 	if err = errors.Join(err, stopProfile()); err != nil {
 		if st != nil {
 			err = errors.Join(err, shutdown(ctx, st))
@@ -294,8 +335,10 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 	if !cold.rebuild {
 		return st, secret, nil
 	}
-	if err := shutdown(ctx, st); err != nil {
-		return nil, "", fmt.Errorf("stop after the cold start: %w", err)
+	if st != nil {
+		if err := shutdown(ctx, st); err != nil {
+			return nil, "", fmt.Errorf("stop after the cold start: %w", err)
+		}
 	}
 	// As before the cold start: the stopped server leaves memory within
 	// two minutes.
@@ -307,12 +350,68 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, progress
 		return nil, "", err
 	}
 	fmt.Fprintf(progress, "starting together again without the reports' snapshot …\n")
-	st, secret, rb, err := bench.StartCold(ctx, cfg, head)
+	st, secret, rb, err := start(head)
 	if err != nil {
 		return nil, "", fmt.Errorf("rebuild on restart: %w", err)
 	}
 	rep.Rebuild = &rb
 	return st, secret, nil
+}
+
+// startApart runs this program's together bench --start-on in a process
+// of its own, on the stopped data directory dir, and returns what it
+// measured; its progress and logs go to progress.
+func startApart(ctx context.Context, dir, keyFile string, head uint64, progress io.Writer) (bench.ColdStart, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return bench.ColdStart{}, fmt.Errorf("find this program to start it again: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, self, "bench", "--start-on", dir, "--head", strconv.FormatUint(head, 10), "--key-file", keyFile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, progress
+	if err := cmd.Run(); err != nil {
+		return bench.ColdStart{}, fmt.Errorf("together bench --start-on: %w", err)
+	}
+	var cs bench.ColdStart
+	if err := json.Unmarshal(out.Bytes(), &cs); err != nil {
+		return bench.ColdStart{}, fmt.Errorf("together bench --start-on printed %q: %w", out.Bytes(), err)
+	}
+	return cs, nil
+}
+
+// startOnAlone is together bench --start-on: it starts together on the
+// stopped data directory dir, measures until the reports reflect head,
+// prints the measure as JSON on stdout and stops together.
+func startOnAlone(ctx context.Context, dir string, head uint64, keyFile string, log zerolog.Logger, stdout, stderr io.Writer) int {
+	if head == 0 || keyFile == "" {
+		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
+		return 2
+	}
+	// The data is there already: a key made now could not open it.
+	if _, err := os.Stat(keyFile); err != nil {
+		fmt.Fprintf(stderr, "together bench: key file: %v\n", err)
+		return 1
+	}
+	kek, err := loadKEK(keyFile, dir, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return 1
+	}
+	cfg := app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}
+	st, _, cs, err := bench.StartCold(ctx, cfg, head)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: cold start: %v\n", err)
+		return 1
+	}
+	if err := shutdown(ctx, st); err != nil {
+		fmt.Fprintf(stderr, "together bench: stop after the cold start: %v\n", err)
+		return 1
+	}
+	if err := json.NewEncoder(stdout).Encode(cs); err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 // wait waits d, if more than zero, saying why on progress, or until ctx

@@ -34,6 +34,10 @@ func TestCommandLine(t *testing.T) {
 		{"bench heap profile with url", []string{"bench", "--heap-profile", "heap.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench cpu profile with url", []string{"bench", "--cpu-profile", "cpu.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench no such report to read", []string{"bench", "--report-readers", "1", "--read-report", "everything"}, 2, "", `no report "everything"`},
+		{"bench separate process without history", []string{"bench", "--separate-process", "--duration", "0"}, 2, "", "--separate-process measures a cold start alone"},
+		{"bench separate process with load", []string{"bench", "--history", "10", "--separate-process"}, 2, "", "it needs --history and --duration 0"},
+		{"bench separate process with profile", []string{"bench", "--history", "10", "--separate-process", "--duration", "0", "--cpu-profile", "cpu.pprof"}, 2, "", "the profiles of this one would miss"},
+		{"bench start on without head", []string{"bench", "--start-on", "/nonexistent", "--key-file", "k"}, 2, "", "--start-on needs --head"},
 		{"bench no duration without history", []string{"bench", "--duration", "0"}, 2, "", "duration must be positive"},
 	}
 	for _, tt := range tests {
@@ -85,6 +89,26 @@ func TestWriteHeapProfile(t *testing.T) {
 	}
 	if info.Mode().Perm() != 0o600 || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 		t.Errorf("profile mode %v, first bytes % x; want 0600 and gzip", info.Mode().Perm(), data[:min(len(data), 2)])
+	}
+}
+
+// With --separate-process the cold start and the rebuild each run in a
+// process of their own, which report what they measured, their memory
+// among it.
+func TestBenchStartsInASeparateProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a history and starts together on it twice")
+	}
+	t.Setenv(asTogether, "1")
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--history", "200", "--history-age", "1s", "--rebuild", "--separate-process", "--duration", "0", "--dir", t.TempDir()}
+	if code := Main(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatalf("bench exited %d:\n%s", code, errOut.String())
+	}
+	for _, line := range []string{"in a process of its own", "cold start to the head", "rebuild on restart to the head", "memory after the rebuild on restart", "resident"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("bench printed no %q:\n%s", line, out.String())
+		}
 	}
 }
 
