@@ -255,8 +255,8 @@ func startInProcess(ctx context.Context, work string, cold coldStartPlan, log ze
 	if err != nil {
 		return nil, "", err
 	}
-	// A throwaway key-encryption key, in a file beside the data (which a
-	// separate process reads), removed with it.
+	// A throwaway key-encryption key, in a file beside the data directory
+	// (a separate process reads it there), kept or removed with it.
 	keyFile := data + ".key"
 	kek, _, err := keyring.LoadOrCreateKeyFile(keyFile)
 	if err != nil {
