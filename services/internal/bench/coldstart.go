@@ -193,6 +193,22 @@ func waitForHead(ctx context.Context, st *app.App, head uint64) (string, error) 
 	}
 }
 
+// StoppedHead returns the last position of the history in the stopped
+// system at dataDir: where a start on it is to reach (the stack that
+// stopped may have sealed what it appended).
+func StoppedHead(ctx context.Context, dataDir string, kek keyring.KEK) (uint64, error) {
+	conns, closeFn, err := app.OpenStoppedAs(dataDir, kek, busauth.Recorder)
+	if err != nil {
+		return 0, fmt.Errorf("open the stopped system: %w", err)
+	}
+	defer closeFn()
+	store, err := natsjs.New(ctx, conns[0])
+	if err != nil {
+		return 0, fmt.Errorf("open the JetStream store: %w", err)
+	}
+	return store.Head(ctx)
+}
+
 // DropSnapshots deletes the reports' snapshots from the stopped system at
 // dataDir, so that its next start rebuilds the reports from the history,
 // as the first start after an upgrade that changes the snapshot's format

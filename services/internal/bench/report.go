@@ -65,9 +65,10 @@ type Report struct {
 	HistoryAge time.Duration
 	RawRead    *RawRead
 	ColdStart  *ColdStart
-	// Rebuild is the start after the cold start, with the reports'
-	// snapshot dropped; nil unless measured.
-	Rebuild *ColdStart
+	// Restart is a start after the cold start that resumes the reports
+	// from the snapshot the stop saved, and Rebuild one with the
+	// snapshot dropped; each nil unless measured.
+	Restart, Rebuild *ColdStart
 }
 
 func ms(d time.Duration) string {
@@ -106,14 +107,17 @@ func (r Report) writeColdStart(w io.Writer) {
 	if c := r.ColdStart; c != nil {
 		writeStart(w, "cold start", c, r.RawRead)
 	}
+	if c := r.Restart; c != nil {
+		writeStart(w, "restart from the snapshot", c, r.RawRead)
+	}
 	if c := r.Rebuild; c != nil {
 		writeStart(w, "rebuild on restart", c, r.RawRead)
 	}
 }
 
-// writeStart prints one start on the history: the cold start, or the
-// rebuild of the reports when together starts again without their
-// snapshot.
+// writeStart prints one start on the history: the cold start, a restart
+// resuming the reports from their snapshot, or the rebuild of the reports
+// when together starts again without it.
 func writeStart(w io.Writer, name string, c *ColdStart, rr *RawRead) {
 	fmt.Fprintf(w, "%s to the head\t%s to position %d (%.0f events/s); Start returned after %s\n",
 		name, secs(c.Elapsed), c.Head, c.PerSecond(), secs(c.Started))

@@ -39,13 +39,14 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
+	restart := fs.Bool("restart", false, "with --history, after the cold start stop together and start it again on the same data, the reports resuming from the snapshot saved on stop: a restart as a deployment sees it, timed and measured as the cold start is; with --rebuild, before the rebuild")
 	rebuild := fs.Bool("rebuild", false, "with --history, after the cold start stop together, drop the reports' snapshot and start it again: the reports rebuilt from the history on a system that has run before (whose start reconciles erasures only since the last), as after an upgrade that changes the snapshot's format; the load, if any, runs on that together")
 	historyAge := fs.Duration("history-age", 0, "with --history, wait until the history is this old before starting on it, as a restart comes some time after the last write (nats-server keeps the ids of the last two minutes' messages, to refuse duplicates); the raw read comes before the wait, and from 2m on its stopped server has left memory by the start")
 	separate := fs.Bool("separate-process", false, "with --history and --duration 0, start together for the cold start (and the rebuild) in a process of its own, as a real start is: its memory then counts nothing of the bench's, whose heap building the history has grown")
 	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts")
 	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
 	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -68,9 +69,10 @@ that directory the way the running system writes — appended through the
 recorder, which checks, stamps, chains and seals them — then reads the
 stream raw with an ordered consumer (the ceiling), and starts together on
 it, timing until the reports reflect the last event, with the memory
-then; the load, unless --duration is 0, runs on that same together. With
---separate-process that start (and the rebuild's) runs in a process of
-its own, which reports its own memory.
+then; the load, unless --duration is 0, runs on that same together.
+--restart and --rebuild stop it and start again, the reports resuming
+from their snapshot or rebuilt without it. With --separate-process each
+start runs in a process of its own, which reports its own memory.
 
 Examples:
   together bench --clients 8 --duration 20s
@@ -80,7 +82,7 @@ Examples:
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
   together bench --history 1000000 --history-age 2m --duration 0
   together bench --history 1000000 --history-age 2m --rebuild --duration 0
-  together bench --history 1000000 --history-age 2m --rebuild --separate-process --duration 0
+  together bench --history 1000000 --history-age 2m --restart --rebuild --separate-process --duration 0
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -104,6 +106,9 @@ Examples:
 		return 2
 	case *rebuild && *history == 0:
 		fmt.Fprintln(stderr, "together bench: --rebuild needs --history")
+		return 2
+	case *restart && *history == 0:
+		fmt.Fprintln(stderr, "together bench: --restart needs --history")
 		return 2
 	case *history > 0 && *target != "":
 		fmt.Fprintln(stderr, "together bench: --history builds its own together; it cannot load one at --url")
@@ -159,7 +164,7 @@ Examples:
 
 	inProcess := *target == ""
 	if inProcess {
-		cold := coldStartPlan{events: *history, age: *historyAge, rebuild: *rebuild, separate: *separate}
+		cold := coldStartPlan{events: *history, age: *historyAge, restart: *restart, rebuild: *rebuild, separate: *separate}
 		if !runLoad {
 			cold.profile = *cpuProfile
 		}
@@ -236,9 +241,10 @@ type coldStartPlan struct {
 	// profile names the file to write the cold start's CPU profile to, if
 	// any.
 	profile string
-	// rebuild is set to start again after the cold start, without the
-	// reports' snapshot.
-	rebuild bool
+	// restart is set to start again after the cold start, the reports
+	// resuming from their snapshot; rebuild, to start again (after that)
+	// without it.
+	restart, rebuild bool
 	// separate is set to make each start in a process of its own, which
 	// stops once it is measured.
 	separate bool
@@ -332,17 +338,36 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, start fu
 		return nil, "", fmt.Errorf("cold start: %w", err)
 	}
 	rep.ColdStart = &cs
+	// Each start after the first stops the one before, and waits as long
+	// as the history aged: a stopped server leaves memory within two
+	// minutes.
+	restartAfter := func(st *app.App) error {
+		if st != nil {
+			if err := shutdown(ctx, st); err != nil {
+				return fmt.Errorf("stop: %w", err)
+			}
+		}
+		return wait(ctx, cold.age, progress, "letting the stopped stack leave memory:")
+	}
+	if cold.restart {
+		if err := restartAfter(st); err != nil {
+			return nil, "", err
+		}
+		head, err := bench.StoppedHead(ctx, cfg.DataDir, cfg.KEK)
+		if err != nil {
+			return nil, "", err
+		}
+		fmt.Fprintf(progress, "starting together again, the reports from their snapshot …\n")
+		var rs bench.ColdStart
+		if st, secret, rs, err = start(head); err != nil {
+			return nil, "", fmt.Errorf("restart: %w", err)
+		}
+		rep.Restart = &rs
+	}
 	if !cold.rebuild {
 		return st, secret, nil
 	}
-	if st != nil {
-		if err := shutdown(ctx, st); err != nil {
-			return nil, "", fmt.Errorf("stop after the cold start: %w", err)
-		}
-	}
-	// As before the cold start: the stopped server leaves memory within
-	// two minutes.
-	if err := wait(ctx, cold.age, progress, "letting the stopped stack leave memory:"); err != nil {
+	if err := restartAfter(st); err != nil {
 		return nil, "", err
 	}
 	head, err := bench.DropSnapshots(ctx, cfg.DataDir, cfg.KEK)

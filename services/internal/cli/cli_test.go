@@ -31,6 +31,7 @@ func TestCommandLine(t *testing.T) {
 		{"bench history age without history", []string{"bench", "--history-age", "2m"}, 2, "", "--history-age needs --history"},
 		{"bench negative history age", []string{"bench", "--history", "10", "--history-age", "-1s"}, 2, "", "--history-age must be between 0 and 1h"},
 		{"bench rebuild without history", []string{"bench", "--rebuild"}, 2, "", "--rebuild needs --history"},
+		{"bench restart without history", []string{"bench", "--restart"}, 2, "", "--restart needs --history"},
 		{"bench heap profile with url", []string{"bench", "--heap-profile", "heap.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench cpu profile with url", []string{"bench", "--cpu-profile", "cpu.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench no such report to read", []string{"bench", "--report-readers", "1", "--read-report", "everything"}, 2, "", `no report "everything"`},
@@ -101,11 +102,11 @@ func TestBenchStartsInASeparateProcess(t *testing.T) {
 	}
 	t.Setenv(asTogether, "1")
 	var out, errOut bytes.Buffer
-	args := []string{"bench", "--history", "200", "--history-age", "1s", "--rebuild", "--separate-process", "--duration", "0", "--dir", t.TempDir()}
+	args := []string{"bench", "--history", "200", "--history-age", "1s", "--restart", "--rebuild", "--separate-process", "--duration", "0", "--dir", t.TempDir()}
 	if code := Main(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 0 {
 		t.Fatalf("bench exited %d:\n%s", code, errOut.String())
 	}
-	for _, line := range []string{"in a process of its own", "cold start to the head", "rebuild on restart to the head", "memory after the rebuild on restart", "resident"} {
+	for _, line := range []string{"in a process of its own", "cold start to the head", "restart from the snapshot to the head", "rebuild on restart to the head", "memory after the rebuild on restart", "resident"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("bench printed no %q:\n%s", line, out.String())
 		}
@@ -113,19 +114,20 @@ func TestBenchStartsInASeparateProcess(t *testing.T) {
 }
 
 // With a history and no load, --cpu-profile profiles the cold start; the
-// history is started on once it is as old as --history-age asks, and with
-// --rebuild started on again without the reports' snapshot.
+// history is started on once it is as old as --history-age asks, with
+// --restart started on again from the reports' snapshot, and with
+// --rebuild once more without it.
 func TestBenchProfilesTheColdStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a history and starts together on it")
 	}
 	path := filepath.Join(t.TempDir(), "start.pprof")
 	var out, errOut bytes.Buffer
-	args := []string{"bench", "--history", "200", "--history-age", "1s", "--rebuild", "--duration", "0", "--dir", t.TempDir(), "--cpu-profile", path}
+	args := []string{"bench", "--history", "200", "--history-age", "1s", "--restart", "--rebuild", "--duration", "0", "--dir", t.TempDir(), "--cpu-profile", path}
 	if code := Main(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 0 {
 		t.Fatalf("bench exited %d:\n%s", code, errOut.String())
 	}
-	for _, line := range []string{"cold start to the head", "left to age", "1s before the cold start", "rebuild on restart to the head", "memory after the rebuild on restart"} {
+	for _, line := range []string{"cold start to the head", "left to age", "1s before the cold start", "restart from the snapshot to the head", "memory after the restart from the snapshot", "rebuild on restart to the head", "memory after the rebuild on restart"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("bench printed no %q:\n%s", line, out.String())
 		}
