@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -86,7 +87,7 @@ func (s *ObjectStoreSnapshots) mac(data []byte) []byte {
 // Load implements [Snapshots]. A snapshot whose MAC does not verify is
 // refused with [ErrSnapshotNotAuthentic].
 func (s *ObjectStoreSnapshots) Load(ctx context.Context) ([]byte, error) {
-	signed, err := s.obs.GetBytes(ctx, s.name)
+	signed, err := s.read(ctx)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, nil
 	}
@@ -103,6 +104,42 @@ func (s *ObjectStoreSnapshots) Load(ctx context.Context) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// read reads the snapshot object into a buffer of its size, made once: a
+// buffer grown as it is read would copy it over and over, and take up to
+// three times its size at once, more than the ledger it restores (a
+// hundred and more megabytes at a million events).
+func (s *ObjectStoreSnapshots) read(ctx context.Context) ([]byte, error) {
+	res, err := s.obs.Get(ctx, s.name)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	info, err := res.Info()
+	if err != nil {
+		return nil, err
+	}
+	if info.Size > maxSnapshotSize {
+		return nil, fmt.Errorf("snapshot of %d bytes, more than the %d a snapshot may be", info.Size, uint64(maxSnapshotSize))
+	}
+	data := make([]byte, info.Size)
+	if _, err := io.ReadFull(res, data); err != nil {
+		return nil, fmt.Errorf("read the snapshot: %w", err)
+	}
+	// The object store checks the object's digest when it reaches the
+	// end: read to it, and refuse an object longer than it said.
+	switch n, err := res.Read(make([]byte, 1)); {
+	case n > 0:
+		return nil, fmt.Errorf("read the snapshot: longer than its %d bytes", info.Size)
+	case !errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("read the snapshot: %w", err)
+	}
+	return data, nil
+}
+
+// maxSnapshotSize bounds what Load allocates for a snapshot on the word of
+// the object's own description.
+const maxSnapshotSize = 16 << 30
 
 // Save implements [Snapshots].
 func (s *ObjectStoreSnapshots) Save(ctx context.Context, data []byte) error {
