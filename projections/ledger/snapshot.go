@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/google/uuid"
@@ -13,73 +14,185 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 7
+const SnapshotVersion = 8
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.
 var ErrSnapshotVersion = errors.New("snapshot of another ledger version")
 
-// snapshot is what gob encodes: the ledger's entities, each kind in its
-// order (from which the orders are read back), and every other field of
-// the ledger by the same name. TestSnapshotCarriesEveryField keeps the
-// two in step.
-type snapshot struct {
+// snapshotHeader is the first value of a snapshot: every field of the
+// ledger by the same name (TestSnapshotCarriesEveryField keeps the two in
+// step), the lists as how many of their items follow. The items follow in
+// that order, snapshotChunk at a time, each kind of entity in its order
+// (from which the orders are read back). gob writes and reads a whole
+// value at once, so chunks keep what it holds at once small: one value
+// would be the size of the snapshot again, beside it.
+type snapshotHeader struct {
 	Version     int
 	Position    uint64
 	LastEventID string
-	Recorded    []Stamp
 	// PeopleRevised is carried; whether anything refers to someone unknown
 	// is found again as the ids are shared.
 	PeopleRevised Stamp
-	Projects      []*Project
-	Stakeholders  []*Stakeholder
-	Engagements   []*Engagement
-	Feedback      []*Feedback
-	Actions       []*Action
+	Recorded      int
+	Projects      int
+	Stakeholders  int
+	Engagements   int
+	Feedback      int
+	Actions       int
 }
+
+// snapshotChunk is how many items a value of a snapshot holds at most.
+const snapshotChunk = 1024
 
 // Snapshot encodes the ledger, so that a restart can resume from it
 // instead of replaying the whole history. Applying the events after
 // Position to the restored ledger gives the same ledger as replaying all.
 func (l *Ledger) Snapshot() ([]byte, error) {
-	s := snapshot{Version: SnapshotVersion, Position: l.Position, Recorded: l.Recorded,
-		PeopleRevised: l.PeopleRevised, Projects: slices.Collect(entities(l.Projects, l.ProjectOrder)), Stakeholders: slices.Collect(entities(l.Stakeholders, l.StakeholderOrder)),
-		Engagements: slices.Collect(entities(l.Engagements, l.EngagementOrder)), Feedback: slices.Collect(entities(l.Feedback, l.FeedbackOrder)),
-		Actions: slices.Collect(entities(l.Actions, l.ActionOrder))}
-	if l.LastEvent != uuid.Nil {
-		s.LastEventID = l.LastEvent.String()
-	}
 	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(s); err != nil {
-		return nil, fmt.Errorf("snapshot ledger: %w", err)
+	if err := l.WriteSnapshot(&b); err != nil {
+		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
+// WriteSnapshot writes [Ledger.Snapshot] to w.
+func (l *Ledger) WriteSnapshot(w io.Writer) error {
+	h := snapshotHeader{Version: SnapshotVersion, Position: l.Position, PeopleRevised: l.PeopleRevised,
+		Recorded: len(l.Recorded), Projects: l.Projects.Len(), Stakeholders: l.Stakeholders.Len(),
+		Engagements: l.Engagements.Len(), Feedback: l.Feedback.Len(), Actions: l.Actions.Len()}
+	if l.LastEvent != uuid.Nil {
+		h.LastEventID = l.LastEvent.String()
+	}
+	enc := gob.NewEncoder(w)
+	err := enc.Encode(h)
+	for chunk := range slices.Chunk(l.Recorded, snapshotChunk) {
+		if err != nil {
+			break
+		}
+		err = enc.Encode(chunk)
+	}
+	err = errors.Join(err,
+		writeChunks(enc, h.Projects, entities(l.Projects, l.ProjectOrder)),
+		writeChunks(enc, h.Stakeholders, entities(l.Stakeholders, l.StakeholderOrder)),
+		writeChunks(enc, h.Engagements, entities(l.Engagements, l.EngagementOrder)),
+		writeChunks(enc, h.Feedback, entities(l.Feedback, l.FeedbackOrder)),
+		writeChunks(enc, h.Actions, entities(l.Actions, l.ActionOrder)))
+	if err != nil {
+		return fmt.Errorf("snapshot ledger: %w", err)
+	}
+	return nil
+}
+
+// writeChunks encodes the n entities all yields, snapshotChunk at a time.
+func writeChunks[E any](enc *gob.Encoder, n int, all func(func(E) bool)) error {
+	chunk := make([]E, 0, min(n, snapshotChunk))
+	written := 0
+	for e := range all {
+		chunk = append(chunk, e)
+		if len(chunk) == snapshotChunk {
+			if err := enc.Encode(chunk); err != nil {
+				return err
+			}
+			written += len(chunk)
+			chunk = chunk[:0]
+		}
+	}
+	if len(chunk) > 0 {
+		if err := enc.Encode(chunk); err != nil {
+			return err
+		}
+		written += len(chunk)
+	}
+	if written != n {
+		return fmt.Errorf("%d entities in the index, %d in its order", n, written)
+	}
+	return nil
+}
+
 // Restore decodes a [Ledger.Snapshot].
 func Restore(data []byte) (*Ledger, error) {
-	var s snapshot
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
+	l, err := restore(data)
+	if err != nil {
 		return nil, fmt.Errorf("restore ledger: %w", err)
 	}
-	if s.Version != SnapshotVersion {
-		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrSnapshotVersion, s.Version, SnapshotVersion)
+	return l, nil
+}
+
+func restore(data []byte) (*Ledger, error) {
+	dec := gob.NewDecoder(bytes.NewReader(data))
+	var h snapshotHeader
+	if err := dec.Decode(&h); err != nil {
+		return nil, err
 	}
-	l := &Ledger{Position: s.Position, Recorded: s.Recorded, PeopleRevised: s.PeopleRevised}
-	if s.LastEventID != "" {
-		id, err := uuid.Parse(s.LastEventID)
+	if h.Version != SnapshotVersion {
+		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrSnapshotVersion, h.Version, SnapshotVersion)
+	}
+	l := &Ledger{Position: h.Position, PeopleRevised: h.PeopleRevised}
+	if h.LastEventID != "" {
+		id, err := uuid.Parse(h.LastEventID)
 		if err != nil {
-			return nil, fmt.Errorf("restore ledger: last event: %w", err)
+			return nil, fmt.Errorf("last event: %w", err)
 		}
 		l.LastEvent = id
 	}
-	l.Projects, l.ProjectOrder = indexed(s.Projects, func(pr *Project) string { return pr.ID })
-	l.Stakeholders, l.StakeholderOrder = indexed(s.Stakeholders, func(st *Stakeholder) string { return st.ID })
-	l.Engagements, l.EngagementOrder = indexed(s.Engagements, func(en *Engagement) string { return en.ID })
-	l.Feedback, l.FeedbackOrder = indexed(s.Feedback, func(fb *Feedback) string { return fb.ID })
-	l.Actions, l.ActionOrder = indexed(s.Actions, func(a *Action) string { return a.ID })
+	var err error
+	// The counts size what is made at once, but no more than the data
+	// could hold: each item takes at least a byte of it.
+	if l.Recorded, err = readChunks[Stamp](dec, h.Recorded, len(data)); err != nil {
+		return nil, fmt.Errorf("recorded: %w", err)
+	}
+	projects, err := readChunks[*Project](dec, h.Projects, len(data))
+	if err != nil {
+		return nil, fmt.Errorf("projects: %w", err)
+	}
+	stakeholders, err := readChunks[*Stakeholder](dec, h.Stakeholders, len(data))
+	if err != nil {
+		return nil, fmt.Errorf("stakeholders: %w", err)
+	}
+	engagements, err := readChunks[*Engagement](dec, h.Engagements, len(data))
+	if err != nil {
+		return nil, fmt.Errorf("engagements: %w", err)
+	}
+	feedback, err := readChunks[*Feedback](dec, h.Feedback, len(data))
+	if err != nil {
+		return nil, fmt.Errorf("feedback: %w", err)
+	}
+	actions, err := readChunks[*Action](dec, h.Actions, len(data))
+	if err != nil {
+		return nil, fmt.Errorf("actions: %w", err)
+	}
+	var extra any
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("more data after the ledger")
+	}
+	l.Projects, l.ProjectOrder = indexed(projects, func(pr *Project) string { return pr.ID })
+	l.Stakeholders, l.StakeholderOrder = indexed(stakeholders, func(st *Stakeholder) string { return st.ID })
+	l.Engagements, l.EngagementOrder = indexed(engagements, func(en *Engagement) string { return en.ID })
+	l.Feedback, l.FeedbackOrder = indexed(feedback, func(fb *Feedback) string { return fb.ID })
+	l.Actions, l.ActionOrder = indexed(actions, func(a *Action) string { return a.ID })
 	l.shareIDs()
 	return l, nil
+}
+
+// readChunks decodes n items written by writeChunks (or a chunk of
+// Recorded at a time), making room for no more than most of them first.
+func readChunks[E any](dec *gob.Decoder, n, most int) ([]E, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("%d of them", n)
+	}
+	out := make([]E, 0, min(n, most))
+	for len(out) < n {
+		var chunk []E
+		if err := dec.Decode(&chunk); err != nil {
+			return nil, err
+		}
+		if len(chunk) == 0 || len(out)+len(chunk) > n {
+			return nil, fmt.Errorf("a chunk of %d after %d of %d", len(chunk), len(out), n)
+		}
+		out = append(out, chunk...)
+	}
+	return out, nil
 }
 
 // shareIDs makes every id the ledger holds one string per entity again, as

@@ -5,16 +5,16 @@ import (
 	"testing"
 )
 
-// TestSnapshotCarriesEveryField checks the snapshot has a field of the
+// TestSnapshotCarriesEveryField checks the snapshot's header has a field of the
 // same name for every exported field of the ledger, but the orders, which
 // it carries as the order of its entities, and the last event's id, which
-// it carries printed, as snapshots did before the ledger kept the UUID.
+// it carries printed.
 func TestSnapshotCarriesEveryField(t *testing.T) {
 	orders := map[string]string{"ProjectOrder": "Projects", "StakeholderOrder": "Stakeholders",
 		"EngagementOrder": "Engagements", "FeedbackOrder": "Feedback", "ActionOrder": "Actions",
 		"LastEvent": "LastEventID"}
 	carried := map[string]bool{}
-	for f := range reflect.TypeFor[snapshot]().Fields() {
+	for f := range reflect.TypeFor[snapshotHeader]().Fields() {
 		carried[f.Name] = true
 	}
 	for f := range reflect.TypeFor[Ledger]().Fields() {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,6 +121,35 @@ func TestNextFreezes(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestSnapshotInManyChunks restores a ledger with more stamps and more of
+// several kinds of entity than one chunk of a snapshot holds, and refuses
+// the same snapshot cut short.
+func TestSnapshotInManyChunks(t *testing.T) {
+	l := historytest.Generate(5, 60_000).Ledger()
+	if l.Stakeholders.Len() <= 1024 || l.Feedback.Len() <= 1024 {
+		t.Fatalf("%d stakeholders and %d pieces of feedback: want more than a chunk of each", l.Stakeholders.Len(), l.Feedback.Len())
+	}
+	data, err := l.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := ledger.Restore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// gob does not tell an empty list from none, which the reports do not
+	// either.
+	noneForEmpty := func(b []byte) string { return strings.ReplaceAll(string(b), "[]", "null") }
+	if got, want := noneForEmpty(dump(t, restored)), noneForEmpty(dump(t, l)); got != want {
+		t.Fatal("the restored ledger differs from the one snapshotted")
+	}
+	for _, cut := range []int{len(data) / 3, len(data) - 1} {
+		if _, err := ledger.Restore(data[:cut]); err == nil {
+			t.Errorf("restored a snapshot cut to %d of its %d bytes", cut, len(data))
+		}
 	}
 }
 
