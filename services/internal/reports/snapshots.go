@@ -141,10 +141,10 @@ func (s *ObjectStoreSnapshots) read(ctx context.Context) ([]byte, error) {
 // the object's own description.
 const maxSnapshotSize = 16 << 30
 
-// Save implements [Snapshots].
+// Save implements [Snapshots]. It puts the signature before the data as
+// the object is written, rather than copy the data behind it.
 func (s *ObjectStoreSnapshots) Save(ctx context.Context, data []byte) error {
-	signed := make([]byte, 0, len(snapshotMagic)+sha256.Size+len(data))
-	signed = append(append(append(signed, snapshotMagic...), s.mac(data)...), data...)
-	_, err := s.obs.PutBytes(ctx, s.name, signed)
+	signed := io.MultiReader(bytes.NewReader(snapshotMagic), bytes.NewReader(s.mac(data)), bytes.NewReader(data))
+	_, err := s.obs.Put(ctx, jetstream.ObjectMeta{Name: s.name}, signed)
 	return err
 }
