@@ -58,54 +58,40 @@ func (l *Ledger) Snapshot() ([]byte, error) {
 
 // WriteSnapshot writes [Ledger.Snapshot] to w.
 func (l *Ledger) WriteSnapshot(w io.Writer) error {
+	projects, stakeholders := slices.Collect(entities(l.Projects, l.ProjectOrder)), slices.Collect(entities(l.Stakeholders, l.StakeholderOrder))
+	engagements, feedback := slices.Collect(entities(l.Engagements, l.EngagementOrder)), slices.Collect(entities(l.Feedback, l.FeedbackOrder))
+	actions := slices.Collect(entities(l.Actions, l.ActionOrder))
 	h := snapshotHeader{Version: SnapshotVersion, Position: l.Position, PeopleRevised: l.PeopleRevised,
-		Recorded: len(l.Recorded), Projects: l.Projects.Len(), Stakeholders: l.Stakeholders.Len(),
-		Engagements: l.Engagements.Len(), Feedback: l.Feedback.Len(), Actions: l.Actions.Len()}
+		Recorded: len(l.Recorded), Projects: len(projects), Stakeholders: len(stakeholders),
+		Engagements: len(engagements), Feedback: len(feedback), Actions: len(actions)}
 	if l.LastEvent != uuid.Nil {
 		h.LastEventID = l.LastEvent.String()
 	}
 	enc := gob.NewEncoder(w)
-	err := enc.Encode(h)
-	for chunk := range slices.Chunk(l.Recorded, snapshotChunk) {
-		if err != nil {
-			break
-		}
-		err = enc.Encode(chunk)
-	}
-	err = errors.Join(err,
-		writeChunks(enc, h.Projects, entities(l.Projects, l.ProjectOrder)),
-		writeChunks(enc, h.Stakeholders, entities(l.Stakeholders, l.StakeholderOrder)),
-		writeChunks(enc, h.Engagements, entities(l.Engagements, l.EngagementOrder)),
-		writeChunks(enc, h.Feedback, entities(l.Feedback, l.FeedbackOrder)),
-		writeChunks(enc, h.Actions, entities(l.Actions, l.ActionOrder)))
-	if err != nil {
+	if err := enc.Encode(h); err != nil {
 		return fmt.Errorf("snapshot ledger: %w", err)
+	}
+	for _, write := range []func() error{
+		func() error { return writeChunks(enc, l.Recorded) },
+		func() error { return writeChunks(enc, projects) },
+		func() error { return writeChunks(enc, stakeholders) },
+		func() error { return writeChunks(enc, engagements) },
+		func() error { return writeChunks(enc, feedback) },
+		func() error { return writeChunks(enc, actions) },
+	} {
+		if err := write(); err != nil {
+			return fmt.Errorf("snapshot ledger: %w", err)
+		}
 	}
 	return nil
 }
 
-// writeChunks encodes the n entities all yields, snapshotChunk at a time.
-func writeChunks[E any](enc *gob.Encoder, n int, all func(func(E) bool)) error {
-	chunk := make([]E, 0, min(n, snapshotChunk))
-	written := 0
-	for e := range all {
-		chunk = append(chunk, e)
-		if len(chunk) == snapshotChunk {
-			if err := enc.Encode(chunk); err != nil {
-				return err
-			}
-			written += len(chunk)
-			chunk = chunk[:0]
-		}
-	}
-	if len(chunk) > 0 {
+// writeChunks encodes items, snapshotChunk at a time.
+func writeChunks[E any](enc *gob.Encoder, items []E) error {
+	for chunk := range slices.Chunk(items, snapshotChunk) {
 		if err := enc.Encode(chunk); err != nil {
 			return err
 		}
-		written += len(chunk)
-	}
-	if written != n {
-		return fmt.Errorf("%d entities in the index, %d in its order", n, written)
 	}
 	return nil
 }
@@ -175,8 +161,8 @@ func restore(data []byte) (*Ledger, error) {
 	return l, nil
 }
 
-// readChunks decodes n items written by writeChunks (or a chunk of
-// Recorded at a time), making room for no more than most of them first.
+// readChunks decodes n items written by writeChunks, making room for no
+// more than most of them first.
 func readChunks[E any](dec *gob.Decoder, n, most int) ([]E, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("%d of them", n)
