@@ -122,31 +122,17 @@ func restore(data []byte) (*Ledger, error) {
 		}
 		l.LastEvent = id
 	}
-	var err error
 	// The counts size what is made at once, but no more than the data
 	// could hold: each item takes at least a byte of it.
-	if l.Recorded, err = readChunks[Stamp](dec, h.Recorded, len(data)); err != nil {
-		return nil, fmt.Errorf("recorded: %w", err)
-	}
-	projects, err := readChunks[*Project](dec, h.Projects, len(data))
+	var err error
+	l.Recorded = readList[Stamp](dec, "recorded", h.Recorded, len(data), &err)
+	projects := readList[*Project](dec, "projects", h.Projects, len(data), &err)
+	stakeholders := readList[*Stakeholder](dec, "stakeholders", h.Stakeholders, len(data), &err)
+	engagements := readList[*Engagement](dec, "engagements", h.Engagements, len(data), &err)
+	feedback := readList[*Feedback](dec, "feedback", h.Feedback, len(data), &err)
+	actions := readList[*Action](dec, "actions", h.Actions, len(data), &err)
 	if err != nil {
-		return nil, fmt.Errorf("projects: %w", err)
-	}
-	stakeholders, err := readChunks[*Stakeholder](dec, h.Stakeholders, len(data))
-	if err != nil {
-		return nil, fmt.Errorf("stakeholders: %w", err)
-	}
-	engagements, err := readChunks[*Engagement](dec, h.Engagements, len(data))
-	if err != nil {
-		return nil, fmt.Errorf("engagements: %w", err)
-	}
-	feedback, err := readChunks[*Feedback](dec, h.Feedback, len(data))
-	if err != nil {
-		return nil, fmt.Errorf("feedback: %w", err)
-	}
-	actions, err := readChunks[*Action](dec, h.Actions, len(data))
-	if err != nil {
-		return nil, fmt.Errorf("actions: %w", err)
+		return nil, err
 	}
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -161,24 +147,31 @@ func restore(data []byte) (*Ledger, error) {
 	return l, nil
 }
 
-// readChunks decodes n items written by writeChunks, making room for no
-// more than most of them first.
-func readChunks[E any](dec *gob.Decoder, n, most int) ([]E, error) {
+// readList decodes n items written by writeChunks, making room for no
+// more than most of them first; it does nothing once *err is set, and sets
+// it, naming what it read, if it fails.
+func readList[E any](dec *gob.Decoder, what string, n, most int, err *error) []E {
+	if *err != nil {
+		return nil
+	}
 	if n < 0 {
-		return nil, fmt.Errorf("%d of them", n)
+		*err = fmt.Errorf("%s: %d of them", what, n)
+		return nil
 	}
 	out := make([]E, 0, min(n, most))
 	for len(out) < n {
 		var chunk []E
-		if err := dec.Decode(&chunk); err != nil {
-			return nil, err
+		if e := dec.Decode(&chunk); e != nil {
+			*err = fmt.Errorf("%s: %w", what, e)
+			return nil
 		}
 		if len(chunk) == 0 || len(out)+len(chunk) > n {
-			return nil, fmt.Errorf("a chunk of %d after %d of %d", len(chunk), len(out), n)
+			*err = fmt.Errorf("%s: a chunk of %d after %d of %d", what, len(chunk), len(out), n)
+			return nil
 		}
 		out = append(out, chunk...)
 	}
-	return out, nil
+	return out
 }
 
 // shareIDs makes every id the ledger holds one string per entity again, as
