@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -147,6 +149,9 @@ type Runner struct {
 	// written, and then for the last one: the app gives each part 30 s to
 	// stop before it closes the connections under them.
 	stopSaveWait time.Duration
+	// snapshotSize is the size of the last snapshot restored or written,
+	// the room to make for the next; a save in the background sets it.
+	snapshotSize atomic.Int64
 }
 
 // NewRunner returns a runner that reads from source and decodes with
@@ -591,6 +596,7 @@ func (r *Runner) restore(ctx context.Context) {
 		r.log.Warn().Err(err).Msg("snapshot unusable; replaying the whole history")
 		return
 	}
+	r.snapshotSize.Store(int64(len(data)))
 	if l.Position > 0 {
 		// Read on from the event before it, which the ledger recorded:
 		// positions need not be consecutive (KurrentDB's are offsets in
@@ -666,15 +672,22 @@ func (r *Runner) snapshotWritten(wait bool) bool {
 
 // save writes a snapshot of the ledger l.
 func (r *Runner) save(ctx context.Context, l *ledger.Ledger) error {
-	data, err := l.Snapshot()
+	// Room for the last snapshot and an eighth more holds nearly every
+	// next one at once: grown as it is written, the buffer would copy the
+	// snapshot over and over and hold up to three times its size at once,
+	// hundreds of megabytes at a million events.
+	var b bytes.Buffer
+	b.Grow(int(r.snapshotSize.Load() * 9 / 8))
+	err := l.WriteSnapshot(&b)
 	if err == nil {
-		err = r.snapshots.Save(ctx, data)
+		r.snapshotSize.Store(int64(b.Len()))
+		err = r.snapshots.Save(ctx, b.Bytes())
 	}
 	if err != nil {
 		r.log.Warn().Err(err).Msg("snapshot not saved")
 		return err
 	}
-	r.log.Debug().Uint64("position", l.Position).Int("bytes", len(data)).Msg("snapshot saved")
+	r.log.Debug().Uint64("position", l.Position).Int("bytes", b.Len()).Msg("snapshot saved")
 	return nil
 }
 
