@@ -93,12 +93,12 @@ func TestWriteHeapProfile(t *testing.T) {
 	}
 }
 
-// With --separate-process the cold start and the rebuild each run in a
-// process of their own, which report what they measured, their memory
-// among it.
+// With --separate-process the cold start, the restart and the rebuild
+// each run in a process of their own, which report what they measured,
+// their memory among it.
 func TestBenchStartsInASeparateProcess(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a history and starts together on it twice")
+		t.Skip("builds a history and starts together on it three times")
 	}
 	t.Setenv(asTogether, "1")
 	var out, errOut bytes.Buffer
