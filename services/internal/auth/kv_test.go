@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/natstest"
@@ -21,11 +20,7 @@ func TestKV(t *testing.T) {
 	}{
 		{"memory", func(*testing.T) auth.KV { return auth.NewMemoryKV() }},
 		{"jetstream", func(t *testing.T) auth.KV {
-			_, nc := natstest.RunJetStream(t)
-			js, err := jetstream.New(nc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, js := natstest.JetStream(t)
 			kv, err := auth.NewJetStreamKV(context.Background(), js, "TEST_AUTH", 1, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -108,11 +103,7 @@ func strs(bs [][]byte) []string {
 // tokens, accounts and sessions, as the processes of the compose stack do.
 func TestSharedBuckets(t *testing.T) {
 	ctx := context.Background()
-	_, nc := natstest.RunJetStream(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := natstest.JetStream(t)
 	newSvc := func() *auth.Service {
 		st, err := auth.JetStreamStores(ctx, js, 1)
 		if err != nil {
@@ -163,11 +154,7 @@ func TestSharedBuckets(t *testing.T) {
 // refused.
 func TestJetStreamKVReopen(t *testing.T) {
 	ctx := context.Background()
-	_, nc := natstest.RunJetStream(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := natstest.JetStream(t)
 	kv, err := auth.NewJetStreamKV(ctx, js, "TEST_REOPEN", 1, time.Hour)
 	if err != nil {
 		t.Fatal(err)

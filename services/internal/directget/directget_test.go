@@ -17,12 +17,8 @@ import (
 // TestGet reads pages and the last messages of many subjects from a
 // stream, as the event store and the keyring do.
 func TestGet(t *testing.T) {
-	_, nc := natstest.RunJetStream(t)
+	nc, js := natstest.JetStream(t)
 	ctx := context.Background()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "S", Subjects: []string{"s.>"}, AllowDirect: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -45,8 +45,7 @@ type sealedKeys struct {
 
 func newSealedKeys(t testing.TB, ids ...string) sealedKeys {
 	t.Helper()
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
+	_, js := natstest.JetStream(t)
 	ks := sealedKeys{js: js, kek: newKEK(t), sealed: map[string]stakeholder.Sealed{}}
 	var err error
 	if ks.k, err = keyring.New(context.Background(), js, ks.kek); err != nil {
@@ -117,8 +116,7 @@ func messages(t *testing.T, js jetstream.JetStream, id string) [][]byte {
 }
 
 func TestSealOpenDestroy(t *testing.T) {
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
+	_, js := natstest.JetStream(t)
 	ctx := context.Background()
 	k, err := keyring.New(ctx, js, newKEK(t))
 	if err != nil {
@@ -159,8 +157,7 @@ func TestSealOpenDestroy(t *testing.T) {
 }
 
 func TestInvalidKeyIDs(t *testing.T) {
-	_, nc := natstest.RunJetStream(t)
-	js, _ := jetstream.New(nc)
+	_, js := natstest.JetStream(t)
 	ctx := context.Background()
 	k, err := keyring.New(ctx, js, newKEK(t))
 	if err != nil {

@@ -19,12 +19,8 @@ import (
 // the event stream itself never has (it refuses deletes): positions must
 // still be the stored sequences, not places in a page.
 func TestReadAllAcrossAGap(t *testing.T) {
-	_, nc := natstest.RunJetStream(t)
+	nc, js := natstest.JetStream(t)
 	ctx := context.Background()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "GAPPY", Subjects: []string{"gappy.>"}, AllowDirect: true, AllowAtomicPublish: true})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/services/internal/embednats"
 )
@@ -28,4 +29,16 @@ func RunJetStream(t testing.TB) (*embednats.Server, *nats.Conn) {
 		srv.Shutdown()
 	})
 	return srv, nc
+}
+
+// JetStream is [RunJetStream] for a test that works through JetStream:
+// it returns the connection and its JetStream context.
+func JetStream(t testing.TB) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	_, nc := RunJetStream(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
 }

@@ -35,11 +35,7 @@ var snapshotKey = bytes.Repeat([]byte{0x5a}, 32)
 
 func snapshotBucket(t *testing.T) (jetstream.JetStream, *reports.ObjectStoreSnapshots, jetstream.ObjectStore) {
 	t.Helper()
-	_, nc := natstest.RunJetStream(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := natstest.JetStream(t)
 	ctx := context.Background()
 	snaps, err := reports.NewObjectStoreSnapshots(ctx, js, snapshotKey, 1)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/net/html"
 
 	"github.com/together-coop/together/events"
@@ -33,11 +32,7 @@ func certificateServer(t *testing.T, l **ledger.Ledger) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, nc := natstest.RunJetStream(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := natstest.JetStream(t)
 	kek, err := keyring.GenerateKEK()
 	if err != nil {
 		t.Fatal(err)

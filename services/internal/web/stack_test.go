@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/events/catalogue"
@@ -58,11 +57,7 @@ func newStack(t *testing.T) *stack {
 	ctx := context.Background()
 	store := memstore.New()
 	registry := catalogue.New()
-	_, nc := natstest.RunJetStream(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := natstest.JetStream(t)
 	kek, err := keyring.GenerateKEK()
 	if err != nil {
 		t.Fatal(err)
