@@ -338,48 +338,41 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, start fu
 		return nil, "", fmt.Errorf("cold start: %w", err)
 	}
 	rep.ColdStart = &cs
-	// Each start after the first stops the one before, and waits as long
-	// as the history aged: a stopped server leaves memory within two
-	// minutes.
-	restartAfter := func(st *app.App) error {
+	// Each start after the first stops the one before, waits as long as
+	// the history aged (a stopped server leaves memory within two
+	// minutes), and reads where the stopped history ends with head, which
+	// may first change what the start finds.
+	startAgain := func(head func(context.Context, string, keyring.KEK) (uint64, error), how, name string) (*bench.ColdStart, error) {
 		if st != nil {
 			if err := shutdown(ctx, st); err != nil {
-				return fmt.Errorf("stop: %w", err)
+				return nil, fmt.Errorf("stop: %w", err)
 			}
+			st = nil
 		}
-		return wait(ctx, cold.age, progress, "letting the stopped stack leave memory:")
+		if err := wait(ctx, cold.age, progress, "letting the stopped stack leave memory:"); err != nil {
+			return nil, err
+		}
+		at, err := head(ctx, cfg.DataDir, cfg.KEK)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(progress, "starting together again %s …\n", how)
+		var c bench.ColdStart
+		if st, secret, c, err = start(at); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return &c, nil
 	}
 	if cold.restart {
-		if err := restartAfter(st); err != nil {
+		if rep.Restart, err = startAgain(bench.StoppedHead, "with the reports' snapshot", "restart"); err != nil {
 			return nil, "", err
 		}
-		head, err := bench.StoppedHead(ctx, cfg.DataDir, cfg.KEK)
-		if err != nil {
+	}
+	if cold.rebuild {
+		if rep.Rebuild, err = startAgain(bench.DropSnapshots, "without the reports' snapshot", "rebuild on restart"); err != nil {
 			return nil, "", err
 		}
-		fmt.Fprintf(progress, "starting together again, the reports from their snapshot …\n")
-		var rs bench.ColdStart
-		if st, secret, rs, err = start(head); err != nil {
-			return nil, "", fmt.Errorf("restart: %w", err)
-		}
-		rep.Restart = &rs
 	}
-	if !cold.rebuild {
-		return st, secret, nil
-	}
-	if err := restartAfter(st); err != nil {
-		return nil, "", err
-	}
-	head, err := bench.DropSnapshots(ctx, cfg.DataDir, cfg.KEK)
-	if err != nil {
-		return nil, "", err
-	}
-	fmt.Fprintf(progress, "starting together again without the reports' snapshot …\n")
-	st, secret, rb, err := start(head)
-	if err != nil {
-		return nil, "", fmt.Errorf("rebuild on restart: %w", err)
-	}
-	rep.Rebuild = &rb
 	return st, secret, nil
 }
 
