@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/services/internal/app"
@@ -202,7 +203,13 @@ func StoppedHead(ctx context.Context, dataDir string, kek keyring.KEK) (uint64, 
 		return 0, fmt.Errorf("open the stopped system: %w", err)
 	}
 	defer closeFn()
-	store, err := natsjs.New(ctx, conns[0])
+	return headOf(ctx, conns[0])
+}
+
+// headOf returns the last position of the event store, read through nc,
+// a recorder's connection.
+func headOf(ctx context.Context, nc *nats.Conn) (uint64, error) {
+	store, err := natsjs.New(ctx, nc)
 	if err != nil {
 		return 0, fmt.Errorf("open the JetStream store: %w", err)
 	}
@@ -240,9 +247,5 @@ func DropSnapshots(ctx context.Context, dataDir string, kek keyring.KEK) (head u
 			}
 		}
 	}
-	store, err := natsjs.New(ctx, conns[1])
-	if err != nil {
-		return 0, fmt.Errorf("open the JetStream store: %w", err)
-	}
-	return store.Head(ctx)
+	return headOf(ctx, conns[1])
 }
