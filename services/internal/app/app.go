@@ -285,11 +285,22 @@ type App struct {
 	shutdownErr  error
 }
 
-// people is the stakeholders' executor and keys.
+// people is the stakeholders' executor and keys, and the declarations
+// of demographics opened for the representativeness report.
 type people struct {
-	x    *command.Executor
-	keys *keyring.Keyring
-	log  zerolog.Logger
+	x      *command.Executor
+	keys   *keyring.Keyring
+	opened *keyring.Kept[stakeholder.Demographics]
+	log    zerolog.Logger
+}
+
+// newPeople returns the people of x and keys, none of whose declarations
+// is opened yet.
+func newPeople(x *command.Executor, keys *keyring.Keyring, log zerolog.Logger) *people {
+	return &people{x: x, keys: keys, log: log, opened: keyring.NewKept(keys, func(plain []byte) (stakeholder.Demographics, bool) {
+		var d stakeholder.Demographics
+		return d, json.Unmarshal(plain, &d) == nil
+	})}
 }
 
 // demographicsTimeout bounds opening the answers of everyone a report
@@ -303,18 +314,10 @@ const demographicsTimeout = 10 * time.Second
 func (p *people) demographics(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics {
 	ctx, cancel := context.WithTimeout(context.Background(), demographicsTimeout)
 	defer cancel()
-	plain, err := p.keys.OpenMany(ctx, sealed)
+	opened, err := p.opened.OpenMany(ctx, sealed)
 	if err != nil {
 		p.log.Warn().Err(err).Int("people", len(sealed)).Msg("demographics not opened: the keys could not be read")
 		return nil
-	}
-	opened := make(map[string]stakeholder.Demographics, len(plain))
-	for id, data := range plain {
-		var d stakeholder.Demographics
-		if json.Unmarshal(data, &d) == nil {
-			opened[id] = d
-		}
-		clear(data)
 	}
 	return opened
 }
@@ -807,7 +810,7 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 				return nil, fmt.Errorf("destroy the keys of erased stakeholders: %w", err)
 			}
 			out = append(out, stakeholders.New(x, keys))
-			a.people = &people{x: x, keys: keys, log: a.component("demographics")}
+			a.people = newPeople(x, keys, a.component("demographics"))
 		case Engagements:
 			out = append(out, engagements.New(x, engagements.WithSealer(sealer)))
 		case Feedback:

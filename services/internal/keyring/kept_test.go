@@ -1,0 +1,102 @@
+package keyring_test
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/together-coop/together/events/stakeholder"
+	"github.com/together-coop/together/services/internal/keyring"
+)
+
+// countingKept is a Kept whose parse counts what it is given: what the
+// keys had to open.
+type countingKept struct {
+	*keyring.Kept[string]
+	parsed []string
+}
+
+func newCountingKept(k *keyring.Keyring) *countingKept {
+	c := &countingKept{}
+	c.Kept = keyring.NewKept(k, func(plain []byte) (string, bool) {
+		c.parsed = append(c.parsed, string(plain))
+		return string(plain), true
+	})
+	return c
+}
+
+// open asks for sealed and checks the answer against want, and that the
+// keys opened exactly opened (each value is sealed under its own id).
+func (c *countingKept) open(t *testing.T, sealed map[string]stakeholder.Sealed, want, opened []string) {
+	t.Helper()
+	c.parsed = nil
+	got, err := c.OpenMany(context.Background(), sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, want) {
+		t.Errorf("answered for %v, want %v", keys, want)
+	}
+	for id, v := range got {
+		if v != id {
+			t.Errorf("%s: %q, want the value sealed under its key", id, v)
+		}
+	}
+	if slices.Sort(c.parsed); !slices.Equal(c.parsed, opened) {
+		t.Errorf("opened %v, want %v", c.parsed, opened)
+	}
+}
+
+// TestKeptOpensOnlyWhatIsNew: asked again, Kept answers what OpenMany
+// answers without opening anything; a new declaration is opened afresh,
+// and a new key elsewhere in the stream forgets nothing.
+func TestKeptOpensOnlyWhatIsNew(t *testing.T) {
+	ks := newSealedKeys(t, alice, bob)
+	ctx := context.Background()
+	c := newCountingKept(ks.k)
+	asked := maps.Clone(ks.sealed)
+	asked[bob] = ks.sealed[alice] // sealed under another person's key
+	c.open(t, asked, []string{alice}, []string{alice})
+	c.open(t, ks.sealed, []string{alice, bob}, []string{bob})
+	c.open(t, ks.sealed, []string{alice, bob}, nil)
+
+	again, err := ks.k.Seal(ctx, alice, []byte(alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ks.k.Seal(ctx, carol, []byte(carol)); err != nil {
+		t.Fatal(err)
+	}
+	c.open(t, map[string]stakeholder.Sealed{alice: again, bob: ks.sealed[bob]}, []string{alice, bob}, []string{alice})
+}
+
+// TestKeptForgetsADestroyedKey: once a key is destroyed, by this keyring
+// or another process's on the same stream, what was opened under it is
+// no longer answered, even far behind many other keys made since.
+func TestKeptForgetsADestroyedKey(t *testing.T) {
+	many := manyIDs(1506)[3:] // after alice, bob and carol
+	ids := many[:3]
+	ks := newSealedKeys(t, slices.Concat(ids, []string{alice, bob})...)
+	ctx := context.Background()
+	c := newCountingKept(ks.k)
+	all := slices.Sorted(maps.Keys(ks.sealed))
+	c.open(t, ks.sealed, all, all)
+
+	if err := ks.k.Destroy(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range many[3:] { // more than one page of the stream
+		if _, err := ks.k.Seal(ctx, id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other, err := keyring.New(ctx, ks.js, ks.kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Destroy(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	c.open(t, ks.sealed, ids, nil)
+}
