@@ -49,8 +49,7 @@ type Config struct {
 }
 
 // Parts keeps, by project, what it adds to each report made of one part a
-// project: every report but duty and representativeness (see
-// [projections.Parts]).
+// project: every report but duty (see [projections.Parts]).
 type Parts struct {
 	Programme     programme.Rows
 	Decisions     decisions.Elements
@@ -59,6 +58,9 @@ type Parts struct {
 	Reach         reach.Parts
 	Reciprocity   reciprocity.Parts
 	Influence     influence.Parts
+	// Representativeness keeps each project's participants; what they
+	// declared is opened afresh.
+	Representativeness representativeness.Parts
 }
 
 // parts returns the parts c keeps, or, with none, parts kept for one
@@ -148,7 +150,7 @@ func All() []Report {
 			rehead[influence.Report]},
 		{representativeness.Name, "Do the people who took part look like the people the programme serves?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
-				return representativeness.Compute(l, q, c.Baseline, c.Demographics)
+				return c.parts().Representativeness.Compute(l, q, c.Baseline, c.Demographics)
 			},
 			rehead[representativeness.Report]},
 		{reach.Name, "Of the people invited, how many accepted, came, gave feedback and heard back?",

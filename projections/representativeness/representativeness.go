@@ -12,6 +12,7 @@
 package representativeness
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -85,24 +86,81 @@ type Consent struct {
 // Compute returns the report for q against baseline, opening
 // demographics with open (nil: nobody's can be opened).
 func Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Opener) Report {
-	r := Report{Header: projections.HeaderOf(Name, q, l), Area: baseline.Area, BaselineSource: baseline.Source, Consent: []Consent{}}
-	counts := q.Participants(l, q.Projects(l))
-	ids := make([]string, 0, len(counts))
-	for id := range counts {
-		ids = append(ids, id)
+	return (*Parts)(nil).Compute(l, q, baseline, open)
+}
+
+// Parts keeps the participants of each project between computations, and
+// those of a scope of several projects added up (see
+// [projections.SummedParts]): after a change in one project a report over
+// everything counts that project's participants again, not everyone's.
+// What the participants declared is opened at every computation, since
+// the keys live outside the ledger. It is safe for concurrent use; the
+// zero Parts is ready.
+type Parts projections.SummedParts[*part, *sum]
+
+// part is the participants of one project: the people with
+// participations in the window. Who they are (their answers, consent,
+// erasure) is read when the report is made, so nothing changes a part
+// once made: it may be kept.
+type part struct {
+	project string
+	people  []string
+}
+
+func (p *part) Project() string { return p.project }
+
+// partOf returns the participants of project p for q.
+func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
+	counts := q.Participants(l, []*ledger.Project{p})
+	return &part{project: p.ID, people: slices.Collect(maps.Keys(counts))}
+}
+
+// sum is the participants of the parts added up: how many parts name
+// each.
+type sum struct{ parts map[string]int }
+
+func newSum() *sum { return &sum{parts: map[string]int{}} }
+
+// Move implements [projections.Sum].
+func (sm *sum) Move(_ *ledger.Ledger, _ projections.Query, _, gone, came []*part) {
+	for _, p := range gone {
+		for _, id := range p.people {
+			if sm.parts[id]--; sm.parts[id] == 0 {
+				delete(sm.parts, id)
+			}
+		}
 	}
-	slices.Sort(ids)
+	for _, p := range came {
+		for _, id := range p.people {
+			sm.parts[id]++
+		}
+	}
+}
+
+// people returns the participants the sum counts.
+func (sm *sum) people() []string { return slices.Collect(maps.Keys(sm.parts)) }
+
+// Compute returns the report for q as [Compute] does, taking the
+// participants of each project that ps keeps for its revision instead of
+// finding them again, and going on from those it added up for the same
+// query. Nil ps keeps none.
+func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Opener) Report {
+	ids := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, partOf, newSum, (*sum).people)
+	r := Report{Header: projections.HeaderOf(Name, q, l), Area: baseline.Area, BaselineSource: baseline.Source, Consent: []Consent{}}
 	r.Participants = len(ids)
 	answers := make(map[string]map[string]int, len(Categories))
 	for _, c := range Categories {
 		answers[c] = map[string]int{}
 	}
 	consent := map[string]int{}
+	people := make([]*ledger.Stakeholder, len(ids))
 	var opened map[string]stakeholder.Demographics
 	if open != nil {
 		declared := map[string]stakeholder.Sealed{}
-		for _, id := range ids {
-			if s := l.Stakeholders.Get(id); s != nil && !s.ErasedAt(q.AsOf) {
+		for i, id := range ids {
+			s := l.Stakeholders.Get(id)
+			people[i] = s
+			if s != nil && !s.ErasedAt(q.AsOf) {
 				if sealed := s.DemographicsAt(q.AsOf); sealed != nil {
 					declared[id] = sealed.Sealed
 				}
@@ -111,17 +169,20 @@ func Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Open
 		if len(declared) > 0 {
 			opened = open(declared)
 		}
+	} else {
+		for i, id := range ids {
+			people[i] = l.Stakeholders.Get(id)
+		}
 	}
-	for _, id := range ids {
+	for i, id := range ids {
 		d := opened[id]
-		s := l.Stakeholders.Get(id)
-		for c, v := range map[string]string{"age_band": d.AgeBand, "ethnicity": d.Ethnicity, "disability": d.Disability, "deprivation_decile": d.DeprivationDecile} {
+		for c, v := range [...]string{d.AgeBand, d.Ethnicity, d.Disability, d.DeprivationDecile} {
 			if v == "" {
 				v = NotRecorded
 			}
-			answers[c][v]++
+			answers[Categories[c]][v]++
 		}
-		if s != nil {
+		if s := people[i]; s != nil {
 			for _, scope := range stakeholder.ConsentScopes {
 				if s.ConsentAt(q.AsOf, scope) {
 					consent[scope]++
