@@ -33,7 +33,8 @@ const NotRecorded = "not_recorded"
 // those a report counts: where the keys are kept, reading them together
 // costs a fraction of reading them one by one), keyed by stakeholder id,
 // and returns those it could open. It must be pure in effect: the same
-// arguments give the same answer, and it must not log what it opens.
+// arguments give the same answer, it must not log what it opens, and it
+// must neither change sealed nor keep it.
 type Opener func(sealed map[string]stakeholder.Sealed) map[string]stakeholder.Demographics
 
 // Categories are the report's categories in order.
@@ -99,9 +100,8 @@ func Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Open
 type Parts projections.SummedParts[*part, *sum]
 
 // part is the participants of one project: the people with
-// participations in the window. Who they are (their answers, consent,
-// erasure) is read when the report is made, so nothing changes a part
-// once made: it may be kept.
+// participations in the window. Who they are is looked up as they are
+// added to a sum, so nothing changes a part once made: it may be kept.
 type part struct {
 	project string
 	people  []string
@@ -115,81 +115,97 @@ func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	return &part{project: p.ID, people: slices.Collect(maps.Keys(counts))}
 }
 
-// sum is the participants of the parts added up: how many parts name
-// each.
-type sum struct{ parts map[string]int }
+// sum is the participants of the parts added up, with what the ledger
+// says of each as they come: a sum is started again for another revision
+// of people, so that holds while it lives.
+type sum struct {
+	parts map[string]int // how many parts name each participant
+	// declared holds the declarations in force of the participants not
+	// erased, for the opener; consent counts the participants with
+	// consent in force, by scope.
+	declared map[string]stakeholder.Sealed
+	consent  map[string]int
+}
 
-func newSum() *sum { return &sum{parts: map[string]int{}} }
+func newSum() *sum {
+	return &sum{parts: map[string]int{}, declared: map[string]stakeholder.Sealed{}, consent: map[string]int{}}
+}
 
 // Move implements [projections.Sum].
-func (sm *sum) Move(_ *ledger.Ledger, _ projections.Query, _, gone, came []*part) {
+func (sm *sum) Move(l *ledger.Ledger, q projections.Query, _, gone, came []*part) {
 	for _, p := range gone {
 		for _, id := range p.people {
 			if sm.parts[id]--; sm.parts[id] == 0 {
 				delete(sm.parts, id)
+				sm.count(l, q, id, -1)
 			}
 		}
 	}
 	for _, p := range came {
 		for _, id := range p.people {
-			sm.parts[id]++
+			if sm.parts[id]++; sm.parts[id] == 1 {
+				sm.count(l, q, id, +1)
+			}
 		}
 	}
 }
 
-// people returns the participants the sum counts.
-func (sm *sum) people() []string { return slices.Collect(maps.Keys(sm.parts)) }
+// count adds (by +1) or takes away (by -1) what participant id comes to.
+func (sm *sum) count(l *ledger.Ledger, q projections.Query, id string, by int) {
+	s := l.Stakeholders.Get(id)
+	if s == nil {
+		return
+	}
+	if by < 0 {
+		delete(sm.declared, id)
+	} else if sealed := s.DemographicsAt(q.AsOf); sealed != nil && !s.ErasedAt(q.AsOf) {
+		sm.declared[id] = sealed.Sealed
+	}
+	for _, scope := range stakeholder.ConsentScopes {
+		if s.ConsentAt(q.AsOf, scope) {
+			sm.consent[scope] += by
+		}
+	}
+}
 
 // Compute returns the report for q as [Compute] does, taking the
 // participants of each project that ps keeps for its revision instead of
 // finding them again, and going on from those it added up for the same
 // query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Opener) Report {
-	ids := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, partOf, newSum, (*sum).people)
-	r := Report{Header: projections.HeaderOf(Name, q, l), Area: baseline.Area, BaselineSource: baseline.Source, Consent: []Consent{}}
-	r.Participants = len(ids)
+	r := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, partOf, newSum,
+		func(sm *sum) Report { return sm.report(baseline, open) })
+	r.Header = projections.HeaderOf(Name, q, l)
+	return r
+}
+
+// report returns what the sum comes to against baseline, opening the
+// participants' declarations with open.
+func (sm *sum) report(baseline Baseline, open Opener) Report {
+	r := Report{Area: baseline.Area, BaselineSource: baseline.Source, Consent: []Consent{}, Participants: len(sm.parts)}
+	var opened map[string]stakeholder.Demographics
+	if open != nil && len(sm.declared) > 0 {
+		opened = open(sm.declared)
+	}
+	// People answer alike far more often than not: count each set of
+	// answers once, then what each answer comes to.
+	alike := map[stakeholder.Demographics]int{}
+	for _, d := range opened {
+		alike[d]++
+	}
 	answers := make(map[string]map[string]int, len(Categories))
 	for _, c := range Categories {
-		answers[c] = map[string]int{}
+		answers[c] = map[string]int{NotRecorded: r.Participants - len(opened)}
 	}
-	consent := map[string]int{}
-	people := make([]*ledger.Stakeholder, len(ids))
-	var opened map[string]stakeholder.Demographics
-	if open != nil {
-		declared := map[string]stakeholder.Sealed{}
-		for i, id := range ids {
-			s := l.Stakeholders.Get(id)
-			people[i] = s
-			if s != nil && !s.ErasedAt(q.AsOf) {
-				if sealed := s.DemographicsAt(q.AsOf); sealed != nil {
-					declared[id] = sealed.Sealed
-				}
-			}
-		}
-		if len(declared) > 0 {
-			opened = open(declared)
-		}
-	} else {
-		for i, id := range ids {
-			people[i] = l.Stakeholders.Get(id)
-		}
-	}
-	for i, id := range ids {
-		d := opened[id]
+	for d, n := range alike {
 		for c, v := range [...]string{d.AgeBand, d.Ethnicity, d.Disability, d.DeprivationDecile} {
 			if v == "" {
 				v = NotRecorded
 			}
-			answers[Categories[c]][v]++
-		}
-		if s := people[i]; s != nil {
-			for _, scope := range stakeholder.ConsentScopes {
-				if s.ConsentAt(q.AsOf, scope) {
-					consent[scope]++
-				}
-			}
+			answers[Categories[c]][v] += n
 		}
 	}
+	consent := sm.consent
 	r.AgeBand = rows(answers["age_band"], without(stakeholder.AgeBands), baseline.AgeBand, r.Participants)
 	r.Ethnicity = rows(answers["ethnicity"], nil, baseline.Ethnicity, r.Participants)
 	r.Disability = rows(answers["disability"], without(stakeholder.DisabilityAnswers), baseline.Disability, r.Participants)
