@@ -100,8 +100,9 @@ func Compute(l *ledger.Ledger, q projections.Query, baseline Baseline, open Open
 type Parts projections.SummedParts[*part, *sum]
 
 // part is the participants of one project: the people with
-// participations in the window. Who they are is looked up as they are
-// added to a sum, so nothing changes a part once made: it may be kept.
+// participations in the window, sorted. Who they are is looked up as they
+// are added to a sum, so nothing changes a part once made: it may be
+// kept.
 type part struct {
 	project string
 	people  []string
@@ -112,7 +113,7 @@ func (p *part) Project() string { return p.project }
 // partOf returns the participants of project p for q.
 func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
 	counts := q.Participants(l, []*ledger.Project{p})
-	return &part{project: p.ID, people: slices.Collect(maps.Keys(counts))}
+	return &part{project: p.ID, people: slices.Sorted(maps.Keys(counts))}
 }
 
 // sum is the participants of the parts added up, with what the ledger
@@ -131,21 +132,54 @@ func newSum() *sum {
 	return &sum{parts: map[string]int{}, declared: map[string]stakeholder.Sealed{}, consent: map[string]int{}}
 }
 
-// Move implements [projections.Sum].
+// Move implements [projections.Sum]. A project's part made again mostly
+// names the people it named before: only those it gained or lost move
+// the sum.
 func (sm *sum) Move(l *ledger.Ledger, q projections.Query, _, gone, came []*part) {
+	before := make(map[string]*part, len(gone))
 	for _, p := range gone {
-		for _, id := range p.people {
-			if sm.parts[id]--; sm.parts[id] == 0 {
-				delete(sm.parts, id)
-				sm.count(l, q, id, -1)
-			}
-		}
+		before[p.project] = p
 	}
 	for _, p := range came {
-		for _, id := range p.people {
-			if sm.parts[id]++; sm.parts[id] == 1 {
-				sm.count(l, q, id, +1)
+		sm.change(l, q, before[p.project], p)
+		delete(before, p.project)
+	}
+	for _, p := range before {
+		sm.change(l, q, p, nil)
+	}
+}
+
+// change moves the sum from part was to part is (either may be nil):
+// what was names and is does not is taken away, what is names and was
+// does not is added.
+func (sm *sum) change(l *ledger.Ledger, q projections.Query, was, is *part) {
+	var old, now []string
+	if was != nil {
+		old = was.people
+	}
+	if is != nil {
+		now = is.people
+	}
+	for len(old) > 0 || len(now) > 0 {
+		switch {
+		case len(now) == 0 || len(old) > 0 && old[0] < now[0]:
+			if id := old[0]; sm.parts[id] == 1 {
+				delete(sm.parts, id)
+				sm.count(l, q, id, -1)
+			} else {
+				sm.parts[id]--
 			}
+			old = old[1:]
+		case len(old) == 0 || now[0] < old[0]:
+			if id := now[0]; sm.parts[id] == 0 {
+				sm.parts[id] = 1
+				sm.count(l, q, id, +1)
+			} else {
+				sm.parts[id]++
+			}
+			now = now[1:]
+		default:
+			old, now = old[1:], now[1:]
 		}
 	}
 }

@@ -2,6 +2,7 @@ package representativeness_test
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -135,6 +136,48 @@ func TestParseBaseline(t *testing.T) {
 	} {
 		if _, err := representativeness.ParseBaseline([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ParseBaseline(%s) error = %v, want one mentioning %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+// TestPartsFollowPeopleInAndOut follows one kept sum over everything as
+// people come to a project, stay while it changes, move to another and
+// leave: after each step it must count what computing afresh counts. No
+// step changes a person, so the sum is never started again.
+func TestPartsFollowPeopleInAndOut(t *testing.T) {
+	b := historytest.NewBuilder(historytest.Day(1)).
+		Project("p-a", "North", "A").Project("p-b", "North", "B").
+		Stakeholder("ann", "service_user").Stakeholder("ben", "carer").
+		Declare("ann", stakeholder.Demographics{AgeBand: "65_74", DeprivationDecile: "1"}).
+		Declare("ben", stakeholder.Demographics{AgeBand: "35_44", DeprivationDecile: "2"}).
+		Plan("w-a", "p-a", "consult", "workshop").Plan("w-b", "p-b", "consult", "workshop")
+	steps := []struct {
+		name         string
+		do           func(*historytest.Builder)
+		participants int
+	}{
+		{"Ann gives feedback on A", func(b *historytest.Builder) { b.Feedback("f-ann-a", "p-a", "", "", "ann") }, 1},
+		{"Ben too: A changes, Ann stays", func(b *historytest.Builder) { b.Feedback("f-ben-a", "p-a", "", "", "ben") }, 2},
+		{"A changes without them", func(b *historytest.Builder) { b.Feedback("f-anon", "p-a", "", "", "") }, 2},
+		{"Ann gives feedback on B", func(b *historytest.Builder) { b.Feedback("f-ann-b", "p-b", "", "", "ann") }, 2},
+		{"Ann's feedback on A retracted: still on B", func(b *historytest.Builder) { b.Retract("f-ann-a") }, 2},
+		{"and on B: Ann is gone", func(b *historytest.Builder) { b.Retract("f-ann-b") }, 1},
+		{"Ann comes to A's workshop", func(b *historytest.Builder) { b.Hold("w-a", 0, "ann") }, 2},
+		{"Ben's feedback retracted", func(b *historytest.Builder) { b.Retract("f-ben-a") }, 1},
+	}
+	var parts representativeness.Parts
+	q := projections.Query{AsOf: historytest.Day(28)}
+	for i, s := range steps {
+		b.At(historytest.Day(2 + i))
+		s.do(b)
+		l := b.Ledger()
+		got := parts.Compute(l, q, baseline(t), historytest.Open)
+		want := representativeness.Compute(l, q, baseline(t), historytest.Open)
+		if got.Participants != s.participants {
+			t.Errorf("%s: %d participants, want %d", s.name, got.Participants, s.participants)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: kept\n%+v\nafresh\n%+v", s.name, got, want)
 		}
 	}
 }
