@@ -63,9 +63,22 @@ type Row struct {
 
 // Compute returns the report for q.
 func Compute(l *ledger.Ledger, q projections.Query) Report {
+	return (*Rows)(nil).Compute(l, q)
+}
+
+// Rows keeps the register's rows between computations, each for its
+// project's revision (see [projections.Parts]): after a change in one
+// project the register makes that row again and takes the others as they
+// were. It is safe for concurrent use; the zero Rows is ready.
+type Rows projections.Parts[struct{}, Row]
+
+// Compute returns the register for q as [Compute] does, taking each row
+// that rows keeps for its project's revision instead of making it again,
+// and keeping those it makes. Nil rows keeps none.
+func (rows *Rows) Compute(l *ledger.Ledger, q projections.Query) Report {
 	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Row{}}
-	for _, p := range q.Projects(l) {
-		row := RowOf(l, q, p)
+	kept := (*projections.Parts[struct{}, Row])(rows)
+	for _, row := range projections.EachProject(l, q, kept, struct{}{}, func(pq projections.Query, p *ledger.Project) Row { return RowOf(l, pq, p) }) {
 		r.InScope++
 		switch {
 		case !row.Assessed:

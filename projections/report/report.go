@@ -49,9 +49,10 @@ type Config struct {
 }
 
 // Parts keeps, by project, what it adds to each report made of one part a
-// project: every report but duty (see [projections.Parts]).
+// project: every report (see [projections.Parts]).
 type Parts struct {
 	Programme     programme.Rows
+	Duty          duty.Rows
 	Decisions     decisions.Elements
 	Participation participation.Parts
 	FollowThrough followthrough.Parts
@@ -141,7 +142,7 @@ func All() []Report {
 			},
 			rehead[programme.Report]},
 		{duty.Name, "Was the legal duty to involve assessed for each project, and does it apply?",
-			func(l *ledger.Ledger, q projections.Query, _ Config) Document { return duty.Compute(l, q) },
+			func(l *ledger.Ledger, q projections.Query, c Config) Document { return c.parts().Duty.Compute(l, q) },
 			rehead[duty.Report]},
 		{influence.Name, "What did feedback change, what was done, and were people told (you said, we did)?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
