@@ -185,6 +185,9 @@ type Request struct {
 	Query       projections.Query
 	Format      string // "json" or "csv"
 	MinPosition uint64
+	// Latest is set when no as_of was asked for: the report is as of the
+	// moment it is read, of the version it reads (see [Service.latest]).
+	Latest bool
 	// Suppress is whether counts are published under the disclosure rule
 	// (set from [WithExactCounts]).
 	Suppress bool
@@ -246,6 +249,7 @@ func (s *Service) answer(ctx context.Context, req Request) (report.Document, err
 	var kept bool
 	var err error
 	s.runner.Read(func(l *ledger.Ledger) {
+		s.latest(l, &req)
 		if err = resolveScope(l, &req.Query); err == nil {
 			doc, kept = s.memo.Kept(req.Name, l, req.Query)
 		}
@@ -263,10 +267,29 @@ func (s *Service) answer(ctx context.Context, req Request) (report.Document, err
 	// A later version knows all the earlier one did: the scope resolved
 	// there stands.
 	s.runner.Read(func(l *ledger.Ledger) {
+		s.latest(l, &req)
 		doc, kept, _ = s.memo.Compute(req.Name, l, req.Query)
 		computed = !kept
 	})
 	return doc, nil
+}
+
+// latest sets the as-of of a request that asked for none to the moment
+// it reads l: now, or the time of the last event l holds if a clock ahead
+// of this one recorded it later. Taken when the request arrived, it would
+// leave out what l took meanwhile, while waiting for min_position or its
+// turn above all; and a report of a moment before the newest revision of
+// its scope is computed afresh, never kept for the next reader.
+func (s *Service) latest(l *ledger.Ledger, req *Request) {
+	if !req.Latest {
+		return
+	}
+	req.Query.AsOf = s.now()
+	if n := len(l.Recorded); n > 0 {
+		if last := time.Unix(0, l.Recorded[n-1].At); last.After(req.Query.AsOf) {
+			req.Query.AsOf = last
+		}
+	}
 }
 
 // parameters are the query parameters a report takes.
@@ -302,6 +325,7 @@ func (s *Service) parse(r *http.Request) (Request, error) {
 	if err != nil {
 		return req, err
 	}
+	req.Latest = asOf == nil
 	if asOf != nil {
 		if asOf.After(now.Add(time.Minute)) {
 			return req, problem.Invalid("as_of", "as_of is in the future: a report is as the system knew it at a moment that has passed")

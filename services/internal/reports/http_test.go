@@ -307,3 +307,55 @@ func TestAKeptReportDoesNotWaitForATurn(t *testing.T) {
 		t.Fatalf("participation once the turns were given back: %d", got)
 	}
 }
+
+// TestAReportAsOfNowCountsWhatItReads: a report asked for without as_of
+// is as of the moment it is read, and counts every event of the version it
+// reads, even one recorded after the request came (here by a clock ahead
+// of the reports' own): Cal, who came to w2 on the 8th, is counted though
+// the reports' clock reads the 6th. Asked again, it is kept.
+func TestAReportAsOfNowCountsWhatItReads(t *testing.T) {
+	b := history()
+	cal, w2 := uuid.NewString(), uuid.NewString()
+	b.At(historytest.Day(7)).Stakeholder(cal, events.RolePublic).Plan(w2, letters, events.LevelConsult, "workshop")
+	b.At(historytest.Day(8)).Hold(w2, 0, cal)
+	_, runner := reportstest.Over(t, b.Events)
+	reg := prometheus.NewRegistry()
+	svc, err := reports.New(runner, reports.WithClock(func() time.Time { return historytest.Day(6) }),
+		reports.WithExactCounts(func(*http.Request) bool { return true }), reports.WithReportMetrics(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	for range 2 {
+		status, _, body := get(t, srv, "/api/v1/reports/participation?min_position="+strconv.Itoa(len(b.Events)))
+		var r struct {
+			AsOf         time.Time `json:"as_of"`
+			Participants int       `json:"participants"`
+		}
+		if err := json.Unmarshal(body, &r); status != 200 || err != nil {
+			t.Fatalf("participation: %d %s (%v)", status, body, err)
+		}
+		if r.Participants != 3 || !r.AsOf.Equal(historytest.Day(8)) {
+			t.Errorf("participants %d as of %s, want 3 (Ann, Ben and Cal) as of the 8th", r.Participants, r.AsOf)
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0.0
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if f.GetName() == "together_reports_memo_total" && m.GetLabel()[0].GetValue() == "kept" {
+				kept = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if kept != 1 {
+		t.Errorf("memo kept %v, want the second asking kept", kept)
+	}
+}
