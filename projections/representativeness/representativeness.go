@@ -40,6 +40,15 @@ type Opener func(sealed map[string]stakeholder.Sealed) map[string]stakeholder.De
 // Categories are the report's categories in order.
 var Categories = []string{"age_band", "ethnicity", "disability", "deprivation_decile"}
 
+// The categories by their place in Categories, where answers are counted.
+const (
+	ageBand = iota
+	ethnicity
+	disability
+	deprivationDecile
+	categories
+)
+
 // Report is the representativeness report.
 type Report struct {
 	projections.Header
@@ -221,31 +230,25 @@ func (sm *sum) report(baseline Baseline, open Opener) Report {
 	if open != nil && len(sm.declared) > 0 {
 		opened = open(sm.declared)
 	}
-	// People answer alike far more often than not: count each set of
-	// answers once, then what each answer comes to.
-	alike := map[stakeholder.Demographics]int{}
-	for _, d := range opened {
-		alike[d]++
-	}
-	answers := make(map[string]map[string]int, len(Categories))
-	for _, c := range Categories {
+	var answers [categories]map[string]int
+	for c := range answers {
 		answers[c] = map[string]int{NotRecorded: r.Participants - len(opened)}
 	}
-	for d, n := range alike {
-		for c, v := range [...]string{d.AgeBand, d.Ethnicity, d.Disability, d.DeprivationDecile} {
+	for _, d := range opened {
+		for c, v := range [categories]string{ageBand: d.AgeBand, ethnicity: d.Ethnicity, disability: d.Disability, deprivationDecile: d.DeprivationDecile} {
 			if v == "" {
 				v = NotRecorded
 			}
-			answers[Categories[c]][v] += n
+			answers[c][v]++
 		}
 	}
 	consent := sm.consent
-	r.AgeBand = rows(answers["age_band"], without(stakeholder.AgeBands), baseline.AgeBand, r.Participants)
-	r.Ethnicity = rows(answers["ethnicity"], nil, baseline.Ethnicity, r.Participants)
-	r.Disability = rows(answers["disability"], without(stakeholder.DisabilityAnswers), baseline.Disability, r.Participants)
-	r.DeprivationDecile = rows(answers["deprivation_decile"], without(stakeholder.DeprivationDeciles), baseline.DeprivationDecile, r.Participants)
+	r.AgeBand = rows(answers[ageBand], without(stakeholder.AgeBands), baseline.AgeBand, r.Participants)
+	r.Ethnicity = rows(answers[ethnicity], nil, baseline.Ethnicity, r.Participants)
+	r.Disability = rows(answers[disability], without(stakeholder.DisabilityAnswers), baseline.Disability, r.Participants)
+	r.DeprivationDecile = rows(answers[deprivationDecile], without(stakeholder.DeprivationDeciles), baseline.DeprivationDecile, r.Participants)
 	known := known(r.DeprivationDecile)
-	r.Core20.Participants = answers["deprivation_decile"]["1"] + answers["deprivation_decile"]["2"]
+	r.Core20.Participants = answers[deprivationDecile]["1"] + answers[deprivationDecile]["2"]
 	r.Core20.ShareOfKnown = projections.Ratio(r.Core20.Participants, known)
 	if b, ok := core20Baseline(baseline); ok {
 		r.Core20.Baseline = &b
