@@ -6,7 +6,8 @@
 //
 // Demographics are personal data, sealed per person in the events, so
 // this package cannot read them: [Compute] takes an [Opener] that the
-// services supply, which opens one sealed declaration. A person whose
+// services supply, which opens the participants' sealed declarations
+// together. A person whose
 // declaration cannot be opened (erased, or the key is gone) counts as
 // "not recorded", as does anyone who never declared.
 package representativeness
