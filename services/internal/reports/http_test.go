@@ -55,7 +55,7 @@ func serve(t *testing.T, opts ...reports.Option) *httptest.Server {
 }
 
 // serveOver runs the reports of runner on a test server (127.0.0.1),
-// its clock on the 31st.
+// its clock on the 31st unless opts set another.
 func serveOver(t *testing.T, runner *reports.Runner, opts ...reports.Option) *httptest.Server {
 	t.Helper()
 	_, srv := serviceOver(t, runner, opts...)
@@ -224,25 +224,6 @@ func TestAReportIsKeptUntilItsScopeChanges(t *testing.T) {
 		}
 		return r.Projects[0].Participants
 	}
-	memo := func() (kept, computed float64) {
-		t.Helper()
-		families, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range families {
-			for _, m := range f.GetMetric() {
-				if f.GetName() == "together_reports_memo_total" {
-					if m.GetLabel()[0].GetValue() == "kept" {
-						kept = m.GetCounter().GetValue()
-					} else {
-						computed = m.GetCounter().GetValue()
-					}
-				}
-			}
-		}
-		return kept, computed
-	}
 
 	if got := participants(first); got != 2 {
 		t.Fatalf("participants %d, want Ann and Ben", got)
@@ -250,14 +231,14 @@ func TestAReportIsKeptUntilItsScopeChanges(t *testing.T) {
 	if got := participants(first); got != 2 {
 		t.Fatalf("participants asked again %d, want 2", got)
 	}
-	if kept, computed := memo(); kept != 1 || computed != 1 {
+	if kept, computed := memoCounts(t, reg); kept != 1 || computed != 1 {
 		t.Fatalf("memo kept %v and computed %v, want the second asking kept", kept, computed)
 	}
 	reportstest.AppendAll(t, store, b.Events[first:])
 	if got := participants(len(b.Events)); got != 3 {
 		t.Fatalf("participants after Cal came %d, want 3", got)
 	}
-	if kept, computed := memo(); kept != 1 || computed != 2 {
+	if kept, computed := memoCounts(t, reg); kept != 1 || computed != 2 {
 		t.Fatalf("memo kept %v and computed %v, want the view after Cal came computed", kept, computed)
 	}
 }
@@ -320,15 +301,8 @@ func TestAReportAsOfNowCountsWhatItReads(t *testing.T) {
 	b.At(historytest.Day(8)).Hold(w2, 0, cal)
 	_, runner := reportstest.Over(t, b.Events)
 	reg := prometheus.NewRegistry()
-	svc, err := reports.New(runner, reports.WithClock(func() time.Time { return historytest.Day(6) }),
+	srv := serveOver(t, runner, reports.WithClock(func() time.Time { return historytest.Day(6) }),
 		reports.WithExactCounts(func(*http.Request) bool { return true }), reports.WithReportMetrics(reg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Routes(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
 
 	for range 2 {
 		status, _, body := get(t, srv, "/api/v1/reports/participation?min_position="+strconv.Itoa(len(b.Events)))
@@ -343,19 +317,29 @@ func TestAReportAsOfNowCountsWhatItReads(t *testing.T) {
 			t.Errorf("participants %d as of %s, want 3 (Ann, Ben and Cal) as of the 8th", r.Participants, r.AsOf)
 		}
 	}
+	if kept, _ := memoCounts(t, reg); kept != 1 {
+		t.Errorf("memo kept %v, want the second asking kept", kept)
+	}
+}
+
+// memoCounts returns how many reports the memo answered as kept and as
+// computed, from the metrics registered with reg.
+func memoCounts(t *testing.T, reg *prometheus.Registry) (kept, computed float64) {
+	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept := 0.0
 	for _, f := range families {
 		for _, m := range f.GetMetric() {
-			if f.GetName() == "together_reports_memo_total" && m.GetLabel()[0].GetValue() == "kept" {
-				kept = m.GetCounter().GetValue()
+			if f.GetName() == "together_reports_memo_total" {
+				if m.GetLabel()[0].GetValue() == "kept" {
+					kept = m.GetCounter().GetValue()
+				} else {
+					computed = m.GetCounter().GetValue()
+				}
 			}
 		}
 	}
-	if kept != 1 {
-		t.Errorf("memo kept %v, want the second asking kept", kept)
-	}
+	return kept, computed
 }
