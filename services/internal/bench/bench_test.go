@@ -67,7 +67,7 @@ func TestLoadAgainstStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load, err := bench.New(st.URL(), bench.WithClients(2), bench.WithReportReaders(1), bench.WithReadReport("participation"), bench.WithMaxCommands(budget), bench.WithDuration(5*time.Minute), bench.WithToken(token))
+	load, err := bench.New(st.URL(), bench.WithClients(2), bench.WithReportReaders(1), bench.WithReadReport("participation"), bench.WithReadProgramme("Bench programme 1"), bench.WithMaxCommands(budget), bench.WithDuration(5*time.Minute), bench.WithToken(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +81,8 @@ func TestLoadAgainstStack(t *testing.T) {
 	if res.Commands != budget || res.Events < budget || res.LastPosition < budget {
 		t.Errorf("commands %d, events %d, last position %d; want %d, at least %d, at least %d", res.Commands, res.Events, res.LastPosition, budget, budget, budget)
 	}
-	if res.ReportReaders != 1 || res.ReadReport != "participation" || res.ReportReads.N == 0 {
-		t.Errorf("%d report readers read %q %d times; want 1 reader, participation, some reads", res.ReportReaders, res.ReadReport, res.ReportReads.N)
+	if res.ReportReaders != 1 || res.ReadReport != "participation" || res.ReadProgramme != "Bench programme 1" || res.ReportReads.N == 0 {
+		t.Errorf("%d report readers read %q of %q %d times; want 1 reader, participation of Bench programme 1, some reads", res.ReportReaders, res.ReadReport, res.ReadProgramme, res.ReportReads.N)
 	}
 	for _, kind := range []string{"register_project", "add_element", "decide_level", "register_stakeholder", "plan_engagement", "invite", "answer", "hold_engagement", "give_feedback", "agree_action", "complete_action", "communicate"} {
 		if res.ByCommand[kind].N == 0 {
@@ -93,7 +93,7 @@ func TestLoadAgainstStack(t *testing.T) {
 	if err := (bench.Report{Target: st.URL(), Load: res, Memory: &bench.Memory{RSSMiB: 300, PeakRSSMiB: 400}, PeakOfLoad: true}).WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"commands", "300 MiB now, 400 MiB peak during the load"} {
+	for _, line := range []string{"commands", "report participation of Bench programme 1, 1 readers", "300 MiB now, 400 MiB peak during the load"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("report lacks %q:\n%s", line, out.String())
 		}

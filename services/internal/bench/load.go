@@ -27,6 +27,7 @@ type options struct {
 	clients       int
 	reportReaders int
 	readReport    string
+	readProgramme string
 	duration      time.Duration
 	maxCommands   int
 	token         string
@@ -71,6 +72,15 @@ func WithReadReport(name string) Option {
 			return fmt.Errorf("%w: no report %q; the reports are %s", ErrInvalidOption, name, strings.Join(report.Names(), ", "))
 		}
 		o.readReport = name
+		return nil
+	}
+}
+
+// WithReadProgramme narrows the report the readers ask for to one
+// programme, by name, rather than everything. Default "" (everything).
+func WithReadProgramme(name string) Option {
+	return func(o *options) error {
+		o.readProgramme = strings.TrimSpace(name)
 		return nil
 	}
 }
@@ -179,9 +189,11 @@ type Result struct {
 	// min_position), including computing the report.
 	Visible Percentiles
 	// ReportReaders clients asked for the report ReadReport names, over
-	// everything, throughout; ReportReads is how long it took them.
+	// ReadProgramme (everything if ""), throughout; ReportReads is how
+	// long it took them.
 	ReportReaders int
 	ReadReport    string
+	ReadProgramme string
 	ReportReads   Percentiles
 	// CatchUp is how long, after the last command, until a report
 	// reflected it.
@@ -281,7 +293,7 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		res.ByCommand[k] = percentiles(v)
 	}
 	res.Visible = percentiles(visible)
-	res.ReportReaders, res.ReadReport = l.o.reportReaders, l.o.readReport
+	res.ReportReaders, res.ReadReport, res.ReadProgramme = l.o.reportReaders, l.o.readReport, l.o.readProgramme
 	res.ReportReads = percentiles(slices.Concat(reads...))
 	if p := head.Load(); p > 0 {
 		cctx, ccancel := context.WithTimeout(ctx, 60*time.Second)
@@ -299,12 +311,27 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 // how long each answer took.
 func (l *Load) readReport(ctx context.Context) []time.Duration {
 	var out []time.Duration
+	failed := 0
 	path := "/api/v1/reports/" + l.o.readReport
+	if l.o.readProgramme != "" {
+		path += "?programme=" + url.QueryEscape(l.o.readProgramme)
+	}
 	for ctx.Err() == nil {
 		took, err := l.client.get(ctx, path)
 		if err != nil {
 			if ctx.Err() == nil {
-				l.o.log.Warn().Err(err).Msg("report read failed")
+				level := zerolog.DebugLevel
+				if failed == 0 {
+					level = zerolog.WarnLevel
+				}
+				l.o.log.WithLevel(level).Err(err).Msg("report read failed")
+			}
+			failed++
+			// A programme not registered yet, or a server in trouble: ask
+			// again in a moment rather than at once.
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Millisecond):
 			}
 			continue
 		}

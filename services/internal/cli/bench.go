@@ -32,6 +32,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	clients := fs.Int("clients", 8, "concurrent clients")
 	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything over and over during the load (read-your-writes under reads)")
 	readReport := fs.String("read-report", "programme", "the report the report readers ask for")
+	readProgramme := fs.String("read-programme", "", "the programme, by name, whose report the report readers ask for (default everything)")
 	duration := fs.Duration("duration", 20*time.Second, "how long to send commands (at most 1h)")
 	maxCommands := fs.Int("max-commands", 1_000_000, "stop after this many commands even if time remains")
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
@@ -46,7 +47,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts")
 	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
 	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME] [--read-programme NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -59,7 +60,9 @@ publish from C publishers with fsync, and an ordered read.
 With --report-readers R, R more clients ask for a report of everything
 over and over meanwhile, as open dashboards do, and the report's own
 times are printed too: the heaviest, the programme view, or the one
---read-report names.
+--read-report names; --read-programme narrows it to one programme (the
+generated history's are "Programme 0" to "Programme 4", forty projects
+each).
 
 Without --url it starts a fresh together in this process on a temporary
 directory. It only loads loopback addresses.
@@ -79,6 +82,7 @@ Examples:
   together bench --history 200000 --clients 8 --duration 10s
   together bench --history 200000 --report-readers 4 --duration 20s
   together bench --report-readers 4 --read-report participation
+  together bench --history 1000000 --report-readers 8 --read-report representativeness --read-programme "Programme 1"
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
   together bench --history 1000000 --history-age 2m --duration 0
   together bench --history 1000000 --history-age 2m --rebuild --duration 0
@@ -128,7 +132,7 @@ Examples:
 	}
 	// With a history, --duration 0 measures the cold start alone.
 	runLoad := *history == 0 || *duration > 0
-	opts := []bench.Option{bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithReadReport(*readReport), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
+	opts := []bench.Option{bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithReadReport(*readReport), bench.WithReadProgramme(*readProgramme), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
 	if runLoad {
 		opts = append(opts, bench.WithDuration(*duration))
 	}
