@@ -30,7 +30,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	target := fs.String("url", "", "load a together already running at this loopback URL (default: start a fresh one in this process)")
 	token := fs.String("token", env("TOGETHER_BENCH_TOKEN"), "send Authorization: Bearer TOKEN with every request (env TOGETHER_BENCH_TOKEN)")
 	clients := fs.Int("clients", 8, "concurrent clients")
-	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything over and over during the load (read-your-writes under reads)")
+	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything (or of --read-programme) over and over during the load (read-your-writes under reads)")
 	readReport := fs.String("read-report", "programme", "the report the report readers ask for")
 	readProgramme := fs.String("read-programme", "", "the programme, by name, whose report the report readers ask for (default everything)")
 	duration := fs.Duration("duration", 20*time.Second, "how long to send commands (at most 1h)")
