@@ -35,13 +35,13 @@ type Config struct {
 	// so everyone is "not recorded".
 	Demographics representativeness.Opener
 	// KeysRevision says which state of the keys Demographics opens with:
-	// a number that grows whenever a key is made or destroyed, read before
-	// opening. With it a [Memo] keeps representativeness, as it does the
-	// other reports, for as long as that number holds as well as the
-	// revision of the report's scope: a key destroyed before the ledger
-	// hears of the erasure is then not opened again from what was kept.
-	// Without it (nil, or false for "unknown"), representativeness is
-	// computed at every request.
+	// a number, read before opening, that grows whenever a key under which
+	// something was opened is destroyed. With it a [Memo] keeps
+	// representativeness, as it does the other reports, for as long as
+	// that number holds as well as the revision of the report's scope: a
+	// key destroyed before the ledger hears of the erasure is then not
+	// opened again from what was kept. Without it (nil, or false for
+	// "unknown"), representativeness is computed at every request.
 	KeysRevision func() (uint64, bool)
 	// Parts keeps the parts of the reports made of one part a project
 	// between computations; nil keeps none.

@@ -327,7 +327,7 @@ func (p *people) demographics(sealed map[string]stakeholder.Sealed) map[string]s
 func (p *people) keysRevision() (uint64, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), demographicsTimeout)
 	defer cancel()
-	rev, err := p.keys.Revision(ctx)
+	rev, err := p.opened.Revision(ctx)
 	return rev, err == nil
 }
 

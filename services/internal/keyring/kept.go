@@ -42,6 +42,8 @@ type Kept[T any] struct {
 	created time.Time
 	through uint64
 	kept    map[string]keptValue[T]
+	// forgot counts the kept values forgotten: see [Kept.Revision].
+	forgot uint64
 }
 
 // keptValue is one opened value, with the nonce it was sealed with: a new
@@ -99,6 +101,20 @@ func (c *Kept[T]) OpenMany(ctx context.Context, sealed map[string]stakeholder.Se
 	return out, nil
 }
 
+// Revision returns a number that grows whenever Kept forgets a value it
+// opened, having read the key stream as a call to OpenMany would. Read
+// before opening, an unchanged revision later means that nothing opened
+// since was destroyed: what was computed from it may still be shown. Keys
+// made meanwhile leave it as it is, unlike the key stream's own sequence.
+func (c *Kept[T]) Revision(ctx context.Context) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.forgetChanged(ctx); err != nil {
+		return 0, err
+	}
+	return c.forgot, nil
+}
+
 // forgetChanged reads the key stream from where the last call left it to
 // its end, and forgets every kept value whose key has been written since.
 func (c *Kept[T]) forgetChanged(ctx context.Context) error {
@@ -110,6 +126,7 @@ func (c *Kept[T]) forgetChanged(ctx context.Context) error {
 	switch {
 	case !info.Created.Equal(c.created) || head < c.through || info.State.Msgs == 0:
 		// Another stream, or this one emptied: any key may be gone.
+		c.forgot += uint64(len(c.kept))
 		clear(c.kept)
 		c.created = info.Created
 	case len(c.kept) == 0:
@@ -124,7 +141,10 @@ func (c *Kept[T]) forgetChanged(ctx context.Context) error {
 			}
 			for _, m := range reply.Msgs {
 				if id, ok := strings.CutPrefix(directget.Subject(m), subjectPrefix); ok {
-					delete(c.kept, id)
+					if _, kept := c.kept[id]; kept {
+						delete(c.kept, id)
+						c.forgot++
+					}
 				}
 			}
 			if reply.Last < next {

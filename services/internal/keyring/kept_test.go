@@ -100,3 +100,41 @@ func TestKeptForgetsADestroyedKey(t *testing.T) {
 	}
 	c.open(t, ks.sealed, ids, nil)
 }
+
+// TestKeptRevisionMovesWhenWhatWasOpenedIsForgotten: the revision moves
+// when a key whose value was opened is destroyed, and not when a key is
+// made, data sealed, a value opened, or a key never opened destroyed.
+func TestKeptRevisionMovesWhenWhatWasOpenedIsForgotten(t *testing.T) {
+	ks := newSealedKeys(t, alice, bob)
+	ctx := context.Background()
+	c := newCountingKept(ks.k)
+	revision := func() uint64 {
+		t.Helper()
+		r, err := c.Revision(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		move bool
+	}{
+		{"open", func() error { _, err := c.OpenMany(ctx, ks.sealed); return err }, false},
+		{"seal under a key that exists", func() error { _, err := ks.k.Seal(ctx, alice, []byte("again")); return err }, false},
+		{"a new person's key", func() error { _, err := ks.k.Seal(ctx, carol, []byte(carol)); return err }, false},
+		{"destroy a key never opened", func() error { return ks.k.Destroy(ctx, carol) }, false},
+		{"destroy a key opened", func() error { return ks.k.Destroy(ctx, alice) }, true},
+		{"destroy it again", func() error { return ks.k.Destroy(ctx, alice) }, false},
+	}
+	for _, s := range steps {
+		before := revision()
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if after := revision(); (after != before) != s.move || after < before {
+			t.Errorf("%s: revision %d → %d, want it to move: %v", s.name, before, after, s.move)
+		}
+	}
+}

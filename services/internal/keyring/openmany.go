@@ -61,19 +61,6 @@ func (k *Keyring) OpenMany(ctx context.Context, sealed map[string]stakeholder.Se
 	return opened, nil
 }
 
-// Revision returns the key stream's last sequence: it grows with every
-// key made and every key destroyed (its tombstone is a new message), by
-// this process or any other sharing the stream. Read before
-// [Keyring.OpenMany], an unchanged revision later means no key has been
-// destroyed since, so what was opened then may still be shown.
-func (k *Keyring) Revision(ctx context.Context) (uint64, error) {
-	info, err := k.stream.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("key stream: %w", err)
-	}
-	return info.State.LastSeq, nil
-}
-
 // keyOf is the data key that data, the last message of id's subject,
 // holds, as [Keyring.key] reads it.
 func (k *Keyring) keyOf(ctx context.Context, id string, data []byte) ([]byte, error) {

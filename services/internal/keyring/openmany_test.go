@@ -59,42 +59,6 @@ func TestOpenManyOpensWhatOpenOpens(t *testing.T) {
 	}
 }
 
-// TestRevisionGrowsWithKeysMadeAndDestroyed: the revision moves when a key
-// is made or destroyed, and not when data is sealed under a key that
-// exists, nor when it is opened.
-func TestRevisionGrowsWithKeysMadeAndDestroyed(t *testing.T) {
-	ks := newSealedKeys(t, alice)
-	ctx := context.Background()
-	revision := func() uint64 {
-		t.Helper()
-		r, err := ks.k.Revision(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	steps := []struct {
-		name string
-		do   func() error
-		grow bool
-	}{
-		{"open", func() error { _, err := ks.k.OpenMany(ctx, ks.sealed); return err }, false},
-		{"seal under a key that exists", func() error { _, err := ks.k.Seal(ctx, alice, []byte("again")); return err }, false},
-		{"a new person's key", func() error { _, err := ks.k.Seal(ctx, bob, []byte("bob")); return err }, true},
-		{"destroy", func() error { return ks.k.Destroy(ctx, alice) }, true},
-		{"destroy again", func() error { return ks.k.Destroy(ctx, alice) }, false},
-	}
-	for _, s := range steps {
-		before := revision()
-		if err := s.do(); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if after := revision(); (after > before) != s.grow || after < before {
-			t.Errorf("%s: revision %d → %d, want it to grow: %v", s.name, before, after, s.grow)
-		}
-	}
-}
-
 // manyIDs returns n stakeholder ids.
 func manyIDs(n int) []string {
 	ids := make([]string, n)
