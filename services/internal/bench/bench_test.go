@@ -32,6 +32,7 @@ func TestNewRefuses(t *testing.T) {
 		{"report readers below none", "http://127.0.0.1:8080", []bench.Option{bench.WithReportReaders(-1)}},
 		{"too many report readers", "http://127.0.0.1:8080", []bench.Option{bench.WithReportReaders(65)}},
 		{"no such report to read", "http://127.0.0.1:8080", []bench.Option{bench.WithReadReport("everything")}},
+		{"a programme and a project to read", "http://127.0.0.1:8080", []bench.Option{bench.WithReadProgramme("North"), bench.WithReadProject("p1")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

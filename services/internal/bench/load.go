@@ -28,6 +28,7 @@ type options struct {
 	reportReaders int
 	readReport    string
 	readProgramme string
+	readProject   string
 	duration      time.Duration
 	maxCommands   int
 	token         string
@@ -51,7 +52,7 @@ func WithClients(n int) Option {
 
 // WithReportReaders sets how many clients, besides those sending
 // commands, ask for a report of everything or of one programme (see
-// [WithReadReport], [WithReadProgramme]) over and over while the load
+// [WithReadReport], [WithReadProgramme], [WithReadProject]) over and over while the load
 // runs, as dashboards left open do: the visibility samples then show
 // read-your-writes under reads. Default 0.
 func WithReportReaders(n int) Option {
@@ -82,6 +83,16 @@ func WithReadReport(name string) Option {
 func WithReadProgramme(name string) Option {
 	return func(o *options) error {
 		o.readProgramme = strings.TrimSpace(name)
+		return nil
+	}
+}
+
+// WithReadProject narrows the report the readers ask for to one
+// project, by id, rather than everything. Default "" (everything); not
+// with [WithReadProgramme].
+func WithReadProject(id string) Option {
+	return func(o *options) error {
+		o.readProject = strings.TrimSpace(id)
 		return nil
 	}
 }
@@ -139,14 +150,17 @@ type Load struct {
 
 // New returns a load on the together at base, which must be a loopback
 // http URL. Options: [WithClients], [WithDuration], [WithMaxCommands],
-// [WithReportReaders], [WithReadReport], [WithToken], [WithHTTPClient],
-// [WithLogger].
+// [WithReportReaders], [WithReadReport], [WithReadProgramme],
+// [WithReadProject], [WithToken], [WithHTTPClient], [WithLogger].
 func New(base string, opts ...Option) (*Load, error) {
 	o := options{clients: 8, readReport: programme.Name, duration: 20 * time.Second, maxCommands: 1_000_000, log: zerolog.Nop()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
 		}
+	}
+	if o.readProgramme != "" && o.readProject != "" {
+		return nil, fmt.Errorf("%w: the readers read one programme or one project, not both", ErrInvalidOption)
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
@@ -190,11 +204,12 @@ type Result struct {
 	// min_position), including computing the report.
 	Visible Percentiles
 	// ReportReaders clients asked for the report ReadReport names, over
-	// ReadProgramme (everything if ""), throughout; ReportReads is how
-	// long it took them.
+	// ReadProgramme or ReadProject (everything if both are ""),
+	// throughout; ReportReads is how long it took them.
 	ReportReaders int
 	ReadReport    string
 	ReadProgramme string
+	ReadProject   string
 	ReportReads   Percentiles
 	// CatchUp is how long, after the last command, until a report
 	// reflected it.
@@ -294,7 +309,7 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		res.ByCommand[k] = percentiles(v)
 	}
 	res.Visible = percentiles(visible)
-	res.ReportReaders, res.ReadReport, res.ReadProgramme = l.o.reportReaders, l.o.readReport, l.o.readProgramme
+	res.ReportReaders, res.ReadReport, res.ReadProgramme, res.ReadProject = l.o.reportReaders, l.o.readReport, l.o.readProgramme, l.o.readProject
 	res.ReportReads = percentiles(slices.Concat(reads...))
 	if p := head.Load(); p > 0 {
 		cctx, ccancel := context.WithTimeout(ctx, 60*time.Second)
@@ -314,8 +329,11 @@ func (l *Load) readReport(ctx context.Context) []time.Duration {
 	var out []time.Duration
 	failed := 0
 	path := "/api/v1/reports/" + l.o.readReport
-	if l.o.readProgramme != "" {
+	switch {
+	case l.o.readProgramme != "":
 		path += "?programme=" + url.QueryEscape(l.o.readProgramme)
+	case l.o.readProject != "":
+		path += "?project=" + url.QueryEscape(l.o.readProject)
 	}
 	for ctx.Err() == nil {
 		took, err := l.client.get(ctx, path)

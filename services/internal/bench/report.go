@@ -162,8 +162,11 @@ func (r Report) writeLoad(tw io.Writer) {
 	fmt.Fprintf(tw, "report reflects newest event ms\tp50 %s  p95 %s  p99 %s  max %s  (%d samples)\n", ms(l.Visible.P50), ms(l.Visible.P95), ms(l.Visible.P99), ms(l.Visible.Max), l.Visible.N)
 	if l.ReportReaders > 0 {
 		scope := ""
-		if l.ReadProgramme != "" {
+		switch {
+		case l.ReadProgramme != "":
 			scope = " of " + l.ReadProgramme
+		case l.ReadProject != "":
+			scope = " of project " + l.ReadProject
 		}
 		fmt.Fprintf(tw, "report %s%s, %d readers, ms\tp50 %s  p95 %s  p99 %s  max %s  (%d reads)\n", l.ReadReport, scope, l.ReportReaders,
 			ms(l.ReportReads.P50), ms(l.ReportReads.P95), ms(l.ReportReads.P99), ms(l.ReportReads.Max), l.ReportReads.N)

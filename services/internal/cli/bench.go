@@ -30,9 +30,10 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	target := fs.String("url", "", "load a together already running at this loopback URL (default: start a fresh one in this process)")
 	token := fs.String("token", env("TOGETHER_BENCH_TOKEN"), "send Authorization: Bearer TOKEN with every request (env TOGETHER_BENCH_TOKEN)")
 	clients := fs.Int("clients", 8, "concurrent clients")
-	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything (or of --read-programme) over and over during the load (read-your-writes under reads)")
+	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything (or of --read-programme or --read-project) over and over during the load (read-your-writes under reads)")
 	readReport := fs.String("read-report", "programme", "the report the report readers ask for")
 	readProgramme := fs.String("read-programme", "", "the programme, by name, whose report the report readers ask for (default everything)")
+	readProject := fs.String("read-project", "", "the project, by id, whose report the report readers ask for (default everything; not with --read-programme)")
 	duration := fs.Duration("duration", 20*time.Second, "how long to send commands (at most 1h)")
 	maxCommands := fs.Int("max-commands", 1_000_000, "stop after this many commands even if time remains")
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
@@ -47,7 +48,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts")
 	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
 	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME] [--read-programme NAME]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME] [--read-programme NAME | --read-project ID]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -62,7 +63,9 @@ over and over meanwhile, as open dashboards do, and the report's own
 times are printed too: the heaviest, the programme view, or the one
 --read-report names; --read-programme narrows it to one programme (the
 generated history's are "Programme 0" to "Programme 4", forty projects
-each).
+each), --read-project to one project (the generated history's ids run
+from 00000001-0000-7000-8000-000000000000 to …0000000000c7; project n
+is in programme n mod 5).
 
 Without --url it starts a fresh together in this process on a temporary
 directory. It only loads loopback addresses.
@@ -83,6 +86,7 @@ Examples:
   together bench --history 200000 --report-readers 4 --duration 20s
   together bench --report-readers 4 --read-report participation
   together bench --history 1000000 --report-readers 8 --read-report representativeness --read-programme "Programme 1"
+  together bench --history 1000000 --report-readers 8 --read-report participation --read-project 00000001-0000-7000-8000-000000000001
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
   together bench --history 1000000 --history-age 2m --duration 0
   together bench --history 1000000 --history-age 2m --rebuild --duration 0
@@ -132,7 +136,7 @@ Examples:
 	}
 	// With a history, --duration 0 measures the cold start alone.
 	runLoad := *history == 0 || *duration > 0
-	opts := []bench.Option{bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithReadReport(*readReport), bench.WithReadProgramme(*readProgramme), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
+	opts := []bench.Option{bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithReadReport(*readReport), bench.WithReadProgramme(*readProgramme), bench.WithReadProject(*readProject), bench.WithMaxCommands(*maxCommands), bench.WithToken(*token), bench.WithLogger(log)}
 	if runLoad {
 		opts = append(opts, bench.WithDuration(*duration))
 	}
