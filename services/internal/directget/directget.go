@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -27,6 +28,7 @@ const (
 	headerDescription  = "Description"
 	headerSequence     = "Nats-Sequence"
 	headerSubject      = "Nats-Subject"
+	headerTimeStamp    = "Nats-Time-Stamp"
 	headerNumPending   = "Nats-Num-Pending"
 	headerLastSequence = "Nats-Last-Sequence"
 	statusEOB          = "204"
@@ -203,3 +205,13 @@ func Sequence(m *nats.Msg) (uint64, error) {
 
 // Subject returns the subject a direct get answer was stored under.
 func Subject(m *nats.Msg) string { return m.Header.Get(headerSubject) }
+
+// Stored returns the time the stream stored a direct get answer: with
+// its sequence, what tells one stream's message from another's.
+func Stored(m *nats.Msg) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, m.Header.Get(headerTimeStamp))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("direct get answer without a stored time (subject %q)", m.Header.Get(headerSubject))
+	}
+	return t, nil
+}

@@ -44,6 +44,17 @@ func TestGet(t *testing.T) {
 	if want := []string{"s.b=b1@2", "s.a=a2@3"}; !slices.Equal(got, want) || page.Pending != 1 || page.Last != 3 {
 		t.Errorf("page from 2 = %v, %d pending, last %d; want %v, 1 pending, last 3", got, page.Pending, page.Last, want)
 	}
+	stream, err := js.Stream(ctx, "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := stream.GetMsg(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, err := directget.Stored(page.Msgs[1]); err != nil || !at.Equal(stored.Time) {
+		t.Errorf("message 3 stored at %v (%v), want %v", at, err, stored.Time)
+	}
 
 	last, err := g.Get(ctx, directget.Request{LastOf: []string{"s.a", "s.c", "s.none"}})
 	if err != nil {

@@ -2,8 +2,11 @@ package keyring_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/together-coop/together/services/internal/keyring"
 )
 
 // BenchmarkSeal compares sealing in the process that keeps the key
@@ -56,5 +59,36 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		}
 		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N*len(ids)), "µs/person")
+	})
+}
+
+// BenchmarkKeptRevision asks for the revision of what Kept opened, as
+// every reading of representativeness does, from one caller and from
+// eight at once (readers of a dashboard on two cores): each asking must
+// see every key destroyed before it began.
+func BenchmarkKeptRevision(b *testing.B) {
+	ks := newSealedKeys(b, manyIDs(100)...)
+	ctx := context.Background()
+	c := keyring.NewKept(ks.k, func(plain []byte) (string, bool) { return string(plain), true })
+	if _, err := c.OpenMany(ctx, ks.sealed); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("one-caller", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.Revision(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("eight-callers", func(b *testing.B) {
+		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Revision(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }

@@ -3,8 +3,15 @@ package keyring_test
 import (
 	"context"
 	"maps"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/services/internal/keyring"
@@ -137,4 +144,106 @@ func TestKeptRevisionMovesWhenWhatWasOpenedIsForgotten(t *testing.T) {
 			t.Errorf("%s: revision %d → %d, want it to move: %v", s.name, before, after, s.move)
 		}
 	}
+}
+
+// TestKeptCallsAtOnceShareARead: calls that came while another read the
+// key stream read it once more between them, not once each, and that
+// read sees the keys destroyed before they came; a call that comes after
+// a read began reads again.
+func TestKeptCallsAtOnceShareARead(t *testing.T) {
+	ks := newSealedKeys(t, alice, bob)
+	ctx := context.Background()
+	c := newCountingKept(ks.k)
+	if _, err := c.Revision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.open(t, ks.sealed, []string{alice, bob}, []string{alice, bob})
+	if _, reads := keyring.KeptCalls(c.Kept); reads != 2 {
+		t.Fatalf("two calls one after the other read the key stream %d times, want 2", reads)
+	}
+	if err := ks.k.Destroy(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+
+	const waiting = 8
+	release := keyring.HoldKept(c.Kept)
+	var wg sync.WaitGroup
+	for range waiting {
+		wg.Go(func() {
+			got, err := c.OpenMany(ctx, ks.sealed)
+			if keys := slices.Sorted(maps.Keys(got)); err != nil || !slices.Equal(keys, []string{bob}) {
+				t.Errorf("answered for %v (%v), want bob's alone", keys, err)
+			}
+		})
+	}
+	for calls, _ := keyring.KeptCalls(c.Kept); calls < 2+waiting; calls, _ = keyring.KeptCalls(c.Kept) {
+		runtime.Gosched()
+	}
+	release()
+	wg.Wait()
+	if _, reads := keyring.KeptCalls(c.Kept); reads != 3 {
+		t.Errorf("%d calls waiting at once read the key stream %d times, want once", waiting, reads-2)
+	}
+}
+
+// TestKeptForgetsAllOfAStreamMadeAgain: a key stream deleted and made
+// again, as a restore from a backup does, answers nothing for the keys
+// the old one held, though as many keys are written to the new one. The
+// embedded server lets nobody delete a stream, so this runs on a bare
+// one, as an operator's may be.
+func TestKeptForgetsAllOfAStreamMadeAgain(t *testing.T) {
+	js := bareJetStream(t)
+	ctx := context.Background()
+	kek := newKEK(t)
+	k, err := keyring.New(ctx, js, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := map[string]stakeholder.Sealed{}
+	for _, id := range []string{alice, bob} {
+		if sealed[id], err = k.Seal(ctx, id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newCountingKept(k)
+	c.open(t, sealed, []string{alice, bob}, []string{alice, bob})
+
+	if err := js.DeleteStream(ctx, keyring.DefaultStream); err != nil {
+		t.Fatal(err)
+	}
+	again, err := keyring.New(ctx, js, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{carol, bob} {
+		if _, err := again.Seal(ctx, id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.open(t, sealed, nil, nil)
+}
+
+// bareJetStream returns JetStream on an in-process nats-server with no
+// users and no limits on what a client may do.
+func bareJetStream(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
