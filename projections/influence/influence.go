@@ -134,38 +134,76 @@ func Compute(l *ledger.Ledger, q projections.Query) Report {
 }
 
 // Parts keeps each project's row between computations, for as long as
-// the revision of its project holds (see [projections.Parts]). It is safe
-// for concurrent use; the zero Parts is ready.
-type Parts projections.Parts[struct{}, part]
+// the revision of its project holds, and for a scope of several projects
+// the rows added up, days to a response tallied by value (see
+// [projections.SummedParts]): a change in one project costs what that
+// project comes to, not a sort of every answer's days in scope. It is
+// safe for concurrent use; the zero Parts is ready.
+type Parts projections.SummedParts[*part, *sum]
 
 // part is one project's row and the days to a response its median was
-// taken over.
+// taken over. Nothing changes a part once made.
 type part struct {
 	row  Project
 	days []int
 }
 
+func (p *part) Project() string { return p.row.ProjectID }
+
 // Compute returns the report for q as [Compute] does, taking the row of
 // each project that ps keeps for its revision instead of computing it
-// again, and keeping those it computes. Nil ps keeps none.
+// again, and keeping those it computes; it goes on from the sum of the
+// rows it kept for the same query. Nil ps keeps none.
 func (ps *Parts) Compute(l *ledger.Ledger, q projections.Query) Report {
-	r := Report{Header: projections.HeaderOf(Name, q, l), Projects: []Project{}}
-	var allDays []int
-	for _, p := range projections.EachProject(l, q, (*projections.Parts[struct{}, part])(ps), struct{}{}, func(pq projections.Query, p *ledger.Project) part {
-		row, days := project(l, pq, p)
-		return part{row: row, days: days}
-	}) {
-		pr := p.row
-		allDays = append(allDays, p.days...)
-		r.Feedback += pr.Feedback
-		r.Adopted += pr.Adopted
-		r.PartlyAdopted += pr.PartlyAdopted
-		r.NotAdopted += pr.NotAdopted
-		r.NoResponse += pr.NoResponse
-		r.Projects = append(r.Projects, pr)
-	}
-	r.MedianDaysToResponse = projections.Median(allDays)
+	r := projections.AddUpParts((*projections.SummedParts[*part, *sum])(ps), l, q, partOf, newSum, (*sum).report)
+	r.Header = projections.HeaderOf(Name, q, l)
 	return r
+}
+
+// sum is the rows of a scope added up.
+type sum struct {
+	Counts
+	days projections.Tally
+	// rows are the scope's rows in order, as the last move left them.
+	rows []*part
+}
+
+func newSum() *sum { return &sum{} }
+
+// Move implements [projections.Sum].
+func (s *sum) Move(_ *ledger.Ledger, _ projections.Query, parts, gone, came []*part) {
+	for _, p := range gone {
+		s.add(p, -1)
+	}
+	for _, p := range came {
+		s.add(p, 1)
+	}
+	s.rows = parts
+}
+
+func (s *sum) add(p *part, by int) {
+	c := p.row.Counts
+	s.Feedback += by * c.Feedback
+	s.Adopted += by * c.Adopted
+	s.PartlyAdopted += by * c.PartlyAdopted
+	s.NotAdopted += by * c.NotAdopted
+	s.NoResponse += by * c.NoResponse
+	s.days.Add(p.days, by)
+}
+
+// report returns the report the sum comes to, without its header.
+func (s *sum) report() Report {
+	r := Report{Counts: s.Counts, MedianDaysToResponse: s.days.Median(), Projects: make([]Project, 0, len(s.rows))}
+	for _, p := range s.rows {
+		r.Projects = append(r.Projects, p.row)
+	}
+	return r
+}
+
+// partOf returns project p's row for q.
+func partOf(l *ledger.Ledger, q projections.Query, p *ledger.Project) *part {
+	row, days := project(l, q, p)
+	return &part{row: row, days: days}
 }
 
 func project(l *ledger.Ledger, q projections.Query, p *ledger.Project) (Project, []int) {
