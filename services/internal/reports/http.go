@@ -372,6 +372,23 @@ func (s *Service) parse(r *http.Request) (Request, error) {
 // whatever their case). Unknown ones are a [notFound] naming the closest
 // known ones.
 func resolveScope(l *ledger.Ledger, q *projections.Query) error {
+	// Asked at every reading: the scope found is answered at once; only
+	// one not found walks every project, for the names to suggest.
+	switch {
+	case q.Project != "":
+		if p := l.Projects.Get(q.Project); p != nil && q.Known(p.Fact) {
+			return nil
+		}
+	case q.Programme != "":
+		for _, id := range l.ProjectOrder {
+			if p := l.Projects.Get(id); q.Known(p.Fact) && projections.SameProgramme(p.Programme, q.Programme) {
+				q.Programme = p.Programme
+				return nil
+			}
+		}
+	default:
+		return nil
+	}
 	var programmes []string
 	var projects []*ledger.Project
 	for _, id := range l.ProjectOrder {
@@ -385,13 +402,7 @@ func resolveScope(l *ledger.Ledger, q *projections.Query) error {
 		}
 	}
 	asOf := q.AsOf.In(q.Loc()).Format(time.RFC3339)
-	switch {
-	case q.Project != "":
-		for _, p := range projects {
-			if p.ID == q.Project {
-				return nil
-			}
-		}
+	if q.Project != "" {
 		names := make([]string, len(projects))
 		for i, p := range projects {
 			names[i] = p.Name + " (" + p.ID + ")"
@@ -399,18 +410,10 @@ func resolveScope(l *ledger.Ledger, q *projections.Query) error {
 		return problem.NotFound("no project %s as of %s%s", q.Project, asOf, suggest(q.Project, names, func(i int) []string {
 			return []string{projects[i].ID, projects[i].Name}
 		}))
-	case q.Programme != "":
-		for _, n := range programmes {
-			if projections.SameProgramme(n, q.Programme) {
-				q.Programme = n
-				return nil
-			}
-		}
-		return problem.NotFound("no programme %q as of %s%s", q.Programme, asOf, suggest(q.Programme, programmes, func(i int) []string {
-			return []string{programmes[i]}
-		}))
 	}
-	return nil
+	return problem.NotFound("no programme %q as of %s%s", q.Programme, asOf, suggest(q.Programme, programmes, func(i int) []string {
+		return []string{programmes[i]}
+	}))
 }
 
 // suggest names up to three of the known names closest to asked (by

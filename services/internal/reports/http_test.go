@@ -148,6 +148,8 @@ func TestErrors(t *testing.T) {
 		{"/api/v1/reports/breadth", 404, "there are participation, follow-through, decisions, programme, duty, influence, representativeness, reach, reciprocity", ""},
 		{"/api/v1/reports/participation?programme=Nort", 404, `no programme "Nort" as of 2026-03-31T11:00:00+01:00; the closest known: "North"`, ""},
 		{"/api/v1/reports/participation?project=Letters", 404, `the closest known: "Letters (` + letters + `)"`, ""},
+		{"/api/v1/reports/participation?project=" + letters + "&as_of=2026-01-01", 404, "no project " + letters + " as of 2026-01-01", ""},
+		{"/api/v1/reports/participation?programme=north&as_of=2026-01-01", 404, `no programme "north" as of 2026-01-01`, ""},
 		{"/api/v1/reports/participation?from=2026-12-01T00:00", 400, `from must be a date like 2026-03-31 or an RFC 3339 time like 2026-03-31T09:00:00Z; "2026-12-01T00:00" is neither`, "from"},
 		{"/api/v1/reports/participation?to=31/03/2026", 400, "to must be a date like 2026-03-31", "to"},
 		{"/api/v1/reports/participation?as_of=yesterday", 400, "as_of must be a date like", "as_of"},
