@@ -167,13 +167,18 @@ func (c *Kept[T]) readOn(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	var written []string
-	for next := c.through; ; {
+	last, lastAt := c.through, c.throughAt
+	for next := c.through; ; next = last + 1 {
 		reply, err := c.k.keys.Get(ctx, directget.Request{Seq: next, Batch: directget.MaxBatch})
-		if errors.Is(err, directget.ErrNoMessages) && next == c.through {
+		switch {
+		case errors.Is(err, directget.ErrNoMessages) && next == c.through:
 			return false, nil
-		}
-		if err != nil {
+		case errors.Is(err, directget.ErrNoMessages):
+			// What the last page counted as pending was overwritten since.
+		case err != nil:
 			return false, fmt.Errorf("keys written since %d: %w", c.through, err)
+		case len(reply.Msgs) == 0 || reply.Last < next:
+			return false, fmt.Errorf("keys written since %d: a page of %d messages that ends at %d", c.through, len(reply.Msgs), reply.Last)
 		}
 		if next == c.through {
 			same, err := c.stillThere(ctx, reply.Msgs[0])
@@ -189,20 +194,15 @@ func (c *Kept[T]) readOn(ctx context.Context) (bool, error) {
 				written = append(written, id)
 			}
 		}
-		if reply.Last < next {
-			return false, fmt.Errorf("keys written since %d: a page that ends at %d", c.through, reply.Last)
-		}
-		if reply.Pending > 0 {
-			next = reply.Last + 1
-			continue
-		}
 		if len(reply.Msgs) > 0 {
-			if c.throughAt, err = directget.Stored(reply.Msgs[len(reply.Msgs)-1]); err != nil {
+			if lastAt, err = directget.Stored(reply.Msgs[len(reply.Msgs)-1]); err != nil {
 				return false, fmt.Errorf("keys written since %d: %w", c.through, err)
 			}
-			c.through = reply.Last
+			last = reply.Last
 		}
-		break
+		if reply.Pending == 0 {
+			break
+		}
 	}
 	for _, id := range written {
 		if _, kept := c.kept[id]; kept {
@@ -210,6 +210,7 @@ func (c *Kept[T]) readOn(ctx context.Context) (bool, error) {
 			c.forgot++
 		}
 	}
+	c.through, c.throughAt = last, lastAt
 	return true, nil
 }
 
