@@ -24,6 +24,17 @@ type Sum[P Part] interface {
 	Move(l *ledger.Ledger, q Query, parts, gone, came []P)
 }
 
+// MoveCounts moves a sum whose parts add up by counting: add(p, -1) for
+// each part gone, then add(p, 1) for each that came.
+func MoveCounts[P any](gone, came []P, add func(p P, by int)) {
+	for _, p := range gone {
+		add(p, -1)
+	}
+	for _, p := range came {
+		add(p, 1)
+	}
+}
+
 // Sums keeps a [Sum] for each query over several projects that is
 // followed at the head. A moment in the past is asked about once, not
 // followed, so its sum is not kept. The zero Sums is ready, and safe for

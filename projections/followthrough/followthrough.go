@@ -104,12 +104,7 @@ func newSum() *sum { return &sum{} }
 
 // Move implements [projections.Sum].
 func (s *sum) Move(_ *ledger.Ledger, _ projections.Query, _, gone, came []*part) {
-	for _, p := range gone {
-		s.add(p, -1)
-	}
-	for _, p := range came {
-		s.add(p, 1)
-	}
+	projections.MoveCounts(gone, came, s.add)
 }
 
 func (s *sum) add(p *part, by int) {
