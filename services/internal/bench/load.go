@@ -51,10 +51,10 @@ func WithClients(n int) Option {
 }
 
 // WithReportReaders sets how many clients, besides those sending
-// commands, ask for a report of everything or of one programme (see
-// [WithReadReport], [WithReadProgramme], [WithReadProject]) over and over while the load
-// runs, as dashboards left open do: the visibility samples then show
-// read-your-writes under reads. Default 0.
+// commands, ask for a report of everything, one programme or one project
+// (see [WithReadReport], [WithReadProgramme], [WithReadProject]) over and
+// over while the load runs, as dashboards left open do: the visibility
+// samples then show read-your-writes under reads. Default 0.
 func WithReportReaders(n int) Option {
 	return func(o *options) error {
 		if n < 0 || n > 64 {
