@@ -211,9 +211,16 @@ func TestKeptForgetsAllOfAStreamMadeAgain(t *testing.T) {
 	if err := js.DeleteStream(ctx, keyring.DefaultStream); err != nil {
 		t.Fatal(err)
 	}
-	again, err := keyring.New(ctx, js, kek)
-	if err != nil {
-		t.Fatal(err)
+	// The deleted stream's files leave the disk in the background; until
+	// they have, making it again may fail.
+	var again *keyring.Keyring
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if again, err = keyring.New(ctx, js, kek); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 	for _, id := range []string{carol, bob} {
 		if _, err := again.Seal(ctx, id, []byte(id)); err != nil {
