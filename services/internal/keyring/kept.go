@@ -30,9 +30,9 @@ import (
 // next call forgets it. The read starts at the last message the previous
 // one read, found as it was (same sequence, stored at the same time) in
 // one direct get: should the stream be made again (restored from a
-// backup), go back, or be emptied, Kept forgets everything. The keyring never
-// removes a key's last message, its tombstone least of all; an operator
-// who purges one key's subject by hand must restart the process.
+// backup), go back, or be emptied, Kept forgets everything. The keyring
+// never removes a key's last message, its tombstone least of all; an
+// operator who purges one key's subject by hand must restart the process.
 //
 // Kept holds plaintext, parsed, for as long as its key lives: what the
 // process could open again at any time with the keys it holds.
