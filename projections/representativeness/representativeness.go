@@ -7,9 +7,9 @@
 // Demographics are personal data, sealed per person in the events, so
 // this package cannot read them: [Compute] takes an [Opener] that the
 // services supply, which opens the participants' sealed declarations
-// together. A person whose
-// declaration cannot be opened (erased, or the key is gone) counts as
-// "not recorded", as does anyone who never declared.
+// together. A person whose declaration cannot be opened (erased, or the
+// key is gone) counts as "not recorded", as does anyone who never
+// declared.
 package representativeness
 
 import (
@@ -243,7 +243,6 @@ func (sm *sum) report(baseline Baseline, open Opener) Report {
 			answers[c][v]++
 		}
 	}
-	consent := sm.consent
 	r.AgeBand = rows(answers[ageBand], without(stakeholder.AgeBands), baseline.AgeBand, r.Participants)
 	r.Ethnicity = rows(answers[ethnicity], nil, baseline.Ethnicity, r.Participants)
 	r.Disability = rows(answers[disability], without(stakeholder.DisabilityAnswers), baseline.Disability, r.Participants)
@@ -256,7 +255,7 @@ func (sm *sum) report(baseline Baseline, open Opener) Report {
 		r.Core20.Gap = gap(r.Core20.Participants, known, b)
 	}
 	for _, scope := range stakeholder.ConsentScopes {
-		r.Consent = append(r.Consent, Consent{Scope: scope, Participants: consent[scope]})
+		r.Consent = append(r.Consent, Consent{Scope: scope, Participants: sm.consent[scope]})
 	}
 	return r
 }
