@@ -181,11 +181,15 @@ func (c *Kept[T]) readOn(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("keys written since %d: a page of %d messages that ends at %d", c.through, len(reply.Msgs), reply.Last)
 		}
 		if next == c.through {
-			same, err := c.stillThere(ctx, reply.Msgs[0])
-			if err != nil || !same {
+			first := reply.Msgs[0]
+			seq, err := directget.Sequence(first)
+			if err != nil {
+				return false, fmt.Errorf("keys written since %d: %w", c.through, err)
+			}
+			if same, err := c.stillThere(ctx, seq, first); err != nil || !same {
 				return false, err
 			}
-			if seq, _ := directget.Sequence(reply.Msgs[0]); seq == c.through {
+			if seq == c.through {
 				reply.Msgs = reply.Msgs[1:]
 			}
 		}
@@ -215,14 +219,11 @@ func (c *Kept[T]) readOn(ctx context.Context) (bool, error) {
 }
 
 // stillThere says whether first, the first message from the last one
-// read, shows the stream is the one read last: the same message, stored
-// at the same time; or, that message gone since (its key overwritten),
-// the same stream by its creation time, no shorter than it was.
-func (c *Kept[T]) stillThere(ctx context.Context, first *nats.Msg) (bool, error) {
-	seq, err := directget.Sequence(first)
-	if err != nil {
-		return false, fmt.Errorf("keys written since %d: %w", c.through, err)
-	}
+// read, at sequence seq, shows the stream is the one read last: the same
+// message, stored at the same time; or, that message gone since (its key
+// overwritten), the same stream by its creation time, no shorter than it
+// was.
+func (c *Kept[T]) stillThere(ctx context.Context, seq uint64, first *nats.Msg) (bool, error) {
 	if seq == c.through {
 		at, err := directget.Stored(first)
 		if err != nil {
