@@ -81,8 +81,8 @@ type Ledger struct {
 	Position  uint64
 	LastEvent uuid.UUID
 	// Recorded lists (recorded time, position) of every applied event, so
-	// the position a report reflects as of a moment is a binary search.
-	Recorded []Stamp
+	// the position a report reflects as of a moment is a search.
+	Recorded Stamps
 	// PeopleRevised is the last event that may change what a report says
 	// through the people it refers to: any stakeholder event the ledger
 	// folds but the registration of someone nothing refers to yet. With
@@ -381,19 +381,7 @@ func (l *Ledger) PositionAt(asOf time.Time) uint64 {
 	default:
 		at = asOf.UnixNano()
 	}
-	lo, hi := 0, len(l.Recorded)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if l.Recorded[mid].At > at {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	if lo == 0 {
-		return 0
-	}
-	return l.Recorded[lo-1].Position
+	return l.Recorded.PositionAt(at)
 }
 
 // Apply folds one event into the ledger. Events must come in global order;
@@ -405,10 +393,10 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		panic("ledger: Apply to a frozen ledger")
 	}
 	f := NewFact(e.Position, e.OccurredAt, e.RecordedAt)
-	stamp := Stamp{At: e.RecordedAt.UnixNano(), Position: e.Position}
 	l.Position = e.Position
 	l.LastEvent = e.ID
-	l.Recorded = append(l.Recorded, stamp)
+	stamp := Stamp{At: e.RecordedAt.UnixNano(), Position: e.Position}
+	l.Recorded.Append(stamp)
 	id := streamID(e.Stream)
 	switch p := p.(type) {
 	case *project.Registered:

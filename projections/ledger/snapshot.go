@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 
 	"github.com/google/uuid"
@@ -62,7 +63,7 @@ func (l *Ledger) WriteSnapshot(w io.Writer) error {
 	engagements, feedback := slices.Collect(entities(l.Engagements, l.EngagementOrder)), slices.Collect(entities(l.Feedback, l.FeedbackOrder))
 	actions := slices.Collect(entities(l.Actions, l.ActionOrder))
 	h := snapshotHeader{Version: SnapshotVersion, Position: l.Position, PeopleRevised: l.PeopleRevised,
-		Recorded: len(l.Recorded), Projects: len(projects), Stakeholders: len(stakeholders),
+		Recorded: l.Recorded.Len(), Projects: len(projects), Stakeholders: len(stakeholders),
 		Engagements: len(engagements), Feedback: len(feedback), Actions: len(actions)}
 	if l.LastEvent != uuid.Nil {
 		h.LastEventID = l.LastEvent.String()
@@ -72,12 +73,12 @@ func (l *Ledger) WriteSnapshot(w io.Writer) error {
 		return fmt.Errorf("snapshot ledger: %w", err)
 	}
 	for _, write := range []func() error{
-		func() error { return writeChunks(enc, l.Recorded) },
-		func() error { return writeChunks(enc, projects) },
-		func() error { return writeChunks(enc, stakeholders) },
-		func() error { return writeChunks(enc, engagements) },
-		func() error { return writeChunks(enc, feedback) },
-		func() error { return writeChunks(enc, actions) },
+		func() error { return writeChunks(enc, l.Recorded.All()) },
+		func() error { return writeChunks(enc, slices.Values(projects)) },
+		func() error { return writeChunks(enc, slices.Values(stakeholders)) },
+		func() error { return writeChunks(enc, slices.Values(engagements)) },
+		func() error { return writeChunks(enc, slices.Values(feedback)) },
+		func() error { return writeChunks(enc, slices.Values(actions)) },
 	} {
 		if err := write(); err != nil {
 			return fmt.Errorf("snapshot ledger: %w", err)
@@ -87,11 +88,19 @@ func (l *Ledger) WriteSnapshot(w io.Writer) error {
 }
 
 // writeChunks encodes items, snapshotChunk at a time.
-func writeChunks[E any](enc *gob.Encoder, items []E) error {
-	for chunk := range slices.Chunk(items, snapshotChunk) {
-		if err := enc.Encode(chunk); err != nil {
-			return err
+func writeChunks[E any](enc *gob.Encoder, items iter.Seq[E]) error {
+	chunk := make([]E, 0, snapshotChunk)
+	for item := range items {
+		chunk = append(chunk, item)
+		if len(chunk) == snapshotChunk {
+			if err := enc.Encode(chunk); err != nil {
+				return err
+			}
+			chunk = chunk[:0]
 		}
+	}
+	if len(chunk) > 0 {
+		return enc.Encode(chunk)
 	}
 	return nil
 }
@@ -125,7 +134,13 @@ func restore(data []byte) (*Ledger, error) {
 	// The counts size what is made at once, but no more than the data
 	// could hold: each item takes at least a byte of it.
 	var err error
-	l.Recorded = readList[Stamp](dec, "recorded", h.Recorded, len(data), &err)
+	// The stamps are packed as they come: whole, they would take three
+	// times what the ledger keeps of them.
+	readChunks(dec, "recorded", h.Recorded, &err, func(chunk []Stamp) {
+		for _, st := range chunk {
+			l.Recorded.Append(st)
+		}
+	})
 	projects := readList[*Project](dec, "projects", h.Projects, len(data), &err)
 	stakeholders := readList[*Stakeholder](dec, "stakeholders", h.Stakeholders, len(data), &err)
 	engagements := readList[*Engagement](dec, "engagements", h.Engagements, len(data), &err)
@@ -151,27 +166,41 @@ func restore(data []byte) (*Ledger, error) {
 // more than most of them first; it does nothing once *err is set, and sets
 // it, naming what it read, if it fails.
 func readList[E any](dec *gob.Decoder, what string, n, most int, err *error) []E {
+	var out []E
+	if *err == nil && n >= 0 {
+		out = make([]E, 0, min(n, most))
+	}
+	readChunks(dec, what, n, err, func(chunk []E) { out = append(out, chunk...) })
 	if *err != nil {
 		return nil
 	}
+	return out
+}
+
+// readChunks decodes n items written by writeChunks and hands them to
+// each a chunk at a time; it does nothing once *err is set, and sets it,
+// naming what it read, if it fails.
+func readChunks[E any](dec *gob.Decoder, what string, n int, err *error, each func([]E)) {
+	if *err != nil {
+		return
+	}
 	if n < 0 {
 		*err = fmt.Errorf("%s: %d of them", what, n)
-		return nil
+		return
 	}
-	out := make([]E, 0, min(n, most))
-	for len(out) < n {
+	for read := 0; read < n; {
 		var chunk []E
 		if e := dec.Decode(&chunk); e != nil {
 			*err = fmt.Errorf("%s: %w", what, e)
-			return nil
+			return
 		}
-		if len(chunk) == 0 || len(out)+len(chunk) > n {
-			*err = fmt.Errorf("%s: a chunk of %d after %d of %d", what, len(chunk), len(out), n)
-			return nil
+		if len(chunk) == 0 || read+len(chunk) > n {
+			*err = fmt.Errorf("%s: a chunk of %d after %d of %d", what, len(chunk), read, n)
+			return
 		}
-		out = append(out, chunk...)
+		each(chunk)
+		read += len(chunk)
 	}
-	return out
 }
 
 // shareIDs makes every id the ledger holds one string per entity again, as

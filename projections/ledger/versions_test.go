@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -79,7 +80,7 @@ func dump(t *testing.T, l *ledger.Ledger) []byte {
 		Actions      []*ledger.Action
 		Counts       [5]int
 	}
-	d := entities{Position: l.Position, LastEvent: l.LastEvent, Recorded: l.Recorded,
+	d := entities{Position: l.Position, LastEvent: l.LastEvent, Recorded: slices.Collect(l.Recorded.All()),
 		Counts: [5]int{l.Projects.Len(), l.Stakeholders.Len(), l.Engagements.Len(), l.Feedback.Len(), l.Actions.Len()}}
 	for _, id := range l.ProjectOrder {
 		d.Projects = append(d.Projects, l.Projects.Get(id))

@@ -285,9 +285,9 @@ func (s *Service) latest(l *ledger.Ledger, req *Request) {
 		return
 	}
 	req.Query.AsOf = s.now()
-	if n := len(l.Recorded); n > 0 {
-		if last := time.Unix(0, l.Recorded[n-1].At); last.After(req.Query.AsOf) {
-			req.Query.AsOf = last
+	if last, ok := l.Recorded.Last(); ok {
+		if at := time.Unix(0, last.At); at.After(req.Query.AsOf) {
+			req.Query.AsOf = at
 		}
 	}
 }

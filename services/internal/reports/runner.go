@@ -602,8 +602,8 @@ func (r *Runner) restore(ctx context.Context) {
 		// positions need not be consecutive (KurrentDB's are offsets in
 		// its log), and a read may have to start where an event does.
 		var before uint64
-		if n := len(l.Recorded); n > 1 {
-			before = l.Recorded[n-2].Position
+		if n := l.Recorded.Len(); n > 1 {
+			before = l.Recorded.At(n - 2).Position
 		}
 		matched := false
 		for e, err := range r.source.ReadAll(ctx, before) {

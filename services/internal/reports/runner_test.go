@@ -433,8 +433,8 @@ func TestAReportNeverHoldsUpTheProjection(t *testing.T) {
 			t.Errorf("a read after waiting got position %d, want %d", l.Position, len(story))
 		}
 	})
-	if old.Position != 100 || len(old.Recorded) != 100 {
-		t.Errorf("the version held changed: position %d, %d events; want 100 and 100", old.Position, len(old.Recorded))
+	if old.Position != 100 || old.Recorded.Len() != 100 {
+		t.Errorf("the version held changed: position %d, %d events; want 100 and 100", old.Position, old.Recorded.Len())
 	}
 }
 
@@ -504,8 +504,8 @@ func TestASnapshotNeverHoldsUpTheProjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Position == 0 || l.Position != uint64(len(l.Recorded)) {
-		t.Errorf("the snapshot is of position %d with %d events", l.Position, len(l.Recorded))
+	if l.Position == 0 || l.Position != uint64(l.Recorded.Len()) {
+		t.Errorf("the snapshot is of position %d with %d events", l.Position, l.Recorded.Len())
 	}
 }
 
