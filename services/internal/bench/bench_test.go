@@ -26,7 +26,8 @@ func TestNewRefuses(t *testing.T) {
 		{"a name", "http://example.org", nil},
 		{"not http", "ftp://127.0.0.1/", nil},
 		{"no host", "/api", nil},
-		{"no clients", "http://127.0.0.1:8080", []bench.Option{bench.WithClients(0)}},
+		{"no clients and no readers", "http://127.0.0.1:8080", []bench.Option{bench.WithClients(0)}},
+		{"clients below none", "http://127.0.0.1:8080", []bench.Option{bench.WithClients(-1)}},
 		{"endless", "http://127.0.0.1:8080", []bench.Option{bench.WithDuration(2 * time.Hour)}},
 		{"no commands", "http://127.0.0.1:8080", []bench.Option{bench.WithMaxCommands(0)}},
 		{"report readers below none", "http://127.0.0.1:8080", []bench.Option{bench.WithReportReaders(-1)}},
@@ -98,6 +99,27 @@ func TestLoadAgainstStack(t *testing.T) {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("report lacks %q:\n%s", line, out.String())
 		}
+	}
+
+	// Readers alone read for the whole duration and the report says so,
+	// with nothing of commands.
+	alone, err := bench.New(st.URL(), bench.WithClients(0), bench.WithReportReaders(2), bench.WithReadReport("participation"), bench.WithDuration(time.Second), bench.WithToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = alone.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Commands != 0 || res.ReportReaders != 2 || res.ReportReads.N == 0 || res.Elapsed < time.Second {
+		t.Errorf("readers alone: %d commands, %d readers, %d reads in %v; want none, 2, some, at least 1s", res.Commands, res.ReportReaders, res.ReportReads.N, res.Elapsed)
+	}
+	out.Reset()
+	if err := (bench.Report{Target: st.URL(), Load: res}).WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	if text := out.String(); !strings.Contains(text, "none: the report readers alone") || !strings.Contains(text, "report participation, 2 readers") || strings.Contains(text, "command latency") {
+		t.Errorf("the report of readers alone:\n%s", text)
 	}
 }
 

@@ -40,10 +40,12 @@ type options struct {
 type Option func(*options) error
 
 // WithClients sets how many clients send commands at once. Default 8.
+// None, with report readers, measures their reads alone: what a report
+// costs when nothing else wants the machine.
 func WithClients(n int) Option {
 	return func(o *options) error {
-		if n < 1 || n > 1024 {
-			return fmt.Errorf("%w: clients must be 1 to 1024", ErrInvalidOption)
+		if n < 0 || n > 1024 {
+			return fmt.Errorf("%w: clients must be 0 to 1024", ErrInvalidOption)
 		}
 		o.clients = n
 		return nil
@@ -161,6 +163,9 @@ func New(base string, opts ...Option) (*Load, error) {
 	}
 	if o.readProgramme != "" && o.readProject != "" {
 		return nil, fmt.Errorf("%w: the readers read one programme or one project, not both", ErrInvalidOption)
+	}
+	if o.clients == 0 && o.reportReaders == 0 {
+		return nil, fmt.Errorf("%w: no clients and no report readers: nothing to measure", ErrInvalidOption)
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
@@ -282,6 +287,9 @@ func (l *Load) Run(ctx context.Context) (Result, error) {
 		visible = l.sampleVisibility(runCtx, &head)
 	}()
 	wg.Wait()
+	if l.o.clients == 0 {
+		<-runCtx.Done() // the readers read for the whole duration
+	}
 	elapsed := time.Since(start)
 	cancel()
 	<-sampled

@@ -80,7 +80,7 @@ func (r Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "target\t%s\n", r.Target)
 	r.writeColdStart(tw)
-	if r.Load.Clients > 0 {
+	if r.Load.Clients > 0 || r.Load.ReportReaders > 0 {
 		r.writeLoad(tw)
 	}
 	return tw.Flush()
@@ -146,8 +146,41 @@ func secs(d time.Duration) string {
 // writeLoad prints what the load measured.
 func (r Report) writeLoad(tw io.Writer) {
 	l := r.Load
-	fmt.Fprintf(tw, "clients\t%d\n", l.Clients)
+	if l.Clients == 0 {
+		fmt.Fprintf(tw, "clients\tnone: the report readers alone\n")
+	} else {
+		fmt.Fprintf(tw, "clients\t%d\n", l.Clients)
+	}
 	fmt.Fprintf(tw, "elapsed\t%s\n", l.Elapsed.Round(time.Millisecond))
+	if l.Clients > 0 {
+		r.writeCommands(tw)
+	}
+	if l.ReportReaders > 0 {
+		scope := ""
+		switch {
+		case l.ReadProgramme != "":
+			scope = " of " + l.ReadProgramme
+		case l.ReadProject != "":
+			scope = " of project " + l.ReadProject
+		}
+		fmt.Fprintf(tw, "report %s%s, %d readers, ms\tp50 %s  p95 %s  p99 %s  max %s  (%d reads)\n", l.ReadReport, scope, l.ReportReaders,
+			ms(l.ReportReads.P50), ms(l.ReportReads.P95), ms(l.ReportReads.P99), ms(l.ReportReads.Max), l.ReportReads.N)
+	}
+	if m := r.Memory; m != nil {
+		peak := "peak"
+		if r.PeakOfLoad {
+			peak = "peak during the load"
+		}
+		fmt.Fprintf(tw, "resident memory (bench + stack)\t%.0f MiB now, %.0f MiB %s\n", m.RSSMiB, m.PeakRSSMiB, peak)
+	}
+	if l.Clients > 0 {
+		r.writeCommandCeilings(tw)
+	}
+}
+
+// writeCommands prints what the load measured of its commands.
+func (r Report) writeCommands(tw io.Writer) {
+	l := r.Load
 	fmt.Fprintf(tw, "commands\t%d (%.0f/s)\n", l.Commands, l.CommandsPerSecond())
 	fmt.Fprintf(tw, "events\t%d (%.0f/s)\n", l.Events, l.EventsPerSecond())
 	fmt.Fprintf(tw, "command latency ms\tp50 %s  p95 %s  p99 %s  max %s\n", ms(l.Latency.P50), ms(l.Latency.P95), ms(l.Latency.P99), ms(l.Latency.Max))
@@ -160,25 +193,13 @@ func (r Report) writeLoad(tw io.Writer) {
 		fmt.Fprintf(tw, "  failure\t%s\n", e)
 	}
 	fmt.Fprintf(tw, "report reflects newest event ms\tp50 %s  p95 %s  p99 %s  max %s  (%d samples)\n", ms(l.Visible.P50), ms(l.Visible.P95), ms(l.Visible.P99), ms(l.Visible.Max), l.Visible.N)
-	if l.ReportReaders > 0 {
-		scope := ""
-		switch {
-		case l.ReadProgramme != "":
-			scope = " of " + l.ReadProgramme
-		case l.ReadProject != "":
-			scope = " of project " + l.ReadProject
-		}
-		fmt.Fprintf(tw, "report %s%s, %d readers, ms\tp50 %s  p95 %s  p99 %s  max %s  (%d reads)\n", l.ReadReport, scope, l.ReportReaders,
-			ms(l.ReportReads.P50), ms(l.ReportReads.P95), ms(l.ReportReads.P99), ms(l.ReportReads.Max), l.ReportReads.N)
-	}
 	fmt.Fprintf(tw, "catch-up after the last command\t%s ms (position %d)\n", ms(l.CatchUp), l.LastPosition)
-	if m := r.Memory; m != nil {
-		peak := "peak"
-		if r.PeakOfLoad {
-			peak = "peak during the load"
-		}
-		fmt.Fprintf(tw, "resident memory (bench + stack)\t%.0f MiB now, %.0f MiB %s\n", m.RSSMiB, m.PeakRSSMiB, peak)
-	}
+}
+
+// writeCommandCeilings prints the ceilings and the commands' figures
+// against them.
+func (r Report) writeCommandCeilings(tw io.Writer) {
+	l := r.Load
 	if c := r.Ceilings; c != nil {
 		fmt.Fprintf(tw, "ceiling: durable publish\t%.0f/s from %d publishers (p50 %s ms, p99 %s ms)\n", c.PublishPerSecond, c.Publishers, ms(c.PublishLatency.P50), ms(c.PublishLatency.P99))
 		fmt.Fprintf(tw, "ceiling: ordered read\t%.0f/s over %d messages\n", c.ReadPerSecond, c.Messages)

@@ -29,7 +29,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	fs.SetOutput(stderr)
 	target := fs.String("url", "", "load a together already running at this loopback URL (default: start a fresh one in this process)")
 	token := fs.String("token", env("TOGETHER_BENCH_TOKEN"), "send Authorization: Bearer TOKEN with every request (env TOGETHER_BENCH_TOKEN)")
-	clients := fs.Int("clients", 8, "concurrent clients")
+	clients := fs.Int("clients", 8, "concurrent clients sending commands (0, with --report-readers: the readers alone)")
 	reportReaders := fs.Int("report-readers", 0, "clients that read a report of everything (or of --read-programme or --read-project) over and over during the load (read-your-writes under reads)")
 	readReport := fs.String("read-report", "programme", "the report the report readers ask for")
 	readProgramme := fs.String("read-programme", "", "the programme, by name, whose report the report readers ask for (default everything)")
@@ -65,7 +65,8 @@ times are printed too: the heaviest, the programme view, or the one
 generated history's are "Programme 0" to "Programme 4", forty projects
 each), --read-project to one project (the generated history's ids run
 from 00000001-0000-7000-8000-000000000000 to …0000000000c7; project n
-is in programme n mod 5).
+is in programme n mod 5). With --clients 0 the readers read alone: what
+the report costs when no command wants the machine.
 
 Without --url it starts a fresh together in this process on a temporary
 directory. It only loads loopback addresses.
@@ -87,6 +88,7 @@ Examples:
   together bench --report-readers 4 --read-report participation
   together bench --history 1000000 --report-readers 8 --read-report representativeness --read-programme "Programme 1"
   together bench --history 1000000 --report-readers 8 --read-report participation --read-project 00000001-0000-7000-8000-000000000001
+  together bench --history 1000000 --clients 0 --report-readers 8 --read-report participation --read-project 00000001-0000-7000-8000-000000000001
   together bench --history 200000 --duration 0 --cpu-profile start.pprof
   together bench --history 1000000 --history-age 2m --duration 0
   together bench --history 1000000 --history-age 2m --rebuild --duration 0
@@ -160,7 +162,8 @@ Examples:
 	}
 
 	rep := bench.Report{Target: *target}
-	if *ceilings && runLoad {
+	// With no commands to send there is nothing to hold to the ceilings.
+	if *ceilings && runLoad && *clients > 0 {
 		fmt.Fprintf(stderr, "measuring the ceilings on %s …\n", work)
 		c, err := bench.MeasureCeilings(ctx, work, *clients, min(*duration, 10*time.Second), *maxCommands)
 		if err != nil {

@@ -36,6 +36,7 @@ func TestCommandLine(t *testing.T) {
 		{"bench cpu profile with url", []string{"bench", "--cpu-profile", "cpu.pprof", "--url", "http://127.0.0.1:8080"}, 2, "", "cannot profile one at --url"},
 		{"bench no such report to read", []string{"bench", "--report-readers", "1", "--read-report", "everything"}, 2, "", `no report "everything"`},
 		{"bench separate process without history", []string{"bench", "--separate-process", "--duration", "0"}, 2, "", "--separate-process measures a cold start alone"},
+		{"bench nothing to measure", []string{"bench", "--clients", "0"}, 2, "", "no clients and no report readers"},
 		{"bench separate process with load", []string{"bench", "--history", "10", "--separate-process"}, 2, "", "it needs --history and --duration 0"},
 		{"bench separate process with profile", []string{"bench", "--history", "10", "--separate-process", "--duration", "0", "--cpu-profile", "cpu.pprof"}, 2, "", "the profiles of this one would miss"},
 		{"bench start on without head", []string{"bench", "--start-on", "/nonexistent", "--key-file", "k"}, 2, "", "--start-on needs --head"},
