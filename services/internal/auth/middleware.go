@@ -87,7 +87,13 @@ func authenticate(c checker, next http.Handler) http.Handler {
 				if log.GetLevel() == zerolog.Disabled {
 					log = c.logger()
 				}
-				log.Error().Err(err).Msg(what)
+				if r.Context().Err() != nil {
+					// The client left while it was checked: nothing failed
+					// that an operator could mend.
+					log.Debug().Err(err).Msg("the request ended while " + what)
+				} else {
+					log.Error().Err(err).Msg(what)
+				}
 				problem.Write(w, r, http.StatusServiceUnavailable, "identities cannot be checked just now; try again")
 				return
 			}

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/rs/zerolog"
 
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/microsvc/microsvctest"
@@ -338,6 +340,39 @@ func TestRemoteUnavailable(t *testing.T) {
 	}
 	if a := serve(tw.remote.Authenticate(probe()), request{method: "GET", path: "/open"}); a.Status != http.StatusOK {
 		t.Errorf("no credentials with no identities service = %d, want 200", a.Status)
+	}
+}
+
+// A check that fails is an error for the operator, unless the request
+// ended first: a client that leaves mid-request is no failure of the
+// stores.
+func TestCheckFailureLoggedUnlessTheRequestEnded(t *testing.T) {
+	state := &failingKV{KV: auth.NewMemoryKV()}
+	var logged bytes.Buffer
+	s, err := auth.New(auth.Stores{State: state, Sessions: auth.NewMemoryKV()}, auth.WithLogger(zerolog.New(&logged)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := s.CreateToken(context.Background(), "script", auth.Viewer, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state.fail.Store(true)
+	rq := request{method: "GET", path: "/open", header: map[string]string{"Authorization": "Bearer " + secret}}
+
+	w := httptest.NewRecorder()
+	s.Authenticate(probe()).ServeHTTP(w, rq.build())
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(logged.String(), `"level":"error"`) {
+		t.Errorf("stores down: %d, logged %q; want 503 and an error", w.Code, logged.String())
+	}
+
+	logged.Reset()
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	w = httptest.NewRecorder()
+	s.Authenticate(probe()).ServeHTTP(w, rq.build().WithContext(ended))
+	if strings.Contains(logged.String(), `"level":"error"`) || !strings.Contains(logged.String(), "the request ended while checking a bearer token") {
+		t.Errorf("the request ended: logged %q; want no error, a debug line", logged.String())
 	}
 }
 
