@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -107,11 +109,16 @@ func (s *Service) VerifyToken(ctx context.Context, secret string) (Identity, err
 	if !ok {
 		return Identity{}, ErrInvalidToken
 	}
-	var rec tokenRecord
-	if _, err := getJSON(ctx, s.state, tokenKey(id), &rec); err != nil {
+	key := tokenKey(id)
+	data, _, err := s.state.Get(ctx, key)
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return Identity{}, ErrInvalidToken
 		}
+		return Identity{}, err
+	}
+	rec, err := s.tokens.decode(key, data)
+	if err != nil {
 		return Identity{}, err
 	}
 	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(rec.Hash)) != 1 {
@@ -155,4 +162,44 @@ func (s *Service) RevokeToken(ctx context.Context, id, revokedBy string) (Token,
 	}
 	s.log.Info().Str("token_id", id).Str("by", revokedBy).Msg("API token revoked")
 	return rec.Token, nil
+}
+
+// decodedTokens keeps each token's record as last decoded, with the bytes
+// it was decoded from. Every request with a token reads its record, so
+// that a revocation holds from the next request; decoding the same bytes
+// again would give nothing new, and cost a request more than the read.
+// It is safe for concurrent use.
+type decodedTokens struct {
+	mu  sync.Mutex
+	all map[string]decodedToken
+}
+
+type decodedToken struct {
+	data []byte
+	rec  tokenRecord
+}
+
+// mostDecodedTokens bounds what decodedTokens keeps: more tokens in use
+// than that start it afresh.
+const mostDecodedTokens = 1024
+
+// decode returns the record stored as data under key.
+func (d *decodedTokens) decode(key string, data []byte) (tokenRecord, error) {
+	d.mu.Lock()
+	kept, ok := d.all[key]
+	d.mu.Unlock()
+	if ok && bytes.Equal(kept.data, data) {
+		return kept.rec, nil
+	}
+	var rec tokenRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return tokenRecord{}, fmt.Errorf("record %s: %w", key, err)
+	}
+	d.mu.Lock()
+	if d.all == nil || len(d.all) >= mostDecodedTokens {
+		d.all = map[string]decodedToken{}
+	}
+	d.all[key] = decodedToken{data: bytes.Clone(data), rec: rec}
+	d.mu.Unlock()
+	return rec, nil
 }
