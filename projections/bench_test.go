@@ -12,6 +12,7 @@ import (
 	events "github.com/together-coop/together/events/catalogue"
 	"github.com/together-coop/together/events/stakeholder"
 	"github.com/together-coop/together/projections"
+	"github.com/together-coop/together/projections/disclosure"
 	"github.com/together-coop/together/projections/historytest"
 	"github.com/together-coop/together/projections/ledger"
 	"github.com/together-coop/together/projections/report"
@@ -290,5 +291,25 @@ func openedOnce(open representativeness.Opener) representativeness.Opener {
 			out[id] = d
 		}
 		return out
+	}
+}
+
+// BenchmarkJSON encodes each report of one project of the generated
+// programme, as every reading does, kept or not.
+func BenchmarkJSON(b *testing.B) {
+	h := generated()
+	l := h.Ledger()
+	q := projections.Query{Project: l.ProjectOrder[0], AsOf: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := config(b)
+	for _, r := range report.All() {
+		doc := r.Compute(l, q, c)
+		b.Run(r.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := report.JSON(doc, disclosure.Rule{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
