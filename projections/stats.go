@@ -1,8 +1,11 @@
 package projections
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/together-coop/together/events"
 )
@@ -128,6 +131,46 @@ func DaysBetweenDates(a, b events.Date) int { return a.DaysUntil(b) }
 // RoleCounts is a count per role, listing every role so that reports
 // always have the same shape.
 type RoleCounts map[events.Role]int
+
+// MarshalJSON writes the counts as encoding/json writes a map, the roles
+// in order, without its reflection: a report has one for every row of
+// some of its tables, and encodes them at every reading.
+func (rc RoleCounts) MarshalJSON() ([]byte, error) {
+	if rc == nil {
+		return []byte("null"), nil
+	}
+	roles := make([]events.Role, 0, len(rc))
+	for r := range rc {
+		roles = append(roles, r)
+	}
+	slices.Sort(roles)
+	b := make([]byte, 0, 2+len(roles)*24)
+	b = append(b, '{')
+	for i, r := range roles {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, string(r))
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(rc[r]), 10)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as encoding/json writes a string. A role is
+// a plain word, written as it is; anything that needs escaping (as
+// encoding/json escapes <, > and & too) is written by encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			quoted, _ := json.Marshal(s) // a string always encodes
+			return append(b, quoted...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
 
 // NewRoleCounts returns zero for every role.
 func NewRoleCounts() RoleCounts {

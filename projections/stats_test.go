@@ -1,12 +1,14 @@
 package projections_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/projections"
 )
 
@@ -134,4 +136,34 @@ func show(v *float64) any {
 		return "null"
 	}
 	return *v
+}
+
+// FuzzRoleCountsJSON holds RoleCounts' own encoding to what encoding/json
+// writes for the same map: the reports' golden files are byte for byte.
+func FuzzRoleCountsJSON(f *testing.F) {
+	f.Add("service_user", 3, "carer", -1)
+	f.Add("<b>&", 0, "é\u2028", 1<<40)
+	f.Add("\x00\xff", 7, "", 0)
+	f.Fuzz(func(t *testing.T, r1 string, n1 int, r2 string, n2 int) {
+		for _, rc := range []projections.RoleCounts{nil, {}, {events.Role(r1): n1}, {events.Role(r1): n1, events.Role(r2): n2}, projections.NewRoleCounts()} {
+			got, err := json.Marshal(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plain map[string]int
+			if rc != nil {
+				plain = map[string]int{}
+				for r, n := range rc {
+					plain[string(r)] = n
+				}
+			}
+			want, err := json.Marshal(plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("RoleCounts %v encodes as %s, encoding/json writes %s", rc, got, want)
+			}
+		}
+	})
 }
