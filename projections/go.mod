@@ -8,6 +8,6 @@ require (
 	github.com/together-coop/together/events v0.0.0
 )
 
-require github.com/go-json-experiment/json v1.27.2 // indirect
+require github.com/go-json-experiment/json v1.27.2
 
 replace github.com/together-coop/together/events => ../events

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/together-coop/together/projections"
 )
@@ -16,76 +20,141 @@ const countsKey = "counts"
 // JSON rewrites a report's JSON document as published: each declared
 // count becomes its published value or "*", each ratio its recomputed
 // value, each hidden figure "*", and the header's "counts" names the
-// rule. Field order and everything else are kept byte for byte.
+// rule. Every other name and value is written as encoding/json writes
+// it, which leaves what encoding/json wrote byte for byte as it was; what
+// lies between them (nothing, in what encoding/json writes) is left out.
 func (p Published) JSON(doc []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var b bytes.Buffer
-	if err := p.rewrite(dec, &b, ""); err != nil {
+	r := rewriter{p: p, out: make([]byte, 0, len(doc)+len(doc)/8),
+		dec: jsontext.NewDecoder(bytes.NewReader(doc), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))}
+	if err := r.value(); err != nil {
 		return nil, fmt.Errorf("publish report: %w", err)
 	}
-	if dec.More() {
+	if _, err := r.dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("publish report: more than one JSON value")
 	}
-	return b.Bytes(), nil
+	return r.out, nil
 }
 
-func (p Published) rewrite(dec *json.Decoder, b *bytes.Buffer, path string) error {
-	tok, err := dec.Token()
+// rewriter copies a document's tokens one after the other, each value at
+// a path the plan declares replaced. The path of what it reads is kept in
+// one buffer, as a map lookup by its bytes makes no string: a report has
+// hundreds of values, and every reading of a published report rewrites
+// it.
+type rewriter struct {
+	p    Published
+	dec  *jsontext.Decoder
+	out  []byte
+	path []byte
+	name []byte
+}
+
+func (r *rewriter) value() error {
+	switch r.dec.PeekKind() {
+	case '{':
+		return r.object()
+	case '[':
+		return r.array()
+	}
+	v, err := r.dec.ReadValue()
 	if err != nil {
 		return err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			b.WriteByte('{')
-			for first := true; dec.More(); first = false {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key, _ := k.(string)
-				if !first {
-					b.WriteByte(',')
-				}
-				writeJSON(b, key)
-				b.WriteByte(':')
-				child := join(path, key)
-				if path == "" && key == countsKey {
-					if _, err := dec.Token(); err != nil {
-						return err
-					}
-					writeJSON(b, p.Rule.String())
-					continue
-				}
-				if err := p.rewrite(dec, b, child); err != nil {
-					return err
-				}
-			}
-			b.WriteByte('}')
-		case '[':
-			b.WriteByte('[')
-			for i := 0; dec.More(); i++ {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				if err := p.rewrite(dec, b, join(path, strconv.Itoa(i))); err != nil {
-					return err
-				}
-			}
-			b.WriteByte(']')
-		}
-		_, err := dec.Token() // the closing delimiter
-		return err
-	default:
-		if s, ok := p.replacement(path); ok {
-			b.WriteString(s)
-			return nil
-		}
-		writeJSON(b, tok)
+	if s, ok := r.p.replacement(string(r.path)); ok {
+		r.out = append(r.out, s...)
+	} else {
+		r.appendLiteral(v)
 	}
 	return nil
+}
+
+// appendLiteral appends raw, a value or a name as the document has it, as
+// encoding/json writes it. What encoding/json wrote is written as it is;
+// a string with an escape, a byte beyond ASCII or a character that
+// encoding/json escapes (<, > and &) is decoded and encoded again.
+func (r *rewriter) appendLiteral(raw []byte) {
+	if len(raw) == 0 || raw[0] != '"' || !bytes.ContainsFunc(raw, func(c rune) bool {
+		return c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf
+	}) {
+		r.out = append(r.out, raw...)
+		return
+	}
+	// The decoder has checked the string; all AppendUnquote can report is
+	// invalid UTF-8, which it replaces, as encoding/json's decoder does.
+	s, _ := jsontext.AppendUnquote(nil, raw)
+	quoted, _ := json.Marshal(string(s)) // a string always encodes
+	r.out = append(r.out, quoted...)
+}
+
+func (r *rewriter) object() error {
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	r.out = append(r.out, '{')
+	top := len(r.path) == 0
+	for first := true; r.dec.PeekKind() != '}'; first = false {
+		name, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		if !first {
+			r.out = append(r.out, ',')
+		}
+		r.appendLiteral(name)
+		r.out = append(r.out, ':')
+		// Checked by the decoder: all AppendUnquote can report is invalid
+		// UTF-8, replaced as encoding/json's decoder replaces it.
+		r.name, _ = jsontext.AppendUnquote(r.name[:0], name)
+		if top && string(r.name) == countsKey {
+			if err := r.dec.SkipValue(); err != nil {
+				return err
+			}
+			rule, _ := json.Marshal(r.p.Rule.String()) // a string always encodes
+			r.out = append(r.out, rule...)
+			continue
+		}
+		parent := r.enter(r.name)
+		if err := r.value(); err != nil {
+			return err
+		}
+		r.path = r.path[:parent]
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	r.out = append(r.out, '}')
+	return nil
+}
+
+func (r *rewriter) array() error {
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	r.out = append(r.out, '[')
+	for i := 0; r.dec.PeekKind() != ']'; i++ {
+		if i > 0 {
+			r.out = append(r.out, ',')
+		}
+		parent := r.enter(strconv.AppendInt(r.name[:0], int64(i), 10))
+		if err := r.value(); err != nil {
+			return err
+		}
+		r.path = r.path[:parent]
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return err
+	}
+	r.out = append(r.out, ']')
+	return nil
+}
+
+// enter adds key to the path, and returns the path's length before it.
+func (r *rewriter) enter(key []byte) int {
+	parent := len(r.path)
+	if parent > 0 {
+		r.path = append(r.path, '.')
+	}
+	r.path = append(r.path, key...)
+	return parent
 }
 
 // replacement returns the JSON a published cell shows, if path is one.
@@ -138,20 +207,4 @@ func (p Published) Table(t projections.Table) projections.Table {
 		}
 	}
 	return out
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func writeJSON(b *bytes.Buffer, v any) {
-	if n, ok := v.(json.Number); ok {
-		b.WriteString(n.String())
-		return
-	}
-	e, _ := json.Marshal(v) // strings, bools and null always marshal
-	b.Write(e)
 }
