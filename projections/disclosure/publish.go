@@ -24,8 +24,10 @@ const countsKey = "counts"
 // it, which leaves what encoding/json wrote byte for byte as it was; what
 // lies between them (nothing, in what encoding/json writes) is left out.
 func (p Published) JSON(doc []byte) ([]byte, error) {
+	// The decoder reads a bytes.Buffer where it lies, rather than copying
+	// it into a buffer of its own.
 	r := rewriter{p: p, out: make([]byte, 0, len(doc)+len(doc)/8),
-		dec: jsontext.NewDecoder(bytes.NewReader(doc), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))}
+		dec: jsontext.NewDecoder(bytes.NewBuffer(doc), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))}
 	if err := r.value(); err != nil {
 		return nil, fmt.Errorf("publish report: %w", err)
 	}
