@@ -111,7 +111,7 @@ func rewriteTokens(p Published, dec *json.Decoder, b *bytes.Buffer, path string)
 		_, err := dec.Token() // the closing delimiter
 		return err
 	default:
-		if s, ok := p.replacement(path); ok {
+		if s, ok := p.replacement([]byte(path)); ok {
 			b.WriteString(s)
 			return nil
 		}

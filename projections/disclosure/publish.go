@@ -61,7 +61,7 @@ func (r *rewriter) value() error {
 	if err != nil {
 		return err
 	}
-	if s, ok := r.p.replacement(string(r.path)); ok {
+	if s, ok := r.p.replacement(r.path); ok {
 		r.out = append(r.out, s...)
 	} else {
 		r.appendLiteral(v)
@@ -160,14 +160,15 @@ func (r *rewriter) enter(key []byte) int {
 }
 
 // replacement returns the JSON a published cell shows, if path is one.
-func (p Published) replacement(path string) (string, bool) {
-	if c, ok := p.Counts[path]; ok {
+// The maps are indexed by string(path) itself, which makes no string.
+func (p Published) replacement(path []byte) (string, bool) {
+	if c, ok := p.Counts[string(path)]; ok {
 		if c.Hidden {
 			return `"` + Hidden + `"`, true
 		}
 		return strconv.Itoa(c.Value), true
 	}
-	if f, ok := p.Figures[path]; ok && !f.Keep {
+	if f, ok := p.Figures[string(path)]; ok && !f.Keep {
 		switch {
 		case f.Hidden:
 			return `"` + Hidden + `"`, true
