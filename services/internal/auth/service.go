@@ -89,10 +89,18 @@ func getJSON(ctx context.Context, kv KV, key string, v any) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return 0, fmt.Errorf("record %s: %w", key, err)
+	if err := decodeRecord(key, data, v); err != nil {
+		return 0, err
 	}
 	return rev, nil
+}
+
+// decodeRecord decodes data, the record stored under key, into v.
+func decodeRecord(key string, data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("record %s: %w", key, err)
+	}
+	return nil
 }
 
 // updateJSON applies change to the record under key until it lands

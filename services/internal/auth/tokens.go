@@ -192,8 +192,8 @@ func (d *decodedTokens) decode(key string, data []byte) (tokenRecord, error) {
 		return kept.rec, nil
 	}
 	var rec tokenRecord
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return tokenRecord{}, fmt.Errorf("record %s: %w", key, err)
+	if err := decodeRecord(key, data, &rec); err != nil {
+		return tokenRecord{}, err
 	}
 	d.mu.Lock()
 	if d.all == nil || len(d.all) >= mostDecodedTokens {
