@@ -147,7 +147,7 @@ func secs(d time.Duration) string {
 func (r Report) writeLoad(tw io.Writer) {
 	l := r.Load
 	if l.Clients == 0 {
-		fmt.Fprintf(tw, "clients\tnone: the report readers alone\n")
+		fmt.Fprintln(tw, "clients\tnone: the report readers alone")
 	} else {
 		fmt.Fprintf(tw, "clients\t%d\n", l.Clients)
 	}
