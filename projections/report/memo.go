@@ -12,14 +12,15 @@ import (
 // reports made of one a project (see [Parts]): a report asked again over
 // a scope in which nothing has changed is not computed again, and one
 // made of parts computes only the parts of the projects that changed.
-// What it answers is what [Compute] would, header and all. It is safe for
+// What it answers is what [Compute] would, header and all, and it keeps a
+// report's JSON with the report (see [Answer.JSON]). It is safe for
 // concurrent use, and a report several ask for at once is computed once.
 type Memo struct {
 	config Config
 
 	hits, misses atomic.Uint64
 
-	kept projections.Kept[memoKey, Document]
+	kept projections.Kept[memoKey, *keptReport]
 }
 
 // MaxKept bounds the reports a [Memo] keeps: one for each report, scope
@@ -37,49 +38,57 @@ func NewMemo(c Config) *Memo {
 	if c.Parts == nil {
 		c.Parts = &Parts{}
 	}
-	return &Memo{config: c, kept: projections.Kept[memoKey, Document]{Max: MaxKept}}
+	return &Memo{config: c, kept: projections.Kept[memoKey, *keptReport]{Max: MaxKept}}
 }
 
 // Compute returns the report called name for q over l, as [Compute] does
 // with the memo's configuration, and whether it was kept rather than
 // computed by this call; ok is false if there is no such report.
-func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (doc Document, kept, ok bool) {
+func (m *Memo) Compute(name string, l *ledger.Ledger, q projections.Query) (a Answer, kept, ok bool) {
 	r, ok := Lookup(name)
 	if !ok {
-		return nil, false, false
+		return Answer{}, false, false
 	}
 	key, rev, keep := m.keyOf(r, l, q)
 	if !keep {
-		return r.Compute(l, q, m.config), false, true
+		return Answer{Doc: r.Compute(l, q, m.config)}, false, true
 	}
-	doc, kept = m.kept.Compute(key, rev, func() Document { return r.Compute(l, q, m.config) })
+	k, kept := m.kept.Compute(key, rev, func() *keptReport {
+		return &keptReport{doc: r.Compute(l, q, m.config), header: projections.HeaderOf(name, q, l)}
+	})
 	if !kept {
 		m.misses.Add(1)
-		return doc, false, true
+		return Answer{Doc: k.doc, header: k.header, kept: k}, false, true
 	}
 	m.hits.Add(1)
-	return r.rehead(doc, projections.HeaderOf(name, q, l)), true, true
+	return m.answer(r, k, l, q), true, true
 }
 
 // Kept returns the report called name for q over l if the memo keeps it
 // for the revision of q's scope, without computing it or waiting for a
 // computation under way: a reader that finds it need not queue with
 // those that compute.
-func (m *Memo) Kept(name string, l *ledger.Ledger, q projections.Query) (Document, bool) {
+func (m *Memo) Kept(name string, l *ledger.Ledger, q projections.Query) (Answer, bool) {
 	r, ok := Lookup(name)
 	if !ok {
-		return nil, false
+		return Answer{}, false
 	}
 	key, rev, keep := m.keyOf(r, l, q)
 	if !keep {
-		return nil, false
+		return Answer{}, false
 	}
-	doc, ok := m.kept.Get(key, rev)
+	k, ok := m.kept.Get(key, rev)
 	if !ok {
-		return nil, false
+		return Answer{}, false
 	}
 	m.hits.Add(1)
-	return r.rehead(doc, projections.HeaderOf(name, q, l)), true
+	return m.answer(r, k, l, q), true
+}
+
+// answer is kept report k, of r, with the header of q over l.
+func (m *Memo) answer(r Report, k *keptReport, l *ledger.Ledger, q projections.Query) Answer {
+	h := projections.HeaderOf(r.Name, q, l)
+	return Answer{Doc: r.rehead(k.doc, h), header: h, kept: k}
 }
 
 // keyOf returns what the memo keeps report r for q over l under, and

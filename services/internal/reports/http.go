@@ -226,10 +226,10 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	if req.Format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", req.Name+".csv"))
-		_, _ = w.Write(report.CSV(doc, rule))
+		_, _ = w.Write(report.CSV(doc.Doc, rule))
 		return
 	}
-	body, err := report.JSON(doc, rule)
+	body, err := doc.JSON(rule)
 	if err != nil {
 		problem.Write(w, r, http.StatusInternalServerError, "the report could not be encoded")
 		return
@@ -244,8 +244,8 @@ var errTurnAbandoned = errors.New("the request ended while the report waited its
 
 // answer returns the report req asks for: as the memo keeps it if nothing
 // in its scope changed, at once, or else computed in its turn.
-func (s *Service) answer(ctx context.Context, req Request) (report.Document, error) {
-	var doc report.Document
+func (s *Service) answer(ctx context.Context, req Request) (report.Answer, error) {
+	var doc report.Answer
 	var kept bool
 	var err error
 	s.runner.Read(func(l *ledger.Ledger) {
@@ -259,7 +259,7 @@ func (s *Service) answer(ctx context.Context, req Request) (report.Document, err
 	}
 	done, err := s.turns.take(ctx, scopeOf(req))
 	if err != nil {
-		return nil, errTurnAbandoned
+		return report.Answer{}, errTurnAbandoned
 	}
 	start := time.Now()
 	computed := false
