@@ -696,7 +696,7 @@ func (a *App) startProjection(ctx context.Context, registry *events.Registry) (*
 	client := recorder.NewClient(reportsConn, recorderTimeout)
 	stream, err := natsjs.NewReader(reportsConn, natsjs.ReaderConfig{
 		APIPrefix: busauth.RecorderAPIPrefix, Stream: busauth.EventStream,
-		Announcements: busauth.SubjectAppended, Timeout: recorderTimeout,
+		Announcements: busauth.SubjectAppended, Timeout: recorderTimeout, ContentOnly: true,
 	})
 	if err != nil {
 		return nil, nil, err

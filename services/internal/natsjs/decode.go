@@ -17,11 +17,33 @@ import (
 // json.Marshal wrote when it was appended, and is read member by member
 // in that order; anything else goes to the general decoder.
 func decode(data []byte, seq uint64) (events.Envelope, error) {
-	if e, ok := decodeMarshalled(data); ok {
+	if e, ok := decodeMarshalled(data, false); ok {
 		e.Position = seq
 		return e, nil
 	}
 	return decodeAny(data, seq)
+}
+
+// decodeContent reads a stored message as decode does, less what says
+// who wrote the event and proves it was not changed (actor, correlation,
+// causation, idempotency and hashes), which it leaves empty, and with a
+// payload that is data's own bytes rather than a copy of them: what a
+// projection reads of an event is what happened, to what and when, and
+// nothing else at every event of a rebuild is garbage at once. It refuses
+// what decode refuses.
+func decodeContent(data []byte, seq uint64) (events.Envelope, error) {
+	if e, ok := decodeMarshalled(data, true); ok {
+		e.Position = seq
+		return e, nil
+	}
+	e, err := decodeAny(data, seq)
+	return contentOf(e), err
+}
+
+// contentOf is e less what decodeContent leaves out.
+func contentOf(e events.Envelope) events.Envelope {
+	e.Actor, e.CorrelationID, e.CausationID, e.Idempotency, e.PrevHash, e.Hash = "", "", "", nil, "", ""
+	return e
 }
 
 // decodeOptions make the v2 decoder read an envelope as encoding/json
@@ -60,9 +82,10 @@ var payloadOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), json
 // payload's free of escapes, so its bytes are its value. It reports false
 // for anything else, which may still be an envelope: decodeAny decides.
 // Each value is read by what encoding/json calls for it, so the two agree
-// (FuzzDecodeMarshalled holds them to it).
-func decodeMarshalled(data []byte) (e events.Envelope, ok bool) {
-	r := marshalled{data: data}
+// (FuzzDecodeMarshalled holds them to it). With contentOnly it reads the
+// envelope as decodeContent does.
+func decodeMarshalled(data []byte, contentOnly bool) (e events.Envelope, ok bool) {
+	r := marshalled{data: data, contentOnly: contentOnly}
 	var occurred, recorded []byte
 	ok = r.member(`{"id":`) && r.text(e.ID.UnmarshalText) &&
 		r.member(`,"type":`) && r.string(&e.Type) &&
@@ -72,8 +95,8 @@ func decodeMarshalled(data []byte) (e events.Envelope, ok bool) {
 		r.member(`,"position":`) && r.uint(&e.Position) &&
 		r.member(`,"occurred_at":`) && r.raw(&occurred) &&
 		r.member(`,"recorded_at":`) && r.raw(&recorded) &&
-		r.member(`,"actor":`) && r.string(&e.Actor) &&
-		r.member(`,"correlation_id":`) && r.string(&e.CorrelationID)
+		r.member(`,"actor":`) && r.provenance(&e.Actor) &&
+		r.member(`,"correlation_id":`) && r.provenance(&e.CorrelationID)
 	if !ok {
 		return events.Envelope{}, false
 	}
@@ -83,18 +106,21 @@ func decodeMarshalled(data []byte) (e events.Envelope, ok bool) {
 	if err := e.RecordedAt.UnmarshalText(recorded); err != nil {
 		return events.Envelope{}, false
 	}
-	if r.member(`,"causation_id":`) && !r.string(&e.CausationID) {
+	if r.member(`,"causation_id":`) && !r.provenance(&e.CausationID) {
 		return events.Envelope{}, false
 	}
 	if r.member(`,"idempotency":`) {
-		e.Idempotency = new(events.Idempotency)
-		if !(r.member(`{"key":`) && r.string(&e.Idempotency.Key) &&
-			r.member(`,"digest":`) && r.string(&e.Idempotency.Digest) && r.member(`}`)) {
+		var idem events.Idempotency
+		if !(r.member(`{"key":`) && r.provenance(&idem.Key) &&
+			r.member(`,"digest":`) && r.provenance(&idem.Digest) && r.member(`}`)) {
 			return events.Envelope{}, false
 		}
+		if !contentOnly {
+			e.Idempotency = &idem
+		}
 	}
-	ok = r.member(`,"prev_hash":`) && r.string(&e.PrevHash) &&
-		r.member(`,"hash":`) && r.string(&e.Hash) &&
+	ok = r.member(`,"prev_hash":`) && r.provenance(&e.PrevHash) &&
+		r.member(`,"hash":`) && r.provenance(&e.Hash) &&
 		r.member(`,"payload":`)
 	if !ok {
 		return events.Envelope{}, false
@@ -109,7 +135,11 @@ func decodeMarshalled(data []byte) (e events.Envelope, ok bool) {
 	if !jsontext.Value(payload).IsValid(payloadOptions) {
 		return events.Envelope{}, false
 	}
-	e.Payload = bytes.Clone(payload)
+	if contentOnly {
+		e.Payload = payload[:len(payload):len(payload)]
+	} else {
+		e.Payload = bytes.Clone(payload)
+	}
 	return e, true
 }
 
@@ -118,6 +148,8 @@ func decodeMarshalled(data []byte) (e events.Envelope, ok bool) {
 type marshalled struct {
 	data []byte
 	at   int
+	// contentOnly reads the envelope's provenance without keeping it.
+	contentOnly bool
 }
 
 // member reads the literal text s (a member's name and colon, with the
@@ -164,6 +196,16 @@ func (r *marshalled) string(s *string) bool {
 	}
 	*s = string(b)
 	return true
+}
+
+// provenance reads a string of the envelope's provenance, into s unless
+// r reads content only.
+func (r *marshalled) provenance(s *string) bool {
+	if r.contentOnly {
+		var b []byte
+		return r.raw(&b)
+	}
+	return r.string(s)
 }
 
 // text reads a string into a value through its UnmarshalText, as

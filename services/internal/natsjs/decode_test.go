@@ -2,6 +2,7 @@ package natsjs
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,14 +14,18 @@ import (
 )
 
 // sampleMessages returns n stored messages as the store writes them,
-// spread over a generated programme so that they hold every kind of event.
+// spread over a generated programme so that they hold every kind of event,
+// each with its provenance as the recorder stamps it: who, which request,
+// and the hashes that chain it.
 func sampleMessages(tb testing.TB, n int) [][]byte {
 	tb.Helper()
 	all := historytest.Generate(3, 20_000).Events
 	var out [][]byte
 	for i := 0; i < n; i++ {
-		e := all[i*len(all)/n]
-		data, err := json.Marshal(e.Envelope)
+		e := all[i*len(all)/n].Envelope
+		e.Actor, e.CorrelationID = "user-"+e.ID.String()[:8], e.ID.String()
+		e.PrevHash, e.Hash = fmt.Sprintf("%064x", i), fmt.Sprintf("%064x", i+1)
+		data, err := json.Marshal(e)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -57,8 +62,9 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// FuzzDecode requires decode to accept what encoding/json accepts and
-// refuse what it refuses, with the same result.
+// FuzzDecode requires decode and decodeContent to accept what
+// encoding/json accepts and refuse what it refuses, with the same result
+// (decodeContent's less the provenance it leaves out).
 func FuzzDecode(f *testing.F) {
 	for _, s := range sampleMessages(f, 50) {
 		f.Add(s)
@@ -70,24 +76,29 @@ func FuzzDecode(f *testing.F) {
 		var want events.Envelope
 		wantErr := json.Unmarshal(data, &want)
 		got, err := decode(data, 7)
+		content, contentErr := decodeContent(data, 7)
 		if wantErr != nil {
-			if err == nil {
-				t.Fatalf("decode accepted %q, which encoding/json refuses: %v", data, wantErr)
+			if err == nil || contentErr == nil {
+				t.Fatalf("decode (%v) or decodeContent (%v) accepted %q, which encoding/json refuses: %v", err, contentErr, data, wantErr)
 			}
 			return
 		}
-		if err != nil {
-			t.Fatalf("decode refused %q, which encoding/json accepts: %v", data, err)
+		if err != nil || contentErr != nil {
+			t.Fatalf("decode (%v) or decodeContent (%v) refused %q, which encoding/json accepts", err, contentErr, data)
 		}
 		want.Position = 7
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("%q (-encoding/json +decode):\n%s", data, diff)
 		}
+		if diff := cmp.Diff(contentOf(want), content); diff != "" {
+			t.Fatalf("%q (-encoding/json, its content +decodeContent):\n%s", data, diff)
+		}
 	})
 }
 
 // BenchmarkDecode decodes stored messages into envelopes, the step every
-// read pays per event.
+// read pays per event: whole, as the store reads them, and their content
+// only, as the reports' reader does.
 //
 //	go test -run '^$' -bench Decode ./services/internal/natsjs/
 func BenchmarkDecode(b *testing.B) {
@@ -96,15 +107,23 @@ func BenchmarkDecode(b *testing.B) {
 	for _, s := range samples {
 		bytes += len(s)
 	}
-	b.SetBytes(int64(bytes / len(samples)))
-	i := 0
-	for b.Loop() {
-		if _, err := decode(samples[i%len(samples)], 1); err != nil {
-			b.Fatal(err)
-		}
-		i++
+	for _, d := range []struct {
+		name   string
+		decode func([]byte, uint64) (events.Envelope, error)
+	}{{"whole", decode}, {"content", decodeContent}} {
+		b.Run(d.name, func(b *testing.B) {
+			b.SetBytes(int64(bytes / len(samples)))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := d.decode(samples[i%len(samples)], 1); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // TestDecodeMarshalledReadsWhatMarshalWrites requires the direct reader
@@ -132,7 +151,7 @@ func TestDecodeMarshalledReadsWhatMarshalWrites(t *testing.T) {
 	}
 	samples = append(samples, sampleMessages(t, 2000)...)
 	for i, data := range samples {
-		got, ok := decodeMarshalled(data)
+		got, ok := decodeMarshalled(data, false)
 		if !ok {
 			t.Fatalf("sample %d not read directly: %s", i, data)
 		}
@@ -147,15 +166,20 @@ func TestDecodeMarshalledReadsWhatMarshalWrites(t *testing.T) {
 }
 
 // FuzzDecodeMarshalled requires whatever the direct reader reads to be
-// read the same by the general decoder; FuzzDecode holds the general one
-// to encoding/json.
+// read the same by the general decoder, and its content alone to be read
+// as the same less its provenance; FuzzDecode holds the general one to
+// encoding/json.
 func FuzzDecodeMarshalled(f *testing.F) {
 	for _, s := range sampleMessages(f, 50) {
 		f.Add(s)
 	}
 	f.Add([]byte(`{"id":"0190c1a2-3b4c-7d5e-8f60-718293a4b5c6","type":"T","schema_version":1,"stream":"s","stream_version":1,"position":0,"occurred_at":"2026-01-02T03:04:05.5+01:00","recorded_at":"2026-01-02T03:04:05Z","actor":"a","correlation_id":"c","causation_id":"d","idempotency":{"key":"k","digest":"g"},"prev_hash":"","hash":"h","payload":{"x":"\ud800","x":1}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, ok := decodeMarshalled(data)
+		got, ok := decodeMarshalled(data, false)
+		content, contentOK := decodeMarshalled(data, true)
+		if ok != contentOK {
+			t.Fatalf("%q read directly: %v, its content: %v", data, ok, contentOK)
+		}
 		if !ok {
 			return
 		}
@@ -165,6 +189,9 @@ func FuzzDecodeMarshalled(f *testing.F) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("%q (-decoder +direct):\n%s", data, diff)
+		}
+		if diff := cmp.Diff(contentOf(want), content); diff != "" {
+			t.Fatalf("%q (-decoder, its content +direct, content only):\n%s", data, diff)
 		}
 	})
 }

@@ -146,7 +146,9 @@ func (s *Store) Skim(ctx context.Context, after uint64, types []string) iter.Seq
 	return s.pages().readAll(ctx, after, mayBeOf)
 }
 
-func (s *Store) pages() pager { return pager{get: s.get, timeout: s.timeout, head: s.Head} }
+func (s *Store) pages() pager {
+	return pager{get: s.get, timeout: s.timeout, head: s.Head, decode: decode}
+}
 
 // pager reads the whole stream in order, a page of batched direct gets at
 // a time; the store and a [Reader] in another account share it.
@@ -154,6 +156,8 @@ type pager struct {
 	get     *directget.Getter
 	timeout time.Duration
 	head    func(context.Context) (uint64, error)
+	// decode reads a message: decode, or decodeContent.
+	decode func(data []byte, seq uint64) (events.Envelope, error)
 }
 
 // readAll reads from after+1 up to the head found at the start. Given
@@ -220,7 +224,7 @@ func (p pager) readAll(ctx context.Context, after uint64, worth func(data []byte
 					}
 					continue
 				}
-				e, err := decode(m.Data, seq)
+				e, err := p.decode(m.Data, seq)
 				if !yield(e, err) || err != nil {
 					return
 				}

@@ -32,6 +32,12 @@ type ReaderConfig struct {
 	Poll time.Duration
 	// Timeout bounds one request without a deadline; default ten seconds.
 	Timeout time.Duration
+	// ContentOnly reads each event without what says who wrote it and
+	// proves it unchanged: actor, correlation, causation, idempotency and
+	// hashes are left empty. A projection reads none of them, and a
+	// rebuild would otherwise allocate them for every event only to drop
+	// them at once.
+	ContentOnly bool
 }
 
 // Reader reads the event stream from another account, through the two
@@ -85,10 +91,19 @@ func (r *Reader) Head(ctx context.Context) (uint64, error) {
 	return s.CachedInfo().State.LastSeq, nil
 }
 
+// pages reads the stream a page at a time, decoding as r is configured to.
+func (r *Reader) pages() pager {
+	p := pager{get: r.get, timeout: r.cfg.Timeout, head: r.Head, decode: decode}
+	if r.cfg.ContentOnly {
+		p.decode = decodeContent
+	}
+	return p
+}
+
 // ReadAll reads every event after the given position, up to the head
 // when it starts, as [Store.ReadAll] does.
 func (r *Reader) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
-	return pager{get: r.get, timeout: r.cfg.Timeout, head: r.Head}.readAll(ctx, after, nil)
+	return r.pages().readAll(ctx, after, nil)
 }
 
 // Subscribe reads every event after the given position, then waits for
@@ -153,7 +168,7 @@ func (r *Reader) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.E
 // returns the last position read, and false once the caller stopped, ctx
 // ended or a read failed.
 func (r *Reader) readOn(ctx context.Context, after uint64, yield func(events.Envelope, error) bool) (uint64, bool) {
-	p := pager{get: r.get, timeout: r.cfg.Timeout}
+	p := r.pages()
 	for {
 		pctx, cancel := withTimeout(ctx, r.cfg.Timeout)
 		reply, err := p.page(pctx, after+1, directget.MaxBatch)
@@ -168,7 +183,7 @@ func (r *Reader) readOn(ctx context.Context, after uint64, yield func(events.Env
 			return after, false
 		}
 		for i, m := range reply.Msgs {
-			e, err := decode(m.Data, reply.seqs[i])
+			e, err := p.decode(m.Data, reply.seqs[i])
 			if !yield(e, err) || err != nil {
 				return after, false
 			}

@@ -2,10 +2,13 @@ package natsjs_test
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
@@ -118,4 +121,54 @@ func positions(t *testing.T, seq func(func(events.Envelope, error) bool)) []uint
 		out = append(out, e.Position)
 	}
 	return out
+}
+
+// TestReaderReadsContentOnly: a reader told to read content only yields
+// the store's events less who wrote them and their hashes, whether it
+// reads the history or follows it.
+func TestReaderReadsContentOnly(t *testing.T) {
+	_, nc := natstest.RunJetStream(t)
+	ctx := context.Background()
+	s, err := natsjs.New(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := envelopes(300)
+	for i := range evs {
+		evs[i].Actor, evs[i].CorrelationID, evs[i].PrevHash, evs[i].Hash = "user-1", "c-1", fmt.Sprint("p", i), fmt.Sprint("h", i)
+		if i%2 == 0 {
+			evs[i].CausationID, evs[i].Idempotency = "d-1", &events.Idempotency{Key: "k", Digest: "g"}
+		}
+	}
+	appendMany(t, s, "project-1", 0, evs)
+	var want []events.Envelope
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Actor, e.CorrelationID, e.CausationID, e.Idempotency, e.PrevHash, e.Hash = "", "", "", nil, "", ""
+		want = append(want, e)
+	}
+	r, err := natsjs.NewReader(nc, natsjs.ReaderConfig{ContentOnly: true, Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(seq iter.Seq2[events.Envelope, error]) []events.Envelope {
+		var out []events.Envelope
+		for e, err := range seq {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out = append(out, e); len(out) == len(want) {
+				break // a subscription would wait for more
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff(want, read(r.ReadAll(ctx, 0))); diff != "" {
+		t.Errorf("ReadAll (-the store's, less provenance +read content only):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, read(r.Subscribe(ctx, 0))); diff != "" {
+		t.Errorf("Subscribe (-the store's, less provenance +read content only):\n%s", diff)
+	}
 }
