@@ -101,6 +101,15 @@ type Runner struct {
 	// ledger is the version published last. Only Run's goroutine
 	// replaces it, so that goroutine reads it without the lock.
 	ledger *ledger.Ledger
+	// building is the version being applied to, not yet published, while
+	// the runner rebuilds up to startHead: nobody reads the ledger before
+	// that (see WaitFor), so batches are applied to one version,
+	// published every maxUnpublished events, rather than each to a version
+	// of its own whose copies of what it changes are garbage at once.
+	// builtAt is the recorded time of its last event. Only Run's goroutine
+	// touches them.
+	building *ledger.Ledger
+	builtAt  time.Time
 	// checkpoint is the position of the last event applied: where the
 	// runner resumes after a broken subscription.
 	checkpoint uint64
@@ -120,6 +129,8 @@ type Runner struct {
 	nextWake uint64
 
 	applied prometheus.Counter
+	// published counts the versions of the ledger published.
+	published prometheus.Counter
 	// failures counts broken subscriptions; only the first of an outage
 	// and the recovery are logged.
 	failures prometheus.Counter
@@ -176,6 +187,12 @@ func NewRunner(source Source, registry *events.Registry, opts ...RunnerOption) (
 			Help:        "Events applied to the projection.",
 			ConstLabels: prometheus.Labels{"projection": ProjectionName},
 		}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "together_projection_versions_published_total",
+			Help: "Versions of the ledger published to the reports: one for each batch of events applied while " +
+				"following the history, one for many thousands while rebuilding it.",
+			ConstLabels: prometheus.Labels{"projection": ProjectionName},
+		}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name:        "together_projection_subscription_failures_total",
 			Help:        "Times the projection's subscription to the store broke and was retried.",
@@ -184,7 +201,7 @@ func NewRunner(source Source, registry *events.Registry, opts ...RunnerOption) (
 		sleep: sleep, stopSaveWait: 10 * time.Second,
 	}
 	if reg != nil {
-		reg.MustRegister(r.applied, r.failures,
+		reg.MustRegister(r.applied, r.published, r.failures,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name:        "together_projection_position",
 				Help:        "Store position of the last event applied to the projection.",
@@ -333,6 +350,9 @@ func (r *Runner) follow(ctx context.Context) error {
 	defer func() {
 		cancel()
 		<-read // never two subscriptions at once
+		// Resumed from the checkpoint, a subscription must find applied
+		// all it has passed.
+		r.publish()
 	}()
 	batch := make([]decoded, 0, maxApplyBatch)
 	caughtUp := false
@@ -365,7 +385,9 @@ func (r *Runner) follow(ctx context.Context) error {
 			r.applied.Add(float64(n))
 			if r.snapshots != nil {
 				r.sinceSnapshot += n
-				if r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval && r.snapshotWritten(false) {
+				// A snapshot is of what is published: none while a rebuild
+				// builds a version that is not.
+				if r.building == nil && r.snapshotInterval > 0 && time.Since(r.savedAt) >= r.snapshotInterval && r.snapshotWritten(false) {
 					r.saveInBackground(ctx)
 				}
 			}
@@ -386,22 +408,22 @@ func (r *Runner) applyBatch(batch []decoded) (int, error) {
 		n++
 	}
 	if n > 0 {
-		next := r.ledger.Next()
+		if r.building == nil {
+			r.building = r.ledger.Next()
+		}
 		for _, d := range batch[:n] {
-			next.Apply(d.e, d.p)
+			r.building.Apply(d.e, d.p)
 		}
 		last := batch[n-1].e
-		r.mu.Lock()
-		r.ledger = next
-		r.checkpoint, r.lastAt = last.Position, last.RecordedAt
-		if r.checkpoint >= r.nextWake {
-			r.wakeLocked()
+		r.builtAt = last.RecordedAt
+		if last.Position >= r.startHead || last.Position-r.checkpoint >= maxUnpublished {
+			r.publish()
 		}
-		r.mu.Unlock()
 	}
 	if n == len(batch) {
 		return n, nil
 	}
+	r.publish()
 	switch d := batch[n]; {
 	case errors.Is(d.readErr, events.ErrInvalidEvent):
 		// Something in the store that is not an event at all (the
@@ -414,6 +436,28 @@ func (r *Runner) applyBatch(batch []decoded) (int, error) {
 		r.stall(fmt.Errorf("event %s at position %d: %w", d.e.ID, d.e.Position, d.decodeErr))
 		return n, d.decodeErr
 	}
+}
+
+// maxUnpublished bounds how many events a rebuild applies before it
+// publishes a version: so many that the versions' copies cost little, so
+// few that the projection's lag and its snapshots follow the rebuild.
+const maxUnpublished = 1 << 16
+
+// publish makes the version being built the one readers read, if there
+// is one.
+func (r *Runner) publish() {
+	if r.building == nil {
+		return
+	}
+	r.mu.Lock()
+	r.ledger = r.building
+	r.checkpoint, r.lastAt = r.building.Position, r.builtAt
+	if r.checkpoint >= r.nextWake {
+		r.wakeLocked()
+	}
+	r.mu.Unlock()
+	r.building = nil
+	r.published.Inc()
 }
 
 // recovered notes the first event applied since the subscription began.

@@ -596,3 +596,60 @@ func TestAStopDoesNotWaitForAStuckSnapshot(t *testing.T) {
 		t.Fatal("the stop waited for the stuck snapshot")
 	}
 }
+
+// TestARebuildPublishesOneVersion: events trickling in one at a time,
+// as a rebuild reads them while the projection applies faster than they
+// are decoded, are applied to one version while the runner rebuilds up to
+// the head it started at, and published once, when it reaches it: a
+// version for each batch would copy, every few events, whatever they
+// change, only for the copy to be dropped. Once caught up, each event
+// waited for is published as it comes.
+func TestARebuildPublishesOneVersion(t *testing.T) {
+	story := historytest.Generate(17, 400).Events[:303]
+	store := memstore.New()
+	reportstest.AppendAll(t, store, story[:300])
+	reg := prometheus.NewRegistry()
+	runner := reportstest.Run(t, &trickle{Store: store}, reports.WithMetrics(reg))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reaches(ctx, t, runner, 300, "the rebuild")
+	published := func() float64 {
+		t.Helper()
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == "together_projection_versions_published_total" {
+				return f.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("no together_projection_versions_published_total")
+		return 0
+	}
+	if n := published(); n != 1 {
+		t.Errorf("rebuilding 300 events published %v versions, want 1", n)
+	}
+	for i := 300; i < len(story); i++ {
+		reportstest.AppendAll(t, store, story[i:i+1])
+		reaches(ctx, t, runner, uint64(i+1), "an event after the rebuild")
+	}
+	if n := published(); n != 4 {
+		t.Errorf("after three events, each waited for, %v versions published, want 4", n)
+	}
+}
+
+// trickle yields events with a pause before each, so that the runner
+// applies them in batches of one.
+type trickle struct{ *memstore.Store }
+
+func (s *trickle) Subscribe(ctx context.Context, after uint64) iter.Seq2[events.Envelope, error] {
+	return func(yield func(events.Envelope, error) bool) {
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			time.Sleep(100 * time.Microsecond)
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
