@@ -38,7 +38,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	maxCommands := fs.Int("max-commands", 1_000_000, "stop after this many commands even if time remains")
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
-	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history (not with --url)")
+	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history or --start-on (not with --url)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
 	restart := fs.Bool("restart", false, "with --history, after the cold start stop together and start it again on the same data, the reports resuming from the snapshot saved on stop: a restart as a deployment sees it, timed and measured as the cold start is; with --rebuild, before the rebuild")
@@ -102,7 +102,7 @@ Examples:
 	}
 	log := logger("bench")
 	if *startOn != "" {
-		return startOnAlone(ctx, *startOn, *startHead, *keyFile, logger("together"), stdout, stderr)
+		return startOnAlone(ctx, *startOn, *startHead, *keyFile, *heapProfile, logger("together"), stdout, stderr)
 	}
 	switch {
 	case *history < 0:
@@ -410,8 +410,9 @@ func startApart(ctx context.Context, dir, keyFile string, head uint64, progress 
 
 // startOnAlone is together bench --start-on: it starts together on the
 // stopped data directory dir, measures until the reports reflect head,
-// prints the measure as JSON on stdout and stops together.
-func startOnAlone(ctx context.Context, dir string, head uint64, keyFile string, log zerolog.Logger, stdout, stderr io.Writer) int {
+// writes a heap profile to heapProfile if it names a file, prints the
+// measure as JSON on stdout and stops together.
+func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapProfile string, log zerolog.Logger, stdout, stderr io.Writer) int {
 	if head == 0 || keyFile == "" {
 		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
 		return 2
@@ -431,6 +432,12 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile string, 
 	if err != nil {
 		fmt.Fprintf(stderr, "together bench: cold start: %v\n", err)
 		return 1
+	}
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile); err != nil {
+			fmt.Fprintf(stderr, "together bench: %v\n", err)
+			return 1
+		}
 	}
 	if err := shutdown(ctx, st); err != nil {
 		fmt.Fprintf(stderr, "together bench: stop after the cold start: %v\n", err)
