@@ -109,6 +109,14 @@ type Ledger struct {
 	gen uint64
 	// frozen is set by Next: the ledger is published and must not change.
 	frozen bool
+
+	// What the ledger makes one of for many events is made in slabs.
+	stakeholders slab[Stakeholder]
+	engagements  slab[Engagement]
+	invitations  slab[Invitation]
+	answers      slab[Answer]
+	feedback     slab[Feedback]
+	actions      slab[Action]
 }
 
 // edition is the generation an entity was made or copied for, which
@@ -420,8 +428,8 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			pr.Closed = &f
 		}
 	case *stakeholder.Registered:
-		l.Stakeholders = l.Stakeholders.set(l.gen, id, &Stakeholder{edition: edition{l.gen}, ID: id, Fact: f,
-			Roles: []RolesAt{{Fact: f, Roles: p.Roles}}, CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel})
+		l.Stakeholders = l.Stakeholders.set(l.gen, id, l.stakeholders.keep(Stakeholder{edition: edition{l.gen}, ID: id, Fact: f,
+			Roles: []RolesAt{{Fact: f, Roles: p.Roles}}, CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel}))
 		l.StakeholderOrder = append(l.StakeholderOrder, id)
 	case *stakeholder.RolesChanged:
 		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
@@ -458,8 +466,8 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		for i, eid := range p.ElementIDs {
 			p.ElementIDs[i] = l.elementID(p.ProjectID, eid)
 		}
-		l.Engagements = l.Engagements.set(l.gen, id, &Engagement{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
-			ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level, ScheduledFor: p.ScheduledFor, Fact: f})
+		l.Engagements = l.Engagements.set(l.gen, id, l.engagements.keep(Engagement{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+			ElementIDs: p.ElementIDs, Title: p.Title, Method: p.Method, Level: p.Level, ScheduledFor: p.ScheduledFor, Fact: f}))
 		l.EngagementOrder = append(l.EngagementOrder, id)
 		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
 			pr.EngagementIDs = append(pr.EngagementIDs, id)
@@ -471,12 +479,16 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		}
 	case *engagement.StakeholderInvited:
 		if en := edit(&l.Engagements, l.gen, id); en != nil {
-			en.Invitations = append(en.Invitations, &Invitation{edition: edition{l.gen}, Fact: f,
-				StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel})
+			en.Invitations = append(en.Invitations, l.invitations.keep(Invitation{edition: edition{l.gen}, Fact: f,
+				StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel}))
 		}
 	case *engagement.InvitationAnswered:
 		if inv := l.editInvitation(id, p.StakeholderID); inv != nil {
-			inv.Answers = append(inv.Answers, Answer{Fact: f, Accepted: p.Accepted})
+			if answer := (Answer{Fact: f, Accepted: p.Accepted}); inv.Answers == nil {
+				inv.Answers = l.answers.one(answer) // most are answered once
+			} else {
+				inv.Answers = append(inv.Answers, answer)
+			}
 		}
 	case *engagement.Held:
 		if en := edit(&l.Engagements, l.gen, id); en != nil {
@@ -494,9 +506,9 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			en.Cancelled = &f
 		}
 	case *feedback.Given:
-		fb := &Feedback{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+		fb := l.feedback.keep(Feedback{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
 			EngagementID: l.engagementID(p.EngagementID), ElementID: l.elementID(p.ProjectID, p.ElementID),
-			StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f}
+			StakeholderID: l.stakeholderID(p.StakeholderID), Channel: p.Channel, Sentiment: p.Sentiment, Themes: p.Themes, Fact: f})
 		l.Feedback = l.Feedback.set(l.gen, id, fb)
 		l.FeedbackOrder = append(l.FeedbackOrder, id)
 		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
@@ -518,9 +530,9 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 		for i, fid := range p.FeedbackIDs {
 			p.FeedbackIDs[i] = l.feedbackID(fid)
 		}
-		a := &Action{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
+		a := l.actions.keep(Action{edition: edition{l.gen}, ID: id, ProjectID: l.projectID(p.ProjectID),
 			FeedbackIDs: p.FeedbackIDs, EngagementID: l.engagementID(p.EngagementID), Description: p.Description,
-			Owner: p.Owner, Fact: f, DueOn: p.DueOn}
+			Owner: p.Owner, Fact: f, DueOn: p.DueOn})
 		l.Actions = l.Actions.set(l.gen, id, a)
 		l.ActionOrder = append(l.ActionOrder, id)
 		if pr := edit(&l.Projects, l.gen, p.ProjectID); pr != nil {
