@@ -88,10 +88,12 @@ func WithSnapshots(s Snapshots, interval time.Duration) RunnerOption {
 }
 
 // Runner feeds the ledger. It applies each batch of events to the next
-// version of the ledger and then publishes it; [Runner.Read] hands out
-// the version published last, which never changes, so however long a
-// report takes, it holds up neither the projection nor other readers.
-// The runner is safe for concurrent use.
+// version of the ledger and then publishes it (while it rebuilds what was
+// recorded before it started, which nobody reads until it is done, a
+// version every many batches); [Runner.Read] hands out the version
+// published last, which never changes, so however long a report takes,
+// it holds up neither the projection nor other readers. The runner is
+// safe for concurrent use.
 type Runner struct {
 	source   Source
 	registry *events.Registry
@@ -106,10 +108,12 @@ type Runner struct {
 	// that (see WaitFor), so batches are applied to one version,
 	// published every maxUnpublished events, rather than each to a version
 	// of its own whose copies of what it changes are garbage at once.
-	// builtAt is the recorded time of its last event. Only Run's goroutine
-	// touches them.
-	building *ledger.Ledger
-	builtAt  time.Time
+	// builtAt is the recorded time of its last event, unpublished how many
+	// events it holds that the published one does not. Only Run's
+	// goroutine touches them.
+	building    *ledger.Ledger
+	builtAt     time.Time
+	unpublished int
 	// checkpoint is the position of the last event applied: where the
 	// runner resumes after a broken subscription.
 	checkpoint uint64
@@ -416,7 +420,8 @@ func (r *Runner) applyBatch(batch []decoded) (int, error) {
 		}
 		last := batch[n-1].e
 		r.builtAt = last.RecordedAt
-		if last.Position >= r.startHead || last.Position-r.checkpoint >= maxUnpublished {
+		r.unpublished += n
+		if last.Position >= r.startHead || r.unpublished >= maxUnpublished {
 			r.publish()
 		}
 	}
@@ -456,7 +461,7 @@ func (r *Runner) publish() {
 		r.wakeLocked()
 	}
 	r.mu.Unlock()
-	r.building = nil
+	r.building, r.unpublished = nil, 0
 	r.published.Inc()
 }
 
