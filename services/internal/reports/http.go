@@ -210,7 +210,7 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 			"the reports have not reached position %d yet (they are at %d): %v", req.MinPosition, s.runner.Checkpoint(), err))
 		return
 	}
-	doc, err := s.answer(r.Context(), req)
+	got, err := s.answer(r.Context(), req)
 	if errors.Is(err, errTurnAbandoned) {
 		problem.Write(w, r, http.StatusServiceUnavailable, "the request ended while the report waited its turn")
 		return
@@ -226,10 +226,10 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 	if req.Format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", req.Name+".csv"))
-		_, _ = w.Write(report.CSV(doc.Doc, rule))
+		_, _ = w.Write(report.CSV(got.Doc, rule))
 		return
 	}
-	body, err := doc.JSON(rule)
+	body, err := got.JSON(rule)
 	if err != nil {
 		problem.Write(w, r, http.StatusInternalServerError, "the report could not be encoded")
 		return
@@ -245,17 +245,17 @@ var errTurnAbandoned = errors.New("the request ended while the report waited its
 // answer returns the report req asks for: as the memo keeps it if nothing
 // in its scope changed, at once, or else computed in its turn.
 func (s *Service) answer(ctx context.Context, req Request) (report.Answer, error) {
-	var doc report.Answer
+	var a report.Answer
 	var kept bool
 	var err error
 	s.runner.Read(func(l *ledger.Ledger) {
 		s.latest(l, &req)
 		if err = resolveScope(l, &req.Query); err == nil {
-			doc, kept = s.memo.Kept(req.Name, l, req.Query)
+			a, kept = s.memo.Kept(req.Name, l, req.Query)
 		}
 	})
 	if err != nil || kept {
-		return doc, err
+		return a, err
 	}
 	done, err := s.turns.take(ctx, scopeOf(req))
 	if err != nil {
@@ -268,10 +268,10 @@ func (s *Service) answer(ctx context.Context, req Request) (report.Answer, error
 	// there stands.
 	s.runner.Read(func(l *ledger.Ledger) {
 		s.latest(l, &req)
-		doc, kept, _ = s.memo.Compute(req.Name, l, req.Query)
+		a, kept, _ = s.memo.Compute(req.Name, l, req.Query)
 		computed = !kept
 	})
-	return doc, nil
+	return a, nil
 }
 
 // latest sets the as-of of a request that asked for none to the moment
