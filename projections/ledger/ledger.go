@@ -111,12 +111,14 @@ type Ledger struct {
 	frozen bool
 
 	// What the ledger makes one of for many events is made in slabs.
-	stakeholders slab[Stakeholder]
-	engagements  slab[Engagement]
-	invitations  slab[Invitation]
-	answers      slab[Answer]
-	feedback     slab[Feedback]
-	actions      slab[Action]
+	// People are not: they are few beside what they take part in, and an
+	// erasure changes a person, whose place before would keep what was
+	// sealed for them for as long as the slab lives.
+	engagements slab[Engagement]
+	invitations slab[Invitation]
+	answers     slab[Answer]
+	feedback    slab[Feedback]
+	actions     slab[Action]
 }
 
 // edition is the generation an entity was made or copied for, which
@@ -428,8 +430,8 @@ func (l *Ledger) Apply(e events.Envelope, p events.Payload) {
 			pr.Closed = &f
 		}
 	case *stakeholder.Registered:
-		l.Stakeholders = l.Stakeholders.set(l.gen, id, l.stakeholders.keep(Stakeholder{edition: edition{l.gen}, ID: id, Fact: f,
-			Roles: []RolesAt{{Fact: f, Roles: p.Roles}}, CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel}))
+		l.Stakeholders = l.Stakeholders.set(l.gen, id, &Stakeholder{edition: edition{l.gen}, ID: id, Fact: f,
+			Roles: []RolesAt{{Fact: f, Roles: p.Roles}}, CurrentExperience: p.CurrentExperience, RecruitmentChannel: p.RecruitmentChannel})
 		l.StakeholderOrder = append(l.StakeholderOrder, id)
 	case *stakeholder.RolesChanged:
 		if s := edit(&l.Stakeholders, l.gen, id); s != nil {
