@@ -20,10 +20,11 @@ import (
 // TestMemoAnswersAsComputed applies random histories in random batches,
 // one version of the ledger after each, and asks every report over
 // scopes, windows, time zones and as-of moments of each version through
-// one memo: every answer must be byte for byte what computing the report
-// afresh on that version gives. The histories change people's roles,
-// needs, consent and erasure, back-date, retract and cancel, so that a
-// memo keeping a report past a change that alters it fails here. They
+// one memo: every answer, and the JSON the memo keeps of it (exact or
+// published), must be byte for byte what computing the report afresh on
+// that version gives. The histories change people's roles, needs, consent
+// and erasure, back-date, retract and cancel, so that a memo keeping a
+// report past a change that alters it fails here. They
 // also name what the write side refuses (feedback on another project's
 // engagement, actions on another project's feedback, an engagement before
 // it is planned), which a ledger must still answer truly.
