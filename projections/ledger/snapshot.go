@@ -15,7 +15,7 @@ import (
 // SnapshotVersion names the ledger's shape. Change it whenever the ledger
 // or anything it holds changes shape: an older snapshot is then refused
 // and the ledger rebuilt from the history.
-const SnapshotVersion = 8
+const SnapshotVersion = 9
 
 // ErrSnapshotVersion is returned by [Restore] for a snapshot of another
 // shape; rebuild from the history instead.
@@ -41,6 +41,9 @@ type snapshotHeader struct {
 	Engagements   int
 	Feedback      int
 	Actions       int
+	// Invitations counts the engagements' invitations, which follow the
+	// engagements apart from them (see [Ledger.WriteSnapshot]).
+	Invitations int
 }
 
 // snapshotChunk is how many items a value of a snapshot holds at most.
@@ -65,6 +68,38 @@ func (l *Ledger) WriteSnapshot(w io.Writer) error {
 	h := snapshotHeader{Version: SnapshotVersion, Position: l.Position, PeopleRevised: l.PeopleRevised,
 		Recorded: l.Recorded.Len(), Projects: len(projects), Stakeholders: len(stakeholders),
 		Engagements: len(engagements), Feedback: len(feedback), Actions: len(actions)}
+	for _, en := range engagements {
+		h.Invitations += len(en.Invitations)
+	}
+	// The invitations follow the engagements apart from them, with how many
+	// each has, so that a restore reads each chunk of them into one array,
+	// as Apply keeps them in slabs, rather than each on its own among gob's
+	// garbage.
+	bare := func(yield func(Engagement) bool) {
+		for _, en := range engagements {
+			c := *en
+			c.Invitations = nil
+			if !yield(c) {
+				return
+			}
+		}
+	}
+	invited := func(yield func(int) bool) {
+		for _, en := range engagements {
+			if !yield(len(en.Invitations)) {
+				return
+			}
+		}
+	}
+	invitations := func(yield func(Invitation) bool) {
+		for _, en := range engagements {
+			for _, inv := range en.Invitations {
+				if !yield(*inv) {
+					return
+				}
+			}
+		}
+	}
 	if l.LastEvent != uuid.Nil {
 		h.LastEventID = l.LastEvent.String()
 	}
@@ -76,7 +111,9 @@ func (l *Ledger) WriteSnapshot(w io.Writer) error {
 		func() error { return writeChunks(enc, l.Recorded.All()) },
 		func() error { return writeChunks(enc, slices.Values(projects)) },
 		func() error { return writeChunks(enc, slices.Values(stakeholders)) },
-		func() error { return writeChunks(enc, slices.Values(engagements)) },
+		func() error { return writeChunks(enc, bare) },
+		func() error { return writeChunks(enc, invited) },
+		func() error { return writeChunks(enc, invitations) },
 		func() error { return writeChunks(enc, slices.Values(feedback)) },
 		func() error { return writeChunks(enc, slices.Values(actions)) },
 	} {
@@ -144,6 +181,7 @@ func restore(data []byte) (*Ledger, error) {
 	projects := readList[*Project](dec, "projects", h.Projects, len(data), &err)
 	stakeholders := readList[*Stakeholder](dec, "stakeholders", h.Stakeholders, len(data), &err)
 	engagements := readList[*Engagement](dec, "engagements", h.Engagements, len(data), &err)
+	readInvitations(dec, engagements, h.Invitations, len(data), &err)
 	feedback := readList[*Feedback](dec, "feedback", h.Feedback, len(data), &err)
 	actions := readList[*Action](dec, "actions", h.Actions, len(data), &err)
 	if err != nil {
@@ -175,6 +213,45 @@ func readList[E any](dec *gob.Decoder, what string, n, most int, err *error) []E
 		return nil
 	}
 	return out
+}
+
+// readInvitations reads the engagements' invitations, written apart from
+// them: how many each has, then n invitations in the engagements' order,
+// each chunk into one array. It does nothing once *err is set, and sets it
+// if they do not add up.
+func readInvitations(dec *gob.Decoder, engagements []*Engagement, n, most int, err *error) {
+	invited := readList[int](dec, "invitation counts", len(engagements), most, err)
+	if *err != nil {
+		return
+	}
+	total := 0
+	for _, c := range invited {
+		if c < 0 || c > n-total {
+			*err = fmt.Errorf("invitation counts: %d after %d of %d", c, total, n)
+			return
+		}
+		total += c
+	}
+	if total != n {
+		*err = fmt.Errorf("invitation counts: %d of %d", total, n)
+		return
+	}
+	for _, en := range engagements {
+		en.Invitations = nil // written apart: only these are theirs
+	}
+	next := 0 // the engagement the next invitation is of
+	readChunks(dec, "invitations", n, err, func(chunk []Invitation) {
+		for i := range chunk {
+			for len(engagements[next].Invitations) == invited[next] {
+				next++
+			}
+			en := engagements[next]
+			if en.Invitations == nil {
+				en.Invitations = make([]*Invitation, 0, invited[next])
+			}
+			en.Invitations = append(en.Invitations, &chunk[i])
+		}
+	})
 }
 
 // readChunks decodes n items written by writeChunks and hands them to
