@@ -433,14 +433,16 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 		fmt.Fprintf(stderr, "together bench: cold start: %v\n", err)
 		return 1
 	}
+	var profileErr error
 	if heapProfile != "" {
-		if err := writeHeapProfile(heapProfile); err != nil {
-			fmt.Fprintf(stderr, "together bench: %v\n", err)
-			return 1
-		}
+		profileErr = writeHeapProfile(heapProfile)
 	}
 	if err := shutdown(ctx, st); err != nil {
 		fmt.Fprintf(stderr, "together bench: stop after the cold start: %v\n", err)
+		return 1
+	}
+	if profileErr != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", profileErr)
 		return 1
 	}
 	if err := json.NewEncoder(stdout).Encode(cs); err != nil {
