@@ -498,6 +498,12 @@ func testConcurrentAppendsManyStreams(t *testing.T, s events.Store, cfg suite) {
 	}
 }
 
+// yieldWait is how long a subscription may take to yield an event before
+// the test fails: generous, as a loaded machine has taken more than ten
+// seconds to start following a stream on a three-node cluster. It is no
+// measure of speed: a store that works answers in milliseconds.
+const yieldWait = 25 * time.Second
+
 func testSubscribe(t *testing.T, s events.Store, cfg suite) {
 	early := newEvents(t, 2)
 	mustAppend(t, s, "project-sub", 0, early)
@@ -522,8 +528,8 @@ func testSubscribe(t *testing.T, s events.Store, cfg suite) {
 			if e.ID != want.ID {
 				t.Fatalf("Subscribe yielded %s, want %s", e.ID, want.ID)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("Subscribe yielded nothing for %s", want.ID)
+		case <-time.After(yieldWait):
+			t.Fatalf("Subscribe yielded nothing for %s in %s", want.ID, yieldWait)
 		}
 	}
 	receive(early[0])
