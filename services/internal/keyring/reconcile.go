@@ -1,18 +1,22 @@
 package keyring
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/together-coop/together/events"
 	"github.com/together-coop/together/events/stakeholder"
+	"github.com/together-coop/together/services/internal/directget"
 )
 
 // Reconcile destroys the key of every stakeholder in erased (the ids of
@@ -109,20 +113,31 @@ func orElse(first, second iter.Seq2[events.Envelope, error]) iter.Seq2[events.En
 	}
 }
 
-// History is the whole event history with its head: the recorder's
-// client.
+// History is the whole event history with its head, and each stream of
+// it: the recorder's client.
 type History interface {
 	HistoryReader
 	Head(ctx context.Context) (uint64, error)
+	ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error]
 }
+
+// streamReadCost is what reading one stakeholder's stream costs, in
+// events of a long read of the history: a request to the recorder and a
+// direct get or two, against an event delivered in a page and skimmed
+// for its type. Reconciling reads the streams of the people who still
+// have a key rather than the history since the checkpoint when that is
+// cheaper: at a first start on a long history, above all.
+const streamReadCost = 32
 
 // ReconcileHistory destroys the key of every stakeholder erased in h since
 // the checkpoint of the last reconciliation (in all of h the first time,
 // or when the event at the checkpoint is no longer the one it named: a
 // history restored or replaced), then moves the checkpoint to the head h
 // had when it began. A restart of a long history so reads only what came
-// since the last one. Call it at start-up, before serving, as
-// [Keyring.Reconcile].
+// since the last one. Where reading the stream of everyone who still has
+// a key is cheaper than reading the history since the checkpoint, it does
+// that instead: only a key that is still there can outlive an erasure.
+// Call it at start-up, before serving, as [Keyring.Reconcile].
 func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed int, err error) {
 	head, err := h.Head(ctx)
 	if err != nil {
@@ -144,7 +159,17 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 			mark = Checkpoint{Position: head, EventID: e.ID.String()}
 		}
 	}
-	if destroyed, err = k.Reconcile(ctx, ErasedStakeholders(ctx, h, after)); err != nil {
+	erased := ErasedStakeholders(ctx, h, after)
+	if head > after {
+		held, err := k.heldStakeholderKeys(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if head-after > streamReadCost*uint64(len(held)) {
+			erased = ErasedAmong(ctx, h, held)
+		}
+	}
+	if destroyed, err = k.Reconcile(ctx, erased); err != nil {
 		return destroyed, err
 	}
 	if mark.Position > 0 {
@@ -153,6 +178,126 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 		}
 	}
 	return destroyed, nil
+}
+
+// ErasedAmong yields the id of every stakeholder of ids whose stream in r
+// holds their StakeholderErased, for [Keyring.Reconcile]: a few readers
+// read the streams at once, each a request to the recorder. Someone with
+// no stream yet is not erased.
+func ErasedAmong(ctx context.Context, r StreamReader, ids []string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		type found struct {
+			id  string
+			err error
+		}
+		todo := make(chan string)
+		out := make(chan found)
+		var wg sync.WaitGroup
+		for range min(streamReaders, len(ids)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for id := range todo {
+					erased, err := isErased(ctx, r, id)
+					if !erased && err == nil {
+						continue
+					}
+					select {
+					case out <- found{id, err}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		}
+		go func() {
+			defer close(out)
+			defer wg.Wait()
+			defer close(todo)
+			for _, id := range ids {
+				select {
+				case todo <- id:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		defer func() {
+			cancel()
+			for range out { // until every reader has stopped
+			}
+		}()
+		for f := range out {
+			if f.err != nil {
+				yield("", f.err)
+				return
+			}
+			if !yield(f.id, nil) {
+				return
+			}
+		}
+	}
+}
+
+// streamReaders is how many streams [ErasedAmong] reads at once.
+const streamReaders = 4
+
+// StreamReader reads one stream of the history: the recorder's client.
+type StreamReader interface {
+	ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error]
+}
+
+// isErased reports whether the stream of stakeholder id holds their
+// erasure.
+func isErased(ctx context.Context, r StreamReader, id string) (bool, error) {
+	for e, err := range r.ReadStream(ctx, stakeholder.Stream(id), 1) {
+		if errors.Is(err, events.ErrStreamNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("the stream of stakeholder %s: %w", id, err)
+		}
+		if e.Type == stakeholder.TypeErased {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// heldStakeholderKeys lists the stakeholders whose key is in the key
+// stream and not destroyed, in order.
+func (k *Keyring) heldStakeholderKeys(ctx context.Context) ([]string, error) {
+	info, err := k.stream.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+">"))
+	if err != nil {
+		return nil, fmt.Errorf("key stream: %w", err)
+	}
+	var subjects []string
+	for subj := range info.State.Subjects {
+		// A person's key is named by their id; bookkeeping and record
+		// keys are not.
+		if id := strings.TrimPrefix(subj, subjectPrefix); isUUID(id) {
+			subjects = append(subjects, subj)
+		}
+	}
+	slices.Sort(subjects)
+	var held []string
+	for chunk := range slices.Chunk(subjects, directget.MaxSubjects) {
+		reply, err := k.keys.Get(ctx, directget.Request{LastOf: chunk})
+		if errors.Is(err, directget.ErrNoMessages) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		for _, m := range reply.Msgs {
+			if !bytes.Equal(m.Data, tombstone) {
+				held = append(held, strings.TrimPrefix(directget.Subject(m), subjectPrefix))
+			}
+		}
+	}
+	slices.Sort(held)
+	return held, nil
 }
 
 // eventAt reads the event at position, if h holds one there and can say

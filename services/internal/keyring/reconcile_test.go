@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/together-coop/together/events"
+	"github.com/together-coop/together/events/feedback"
 	"github.com/together-coop/together/events/memstore"
 	"github.com/together-coop/together/events/project"
 	"github.com/together-coop/together/events/stakeholder"
@@ -157,7 +158,11 @@ func TestReconcileHistoryFromItsCheckpoint(t *testing.T) {
 		t.Errorf("on another history: read from %v, Carol's key destroyed %v; want the whole history read and it destroyed", got, destroyed(carol))
 	}
 
-	// A checkpoint not sealed by this keyring is no checkpoint.
+	// A checkpoint not sealed by this keyring is no checkpoint. (Someone
+	// still has a key: with none, there would be nothing to read.)
+	if _, err := k.Seal(ctx, uuid.NewString(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := js.Publish(ctx, "keys._reconciled", []byte(`{"position":99,"event_id":"x"}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -285,5 +290,85 @@ func TestErasedStakeholdersFromAnOlderRecorder(t *testing.T) {
 	appendEvent(t, current, stakeholder.Stream(bob), 0, registered)
 	if got := erasedOf(current); len(got) != 0 || current.whole != 0 {
 		t.Errorf("from a current recorder with no erasure: erased %v after %d whole reads, want none after 0", got, current.whole)
+	}
+}
+
+// readingHistory is a store that notes the whole-history reads and the
+// streams read, and fails a stream's read when told to.
+type readingHistory struct {
+	recordingHistory
+	streams []string
+	fail    error
+}
+
+func (h *readingHistory) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
+	h.mu.Lock()
+	h.streams = append(h.streams, stream)
+	h.mu.Unlock()
+	if h.fail != nil {
+		return func(yield func(events.Envelope, error) bool) { yield(events.Envelope{}, h.fail) }
+	}
+	return h.Store.ReadStream(ctx, stream, from)
+}
+
+// TestReconcileALongHistoryByTheKeysHeld: on a history much longer than
+// the keys held, the first start reads the streams of the people whose
+// key is still there (not a destroyed one, not a record's key) instead of
+// the whole history; it destroys the key of the one the history says was
+// erased, and marks the checkpoint, so that the next start reads nothing.
+// A stream that cannot be read fails it, marking nothing.
+func TestReconcileALongHistoryByTheKeysHeld(t *testing.T) {
+	ctx := context.Background()
+	dave := uuid.NewString()
+	registered := &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"}
+	history := &readingHistory{recordingHistory: recordingHistory{Store: memstore.New()}}
+	for _, id := range []string{alice, bob, carol, dave} {
+		appendEvent(t, history, stakeholder.Stream(id), 0, registered)
+	}
+	for _, id := range []string{alice, carol, dave} {
+		appendEvent(t, history, stakeholder.Stream(id), 1, &stakeholder.Erased{LegacyReason: "asked"})
+	}
+	for range 200 {
+		appendEvent(t, history, project.Stream(uuid.NewString()), 0, &project.Registered{Programme: "p", Name: "n", Aim: "a", Lead: "l"})
+	}
+	record := feedback.RecordKeyID(uuid.NewString())
+	ks := newSealedKeys(t, alice, bob, carol, record)
+	if err := ks.k.Destroy(ctx, carol); err != nil { // her erasure finished; Alice's did not
+		t.Fatal(err)
+	}
+	destroyed := func(id string) bool {
+		_, err := ks.k.Open(ctx, id, ks.sealed[id])
+		return errors.Is(err, keyring.ErrKeyDestroyed)
+	}
+
+	history.fail = errors.New("the recorder is away")
+	if _, err := ks.k.ReconcileHistory(ctx, history); !errors.Is(err, history.fail) {
+		t.Fatalf("ReconcileHistory with an unreadable stream = %v, want its error", err)
+	}
+	if _, ok, err := ks.k.Reconciled(ctx); err != nil || ok {
+		t.Fatalf("a failed reconciliation marked a checkpoint (%v)", err)
+	}
+	history.fail, history.streams = nil, nil
+
+	if n, err := ks.k.ReconcileHistory(ctx, history); err != nil || n != 1 {
+		t.Fatalf("ReconcileHistory = %d, %v; want 1 (Alice's key), nil", n, err)
+	}
+	if !destroyed(alice) || destroyed(bob) || destroyed(record) {
+		t.Error("want Alice's key destroyed, Bob's and the record's kept")
+	}
+	if got := history.readsFrom(); slices.Contains(got, 0) {
+		t.Errorf("read the whole history (reads from %v), want the streams of the keys held", got)
+	}
+	slices.Sort(history.streams)
+	if want := []string{stakeholder.Stream(alice), stakeholder.Stream(bob)}; !slices.Equal(history.streams, want) {
+		t.Errorf("read the streams %v, want %v", history.streams, want)
+	}
+	head, _ := history.Head(ctx)
+	if c, ok, err := ks.k.Reconciled(ctx); err != nil || !ok || c.Position != head {
+		t.Fatalf("checkpoint %+v, %v, %v; want one at the head %d", c, ok, err, head)
+	}
+	history.streams = nil
+	if n, err := ks.k.ReconcileHistory(ctx, history); err != nil || n != 0 || len(history.streams) != 0 {
+		t.Errorf("the next start: %d destroyed, %v, read streams %v; want nothing read", n, err, history.streams)
 	}
 }
