@@ -16,7 +16,8 @@
 // start-up, destroys the key of anyone the history says was erased whose
 // key survived (a crash between recording an erasure and destroying the
 // key, or keys brought back from an old backup), reading the history from
-// where the last start finished.
+// where the last start finished, or the streams of the people who still
+// hold a key where that is less to read.
 //
 // # Across processes
 //
