@@ -39,7 +39,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history or --start-on (not with --url)")
-	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, of the cold start (not with --url)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, or with --start-on, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
 	restart := fs.Bool("restart", false, "with --history, after the cold start stop together and start it again on the same data, the reports resuming from the snapshot saved on stop: a restart as a deployment sees it, timed and measured as the cold start is; with --rebuild, before the rebuild")
 	rebuild := fs.Bool("rebuild", false, "with --history, after the cold start stop together, drop the reports' snapshot and start it again: the reports rebuilt from the history on a system that has run before (whose start reconciles erasures only since the last), as after an upgrade that changes the snapshot's format; the load, if any, runs on that together")
@@ -48,6 +48,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts")
 	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
 	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
+	readRaw := fs.Bool("read-raw", false, "with --start-on, read the stopped data directory's event stream raw with an ordered consumer instead of starting on it (the ceiling a start is held to), print that as JSON and stop; --head is not needed")
 	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME] [--read-programme NAME | --read-project ID]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
@@ -102,7 +103,10 @@ Examples:
 	}
 	log := logger("bench")
 	if *startOn != "" {
-		return startOnAlone(ctx, *startOn, *startHead, *keyFile, *heapProfile, logger("together"), stdout, stderr)
+		if *readRaw {
+			return readRawAlone(ctx, *startOn, *keyFile, logger("together"), stdout, stderr)
+		}
+		return startOnAlone(ctx, *startOn, *startHead, *keyFile, *heapProfile, *cpuProfile, logger("together"), stdout, stderr)
 	}
 	switch {
 	case *history < 0:
@@ -410,9 +414,10 @@ func startApart(ctx context.Context, dir, keyFile string, head uint64, progress 
 
 // startOnAlone is together bench --start-on: it starts together on the
 // stopped data directory dir, measures until the reports reflect head,
-// writes a heap profile to heapProfile if it names a file, prints the
-// measure as JSON on stdout and stops together.
-func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapProfile string, log zerolog.Logger, stdout, stderr io.Writer) int {
+// profiles the start's CPU to cpuProfile and then the heap to heapProfile
+// where they name files, prints the measure as JSON on stdout and stops
+// together.
+func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapProfile, cpuProfile string, log zerolog.Logger, stdout, stderr io.Writer) int {
 	if head == 0 || keyFile == "" {
 		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
 		return 2
@@ -428,7 +433,17 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 		return 1
 	}
 	cfg := app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}
+	stopProfile := func() error { return nil }
+	if cpuProfile != "" {
+		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
+			fmt.Fprintf(stderr, "together bench: %v\n", err)
+			return 1
+		}
+	}
 	st, _, cs, err := bench.StartCold(ctx, cfg, head)
+	if perr := stopProfile(); err == nil && perr != nil {
+		err = perr
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "together bench: cold start: %v\n", err)
 		return 1
@@ -446,6 +461,35 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 		return 1
 	}
 	if err := json.NewEncoder(stdout).Encode(cs); err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// readRawAlone reads the event stream of the stopped data directory dir
+// raw and prints the read as JSON: the ceiling of a start measured with
+// startOnAlone on a copy of the same directory.
+func readRawAlone(ctx context.Context, dir, keyFile string, log zerolog.Logger, stdout, stderr io.Writer) int {
+	if keyFile == "" {
+		fmt.Fprintln(stderr, "together bench: --read-raw needs --key-file")
+		return 2
+	}
+	if _, err := os.Stat(keyFile); err != nil {
+		fmt.Fprintf(stderr, "together bench: key file: %v\n", err)
+		return 1
+	}
+	kek, err := loadKEK(keyFile, dir, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return 1
+	}
+	rr, err := bench.MeasureRawRead(ctx, dir, kek)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: raw read: %v\n", err)
+		return 1
+	}
+	if err := json.NewEncoder(stdout).Encode(rr); err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 1
 	}

@@ -40,6 +40,7 @@ func TestCommandLine(t *testing.T) {
 		{"bench separate process with load", []string{"bench", "--history", "10", "--separate-process"}, 2, "", "it needs --history and --duration 0"},
 		{"bench separate process with profile", []string{"bench", "--history", "10", "--separate-process", "--duration", "0", "--cpu-profile", "cpu.pprof"}, 2, "", "the profiles of this one would miss"},
 		{"bench start on without head", []string{"bench", "--start-on", "/nonexistent", "--key-file", "k"}, 2, "", "--start-on needs --head"},
+		{"bench read raw without key file", []string{"bench", "--start-on", "/nonexistent", "--read-raw"}, 2, "", "--read-raw needs --key-file"},
 		{"bench no duration without history", []string{"bench", "--duration", "0"}, 2, "", "duration must be positive"},
 	}
 	for _, tt := range tests {
