@@ -197,6 +197,48 @@ func TestReadPages(t *testing.T) {
 	})
 }
 
+// TestReadAllPagesCutShort reads a history of events big enough that the
+// server cuts each page short of the messages asked for, by its size in
+// bytes: the pages asked for ahead then start in the wrong place, and
+// every event must still come once, in order.
+func TestReadAllPagesCutShort(t *testing.T) {
+	_, nc := natstest.RunJetStream(t)
+	ctx := context.Background()
+	s, err := natsjs.New(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := strings.Repeat("x", 5000) // a page of a thousand would be 5 MB
+	evs := make([]events.Envelope, 2500)
+	for i := range evs {
+		evs[i] = events.Envelope{
+			ID: uuid.Must(uuid.NewV7()), Type: "ProjectClosed", SchemaVersion: 1,
+			Payload: json.RawMessage(fmt.Sprintf(`{"n":%d,"filler":%q}`, i, filler)),
+		}
+	}
+	appendMany(t, s, "project-big", 0, evs)
+	gets := directGets(t, nc)
+	var got []uint64
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := uint64(len(got)) + 1; e.Position != want || e.ID != evs[want-1].ID {
+			t.Fatalf("event %s at %d, want %s at %d", e.ID, e.Position, evs[want-1].ID, want)
+		}
+		got = append(got, e.Position)
+	}
+	if len(got) != len(evs) {
+		t.Fatalf("read %d events, want %d", len(got), len(evs))
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := gets.Load(); n <= 3 {
+		t.Errorf("took %d direct gets: no page was cut short, so this tests nothing", n)
+	}
+}
+
 // TestSkimDecodesOnlyWhatMayBeOfTheTypes skims a history for one type: the
 // events of it come whole, in order, among the positions of all the
 // others, even one whose type was written with a JSON escape.
