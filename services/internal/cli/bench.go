@@ -422,12 +422,7 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
 		return 2
 	}
-	// The data is there already: a key made now could not open it.
-	if _, err := os.Stat(keyFile); err != nil {
-		fmt.Fprintf(stderr, "together bench: key file: %v\n", err)
-		return 1
-	}
-	kek, err := loadKEK(keyFile, dir, log)
+	kek, err := existingKEK(keyFile, dir, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 1
@@ -475,11 +470,7 @@ func readRawAlone(ctx context.Context, dir, keyFile string, log zerolog.Logger, 
 		fmt.Fprintln(stderr, "together bench: --read-raw needs --key-file")
 		return 2
 	}
-	if _, err := os.Stat(keyFile); err != nil {
-		fmt.Fprintf(stderr, "together bench: key file: %v\n", err)
-		return 1
-	}
-	kek, err := loadKEK(keyFile, dir, log)
+	kek, err := existingKEK(keyFile, dir, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 1
@@ -494,6 +485,15 @@ func readRawAlone(ctx context.Context, dir, keyFile string, log zerolog.Logger, 
 		return 1
 	}
 	return 0
+}
+
+// existingKEK loads the key file of the data directory dir, which holds
+// data already: a key made now could not open it.
+func existingKEK(keyFile, dir string, log zerolog.Logger) (keyring.KEK, error) {
+	if _, err := os.Stat(keyFile); err != nil {
+		return keyring.KEK{}, fmt.Errorf("key file: %w", err)
+	}
+	return loadKEK(keyFile, dir, log)
 }
 
 // wait waits d, if more than zero, saying why on progress, or until ctx

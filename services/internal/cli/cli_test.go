@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,6 +113,46 @@ func TestBenchStartsInASeparateProcess(t *testing.T) {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("bench printed no %q:\n%s", line, out.String())
 		}
+	}
+}
+
+// --start-on reads a stopped directory's stream raw (--read-raw), or
+// starts on it with its CPU profiled: each prints its measure as JSON.
+func TestBenchStartsOnAStoppedDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a history and starts together on it")
+	}
+	dir := t.TempDir()
+	run := func(args ...string) []byte {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := Main(context.Background(), append([]string{"bench"}, args...), func(string) string { return "" }, &out, &errOut); code != 0 {
+			t.Fatalf("bench %s exited %d:\n%s", strings.Join(args, " "), code, errOut.String())
+		}
+		return out.Bytes()
+	}
+	run("--history", "200", "--duration", "0", "--dir", dir)
+	keys, err := filepath.Glob(filepath.Join(dir, "stack-*.key"))
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("key files %v (%v), want the history's one", keys, err)
+	}
+	stack := strings.TrimSuffix(keys[0], ".key")
+
+	var raw struct{ Messages int }
+	if err := json.Unmarshal(run("--start-on", stack, "--read-raw", "--key-file", keys[0]), &raw); err != nil || raw.Messages < 200 {
+		t.Fatalf("raw read %+v (%v), want the 200 events and the seals", raw, err)
+	}
+	profile := filepath.Join(t.TempDir(), "start.pprof")
+	var start struct{ Head uint64 }
+	if err := json.Unmarshal(run("--start-on", stack, "--head", "200", "--key-file", keys[0], "--cpu-profile", profile), &start); err != nil || start.Head != 200 {
+		t.Fatalf("start %+v (%v), want one to position 200", start, err)
+	}
+	data, err := os.ReadFile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile's first bytes % x, want gzip", data[:min(len(data), 2)])
 	}
 }
 
