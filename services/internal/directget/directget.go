@@ -88,13 +88,26 @@ type Getter struct {
 	next   atomic.Uint64
 
 	mu      sync.Mutex
-	waiting map[string]chan *nats.Msg
+	waiting map[string]*call
+}
+
+// call is one Get waiting for its page. The subscription's handler, the
+// only one to touch msgs until it hands the call over, gathers the page
+// and hands it over once, with the status that ends it: a page of a
+// thousand messages then costs its caller one wake-up, not a thousand.
+type call struct {
+	msgs []*nats.Msg
+	// max is how many messages the page may hold.
+	max int
+	// ended receives the status message that ends the page, or nil if
+	// the server sent more messages than asked for.
+	ended chan *nats.Msg
 }
 
 // New returns a Getter of the stream named stream, through the JetStream
 // API at apiPrefix ("$JS.API" for the connection's own account).
 func New(nc *nats.Conn, apiPrefix, stream string) *Getter {
-	return &Getter{nc: nc, subject: apiPrefix + ".DIRECT.GET." + stream, waiting: map[string]chan *nats.Msg{}}
+	return &Getter{nc: nc, subject: apiPrefix + ".DIRECT.GET." + stream, waiting: map[string]*call{}}
 }
 
 func (g *Getter) start() error {
@@ -102,9 +115,9 @@ func (g *Getter) start() error {
 		g.prefix = g.nc.NewRespInbox() + "."
 		g.sub, g.err = g.nc.Subscribe(g.prefix+"*", g.dispatch)
 		if g.err == nil {
-			// Each call's channel is sized for its whole page, so the
-			// handler never blocks and pending never builds up here; the
-			// library's limits would only drop messages of a large page.
+			// The handler never blocks, so pending never builds up here;
+			// the library's limits would only drop messages of a large
+			// page.
 			g.err = g.sub.SetPendingLimits(-1, -1)
 		}
 	})
@@ -114,21 +127,22 @@ func (g *Getter) start() error {
 func (g *Getter) dispatch(m *nats.Msg) {
 	token := m.Subject[len(g.prefix):]
 	g.mu.Lock()
-	ch := g.waiting[token]
+	c := g.waiting[token]
 	g.mu.Unlock()
-	if ch == nil {
-		return // a call that gave up
+	if c == nil {
+		return // a call that gave up, or was handed over
 	}
-	select {
-	case ch <- m:
-	default:
-		// Cannot happen while the server keeps to the batch size; the call
-		// will see its page end without the end-of-batch status.
-		close(ch)
-		g.mu.Lock()
-		delete(g.waiting, token)
-		g.mu.Unlock()
+	if m.Header.Get(headerStatus) == "" {
+		if len(c.msgs) < c.max {
+			c.msgs = append(c.msgs, m)
+			return
+		}
+		m = nil // more than asked for
 	}
+	g.mu.Lock()
+	delete(g.waiting, token)
+	g.mu.Unlock()
+	c.ended <- m
 }
 
 // Get asks for one page, or the last messages of req.LastOf. A request no
@@ -152,46 +166,45 @@ func (g *Getter) Get(ctx context.Context, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	token := strconv.FormatUint(g.next.Add(1), 36)
-	ch := make(chan *nats.Msg, req.Batch+1)
+	c := &call{max: req.Batch, ended: make(chan *nats.Msg, 1)}
 	g.mu.Lock()
-	g.waiting[token] = ch
+	g.waiting[token] = c
 	g.mu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		delete(g.waiting, token)
-		g.mu.Unlock()
-	}()
 	if err := g.nc.PublishRequest(g.subject, g.prefix+token, data); err != nil {
+		g.giveUp(token)
 		return Reply{}, fmt.Errorf("direct get: %w", err)
 	}
-	var out Reply
-	for {
-		var m *nats.Msg
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return Reply{}, fmt.Errorf("direct get: %w", ctx.Err())
-		case m, ok = <-ch:
-		}
-		if !ok {
-			return Reply{}, errors.New("direct get: page larger than asked for")
-		}
-		status := m.Header.Get(headerStatus)
-		switch {
-		case status == "":
-			out.Msgs = append(out.Msgs, m)
-		case status == statusEOB:
-			out.Pending, _ = strconv.ParseUint(m.Header.Get(headerNumPending), 10, 64)
-			out.Last, _ = strconv.ParseUint(m.Header.Get(headerLastSequence), 10, 64)
-			return out, nil
-		case status == statusNotFound && len(out.Msgs) == 0:
-			return Reply{}, ErrNoMessages
-		case status == statusNoResponder:
-			return Reply{}, fmt.Errorf("direct get: %w", nats.ErrNoResponders)
-		default:
-			return Reply{}, fmt.Errorf("direct get: status %s %s", status, m.Header.Get(headerDescription))
-		}
+	var m *nats.Msg
+	select {
+	case <-ctx.Done():
+		g.giveUp(token)
+		return Reply{}, fmt.Errorf("direct get: %w", ctx.Err())
+	case m = <-c.ended:
 	}
+	if m == nil {
+		return Reply{}, errors.New("direct get: page larger than asked for")
+	}
+	out := Reply{Msgs: c.msgs}
+	switch status := m.Header.Get(headerStatus); {
+	case status == statusEOB:
+		out.Pending, _ = strconv.ParseUint(m.Header.Get(headerNumPending), 10, 64)
+		out.Last, _ = strconv.ParseUint(m.Header.Get(headerLastSequence), 10, 64)
+		return out, nil
+	case status == statusNotFound && len(out.Msgs) == 0:
+		return Reply{}, ErrNoMessages
+	case status == statusNoResponder:
+		return Reply{}, fmt.Errorf("direct get: %w", nats.ErrNoResponders)
+	default:
+		return Reply{}, fmt.Errorf("direct get: status %s %s", status, m.Header.Get(headerDescription))
+	}
+}
+
+// giveUp forgets a call that stops waiting: what comes for it later is
+// dropped.
+func (g *Getter) giveUp(token string) {
+	g.mu.Lock()
+	delete(g.waiting, token)
+	g.mu.Unlock()
 }
 
 // Sequence returns the stream sequence a direct get answer carries.
