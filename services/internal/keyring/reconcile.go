@@ -160,13 +160,13 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 		}
 	}
 	erased := ErasedStakeholders(ctx, h, after)
-	if head > after {
+	if head-after > streamReadCost { // else no key's stream is less to read
 		held, err := k.heldStakeholderKeys(ctx)
 		if err != nil {
 			return 0, err
 		}
 		if head-after > streamReadCost*uint64(len(held)) {
-			erased = ErasedAmong(ctx, h, held)
+			erased = erasedAmong(ctx, h, held)
 		}
 	}
 	if destroyed, err = k.Reconcile(ctx, erased); err != nil {
@@ -180,11 +180,11 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 	return destroyed, nil
 }
 
-// ErasedAmong yields the id of every stakeholder of ids whose stream in r
+// erasedAmong yields the id of every stakeholder of ids whose stream in r
 // holds their StakeholderErased, for [Keyring.Reconcile]: a few readers
 // read the streams at once, each a request to the recorder. Someone with
 // no stream yet is not erased.
-func ErasedAmong(ctx context.Context, r StreamReader, ids []string) iter.Seq2[string, error] {
+func erasedAmong(ctx context.Context, r streamReader, ids []string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		type found struct {
@@ -240,17 +240,17 @@ func ErasedAmong(ctx context.Context, r StreamReader, ids []string) iter.Seq2[st
 	}
 }
 
-// streamReaders is how many streams [ErasedAmong] reads at once.
+// streamReaders is how many streams erasedAmong reads at once.
 const streamReaders = 4
 
-// StreamReader reads one stream of the history: the recorder's client.
-type StreamReader interface {
+// streamReader reads one stream of the history: the recorder's client.
+type streamReader interface {
 	ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error]
 }
 
 // isErased reports whether the stream of stakeholder id holds their
 // erasure.
-func isErased(ctx context.Context, r StreamReader, id string) (bool, error) {
+func isErased(ctx context.Context, r streamReader, id string) (bool, error) {
 	for e, err := range r.ReadStream(ctx, stakeholder.Stream(id), 1) {
 		if errors.Is(err, events.ErrStreamNotFound) {
 			return false, nil
