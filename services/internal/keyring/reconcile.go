@@ -137,6 +137,7 @@ const streamReadCost = 32
 // since the last one. Where reading the stream of everyone who still has
 // a key is cheaper than reading the history since the checkpoint, it does
 // that instead: only a key that is still there can outlive an erasure.
+// (That is known only where positions count events, as on JetStream.)
 // Call it at start-up, before serving, as [Keyring.Reconcile].
 func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed int, err error) {
 	head, err := h.Head(ctx)
@@ -160,7 +161,10 @@ func (k *Keyring) ReconcileHistory(ctx context.Context, h History) (destroyed in
 		}
 	}
 	erased := ErasedStakeholders(ctx, h, after)
-	if head-after > streamReadCost { // else no key's stream is less to read
+	// Where positions count events (the event at the head could be read
+	// from just before it), head-after is how many events there are to
+	// read; on log offsets nobody knows, and the history is read.
+	if mark.Position > 0 && head-after > streamReadCost {
 		held, err := k.heldStakeholderKeys(ctx)
 		if err != nil {
 			return 0, err

@@ -181,8 +181,17 @@ func TestReconcileHistoryFromItsCheckpoint(t *testing.T) {
 }
 
 // logOffsets is a history whose positions are log offsets, as KurrentDB's
-// are: ten apart, and a read may start only at one of them.
-type logOffsets struct{ *memstore.Store }
+// are: ten apart, and a read may start only at one of them. It counts the
+// streams read on their own.
+type logOffsets struct {
+	*memstore.Store
+	streams *int
+}
+
+func (h logOffsets) ReadStream(ctx context.Context, stream string, from uint64) iter.Seq2[events.Envelope, error] {
+	*h.streams++
+	return h.Store.ReadStream(ctx, stream, from)
+}
 
 func (h logOffsets) Head(ctx context.Context) (uint64, error) {
 	head, err := h.Store.Head(ctx)
@@ -206,13 +215,18 @@ func (h logOffsets) ReadAll(ctx context.Context, after uint64) iter.Seq2[events.
 
 // TestReconcileHistoryOnLogOffsets: where the event at a position cannot
 // be read from just before it, every start reads the whole history, and
-// still finishes every erasure, rather than failing.
+// still finishes every erasure, rather than failing. Nor does it read the
+// streams of the keys held instead, however long the history looks: log
+// offsets do not say how many events there are.
 func TestReconcileHistoryOnLogOffsets(t *testing.T) {
 	ctx := context.Background()
-	history := logOffsets{memstore.New()}
+	history := logOffsets{Store: memstore.New(), streams: new(int)}
 	appendEvent(t, history, stakeholder.Stream(alice), 0, &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"})
 	appendEvent(t, history, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
-	k := newSealedKeys(t, alice).k
+	for range 5 { // a head of 70: more than 32 a key
+		appendEvent(t, history, project.Stream(uuid.NewString()), 0, &project.Registered{Programme: "p", Name: "n", Aim: "a", Lead: "l"})
+	}
+	k := newSealedKeys(t, alice, bob).k
 	for i := range 2 {
 		if n, err := k.ReconcileHistory(ctx, history); err != nil || n != 1-i {
 			t.Fatalf("start %d: ReconcileHistory = %d, %v; want %d, nil", i+1, n, err, 1-i)
@@ -220,6 +234,9 @@ func TestReconcileHistoryOnLogOffsets(t *testing.T) {
 		if _, ok, err := k.Reconciled(ctx); err != nil || ok {
 			t.Fatalf("start %d: a checkpoint was marked on log offsets (%v)", i+1, err)
 		}
+	}
+	if *history.streams != 0 {
+		t.Errorf("read %d streams on log offsets, want the history read instead", *history.streams)
 	}
 }
 
