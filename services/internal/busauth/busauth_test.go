@@ -33,7 +33,7 @@ const accountsHeader = `# The accounts, users and permissions of together's proc
 
 // The compose stack's NATS enforces exactly what the embedded server does.
 func TestAccountsConfIsGenerated(t *testing.T) {
-	want := accountsHeader + busauth.ServerConfig(busauth.PasswordFromEnv, "")
+	want := accountsHeader + busauth.ServerConfig(busauth.PasswordFromEnv, busauth.InProcess{})
 	if *update {
 		if err := os.WriteFile(accountsConf, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -56,7 +56,7 @@ func TestServerConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := &server.Options{}
-	if err := opts.ProcessConfigString(busauth.ServerConfig(passwords.Literal, strings.Repeat("a", 64))); err != nil {
+	if err := opts.ProcessConfigString(busauth.ServerConfig(passwords.Literal, busauth.InProcess{Admin: strings.Repeat("a", 64), HistoryReader: strings.Repeat("b", 64)})); err != nil {
 		t.Fatal(err)
 	}
 	users := map[string]*server.User{}
@@ -97,6 +97,16 @@ func TestServerConfig(t *testing.T) {
 	}
 	if _, ok := admin.AllowedConnectionTypes["IN_PROCESS"]; !ok || len(admin.AllowedConnectionTypes) != 1 {
 		t.Errorf("the administrator may connect as %v; want in-process only", admin.AllowedConnectionTypes)
+	}
+	reader := users[busauth.HistoryReaderUser]
+	if reader == nil || reader.Account.Name != busauth.Recorder.Account() {
+		t.Fatal("no in-process reader of the history in the recorder's account")
+	}
+	if _, ok := reader.AllowedConnectionTypes["IN_PROCESS"]; !ok || len(reader.AllowedConnectionTypes) != 1 {
+		t.Errorf("the history reader may connect as %v; want in-process only", reader.AllowedConnectionTypes)
+	}
+	if reader.Permissions.Response != nil {
+		t.Error("the history reader may answer requests")
 	}
 }
 
@@ -219,7 +229,7 @@ func FuzzDecodePasswords(f *testing.F) {
 			return
 		}
 		opts := &server.Options{}
-		if err := opts.ProcessConfigString(busauth.ServerConfig(p.Literal, "")); err != nil {
+		if err := opts.ProcessConfigString(busauth.ServerConfig(p.Literal, busauth.InProcess{})); err != nil {
 			t.Fatalf("decoded passwords make a bad configuration: %v", err)
 		}
 		if len(opts.Users) != len(busauth.Roles()) {

@@ -19,6 +19,26 @@ func (p Passwords) Literal(r Role) string { return strconv.Quote(p[r]) }
 // AdminUser is the user of the embedded server's in-process administrator.
 const AdminUser = "admin"
 
+// HistoryReaderUser is the user through which the reports of the process
+// that runs the embedded server read the event stream in the recorder's
+// own account (see historyReaderPermissions); a reports process of its
+// own reads it through the account's exports instead.
+const HistoryReaderUser = "history-reader"
+
+// HistoryReaderInbox starts the reply subjects of [HistoryReaderUser],
+// the only ones it may listen on besides the announcements of appends:
+// it hears no other user's answers.
+const HistoryReaderInbox = "_INBOX_HISTORY"
+
+// InProcess are the passwords of the embedded server's in-process users,
+// made anew for each run; an empty one leaves its user out.
+type InProcess struct {
+	// Admin is [AdminUser]'s.
+	Admin string
+	// HistoryReader is [HistoryReaderUser]'s.
+	HistoryReader string
+}
+
 // export is one subject an account offers to others.
 type export struct {
 	from    Role // the exporter
@@ -60,10 +80,11 @@ var usesJetStream = []Role{Recorder, Stakeholders, Reports}
 // ServerConfig renders the accounts, users and permissions of together as
 // nats-server configuration (an accounts block, to be included in or
 // appended to a server's configuration). password renders each role's
-// password: [Passwords.Literal] or [PasswordFromEnv]. A non-empty
-// adminPassword adds the user [AdminUser] to the RECORDER account, able to
-// connect in-process only (see adminPermissions).
-func ServerConfig(password func(Role) string, adminPassword string) string {
+// password: [Passwords.Literal] or [PasswordFromEnv]. The passwords of
+// inProcess add the users [AdminUser] and [HistoryReaderUser] to the
+// RECORDER account, able to connect in-process only (see
+// adminPermissions and historyReaderPermissions).
+func ServerConfig(password func(Role) string, inProcess InProcess) string {
 	var b strings.Builder
 	b.WriteString("accounts {\n")
 	for _, r := range Roles() {
@@ -73,8 +94,11 @@ func ServerConfig(password func(Role) string, adminPassword string) string {
 		}
 		b.WriteString("    users: [\n")
 		writeUser(&b, string(r), password(r), r.Permissions(), "")
-		if r == Recorder && adminPassword != "" {
-			writeUser(&b, AdminUser, strconv.Quote(adminPassword), adminPermissions(), "IN_PROCESS")
+		if r == Recorder && inProcess.Admin != "" {
+			writeUser(&b, AdminUser, strconv.Quote(inProcess.Admin), adminPermissions(), "IN_PROCESS")
+		}
+		if r == Recorder && inProcess.HistoryReader != "" {
+			writeUser(&b, HistoryReaderUser, strconv.Quote(inProcess.HistoryReader), historyReaderPermissions(), "IN_PROCESS")
 		}
 		b.WriteString("    ]\n")
 		var out, in []export

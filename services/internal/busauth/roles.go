@@ -247,6 +247,20 @@ func (r Role) Permissions() Permissions {
 	return Permissions{}
 }
 
+// historyReaderPermissions are those of the embedded server's in-process
+// reader of the history (see [ServerConfig]): what the reports account
+// imports from the recorder's to read the event stream (its info and
+// direct gets, and the announcements of appends), and nothing else. Read
+// in the stream's own account, a page of events is not copied again as
+// it crosses into another, which costs a rebuild a fifth of its CPU.
+func historyReaderPermissions() Permissions {
+	return Permissions{
+		PublishAllow:   []string{"$JS.API.STREAM.INFO." + EventStream, "$JS.API.DIRECT.GET." + EventStream, "$JS.API.DIRECT.GET." + EventStream + ".>"},
+		PublishDeny:    slices.Clone(alwaysDenied),
+		SubscribeAllow: []string{SubjectAppended, HistoryReaderInbox + ".>"},
+	}
+}
+
 // adminPermissions are those of the in-process administrator of the
 // embedded server (see [ServerConfig]): anything in the RECORDER account
 // except deleting or rewriting a stream and purging the events.

@@ -98,7 +98,9 @@ type Config struct {
 type Server struct {
 	ns        *server.Server
 	passwords busauth.Passwords
-	admin     string
+	// inProcess are the passwords of the users that connect in-process
+	// only, made for this run.
+	inProcess busauth.InProcess
 	watch     *watchdog
 }
 
@@ -130,14 +132,17 @@ func Start(cfg Config) (*Server, error) {
 	if err := passwords.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	admin, err := randomSecret()
-	if err != nil {
-		return nil, err
+	var inProcess busauth.InProcess
+	for _, p := range []*string{&inProcess.Admin, &inProcess.HistoryReader} {
+		var err error
+		if *p, err = randomSecret(); err != nil {
+			return nil, err
+		}
 	}
 	opts := &server.Options{}
 	// One configuration text for this server and the compose stack's:
 	// the accounts, users and permissions of busauth.
-	if err := opts.ProcessConfigString(busauth.ServerConfig(passwords.Literal, admin)); err != nil {
+	if err := opts.ProcessConfigString(busauth.ServerConfig(passwords.Literal, inProcess)); err != nil {
 		return nil, fmt.Errorf("embedded nats: accounts: %w", err)
 	}
 	opts.ServerName = cfg.Name
@@ -196,7 +201,7 @@ func Start(cfg Config) (*Server, error) {
 	// One look before returning, so that Health is right from the start.
 	watch.check()
 	watch.start()
-	return &Server{ns: ns, passwords: passwords, admin: admin, watch: watch}, nil
+	return &Server{ns: ns, passwords: passwords, inProcess: inProcess, watch: watch}, nil
 }
 
 func configureTLS(opts *server.Options, cfg Config) error {
@@ -410,10 +415,27 @@ func (s *Server) ConnectAs(role busauth.Role, opts ...nats.Option) (*nats.Conn, 
 // cannot connect over the network, and its password lives only in this
 // process's memory for this run.
 func (s *Server) Connect(name string, opts ...nats.Option) (*nats.Conn, error) {
-	opts = append([]nats.Option{nats.InProcessServer(s.ns), nats.Name(name), nats.UserInfo(busauth.AdminUser, s.admin)}, opts...)
+	opts = append([]nats.Option{nats.InProcessServer(s.ns), nats.Name(name), nats.UserInfo(busauth.AdminUser, s.inProcess.Admin)}, opts...)
 	nc, err := nats.Connect("", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to embedded nats: %w", err)
+	}
+	return nc, nil
+}
+
+// ConnectHistoryReader opens an in-process connection as the reader of
+// the history in the RECORDER account: it may read the event stream (its
+// info and direct gets) and hear the announcements of appends, nothing
+// else, and its replies come to an inbox of its own. The reports of this
+// process read the history through it, in the stream's own account.
+func (s *Server) ConnectHistoryReader(opts ...nats.Option) (*nats.Conn, error) {
+	opts = append([]nats.Option{
+		nats.InProcessServer(s.ns), nats.Name("together-" + busauth.HistoryReaderUser),
+		nats.UserInfo(busauth.HistoryReaderUser, s.inProcess.HistoryReader), nats.CustomInboxPrefix(busauth.HistoryReaderInbox),
+	}, opts...)
+	nc, err := nats.Connect("", opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to embedded nats as the history reader: %w", err)
 	}
 	return nc, nil
 }

@@ -78,6 +78,72 @@ func TestBusIsLocked(t *testing.T) {
 			t.Errorf("ConnectAs(mallory) = %v", err)
 		}
 	})
+	t.Run("the history reader reads the events and does nothing else", func(t *testing.T) {
+		historyReader(t, srv)
+	})
+}
+
+// historyReader reads the events srv holds as the reports of its process
+// do, through the in-process history reader, and is refused anything
+// else: writing, consumers, other streams, other users' answers.
+func historyReader(t *testing.T, srv *embednats.Server) {
+	ctx := context.Background()
+	nc, err := srv.ConnectHistoryReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	r, err := natsjs.NewReader(nc, natsjs.ReaderConfig{
+		APIPrefix: "$JS.API", Stream: busauth.EventStream, Announcements: busauth.SubjectAppended, ContentOnly: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := 0
+	for _, err := range r.ReadAll(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		read++
+	}
+	if read == 0 {
+		t.Fatal("read no events")
+	}
+	if err := nc.LastError(); err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	for _, a := range []struct {
+		subject string
+		do      func() error
+	}{
+		{"events.project-x", func() error { return nc.Publish("events.project-x", []byte(`{}`)) }},
+		{"$JS.API.CONSUMER.CREATE." + busauth.EventStream, func() error {
+			return nc.PublishRequest("$JS.API.CONSUMER.CREATE."+busauth.EventStream, nc.NewRespInbox(), []byte(`{}`))
+		}},
+		{"$JS.API.STREAM.INFO." + busauth.KeyStream, func() error {
+			return nc.PublishRequest("$JS.API.STREAM.INFO."+busauth.KeyStream, nc.NewRespInbox(), nil)
+		}},
+		{"$JS.API.DIRECT.GET." + busauth.KeyStream, func() error {
+			return nc.PublishRequest("$JS.API.DIRECT.GET."+busauth.KeyStream, nc.NewRespInbox(), []byte(`{"seq":1}`))
+		}},
+		{"$JS.API.STREAM.PURGE." + busauth.EventStream, func() error {
+			return nc.PublishRequest("$JS.API.STREAM.PURGE."+busauth.EventStream, nc.NewRespInbox(), nil)
+		}},
+		{"_INBOX.>", func() error { _, err := nc.Subscribe("_INBOX.>", func(*nats.Msg) {}); return err }},
+		{">", func() error { _, err := nc.Subscribe(">", func(*nats.Msg) {}); return err }},
+		{"together.recorder.append", func() error { _, err := nc.Subscribe("together.recorder.append", func(*nats.Msg) {}); return err }},
+	} {
+		if err := a.do(); err != nil {
+			t.Fatal(err)
+		}
+		// The refusal comes before the PONG of this flush.
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := nc.LastError(); !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), `"`+a.subject+`"`) {
+			t.Errorf("%s was not refused: last error %v", a.subject, err)
+		}
+	}
 }
 
 func TestConfigRefused(t *testing.T) {
