@@ -143,16 +143,23 @@ func writeChunks[E any](enc *gob.Encoder, items iter.Seq[E]) error {
 }
 
 // Restore decodes a [Ledger.Snapshot].
-func Restore(data []byte) (*Ledger, error) {
-	l, err := restore(data)
+func Restore(data []byte) (*Ledger, error) { return RestoreFrom(bytes.NewReader(data), len(data)) }
+
+// RestoreFrom decodes a [Ledger.Snapshot] of size bytes as r yields it,
+// so that the snapshot need not be held whole beside the ledger it
+// becomes. r must end where the snapshot does.
+func RestoreFrom(r io.Reader, size int) (*Ledger, error) {
+	l, err := restore(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("restore ledger: %w", err)
 	}
 	return l, nil
 }
 
-func restore(data []byte) (*Ledger, error) {
-	dec := gob.NewDecoder(bytes.NewReader(data))
+// restore reads a snapshot of size bytes from r; size bounds what is
+// made at once, as each item takes at least a byte of it.
+func restore(r io.Reader, size int) (*Ledger, error) {
+	dec := gob.NewDecoder(r)
 	var h snapshotHeader
 	if err := dec.Decode(&h); err != nil {
 		return nil, err
@@ -178,12 +185,12 @@ func restore(data []byte) (*Ledger, error) {
 			l.Recorded.Append(st)
 		}
 	})
-	projects := readList[*Project](dec, "projects", h.Projects, len(data), &err)
-	stakeholders := readList[*Stakeholder](dec, "stakeholders", h.Stakeholders, len(data), &err)
-	engagements := readList[*Engagement](dec, "engagements", h.Engagements, len(data), &err)
-	readInvitations(dec, engagements, h.Invitations, len(data), &err)
-	feedback := readList[*Feedback](dec, "feedback", h.Feedback, len(data), &err)
-	actions := readList[*Action](dec, "actions", h.Actions, len(data), &err)
+	projects := readList[*Project](dec, "projects", h.Projects, size, &err)
+	stakeholders := readList[*Stakeholder](dec, "stakeholders", h.Stakeholders, size, &err)
+	engagements := readList[*Engagement](dec, "engagements", h.Engagements, size, &err)
+	readInvitations(dec, engagements, h.Invitations, size, &err)
+	feedback := readList[*Feedback](dec, "feedback", h.Feedback, size, &err)
+	actions := readList[*Action](dec, "actions", h.Actions, size, &err)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math"
 	"slices"
@@ -633,19 +634,14 @@ func (r *Runner) restore(ctx context.Context) {
 	if r.snapshots == nil {
 		return
 	}
-	data, err := r.snapshots.Load(ctx)
-	if err != nil || data == nil {
+	l, size, err := r.loadSnapshot(ctx)
+	if err != nil || l == nil {
 		if err != nil {
-			r.log.Warn().Err(err).Msg("no snapshot loaded; replaying the whole history")
+			r.log.Warn().Err(err).Msg("no snapshot restored; replaying the whole history")
 		}
 		return
 	}
-	l, err := ledger.Restore(data)
-	if err != nil {
-		r.log.Warn().Err(err).Msg("snapshot unusable; replaying the whole history")
-		return
-	}
-	r.snapshotSize.Store(int64(len(data)))
+	r.snapshotSize.Store(int64(size))
 	if l.Position > 0 {
 		// Read on from the event before it, which the ledger recorded:
 		// positions need not be consecutive (KurrentDB's are offsets in
@@ -671,6 +667,36 @@ func (r *Runner) restore(ctx context.Context) {
 	r.wakeLocked()
 	r.mu.Unlock()
 	r.log.Info().Uint64("position", l.Position).Msg("projection resumed from snapshot")
+}
+
+// streamedSnapshots are [Snapshots] that can hand a snapshot over as it
+// is read (ObjectStoreSnapshots.LoadInto).
+type streamedSnapshots interface {
+	LoadInto(ctx context.Context, decode func(r io.Reader, size int) error) (found bool, err error)
+}
+
+// loadSnapshot restores the ledger of the latest snapshot, and says how
+// big it was; nil if there is none.
+func (r *Runner) loadSnapshot(ctx context.Context) (*ledger.Ledger, int, error) {
+	if st, ok := r.snapshots.(streamedSnapshots); ok {
+		var l *ledger.Ledger
+		var size int
+		found, err := st.LoadInto(ctx, func(rd io.Reader, n int) (err error) {
+			size = n
+			l, err = ledger.RestoreFrom(rd, n)
+			return err
+		})
+		if !found || err != nil {
+			return nil, 0, err
+		}
+		return l, size, nil
+	}
+	data, err := r.snapshots.Load(ctx)
+	if err != nil || data == nil {
+		return nil, 0, err
+	}
+	l, err := ledger.Restore(data)
+	return l, len(data), err
 }
 
 // saveInBackground writes a snapshot of the version published last while

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 
@@ -78,10 +79,16 @@ func NewObjectStoreSnapshots(ctx context.Context, js jetstream.JetStream, macKey
 // mac signs data under the object's name too, so that a snapshot of one
 // ledger version cannot pass for another.
 func (s *ObjectStoreSnapshots) mac(data []byte) []byte {
-	m := hmac.New(sha256.New, s.macKey)
-	m.Write([]byte("together ledger snapshot\x00" + s.name + "\x00"))
+	m := s.newMAC()
 	m.Write(data)
 	return m.Sum(nil)
+}
+
+// newMAC begins the MAC of a snapshot's data.
+func (s *ObjectStoreSnapshots) newMAC() hash.Hash {
+	m := hmac.New(sha256.New, s.macKey)
+	m.Write([]byte("together ledger snapshot\x00" + s.name + "\x00"))
+	return m
 }
 
 // Load implements [Snapshots]. A snapshot whose MAC does not verify is
@@ -135,6 +142,61 @@ func (s *ObjectStoreSnapshots) read(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("read the snapshot: %w", err)
 	}
 	return data, nil
+}
+
+// LoadInto reads the latest snapshot into decode as it comes, so that it
+// is never held whole beside what it decodes into (a hundred and more
+// megabytes at a million events, at the peak of a restore). It reads the
+// object twice: once to check its MAC, so that no byte of a snapshot
+// that is not authentic is decoded, and once into decode, checking the
+// MAC again, so that one replaced in between is refused too, whatever
+// decode made of it. decode is given the length of the ledger's encoding
+// and must read it to its end. found is false when there is no snapshot.
+func (s *ObjectStoreSnapshots) LoadInto(ctx context.Context, decode func(r io.Reader, size int) error) (found bool, err error) {
+	if err := s.stream(ctx, nil); errors.Is(err, jetstream.ErrObjectNotFound) {
+		return false, nil
+	} else if err != nil {
+		return true, err
+	}
+	return true, s.stream(ctx, decode)
+}
+
+// stream reads the snapshot object through, giving the ledger's encoding
+// to use (if not nil) as it checks its MAC, and fails if the MAC does not
+// verify once the object has been read to its end.
+func (s *ObjectStoreSnapshots) stream(ctx context.Context, use func(r io.Reader, size int) error) error {
+	res, err := s.obs.Get(ctx, s.name)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	info, err := res.Info()
+	if err != nil {
+		return err
+	}
+	if info.Size > maxSnapshotSize {
+		return fmt.Errorf("snapshot of %d bytes, more than the %d a snapshot may be", info.Size, uint64(maxSnapshotSize))
+	}
+	head := make([]byte, len(snapshotMagic)+sha256.Size)
+	if _, err := io.ReadFull(res, head); err != nil || !bytes.HasPrefix(head, snapshotMagic) {
+		return fmt.Errorf("%w: it is not signed", ErrSnapshotNotAuthentic)
+	}
+	m := s.newMAC()
+	data := io.TeeReader(res, m)
+	if use != nil {
+		if err := use(data, int(info.Size)-len(head)); err != nil {
+			return err
+		}
+	}
+	// The object store checks the object's digest when it reaches the
+	// end; whatever use left is signed too.
+	if _, err := io.Copy(io.Discard, data); err != nil {
+		return fmt.Errorf("read the snapshot: %w", err)
+	}
+	if !hmac.Equal(head[len(snapshotMagic):], m.Sum(nil)) {
+		return fmt.Errorf("%w: its MAC does not verify (changed, or made under another key)", ErrSnapshotNotAuthentic)
+	}
+	return nil
 }
 
 // maxSnapshotSize bounds what Load allocates for a snapshot on the word of

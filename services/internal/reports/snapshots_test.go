@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +85,18 @@ func TestObjectStoreSnapshotsRefuseWhatTheyDidNotSign(t *testing.T) {
 		{"empty", []byte{}, snaps},
 		{"signed under another key", signed, otherKey},
 	}
+	// LoadInto hands over the same bytes as they are read.
+	var streamed []byte
+	found, err := snaps.LoadInto(ctx, func(r io.Reader, size int) (err error) {
+		streamed, err = io.ReadAll(r)
+		if err == nil && size != len(data) {
+			err = fmt.Errorf("told %d bytes", size)
+		}
+		return err
+	})
+	if !found || err != nil || !bytes.Equal(streamed, data) {
+		t.Fatalf("LoadInto = %v, %v, %q; want found, nil, what was saved", found, err, streamed)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := raw.PutBytes(ctx, objectName, tt.stored); err != nil {
@@ -92,7 +106,27 @@ func TestObjectStoreSnapshotsRefuseWhatTheyDidNotSign(t *testing.T) {
 			if !errors.Is(err, reports.ErrSnapshotNotAuthentic) || got != nil {
 				t.Errorf("Load = %q, %v; want nil, ErrSnapshotNotAuthentic", got, err)
 			}
+			decoded := false
+			found, err := tt.snaps.LoadInto(ctx, func(r io.Reader, _ int) error { decoded = true; return nil })
+			if !found || !errors.Is(err, reports.ErrSnapshotNotAuthentic) || decoded {
+				t.Errorf("LoadInto = %v, %v, decoding %v; want found, ErrSnapshotNotAuthentic, nothing decoded", found, err, decoded)
+			}
+			// Replaced after LoadInto's first read checked it: the second
+			// read refuses what it decoded.
+			if len(tt.stored) > 40 && tt.snaps == snaps {
+				decoded = false
+				err := reports.DecodeUnchecked(ctx, snaps, func(r io.Reader, _ int) error { decoded = true; _, err := io.ReadAll(r); return err })
+				if !decoded || !errors.Is(err, reports.ErrSnapshotNotAuthentic) {
+					t.Errorf("the second read: decoding %v, %v; want it decoded and refused", decoded, err)
+				}
+			}
 		})
+	}
+	if err := raw.Delete(ctx, objectName); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := snaps.LoadInto(ctx, func(io.Reader, int) error { t.Error("decoded nothing"); return nil }); found || err != nil {
+		t.Errorf("LoadInto of no snapshot = %v, %v; want not found", found, err)
 	}
 	if _, err := reports.NewObjectStoreSnapshots(ctx, js, []byte("short"), 1); err == nil {
 		t.Error("NewObjectStoreSnapshots with a 5-byte key succeeded, want refused")
