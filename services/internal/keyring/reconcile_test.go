@@ -223,7 +223,7 @@ func TestReconcileHistoryOnLogOffsets(t *testing.T) {
 	history := logOffsets{Store: memstore.New(), streams: new(int)}
 	appendEvent(t, history, stakeholder.Stream(alice), 0, &stakeholder.Registered{Roles: []events.Role{"carer"}, RecruitmentChannel: "advert"})
 	appendEvent(t, history, stakeholder.Stream(alice), 1, &stakeholder.Erased{LegacyReason: "asked"})
-	for range 5 { // a head of 70: more than 32 a key
+	for range 5 { // a head of 70: more than 32 for each of the two keys
 		appendEvent(t, history, project.Stream(uuid.NewString()), 0, &project.Registered{Programme: "p", Name: "n", Aim: "a", Lead: "l"})
 	}
 	k := newSealedKeys(t, alice, bob).k
