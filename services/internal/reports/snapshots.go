@@ -94,52 +94,22 @@ func (s *ObjectStoreSnapshots) newMAC() hash.Hash {
 // Load implements [Snapshots]. A snapshot whose MAC does not verify is
 // refused with [ErrSnapshotNotAuthentic].
 func (s *ObjectStoreSnapshots) Load(ctx context.Context) ([]byte, error) {
-	signed, err := s.read(ctx)
+	var data []byte
+	err := s.stream(ctx, func(r io.Reader, size int) error {
+		// A buffer of its size, made once: a buffer grown as it is read
+		// would copy it over and over, and take up to three times its
+		// size at once, more than the ledger it restores.
+		data = make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("read the snapshot: %w", err)
+		}
+		return nil
+	})
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	head := len(snapshotMagic) + sha256.Size
-	if len(signed) < head || !bytes.HasPrefix(signed, snapshotMagic) {
-		return nil, fmt.Errorf("%w: it is not signed", ErrSnapshotNotAuthentic)
-	}
-	data := signed[head:]
-	if !hmac.Equal(signed[len(snapshotMagic):head], s.mac(data)) {
-		return nil, fmt.Errorf("%w: its MAC does not verify (changed, or made under another key)", ErrSnapshotNotAuthentic)
-	}
-	return data, nil
-}
-
-// read reads the snapshot object into a buffer of its size, made once: a
-// buffer grown as it is read would copy it over and over, and take up to
-// three times its size at once, more than the ledger it restores (a
-// hundred and more megabytes at a million events).
-func (s *ObjectStoreSnapshots) read(ctx context.Context) ([]byte, error) {
-	res, err := s.obs.Get(ctx, s.name)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
-	info, err := res.Info()
-	if err != nil {
-		return nil, err
-	}
-	if info.Size > maxSnapshotSize {
-		return nil, fmt.Errorf("snapshot of %d bytes, more than the %d a snapshot may be", info.Size, uint64(maxSnapshotSize))
-	}
-	data := make([]byte, info.Size)
-	if _, err := io.ReadFull(res, data); err != nil {
-		return nil, fmt.Errorf("read the snapshot: %w", err)
-	}
-	// The object store checks the object's digest when it reaches the
-	// end: read to it, and refuse an object longer than it said.
-	switch n, err := res.Read(make([]byte, 1)); {
-	case n > 0:
-		return nil, fmt.Errorf("read the snapshot: longer than its %d bytes", info.Size)
-	case !errors.Is(err, io.EOF):
-		return nil, fmt.Errorf("read the snapshot: %w", err)
 	}
 	return data, nil
 }
@@ -163,7 +133,8 @@ func (s *ObjectStoreSnapshots) LoadInto(ctx context.Context, decode func(r io.Re
 
 // stream reads the snapshot object through, giving the ledger's encoding
 // to use (if not nil) as it checks its MAC, and fails if the MAC does not
-// verify once the object has been read to its end.
+// verify once the object has been read to its end: what use made of it
+// is then not to be used. Load and both reads of LoadInto are this.
 func (s *ObjectStoreSnapshots) stream(ctx context.Context, use func(r io.Reader, size int) error) error {
 	res, err := s.obs.Get(ctx, s.name)
 	if err != nil {
@@ -181,16 +152,24 @@ func (s *ObjectStoreSnapshots) stream(ctx context.Context, use func(r io.Reader,
 	if _, err := io.ReadFull(res, head); err != nil || !bytes.HasPrefix(head, snapshotMagic) {
 		return fmt.Errorf("%w: it is not signed", ErrSnapshotNotAuthentic)
 	}
+	size := int64(info.Size) - int64(len(head))
 	m := s.newMAC()
-	data := io.TeeReader(res, m)
+	data := io.TeeReader(io.LimitReader(res, size), m)
 	if use != nil {
-		if err := use(data, int(info.Size)-len(head)); err != nil {
+		if err := use(data, int(size)); err != nil {
 			return err
 		}
 	}
-	// The object store checks the object's digest when it reaches the
-	// end; whatever use left is signed too.
+	// Whatever use left is signed too.
 	if _, err := io.Copy(io.Discard, data); err != nil {
+		return fmt.Errorf("read the snapshot: %w", err)
+	}
+	// The object store checks the object's digest when it reaches the
+	// end: read to it, and refuse an object longer than it said.
+	switch n, err := res.Read(make([]byte, 1)); {
+	case n > 0:
+		return fmt.Errorf("read the snapshot: longer than its %d bytes", info.Size)
+	case !errors.Is(err, io.EOF):
 		return fmt.Errorf("read the snapshot: %w", err)
 	}
 	if !hmac.Equal(head[len(snapshotMagic):], m.Sum(nil)) {
