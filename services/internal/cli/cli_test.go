@@ -117,7 +117,8 @@ func TestBenchStartsInASeparateProcess(t *testing.T) {
 }
 
 // --start-on reads a stopped directory's stream raw (--read-raw), or
-// starts on it with its CPU profiled: each prints its measure as JSON.
+// starts on it with its CPU profiled: each prints its measure as JSON;
+// given --duration, it runs the load on what it started.
 func TestBenchStartsOnAStoppedDirectory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a history and starts together on it")
@@ -153,6 +154,13 @@ func TestBenchStartsOnAStoppedDirectory(t *testing.T) {
 	}
 	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 		t.Errorf("profile's first bytes % x, want gzip", data[:min(len(data), 2)])
+	}
+	// With --duration, the load runs on the together started.
+	out := string(run("--start-on", stack, "--head", "200", "--key-file", keys[0], "--duration", "1s", "--clients", "0", "--report-readers", "1", "--read-report", "participation"))
+	for _, line := range []string{"cold start to the head", "report participation, 1 readers", "resident memory"} {
+		if !strings.Contains(out, line) {
+			t.Errorf("a load after --start-on printed no %q:\n%s", line, out)
+		}
 	}
 }
 
