@@ -638,6 +638,35 @@ func TestHealthAndFrontPage(t *testing.T) {
 	}
 }
 
+// In together serve, a token's record read once serves the requests
+// after it while the tokens are watched, and a revocation through the API
+// holds from the next request all the same.
+func TestRevokedTokenRefusedAtTheNextRequest(t *testing.T) {
+	_, a := startStack(t, t.TempDir())
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(string(a.get("/metrics").body), "\ntogether_auth_tokens_watched 1\n"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the tokens are not watched")
+		}
+	}
+	r := a.post("/api/v1/tokens", `{"name":"dashboard","role":"viewer"}`)
+	var made struct{ ID, Token string }
+	if err := json.Unmarshal(r.body, &made); err != nil || r.status != 201 {
+		t.Fatalf("POST /api/v1/tokens = %d %s", r.status, r.body)
+	}
+	viewer := a.as(made.Token)
+	for range 2 { // the second from the record kept
+		if r := viewer.get("/api/v1/me"); r.status != 200 {
+			t.Fatalf("GET /api/v1/me as the new token = %d %s", r.status, r.body)
+		}
+	}
+	if r := a.post("/api/v1/tokens/"+made.ID+"/revoke", ""); r.status != 200 {
+		t.Fatalf("revoke = %d %s", r.status, r.body)
+	}
+	if r := viewer.get("/api/v1/me"); r.status != 401 {
+		t.Errorf("GET /api/v1/me at once after the revocation = %d, want 401", r.status)
+	}
+}
+
 // The correlation id a client sends is stored in the event; every answer
 // carries a request id.
 func TestCorrelationID(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/auth/authtest"
 )
@@ -147,3 +149,31 @@ func newService(t *testing.T, c *clock, role auth.Role, opts ...auth.Option) (*a
 }
 
 const password = "correct horse battery"
+
+// waitUntil waits up to ten seconds for cond, failing the test with what
+// it waited for if it never holds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited ten seconds for this, in vain: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// watchedGauge reads together_auth_tokens_watched from reg.
+func watchedGauge(t *testing.T, reg prometheus.Gatherer) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "together_auth_tokens_watched" {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no together_auth_tokens_watched")
+	return 0
+}

@@ -29,6 +29,20 @@ type KV interface {
 	List(ctx context.Context, prefix string) ([][]byte, error)
 }
 
+// A Watcher is a [KV] that reports the changes to its keys, whichever
+// process makes them. [JetStreamKV] and [MemoryKV] are Watchers.
+type Watcher interface {
+	// Watch calls began once every change to a key under prefix (which
+	// ends with ".") made from then on will be reported, then changed
+	// with the key of each such change as it is reported, until ctx ends
+	// (nil) or the watch breaks (an error); after an error, changes may
+	// go unreported. A change may go unreported if a later change of the
+	// same key is (a bucket that keeps one value a key drops the value
+	// overwritten before the watch read it): the last change of every key
+	// is always reported.
+	Watch(ctx context.Context, prefix string, began func(), changed func(key string)) error
+}
+
 // Errors of a [KV].
 var (
 	// ErrNotFound is returned when a key, token, user or session does not
@@ -43,9 +57,18 @@ var (
 // MemoryKV is a [KV] in a map, for tests and for a process that shares
 // its identities with no other.
 type MemoryKV struct {
-	mu   sync.Mutex
-	seq  uint64
-	data map[string]memEntry
+	mu        sync.Mutex
+	seq       uint64
+	data      map[string]memEntry
+	watches   map[int]memWatch
+	nextWatch int
+}
+
+// memWatch is a [MemoryKV.Watch] under way: every change is reported to
+// it as it is made.
+type memWatch struct {
+	prefix  string
+	changed func(key string)
 }
 
 type memEntry struct {
@@ -53,7 +76,10 @@ type memEntry struct {
 	rev   uint64
 }
 
-var _ KV = (*MemoryKV)(nil)
+var (
+	_ KV      = (*MemoryKV)(nil)
+	_ Watcher = (*MemoryKV)(nil)
+)
 
 // NewMemoryKV returns an empty MemoryKV.
 func NewMemoryKV() *MemoryKV { return &MemoryKV{data: map[string]memEntry{}} }
@@ -78,6 +104,7 @@ func (m *MemoryKV) Create(_ context.Context, key string, value []byte) (uint64, 
 	}
 	m.seq++
 	m.data[key] = memEntry{slices.Clone(value), m.seq}
+	m.report(key)
 	return m.seq, nil
 }
 
@@ -94,6 +121,7 @@ func (m *MemoryKV) Update(_ context.Context, key string, value []byte, revision 
 	}
 	m.seq++
 	m.data[key] = memEntry{slices.Clone(value), m.seq}
+	m.report(key)
 	return m.seq, nil
 }
 
@@ -101,7 +129,42 @@ func (m *MemoryKV) Update(_ context.Context, key string, value []byte, revision 
 func (m *MemoryKV) Delete(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.data, key)
+	if _, ok := m.data[key]; ok {
+		delete(m.data, key)
+		m.report(key)
+	}
+	return nil
+}
+
+// report tells every watch of key's prefix that key changed, before the
+// change is acknowledged: in one process a watch misses nothing and lags
+// nothing. m.mu is held.
+func (m *MemoryKV) report(key string) {
+	for _, w := range m.watches {
+		if strings.HasPrefix(key, w.prefix) {
+			w.changed(key)
+		}
+	}
+}
+
+// Watch implements [Watcher]. changed is called as each change is made,
+// with the bucket locked: it must not use the bucket.
+func (m *MemoryKV) Watch(ctx context.Context, prefix string, began func(), changed func(key string)) error {
+	m.mu.Lock()
+	if m.watches == nil {
+		m.watches = map[int]memWatch{}
+	}
+	id := m.nextWatch
+	m.nextWatch++
+	m.watches[id] = memWatch{prefix: prefix, changed: changed}
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.watches, id)
+		m.mu.Unlock()
+	}()
+	began()
+	<-ctx.Done()
 	return nil
 }
 

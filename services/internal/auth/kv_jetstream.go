@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -27,9 +28,13 @@ const (
 // shared by every process connected to the same NATS.
 type JetStreamKV struct {
 	kv jetstream.KeyValue
+	nc *nats.Conn
 }
 
-var _ KV = (*JetStreamKV)(nil)
+var (
+	_ KV      = (*JetStreamKV)(nil)
+	_ Watcher = (*JetStreamKV)(nil)
+)
 
 // NewJetStreamKV opens the bucket, creating it if needed, with replicas
 // copies (3 on a cluster) and, if ttl > 0, entries that expire ttl after
@@ -56,7 +61,7 @@ func NewJetStreamKV(ctx context.Context, js jetstream.JetStream, bucket string, 
 	if err != nil {
 		return nil, fmt.Errorf("auth bucket %s: %w", bucket, err)
 	}
-	return &JetStreamKV{kv: kv}, nil
+	return &JetStreamKV{kv: kv, nc: js.Conn()}, nil
 }
 
 // checkBucket accepts an existing bucket whose entries live as long as
@@ -148,6 +153,39 @@ func (j *JetStreamKV) Delete(ctx context.Context, key string) error {
 		return nil
 	}
 	return err
+}
+
+// Watch implements [Watcher] with an ordered consumer of the keys' subjects
+// that delivers only what is stored after it was made, headers only. The
+// watch breaks when the connection to NATS does: a change made through
+// another server meanwhile would reach this one only later.
+func (j *JetStreamKV) Watch(ctx context.Context, prefix string, began func(), changed func(key string)) error {
+	status := j.nc.StatusChanged(nats.DISCONNECTED, nats.RECONNECTING, nats.CLOSED)
+	defer j.nc.RemoveStatusListener(status)
+	if !j.nc.IsConnected() {
+		return fmt.Errorf("auth bucket: not connected to NATS (%s)", j.nc.Status())
+	}
+	w, err := j.kv.Watch(ctx, prefix+">", jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	if err != nil {
+		return fmt.Errorf("auth bucket: watch %s: %w", prefix, err)
+	}
+	defer func() { _ = w.Stop() }()
+	began()
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return errors.New("auth bucket: the watch ended")
+			}
+			if e != nil {
+				changed(e.Key())
+			}
+		case st := <-status:
+			return fmt.Errorf("auth bucket: the connection to NATS is %s", st)
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // List implements [KV].

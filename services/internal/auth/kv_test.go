@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/together-coop/together/services/internal/auth"
 	"github.com/together-coop/together/services/internal/natstest"
@@ -28,7 +30,11 @@ func TestKV(t *testing.T) {
 			return kv
 		}},
 	} {
-		t.Run(tt.name, func(t *testing.T) { testKV(t, tt.new(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			kv := tt.new(t)
+			testKV(t, kv)
+			testWatch(t, kv)
+		})
 	}
 }
 
@@ -91,6 +97,108 @@ func testKV(t *testing.T, kv auth.KV) {
 	}
 }
 
+// testWatch requires a watch to report the changes of every key under its
+// prefix made after it began, and nothing else, and to end without an
+// error with its context.
+func testWatch(t *testing.T, kv auth.KV) {
+	t.Helper()
+	w, ok := kv.(auth.Watcher)
+	if !ok {
+		t.Fatalf("%T is not a Watcher", kv)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	began := make(chan struct{})
+	changed := make(chan string, 16)
+	done := make(chan error, 1)
+	go func() { done <- w.Watch(ctx, "w.", func() { close(began) }, func(key string) { changed <- key }) }()
+	select {
+	case <-began:
+	case err := <-done:
+		t.Fatalf("Watch ended before it began: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch did not begin")
+	}
+	rev, err := kv.Create(ctx, "w.1", []byte("one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(ctx, "x.1", []byte("elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Update(ctx, "w.1", []byte("two"), rev); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(ctx, "w.2", []byte("three")); err != nil {
+		t.Fatal(err)
+	}
+	if err := kv.Delete(ctx, "w.2"); err != nil {
+		t.Fatal(err)
+	}
+	// The last change of each key is reported; one overwritten before the
+	// watch read it may not be.
+	reported := map[string]bool{}
+	for !reported["w.1"] || !reported["w.2"] {
+		select {
+		case key := <-changed:
+			if key != "w.1" && key != "w.2" {
+				t.Errorf("a change of %s reported", key)
+			}
+			reported[key] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("reported changes of %v, want w.1 and w.2", reported)
+		}
+	}
+	for settled := time.After(100 * time.Millisecond); ; {
+		select {
+		case key := <-changed:
+			if key != "w.1" && key != "w.2" {
+				t.Errorf("a change of %s reported", key)
+			}
+			continue
+		case <-settled:
+		}
+		break
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Watch after its context ended: %v, want nil", err)
+	}
+}
+
+// A watch of a JetStream bucket ends with an error when its connection to
+// NATS breaks: a change made meanwhile through another server would reach
+// it only later, so what it reported can no longer be relied on.
+func TestJetStreamWatchEndsWithItsConnection(t *testing.T) {
+	ctx := context.Background()
+	srv, nc := natstest.RunJetStream(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := auth.NewJetStreamKV(ctx, js, "TEST_AUTH", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- kv.Watch(ctx, "tokens.", func() { close(began) }, func(string) {}) }()
+	select {
+	case <-began:
+	case err := <-done:
+		t.Fatalf("Watch ended before it began: %v", err)
+	}
+	srv.Shutdown()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Watch ended without an error when its connection broke")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch outlived its connection")
+	}
+}
+
 func strs(bs [][]byte) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
@@ -104,18 +212,19 @@ func strs(bs [][]byte) []string {
 func TestSharedBuckets(t *testing.T) {
 	ctx := context.Background()
 	_, js := natstest.JetStream(t)
-	newSvc := func() *auth.Service {
+	newSvc := func(reg prometheus.Registerer) *auth.Service {
 		st, err := auth.JetStreamStores(ctx, js, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := auth.New(st, auth.WithPasswordParams(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}))
+		s, err := auth.New(st, auth.WithPasswordParams(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}), auth.WithMetrics(reg))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
-	a, b := newSvc(), newSvc()
+	bReg := prometheus.NewRegistry()
+	a, b := newSvc(nil), newSvc(bReg)
 	tok, secret, err := a.CreateToken(ctx, "script", auth.Recorder, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -123,12 +232,24 @@ func TestSharedBuckets(t *testing.T) {
 	if id, err := b.VerifyToken(ctx, secret); err != nil || id.Role != auth.Recorder {
 		t.Errorf("the other service verifies the token as %+v, %v", id, err)
 	}
+	// b keeps the tokens it reads while it watches them, as the process
+	// that keeps the identities does; a revocation made through a, as
+	// together token revoke --nats makes one, reaches it through the
+	// watch.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() { _ = b.WatchTokens(watchCtx) }()
+	waitUntil(t, "b keeps the token's record", func() bool { return watchedGauge(t, bReg) == 1 })
+	if id, err := b.VerifyToken(ctx, secret); err != nil || id.Role != auth.Recorder {
+		t.Errorf("the other service verifies the token, watched, as %+v, %v", id, err)
+	}
 	if _, err := a.RevokeToken(ctx, tok.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.VerifyToken(ctx, secret); !errors.Is(err, auth.ErrRevoked) {
-		t.Errorf("the other service after revoke: %v, want ErrRevoked", err)
-	}
+	waitUntil(t, "the other service refuses the revoked token", func() bool {
+		_, err := b.VerifyToken(ctx, secret)
+		return errors.Is(err, auth.ErrRevoked)
+	})
 	if _, err := a.AddUser(ctx, "sarah", "Sarah", auth.Viewer, password, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -34,8 +34,8 @@ type Service struct {
 	natsTimeout     time.Duration
 	ready           chan struct{}
 	readyOnce       sync.Once
-	// tokens keeps the tokens' records as last decoded.
-	tokens decodedTokens
+	// tokens keeps tokens' records while [Service.WatchTokens] runs.
+	tokens tokenCache
 	// dummyHash is verified against when a username is unknown, so that
 	// a sign-in takes as long whether or not the account exists. It is
 	// made on first use: a hash costs a noticeable fraction of a second,

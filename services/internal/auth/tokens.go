@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -109,15 +108,7 @@ func (s *Service) VerifyToken(ctx context.Context, secret string) (Identity, err
 	if !ok {
 		return Identity{}, ErrInvalidToken
 	}
-	key := tokenKey(id)
-	data, _, err := s.state.Get(ctx, key)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Identity{}, ErrInvalidToken
-		}
-		return Identity{}, err
-	}
-	rec, err := s.tokens.decode(key, data)
+	rec, err := s.tokenRecord(ctx, tokenKey(id))
 	if err != nil {
 		return Identity{}, err
 	}
@@ -128,6 +119,73 @@ func (s *Service) VerifyToken(ctx context.Context, secret string) (Identity, err
 		return Identity{}, ErrRevoked
 	}
 	return Identity{ID: TokenID(rec.ID), Name: rec.Name, Role: rec.Role, Kind: KindToken}, nil
+}
+
+// tokenRecord returns the record of the token under key, as kept while a
+// watch reports every change to it, or read; ErrInvalidToken if there is
+// none.
+func (s *Service) tokenRecord(ctx context.Context, key string) (tokenRecord, error) {
+	if rec, ok := s.tokens.look(key); ok {
+		return rec, nil
+	}
+	ticket, keepable := s.tokens.ticket()
+	data, _, err := s.state.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return tokenRecord{}, ErrInvalidToken
+		}
+		return tokenRecord{}, err
+	}
+	var rec tokenRecord
+	if err := decodeRecord(key, data, &rec); err != nil {
+		return tokenRecord{}, err
+	}
+	if keepable {
+		s.tokens.keep(key, rec, ticket)
+	}
+	return rec, nil
+}
+
+// WatchTokens keeps the tokens' records the service reads current, from a
+// watch of the bucket's tokens, until ctx ends: while it runs, a request
+// with a token whose record was read since the watch began is answered
+// without reading it again. A revocation through this service takes the
+// record out before it returns; one made by another process (together
+// token revoke --nats) as soon as the watch reports it. While no watch is
+// under way (before it begins, after it breaks, on a bucket that cannot
+// be watched) every request reads its token's record, as without it.
+func (s *Service) WatchTokens(ctx context.Context) error {
+	w, ok := s.state.(Watcher)
+	if !ok {
+		<-ctx.Done()
+		return nil
+	}
+	pause := time.Duration(0)
+	for {
+		began := time.Now()
+		err := w.Watch(ctx, "tokens.", func() {
+			s.tokens.watching(true)
+			s.m.tokensWatched.Set(1)
+		}, s.tokens.changed)
+		s.tokens.watching(false)
+		s.m.tokensWatched.Set(0)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// A watch that held for a while broke for a reason of its own
+		// (a reconnection, say): begin again at once, and wait longer
+		// only while beginning keeps failing.
+		if time.Since(began) > time.Minute {
+			pause = 0
+		}
+		pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
+		s.log.Warn().Err(err).Dur("retry_in", pause).Msg("the watch of the tokens broke; every request reads its token meanwhile")
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // ListTokens returns every token, revoked ones included, oldest first.
@@ -157,6 +215,9 @@ func (s *Service) RevokeToken(ctx context.Context, id, revokedBy string) (Token,
 		}
 		return nil
 	})
+	// Before answering, whatever the watch's delay; and even after an
+	// error, which may hide a change made.
+	s.tokens.changed(tokenKey(id))
 	if err != nil {
 		return Token{}, err
 	}
@@ -164,42 +225,70 @@ func (s *Service) RevokeToken(ctx context.Context, id, revokedBy string) (Token,
 	return rec.Token, nil
 }
 
-// decodedTokens keeps each token's record as last decoded, with the bytes
-// it was decoded from. Every request with a token reads its record, so
-// that a revocation holds from the next request; decoding the same bytes
-// again would give nothing new, and cost a request more than the read.
-// It is safe for concurrent use.
-type decodedTokens struct {
-	mu  sync.Mutex
-	all map[string]decodedToken
+// tokenCache keeps tokens' records read while a watch of the bucket
+// reports every change to them, so that a request with a token need not
+// read its record again: a revocation, like any change, takes the record
+// out as soon as it is reported, and a read that a change may have
+// overtaken is not kept. Without a watch under way nothing is kept and
+// every request reads its token's record. It is safe for concurrent use.
+type tokenCache struct {
+	mu sync.Mutex
+	// watched is set while a watch reports every change.
+	watched bool
+	// changes counts the changes reported and the watches begun and
+	// ended: a read is kept only if it did not change meanwhile.
+	changes uint64
+	kept    map[string]tokenRecord
 }
 
-type decodedToken struct {
-	data []byte
-	rec  tokenRecord
+// mostKeptTokens bounds what a tokenCache keeps: more tokens in use than
+// that start it afresh.
+const mostKeptTokens = 1024
+
+// look returns the record kept under key, if any.
+func (c *tokenCache) look(key string) (tokenRecord, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rec, ok := c.kept[key]
+	return rec, ok && c.watched
 }
 
-// mostDecodedTokens bounds what decodedTokens keeps: more tokens in use
-// than that start it afresh.
-const mostDecodedTokens = 1024
+// ticket is taken before a record is read, for keep: it says whether a
+// read may be kept at all, and what has changed so far.
+func (c *tokenCache) ticket() (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changes, c.watched
+}
 
-// decode returns the record stored as data under key.
-func (d *decodedTokens) decode(key string, data []byte) (tokenRecord, error) {
-	d.mu.Lock()
-	kept, ok := d.all[key]
-	d.mu.Unlock()
-	if ok && bytes.Equal(kept.data, data) {
-		return kept.rec, nil
+// keep keeps rec, read under key after ticket was taken, unless something
+// changed since.
+func (c *tokenCache) keep(key string, rec tokenRecord, ticket uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.watched || c.changes != ticket {
+		return
 	}
-	var rec tokenRecord
-	if err := decodeRecord(key, data, &rec); err != nil {
-		return tokenRecord{}, err
+	if c.kept == nil || len(c.kept) >= mostKeptTokens {
+		c.kept = map[string]tokenRecord{}
 	}
-	d.mu.Lock()
-	if d.all == nil || len(d.all) >= mostDecodedTokens {
-		d.all = map[string]decodedToken{}
-	}
-	d.all[key] = decodedToken{data: bytes.Clone(data), rec: rec}
-	d.mu.Unlock()
-	return rec, nil
+	c.kept[key] = rec
+}
+
+// changed forgets the record under key, and any read in flight.
+func (c *tokenCache) changed(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes++
+	delete(c.kept, key)
+}
+
+// watching says whether a watch now reports every change; either way,
+// what was kept before is forgotten.
+func (c *tokenCache) watching(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watched = on
+	c.changes++
+	clear(c.kept)
 }

@@ -5,8 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/together-coop/together/services/internal/auth"
 )
@@ -83,5 +87,141 @@ func TestTokens(t *testing.T) {
 		if _, _, err := s.CreateToken(ctx, tt.name, tt.role, "x"); !errors.Is(err, auth.ErrInvalidInput) {
 			t.Errorf("CreateToken(%q, %q) error = %v, want ErrInvalidInput", tt.name, tt.role, err)
 		}
+	}
+}
+
+// laggingKV is a MemoryKV that counts its reads and whose watches report
+// changes only when deliver is called: a watch that lags, as one across
+// processes does.
+type laggingKV struct {
+	*auth.MemoryKV
+	gets atomic.Int64
+
+	mu      sync.Mutex
+	held    []string
+	changed func(key string)
+}
+
+func (l *laggingKV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
+	l.gets.Add(1)
+	return l.MemoryKV.Get(ctx, key)
+}
+
+func (l *laggingKV) Watch(ctx context.Context, prefix string, began func(), changed func(key string)) error {
+	l.mu.Lock()
+	l.changed = changed
+	l.mu.Unlock()
+	return l.MemoryKV.Watch(ctx, prefix, began, func(key string) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.held = append(l.held, key)
+	})
+}
+
+// deliver reports the changes the watch held back.
+func (l *laggingKV) deliver() {
+	l.mu.Lock()
+	held, changed := l.held, l.changed
+	l.held = nil
+	l.mu.Unlock()
+	for _, key := range held {
+		changed(key)
+	}
+}
+
+// While the tokens are watched, a token's record read once serves the
+// requests after it; a revocation through the same service holds from the
+// next request whatever the watch's lag, one through another (another
+// process on the same buckets) once the watch reports it; and without a
+// watch every request reads its record.
+func TestTokensKeptWhileWatched(t *testing.T) {
+	ctx := context.Background()
+	state := &laggingKV{MemoryKV: auth.NewMemoryKV()}
+	st := auth.Stores{State: state, Sessions: auth.NewMemoryKV()}
+	reg := prometheus.NewRegistry()
+	s, err := auth.New(st, auth.WithMetrics(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := auth.New(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := func(verify func()) int64 {
+		before := state.gets.Load()
+		verify()
+		return state.gets.Load() - before
+	}
+	verifier := func(secret string, want error) func() {
+		return func() {
+			t.Helper()
+			if _, err := s.VerifyToken(ctx, secret); !errors.Is(err, want) {
+				t.Fatalf("VerifyToken: %v, want %v", err, want)
+			}
+		}
+	}
+	first, firstSecret, err := s.CreateToken(ctx, "first", auth.Viewer, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := reads(func() { verifier(firstSecret, nil)(); verifier(firstSecret, nil)() }); n != 2 {
+		t.Errorf("two requests before any watch read the record %d times, want 2", n)
+	}
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan error, 1)
+	go func() { watched <- s.WatchTokens(watchCtx) }()
+	waitUntil(t, "the watch begins", func() bool { return watchedGauge(t, reg) == 1 })
+	if n := reads(func() { verifier(firstSecret, nil)() }); n != 1 {
+		t.Errorf("the first request once watched read the record %d times, want 1", n)
+	}
+	if n := reads(func() {
+		for range 10 {
+			verifier(firstSecret, nil)()
+		}
+	}); n != 0 {
+		t.Errorf("ten more requests read the record %d times, want 0", n)
+	}
+	if n := reads(func() { verifier(firstSecret+"x", auth.ErrInvalidToken)() }); n != 0 {
+		t.Errorf("a wrong secret for a kept token read its record %d times, want 0 (the hash is kept)", n)
+	}
+
+	// Revoked here: refused at once, though the watch has not reported it.
+	if _, err := s.RevokeToken(ctx, first.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	verifier(firstSecret, auth.ErrRevoked)()
+	state.deliver()
+
+	// Revoked by another process: refused once the watch reports it.
+	second, secondSecret, err := other.CreateToken(ctx, "second", auth.Recorder, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state.deliver()
+	verifier(secondSecret, nil)()
+	if n := reads(verifier(secondSecret, nil)); n != 0 {
+		t.Errorf("the second token's record read again: %d", n)
+	}
+	if _, err := other.RevokeToken(ctx, second.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	state.deliver()
+	verifier(secondSecret, auth.ErrRevoked)()
+
+	// Without a watch, every request reads again.
+	stopWatch()
+	if err := <-watched; err != nil {
+		t.Errorf("WatchTokens ended with %v, want nil", err)
+	}
+	if g := watchedGauge(t, reg); g != 0 {
+		t.Errorf("together_auth_tokens_watched = %v after the watch ended, want 0", g)
+	}
+	_, thirdSecret, err := s.CreateToken(ctx, "third", auth.Viewer, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := reads(func() { verifier(thirdSecret, nil)(); verifier(thirdSecret, nil)() }); n != 2 {
+		t.Errorf("two requests after the watch ended read the record %d times, want 2", n)
 	}
 }

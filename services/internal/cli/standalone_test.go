@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/together-coop/together/services/internal/busauth"
@@ -181,7 +182,57 @@ func TestServicesRunAlone(t *testing.T) {
 					}
 				}
 			}
+			revokedElsewhere(t, ctx, pw, natsURL, token, reportsURL, projectsURL)
 		})
+	}
+}
+
+// revokedElsewhere revokes a token from a process of its own on the bus
+// (together token revoke --nats), and requires every process to refuse it
+// soon after: the reports process, which keeps the identities and keeps
+// the tokens' records it reads while it watches them, hears of the
+// revocation through its watch.
+func revokedElsewhere(t *testing.T, ctx context.Context, pw busauth.Passwords, natsURL, admin, reportsURL, projectsURL string) {
+	t.Helper()
+	tokenWatched := func() bool {
+		_, metrics := get(t, admin, reportsURL+"/metrics")
+		return strings.Contains(string(metrics), "\ntogether_auth_tokens_watched 1\n")
+	}
+	for deadline := time.Now().Add(10 * time.Second); !tokenWatched(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the reports process does not watch the tokens")
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := Main(ctx, []string{"token", "create", "--nats", natsURL, "--role", "viewer", "--name", "dashboard"}, asRole(pw, busauth.Reports), &out, &errOut); code != 0 {
+		t.Fatalf("token create --nats = %d: %s", code, errOut.String())
+	}
+	viewer := strings.TrimSpace(out.String())
+	id, err := uuid.Parse(strings.Split(viewer, "_")[1])
+	if err != nil {
+		t.Fatalf("token %q: %v", viewer, err)
+	}
+	for _, url := range []string{reportsURL, projectsURL} {
+		for range 2 { // the second answered from the record kept
+			if code, body := get(t, viewer, url+"/metrics"); code != 200 {
+				t.Fatalf("GET %s/metrics as a viewer = %d %.200s, want 200", url, code, body)
+			}
+		}
+	}
+	out.Reset()
+	if code := Main(ctx, []string{"token", "revoke", "--nats", natsURL, id.String()}, asRole(pw, busauth.Reports), &out, &errOut); code != 0 {
+		t.Fatalf("token revoke --nats = %d: %s", code, errOut.String())
+	}
+	for _, url := range []string{reportsURL, projectsURL} {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			code, _ := get(t, viewer, url+"/metrics")
+			if code == 401 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s/metrics with a token revoked elsewhere = %d ten seconds on, want 401", url, code)
+			}
+		}
 	}
 }
 
