@@ -25,22 +25,32 @@ type Answer struct {
 // JSON renders the answer as [JSON] renders its document under rule: byte
 // for byte, from the report's JSON as the memo keeps it when it can.
 func (a Answer) JSON(rule disclosure.Rule) ([]byte, error) {
-	if a.kept == nil {
-		return JSON(a.Doc, rule)
+	head, rest, err := a.JSONParts(rule)
+	if err != nil || rest == nil {
+		return head, err
 	}
-	rest, err := a.kept.rest(rule)
-	if err != nil {
-		return nil, err
+	return append(append(make([]byte, 0, len(head)+len(rest)), head...), rest...), nil
+}
+
+// JSONParts returns what [Answer.JSON] returns in two parts, to be written
+// one after the other without copying what the memo keeps: the asker's
+// header, left open, and the JSON the memo keeps to follow it; or the
+// whole document and nil, where the memo keeps nothing to follow the
+// header.
+func (a Answer) JSONParts(rule disclosure.Rule) (head, rest []byte, err error) {
+	if a.kept != nil {
+		if rest, err = a.kept.rest(rule); err != nil {
+			return nil, nil, err
+		}
 	}
 	if rest == nil {
-		return JSON(a.Doc, rule)
+		head, err = JSON(a.Doc, rule)
+		return head, nil, err
 	}
-	head, err := headerJSON(a.header, rule)
-	if err != nil {
-		return nil, err
+	if head, err = headerJSON(a.header, rule); err != nil {
+		return nil, nil, err
 	}
-	open := head[:len(head)-1]
-	return append(append(make([]byte, 0, len(open)+len(rest)), open...), rest...), nil
+	return head[:len(head)-1], rest, nil
 }
 
 // keptReport is a report a [Memo] keeps, with the header it was computed

@@ -37,3 +37,19 @@ func TestKeptJSONFollowsTheHeader(t *testing.T) {
 		}
 	}
 }
+
+// Every report request looks its report up: a lookup allocates nothing,
+// and finds every report All lists.
+func TestLookupAllocatesNothing(t *testing.T) {
+	for _, r := range All() {
+		if got, ok := Lookup(r.Name); !ok || got.Name != r.Name {
+			t.Errorf("Lookup(%q) = %q, %t", r.Name, got.Name, ok)
+		}
+	}
+	if _, ok := Lookup("nothing"); ok {
+		t.Error("Lookup found a report called nothing")
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = Lookup("reciprocity") }); n != 0 {
+		t.Errorf("Lookup allocates %v times, want 0", n)
+	}
+}

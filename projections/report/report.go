@@ -120,7 +120,14 @@ func rehead[D Document, P headed[D]](d Document, h projections.Header) Document 
 
 // All lists every report in the order they are documented.
 func All() []Report {
-	return []Report{
+	all := reports()
+	return all[:]
+}
+
+// reports is [All] as an array, which [Lookup] ranges over on the stack:
+// every request looks its report up.
+func reports() [9]Report {
+	return [...]Report{
 		{participation.Name, "How broad is participation: who took part, from which groups, beyond the usual voices?",
 			func(l *ledger.Ledger, q projections.Query, c Config) Document {
 				return c.parts().Participation.Compute(l, q)
@@ -177,7 +184,7 @@ func Names() []string {
 
 // Lookup returns the report called name.
 func Lookup(name string) (Report, bool) {
-	for _, r := range All() {
+	for _, r := range reports() {
 		if r.Name == name {
 			return r, true
 		}

@@ -229,13 +229,14 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(report.CSV(got.Doc, rule))
 		return
 	}
-	body, err := got.JSON(rule)
+	head, rest, err := got.JSONParts(rule)
 	if err != nil {
 		problem.Write(w, r, http.StatusInternalServerError, "the report could not be encoded")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
+	_, _ = w.Write(head)
+	_, _ = w.Write(rest)
 }
 
 // errTurnAbandoned is a request that ended while its report waited for
