@@ -45,7 +45,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	rebuild := fs.Bool("rebuild", false, "with --history, after the cold start stop together, drop the reports' snapshot and start it again: the reports rebuilt from the history on a system that has run before (whose start reconciles erasures only since the last), as after an upgrade that changes the snapshot's format; the load, if any, runs on that together")
 	historyAge := fs.Duration("history-age", 0, "with --history, wait until the history is this old before starting on it, as a restart comes some time after the last write (nats-server keeps the ids of the last two minutes' messages, to refuse duplicates); the raw read comes before the wait, and from 2m on its stopped server has left memory by the start")
 	separate := fs.Bool("separate-process", false, "with --history and --duration 0, start together for the cold start (and the rebuild) in a process of its own, as a real start is: its memory then counts nothing of the bench's, whose heap building the history has grown")
-	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts; given --duration too, run the load on it once started and print the whole report, as with --history, without building a history again")
+	startOn := fs.String("start-on", "", "start together on the stopped data directory DIR, whose key file --key-file names, time it until the reports reflect position --head, print that as JSON and stop: the process --separate-process starts; given --duration too, run the load on it once started and print the whole report, as with --history, without building a history again (and without measuring the ceilings)")
 	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
 	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
 	readRaw := fs.Bool("read-raw", false, "with --start-on, read the stopped data directory's event stream raw with an ordered consumer instead of starting on it (the ceiling a start is held to), print that as JSON and stop; --head is not needed")
@@ -116,7 +116,7 @@ Examples:
 				return 2
 			}
 			opts := []bench.Option{bench.WithDuration(*duration), bench.WithClients(*clients), bench.WithReportReaders(*reportReaders), bench.WithReadReport(*readReport), bench.WithReadProgramme(*readProgramme), bench.WithReadProject(*readProject), bench.WithMaxCommands(*maxCommands), bench.WithLogger(log)}
-			return startOnThenLoad(ctx, *startOn, *startHead, *keyFile, *cpuProfile, opts, logger("together"), stdout, stderr)
+			return startOnThenLoad(ctx, *startOn, *startHead, *keyFile, *heapProfile, *cpuProfile, opts, logger("together"), stdout, stderr)
 		}
 		return startOnAlone(ctx, *startOn, *startHead, *keyFile, *heapProfile, *cpuProfile, logger("together"), stdout, stderr)
 	}
@@ -475,11 +475,12 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 }
 
 // startOnThenLoad is together bench --start-on with --duration: it starts
-// together on the stopped data directory dir as startOnAlone does, then
-// runs the load opts describe on it, profiling the load's CPU to
-// cpuProfile where it names a file, and prints the whole report: a load
-// on a large history without building it again for every run.
-func startOnThenLoad(ctx context.Context, dir string, head uint64, keyFile, cpuProfile string, opts []bench.Option, log zerolog.Logger, stdout, stderr io.Writer) int {
+// together on the stopped data directory dir as startOnAlone does, writes
+// the heap profile to heapProfile where it names a file, then runs the
+// load opts describe on it, profiling the load's CPU to cpuProfile where
+// it names a file, and prints the whole report: a load on a large history
+// without building it again for every run.
+func startOnThenLoad(ctx context.Context, dir string, head uint64, keyFile, heapProfile, cpuProfile string, opts []bench.Option, log zerolog.Logger, stdout, stderr io.Writer) int {
 	if head == 0 || keyFile == "" {
 		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
 		return 2
@@ -504,6 +505,12 @@ func startOnThenLoad(ctx context.Context, dir string, head uint64, keyFile, cpuP
 			fmt.Fprintf(stderr, "together bench: shutdown: %v\n", err)
 		}
 	}()
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile); err != nil {
+			fmt.Fprintf(stderr, "together bench: %v\n", err)
+			return 1
+		}
+	}
 	rep := bench.Report{Target: st.URL() + " (in this process, data " + filepath.Base(dir) + ")", ColdStart: &cs}
 	load, err := bench.New(st.URL(), append(opts, bench.WithToken(secret))...)
 	if err != nil {

@@ -155,12 +155,17 @@ func TestBenchStartsOnAStoppedDirectory(t *testing.T) {
 	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 		t.Errorf("profile's first bytes % x, want gzip", data[:min(len(data), 2)])
 	}
-	// With --duration, the load runs on the together started.
-	out := string(run("--start-on", stack, "--head", "200", "--key-file", keys[0], "--duration", "1s", "--clients", "0", "--report-readers", "1", "--read-report", "participation"))
+	// With --duration, the load runs on the together started, whose heap
+	// is profiled once started.
+	heap := filepath.Join(t.TempDir(), "heap.pprof")
+	out := string(run("--start-on", stack, "--head", "200", "--key-file", keys[0], "--duration", "1s", "--clients", "0", "--report-readers", "1", "--read-report", "participation", "--heap-profile", heap))
 	for _, line := range []string{"cold start to the head", "report participation, 1 readers", "resident memory"} {
 		if !strings.Contains(out, line) {
 			t.Errorf("a load after --start-on printed no %q:\n%s", line, out)
 		}
+	}
+	if data, err := os.ReadFile(heap); err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("heap profile: %v, want gzip", err)
 	}
 }
 
