@@ -229,9 +229,17 @@ Examples:
 		return 2
 	}
 	fmt.Fprintf(stderr, "loading %s with %d clients for %s …\n", *target, *clients, *duration)
+	return loadAndReport(ctx, load, &rep, inProcess, *cpuProfile, stdout, stderr)
+}
+
+// loadAndReport runs load, profiling this process's CPU meanwhile to cpuProfile
+// where it names a file, and prints rep with the load's result and, for
+// a together in this process (inProcess), the memory.
+func loadAndReport(ctx context.Context, load *bench.Load, rep *bench.Report, inProcess bool, cpuProfile string, stdout, stderr io.Writer) int {
 	stopProfile := func() error { return nil }
-	if *cpuProfile != "" {
-		if stopProfile, err = startCPUProfile(*cpuProfile); err != nil {
+	if cpuProfile != "" {
+		var err error
+		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
 		}
@@ -517,28 +525,7 @@ func startOnThenLoad(ctx context.Context, dir string, head uint64, keyFile, heap
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 2
 	}
-	stopProfile := func() error { return nil }
-	if cpuProfile != "" {
-		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
-			fmt.Fprintf(stderr, "together bench: %v\n", err)
-			return 1
-		}
-	}
-	peakReset := bench.ResetPeak()
-	res, err := load.Run(ctx)
-	err = errors.Join(err, stopProfile())
-	rep.Load = res
-	if m, ok := bench.ReadMemory(); ok {
-		rep.Memory, rep.PeakOfLoad = &m, peakReset
-	}
-	if werr := rep.WriteText(stdout); werr != nil && err == nil {
-		err = werr
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "together bench: %v\n", err)
-		return 1
-	}
-	return 0
+	return loadAndReport(ctx, load, &rep, true, cpuProfile, stdout, stderr)
 }
 
 // readRawAlone reads the event stream of the stopped data directory dir
