@@ -438,18 +438,13 @@ func startApart(ctx context.Context, dir, keyFile string, head uint64, progress 
 // where they name files, prints the measure as JSON on stdout and stops
 // together.
 func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapProfile, cpuProfile string, log zerolog.Logger, stdout, stderr io.Writer) int {
-	if head == 0 || keyFile == "" {
-		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
-		return 2
+	cfg, code := stoppedConfig(dir, head, keyFile, log, stderr)
+	if code != 0 {
+		return code
 	}
-	kek, err := existingKEK(keyFile, dir, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "together bench: %v\n", err)
-		return 1
-	}
-	cfg := app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}
 	stopProfile := func() error { return nil }
 	if cpuProfile != "" {
+		var err error
 		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
 			fmt.Fprintf(stderr, "together bench: %v\n", err)
 			return 1
@@ -489,20 +484,14 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 // it names a file, and prints the whole report: a load on a large history
 // without building it again for every run.
 func startOnThenLoad(ctx context.Context, dir string, head uint64, keyFile, heapProfile, cpuProfile string, opts []bench.Option, log zerolog.Logger, stdout, stderr io.Writer) int {
-	if head == 0 || keyFile == "" {
-		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
-		return 2
-	}
 	if _, err := bench.New("http://127.0.0.1:1", opts...); err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 2
 	}
-	kek, err := existingKEK(keyFile, dir, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "together bench: %v\n", err)
-		return 1
+	cfg, code := stoppedConfig(dir, head, keyFile, log, stderr)
+	if code != 0 {
+		return code
 	}
-	cfg := app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}
 	st, secret, cs, err := bench.StartCold(ctx, cfg, head)
 	if err != nil {
 		fmt.Fprintf(stderr, "together bench: cold start: %v\n", err)
@@ -526,6 +515,23 @@ func startOnThenLoad(ctx context.Context, dir string, head uint64, keyFile, heap
 		return 2
 	}
 	return loadAndReport(ctx, load, &rep, true, cpuProfile, stdout, stderr)
+}
+
+// stoppedConfig configures a start on the stopped data directory dir,
+// whose key file is keyFile, measured until the reports reflect head; if
+// either is missing or the key file cannot be read, it says why on stderr
+// and returns the exit code instead.
+func stoppedConfig(dir string, head uint64, keyFile string, log zerolog.Logger, stderr io.Writer) (app.Config, int) {
+	if head == 0 || keyFile == "" {
+		fmt.Fprintln(stderr, "together bench: --start-on needs --head (a position above 0) and --key-file")
+		return app.Config{}, 2
+	}
+	kek, err := existingKEK(keyFile, dir, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return app.Config{}, 1
+	}
+	return app.Config{Parts: app.AllParts(), DataDir: dir, HTTPAddr: "127.0.0.1:0", Logger: log, KEK: kek}, 0
 }
 
 // readRawAlone reads the event stream of the stopped data directory dir
