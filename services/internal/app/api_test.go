@@ -638,14 +638,23 @@ func TestHealthAndFrontPage(t *testing.T) {
 	}
 }
 
-// In together serve, a token's record read once serves the requests
-// after it while the tokens are watched, and a revocation through the API
-// holds from the next request all the same.
+// In together serve, the identities' records are watched (on the locked
+// bus), so a token's record read once serves the requests after it, and a
+// revocation through the API holds from the next request all the same.
 func TestRevokedTokenRefusedAtTheNextRequest(t *testing.T) {
 	_, a := startStack(t, t.TempDir())
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(string(a.get("/metrics").body), "\ntogether_auth_tokens_watched 1\n"); time.Sleep(10 * time.Millisecond) {
+	watched := func() bool {
+		metrics := string(a.get("/metrics").body)
+		for _, records := range []string{"tokens", "users", "sessions"} {
+			if !strings.Contains(metrics, "\ntogether_auth_records_watched{records=\""+records+"\"} 1\n") {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(10 * time.Second); !watched(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the tokens are not watched")
+			t.Fatal("the identities' records are not watched")
 		}
 	}
 	r := a.post("/api/v1/tokens", `{"name":"dashboard","role":"viewer"}`)

@@ -405,7 +405,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		authn = a.auth
-		a.run(ctx, "tokens", a.auth.WatchTokens)
+		a.run(ctx, "identities' records", a.auth.WatchRecords)
 		l := a.run(ctx, "identities", func(ctx context.Context) error { return a.auth.ServeNATS(ctx, reportsConn) })
 		select {
 		case <-a.auth.Ready():

@@ -162,18 +162,22 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// watchedGauge reads together_auth_tokens_watched from reg.
-func watchedGauge(t *testing.T, reg prometheus.Gatherer) float64 {
+// watchedGauge reads together_auth_records_watched for records from reg.
+func watchedGauge(t *testing.T, reg prometheus.Gatherer, records string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range families {
-		if f.GetName() == "together_auth_tokens_watched" {
-			return f.GetMetric()[0].GetGauge().GetValue()
+		if f.GetName() != "together_auth_records_watched" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if m.GetLabel()[0].GetValue() == records {
+				return m.GetGauge().GetValue()
+			}
 		}
 	}
-	t.Fatal("no together_auth_tokens_watched")
 	return 0
 }

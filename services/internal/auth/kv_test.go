@@ -238,8 +238,8 @@ func TestSharedBuckets(t *testing.T) {
 	// watch.
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go func() { _ = b.WatchTokens(watchCtx) }()
-	waitUntil(t, "b keeps the token's record", func() bool { return watchedGauge(t, bReg) == 1 })
+	go func() { _ = b.WatchRecords(watchCtx) }()
+	waitUntil(t, "b keeps the token's record", func() bool { return watchedGauge(t, bReg, "tokens") == 1 })
 	if id, err := b.VerifyToken(ctx, secret); err != nil || id.Role != auth.Recorder {
 		t.Errorf("the other service verifies the token, watched, as %+v, %v", id, err)
 	}

@@ -3,9 +3,9 @@ package auth
 import "github.com/prometheus/client_golang/prometheus"
 
 type metrics struct {
-	signIns       *prometheus.CounterVec
-	refusals      *prometheus.CounterVec
-	tokensWatched prometheus.Gauge
+	signIns        *prometheus.CounterVec
+	refusals       *prometheus.CounterVec
+	recordsWatched *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -15,13 +15,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Browser sign-ins, by method (password, oidc) and outcome (ok, refused, throttled, error).",
 		}, []string{"method", "outcome"}),
 		refusals: newRefusals(),
-		tokensWatched: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "together_auth_tokens_watched",
-			Help: "1 while a watch of the identities bucket reports every change to the API tokens, so that a token's record read once serves the requests after it; 0 while every request reads its token's record.",
-		}),
+		recordsWatched: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "together_auth_records_watched",
+			Help: "1 while a watch of the identities' buckets reports every change to the records (tokens, users, sessions) every request reads, so that a record read once serves the requests after it; 0 while every request reads its records.",
+		}, []string{"records"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.signIns, m.refusals, m.tokensWatched)
+		reg.MustRegister(m.signIns, m.refusals, m.recordsWatched)
 	}
 	return m
 }

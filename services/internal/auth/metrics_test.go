@@ -32,9 +32,6 @@ together_auth_refusals_total{reason="unauthenticated"} 1
 # TYPE together_auth_sign_ins_total counter
 together_auth_sign_ins_total{method="password",outcome="ok"} 1
 together_auth_sign_ins_total{method="password",outcome="refused"} 1
-# HELP together_auth_tokens_watched 1 while a watch of the identities bucket reports every change to the API tokens, so that a token's record read once serves the requests after it; 0 while every request reads its token's record.
-# TYPE together_auth_tokens_watched gauge
-together_auth_tokens_watched 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)

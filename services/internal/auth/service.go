@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 // Every process that shares the same [Stores] sees the same identities.
 // A Service is safe for concurrent use.
 type Service struct {
-	state, sessions KV
+	// state and sessions keep the records every request reads (tokens,
+	// accounts, sessions) while [Service.WatchRecords] runs.
+	state, sessions *keptKV
 	dir             *Directory
 	now             func() time.Time
 	log             zerolog.Logger
@@ -34,8 +37,6 @@ type Service struct {
 	natsTimeout     time.Duration
 	ready           chan struct{}
 	readyOnce       sync.Once
-	// tokens keeps tokens' records while [Service.WatchTokens] runs.
-	tokens tokenCache
 	// dummyHash is verified against when a username is unknown, so that
 	// a sign-in takes as long whether or not the account exists. It is
 	// made on first use: a hash costs a noticeable fraction of a second,
@@ -58,12 +59,13 @@ func New(st Stores, opts ...Option) (*Service, error) {
 		}
 	}
 	s := &Service{
-		state: st.State, sessions: st.Sessions, dir: NewDirectory(st.State),
+		state: newKeptKV(st.State, "tokens.", "users."), sessions: newKeptKV(st.Sessions, "sessions."),
 		now: o.now, log: o.log, idle: o.idle, lifetime: o.lifetime, secureCookies: o.secureCookies,
 		hasher: newHasher(o.password, o.hashers), maxFailures: o.maxFailures, failureWindow: o.failureWindow,
 		oidc: o.oidc, m: newMetrics(o.reg),
 		natsWorkers: o.natsWorkers, natsTimeout: o.natsTimeout, ready: make(chan struct{}),
 	}
+	s.dir = NewDirectory(s.state)
 	s.dummyHash = sync.OnceValues(func() (string, error) {
 		return s.hasher.hash(context.Background(), randomString(24))
 	})
@@ -71,6 +73,32 @@ func New(st Stores, opts ...Option) (*Service, error) {
 }
 
 func (s *Service) logger() *zerolog.Logger { return &s.log }
+
+// WatchRecords keeps the records the service reads on every request (API
+// tokens, browser sessions and the accounts behind them) between requests,
+// from watches of the buckets, until ctx ends: while a record's watch is
+// under way, a record read since it began is used again without reading
+// it. A change made through this service (a revocation, a session ended,
+// an account disabled) takes the record out before it returns; one made
+// by another process (together token revoke --nats) as soon as the watch
+// reports it. While no watch is under way (before it begins, after it
+// breaks, on a bucket that cannot be watched) every request reads its
+// records, as without it.
+func (s *Service) WatchRecords(ctx context.Context) error {
+	watched := func(prefix string, on bool) {
+		g := s.m.recordsWatched.WithLabelValues(strings.TrimSuffix(prefix, "."))
+		if on {
+			g.Set(1)
+		} else {
+			g.Set(0)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { s.state.watch(ctx, &s.log, watched) })
+	wg.Go(func() { s.sessions.watch(ctx, &s.log, watched) })
+	wg.Wait()
+	return nil
+}
 
 // Directory returns the directory of the identities this Service knows.
 func (s *Service) Directory() *Directory { return s.dir }

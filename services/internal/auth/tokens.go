@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -121,71 +120,17 @@ func (s *Service) VerifyToken(ctx context.Context, secret string) (Identity, err
 	return Identity{ID: TokenID(rec.ID), Name: rec.Name, Role: rec.Role, Kind: KindToken}, nil
 }
 
-// tokenRecord returns the record of the token under key, as kept while a
-// watch reports every change to it, or read; ErrInvalidToken if there is
-// none.
+// tokenRecord returns the record of the token under key; ErrInvalidToken
+// if there is none.
 func (s *Service) tokenRecord(ctx context.Context, key string) (tokenRecord, error) {
-	if rec, ok := s.tokens.look(key); ok {
-		return rec, nil
-	}
-	ticket, keepable := s.tokens.ticket()
-	data, _, err := s.state.Get(ctx, key)
-	if err != nil {
+	var rec tokenRecord
+	if _, err := getJSON(ctx, s.state, key, &rec); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return tokenRecord{}, ErrInvalidToken
 		}
 		return tokenRecord{}, err
 	}
-	var rec tokenRecord
-	if err := decodeRecord(key, data, &rec); err != nil {
-		return tokenRecord{}, err
-	}
-	if keepable {
-		s.tokens.keep(key, rec, ticket)
-	}
 	return rec, nil
-}
-
-// WatchTokens keeps the tokens' records the service reads current, from a
-// watch of the bucket's tokens, until ctx ends: while it runs, a request
-// with a token whose record was read since the watch began is answered
-// without reading it again. A revocation through this service takes the
-// record out before it returns; one made by another process (together
-// token revoke --nats) as soon as the watch reports it. While no watch is
-// under way (before it begins, after it breaks, on a bucket that cannot
-// be watched) every request reads its token's record, as without it.
-func (s *Service) WatchTokens(ctx context.Context) error {
-	w, ok := s.state.(Watcher)
-	if !ok {
-		<-ctx.Done()
-		return nil
-	}
-	pause := time.Duration(0)
-	for {
-		began := time.Now()
-		err := w.Watch(ctx, "tokens.", func() {
-			s.tokens.watching(true)
-			s.m.tokensWatched.Set(1)
-		}, s.tokens.changed)
-		s.tokens.watching(false)
-		s.m.tokensWatched.Set(0)
-		if ctx.Err() != nil {
-			return nil
-		}
-		// A watch that held for a while broke for a reason of its own
-		// (a reconnection, say): begin again at once, and wait longer
-		// only while beginning keeps failing.
-		if time.Since(began) > time.Minute {
-			pause = 0
-		}
-		pause = min(max(2*pause, 100*time.Millisecond), 5*time.Second)
-		s.log.Warn().Err(err).Dur("retry_in", pause).Msg("the watch of the tokens broke; every request reads its token meanwhile")
-		select {
-		case <-time.After(pause):
-		case <-ctx.Done():
-			return nil
-		}
-	}
 }
 
 // ListTokens returns every token, revoked ones included, oldest first.
@@ -215,80 +160,9 @@ func (s *Service) RevokeToken(ctx context.Context, id, revokedBy string) (Token,
 		}
 		return nil
 	})
-	// Before answering, whatever the watch's delay; and even after an
-	// error, which may hide a change made.
-	s.tokens.changed(tokenKey(id))
 	if err != nil {
 		return Token{}, err
 	}
 	s.log.Info().Str("token_id", id).Str("by", revokedBy).Msg("API token revoked")
 	return rec.Token, nil
-}
-
-// tokenCache keeps tokens' records read while a watch of the bucket
-// reports every change to them, so that a request with a token need not
-// read its record again: a revocation, like any change, takes the record
-// out as soon as it is reported, and a read that a change may have
-// overtaken is not kept. Without a watch under way nothing is kept and
-// every request reads its token's record. It is safe for concurrent use.
-type tokenCache struct {
-	mu sync.Mutex
-	// watched is set while a watch reports every change.
-	watched bool
-	// changes counts the changes reported and the watches begun and
-	// ended: a read is kept only if it did not change meanwhile.
-	changes uint64
-	kept    map[string]tokenRecord
-}
-
-// mostKeptTokens bounds what a tokenCache keeps: more tokens in use than
-// that start it afresh.
-const mostKeptTokens = 1024
-
-// look returns the record kept under key, if any.
-func (c *tokenCache) look(key string) (tokenRecord, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	rec, ok := c.kept[key]
-	return rec, ok && c.watched
-}
-
-// ticket is taken before a record is read, for keep: it says whether a
-// read may be kept at all, and what has changed so far.
-func (c *tokenCache) ticket() (uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.changes, c.watched
-}
-
-// keep keeps rec, read under key after ticket was taken, unless something
-// changed since.
-func (c *tokenCache) keep(key string, rec tokenRecord, ticket uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.watched || c.changes != ticket {
-		return
-	}
-	if c.kept == nil || len(c.kept) >= mostKeptTokens {
-		c.kept = map[string]tokenRecord{}
-	}
-	c.kept[key] = rec
-}
-
-// changed forgets the record under key, and any read in flight.
-func (c *tokenCache) changed(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.changes++
-	delete(c.kept, key)
-}
-
-// watching says whether a watch now reports every change; either way,
-// what was kept before is forgotten.
-func (c *tokenCache) watching(on bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.watched = on
-	c.changes++
-	clear(c.kept)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"maps"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,7 +102,11 @@ type laggingKV struct {
 
 	mu      sync.Mutex
 	held    []string
-	changed func(key string)
+	changed map[string]func(key string) // by prefix
+}
+
+func newLaggingKV() *laggingKV {
+	return &laggingKV{MemoryKV: auth.NewMemoryKV(), changed: map[string]func(string){}}
 }
 
 func (l *laggingKV) Get(ctx context.Context, key string) ([]byte, uint64, error) {
@@ -109,7 +116,7 @@ func (l *laggingKV) Get(ctx context.Context, key string) ([]byte, uint64, error)
 
 func (l *laggingKV) Watch(ctx context.Context, prefix string, began func(), changed func(key string)) error {
 	l.mu.Lock()
-	l.changed = changed
+	l.changed[prefix] = changed
 	l.mu.Unlock()
 	return l.MemoryKV.Watch(ctx, prefix, began, func(key string) {
 		l.mu.Lock()
@@ -118,15 +125,27 @@ func (l *laggingKV) Watch(ctx context.Context, prefix string, began func(), chan
 	})
 }
 
-// deliver reports the changes the watch held back.
+// deliver reports the changes the watches held back.
 func (l *laggingKV) deliver() {
 	l.mu.Lock()
-	held, changed := l.held, l.changed
+	held := l.held
 	l.held = nil
+	changed := maps.Clone(l.changed)
 	l.mu.Unlock()
 	for _, key := range held {
-		changed(key)
+		for prefix, f := range changed {
+			if strings.HasPrefix(key, prefix) {
+				f(key)
+			}
+		}
 	}
+}
+
+// reads returns how many times l was read while f ran.
+func (l *laggingKV) reads(f func()) int64 {
+	before := l.gets.Load()
+	f()
+	return l.gets.Load() - before
 }
 
 // While the tokens are watched, a token's record read once serves the
@@ -136,7 +155,7 @@ func (l *laggingKV) deliver() {
 // watch every request reads its record.
 func TestTokensKeptWhileWatched(t *testing.T) {
 	ctx := context.Background()
-	state := &laggingKV{MemoryKV: auth.NewMemoryKV()}
+	state := newLaggingKV()
 	st := auth.Stores{State: state, Sessions: auth.NewMemoryKV()}
 	reg := prometheus.NewRegistry()
 	s, err := auth.New(st, auth.WithMetrics(reg))
@@ -147,11 +166,7 @@ func TestTokensKeptWhileWatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reads := func(verify func()) int64 {
-		before := state.gets.Load()
-		verify()
-		return state.gets.Load() - before
-	}
+	reads := state.reads
 	verifier := func(secret string, want error) func() {
 		return func() {
 			t.Helper()
@@ -170,8 +185,8 @@ func TestTokensKeptWhileWatched(t *testing.T) {
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan error, 1)
-	go func() { watched <- s.WatchTokens(watchCtx) }()
-	waitUntil(t, "the watch begins", func() bool { return watchedGauge(t, reg) == 1 })
+	go func() { watched <- s.WatchRecords(watchCtx) }()
+	waitUntil(t, "the watch begins", func() bool { return watchedGauge(t, reg, "tokens") == 1 })
 	if n := reads(func() { verifier(firstSecret, nil)() }); n != 1 {
 		t.Errorf("the first request once watched read the record %d times, want 1", n)
 	}
@@ -212,10 +227,10 @@ func TestTokensKeptWhileWatched(t *testing.T) {
 	// Without a watch, every request reads again.
 	stopWatch()
 	if err := <-watched; err != nil {
-		t.Errorf("WatchTokens ended with %v, want nil", err)
+		t.Errorf("WatchRecords ended with %v, want nil", err)
 	}
-	if g := watchedGauge(t, reg); g != 0 {
-		t.Errorf("together_auth_tokens_watched = %v after the watch ended, want 0", g)
+	if g := watchedGauge(t, reg, "tokens"); g != 0 {
+		t.Errorf("together_auth_records_watched{records=tokens} = %v after the watch ended, want 0", g)
 	}
 	_, thirdSecret, err := s.CreateToken(ctx, "third", auth.Viewer, "test")
 	if err != nil {
@@ -224,4 +239,100 @@ func TestTokensKeptWhileWatched(t *testing.T) {
 	if n := reads(func() { verifier(thirdSecret, nil)(); verifier(thirdSecret, nil)() }); n != 2 {
 		t.Errorf("two requests after the watch ended read the record %d times, want 2", n)
 	}
+}
+
+// While the sessions and accounts are watched, a signed-in browser's
+// session and account read once serve the requests after it; an account
+// disabled by another process is refused once the watch reports it, and a
+// session ended here from the next request whatever the watch's lag.
+func TestSessionsKeptWhileWatched(t *testing.T) {
+	ctx := context.Background()
+	state, sessions := newLaggingKV(), newLaggingKV()
+	st := auth.Stores{State: state, Sessions: sessions}
+	reg := prometheus.NewRegistry()
+	cheap := auth.WithPasswordParams(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1})
+	s, err := auth.New(st, auth.WithMetrics(reg), cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := auth.New(st, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddUser(ctx, "sarah", "Sarah", auth.Viewer, password, "test"); err != nil {
+		t.Fatal(err)
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() { _ = s.WatchRecords(watchCtx) }()
+	waitUntil(t, "the watches begin", func() bool {
+		return watchedGauge(t, reg, "sessions") == 1 && watchedGauge(t, reg, "users") == 1
+	})
+	reads := func(f func()) int64 {
+		before := state.gets.Load() + sessions.gets.Load()
+		f()
+		return state.gets.Load() + sessions.gets.Load() - before
+	}
+	request := func(b *browser, want int) {
+		t.Helper()
+		if code, body, _ := b.do(http.MethodGet, "/api/v1/reports/participation", nil, nil); code != want {
+			t.Fatalf("a request = %d %s, want %d", code, body, want)
+		}
+	}
+	b := newBrowser(t, handler(s))
+	if code := b.signIn("sarah", password); code != http.StatusSeeOther {
+		t.Fatalf("sign in = %d", code)
+	}
+	request(b, http.StatusOK)
+	if n := reads(func() {
+		for range 10 {
+			request(b, http.StatusOK)
+		}
+	}); n != 0 {
+		t.Errorf("ten requests of a session kept read %d records, want 0", n)
+	}
+
+	// Disabled by another process: refused once the watch reports it.
+	if _, err := other.DisableUser(ctx, "sarah", "test"); err != nil {
+		t.Fatal(err)
+	}
+	state.deliver()
+	request(b, http.StatusUnauthorized)
+
+	// Enabled again (with a new password) by the other process, signed in
+	// afresh; then signed out here: the session's cookie is refused at
+	// once, though the watch has not reported its end.
+	if _, err := other.ResetPassword(ctx, "sarah", password+"!", "test"); err != nil {
+		t.Fatal(err)
+	}
+	state.deliver()
+	sessions.deliver()
+	b = newBrowser(t, handler(s))
+	if code := b.signIn("sarah", password+"!"); code != http.StatusSeeOther {
+		t.Fatalf("sign in again = %d", code)
+	}
+	request(b, http.StatusOK)
+	request(b, http.StatusOK)
+	var cookie string
+	for _, c := range b.c.Jar.Cookies(mustParse(t, b.srv.URL)) {
+		if c.Name == auth.SessionCookie {
+			cookie = c.Value
+		}
+	}
+	if code, _, _ := b.post("/sign-out", url.Values{auth.CSRFField: {b.csrf}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("sign out = %d", code)
+	}
+	header := map[string]string{"Cookie": auth.SessionCookie + "=" + cookie}
+	if code, body, _ := newBrowser(t, handler(s)).do(http.MethodGet, "/api/v1/reports/participation", nil, header); code != http.StatusUnauthorized {
+		t.Errorf("the cookie of a session ended = %d %s, want 401", code, body)
+	}
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -196,7 +196,7 @@ func revokedElsewhere(t *testing.T, ctx context.Context, pw busauth.Passwords, n
 	t.Helper()
 	tokenWatched := func() bool {
 		_, metrics := get(t, admin, reportsURL+"/metrics")
-		return strings.Contains(string(metrics), "\ntogether_auth_tokens_watched 1\n")
+		return strings.Contains(string(metrics), "\ntogether_auth_records_watched{records=\"tokens\"} 1\n")
 	}
 	for deadline := time.Now().Add(10 * time.Second); !tokenWatched(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -1,28 +1,25 @@
 package auth
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 // A read is kept only if nothing changed between its ticket and its keep,
 // and only while a watch reports every change.
-func TestTokenCacheKeepsNoOvertakenRead(t *testing.T) {
-	rec := tokenRecord{Token: Token{ID: "1", Name: "kept", CreatedAt: time.Unix(0, 0)}, Hash: "h"}
+func TestKeptValuesKeepNoOvertakenRead(t *testing.T) {
+	rec := keptValue{value: []byte(`{"name":"kept"}`), revision: 7}
 	for _, tt := range []struct {
 		name string
 		// between runs after the ticket is taken and before the keep.
-		between func(c *tokenCache)
+		between func(c *keptValues)
 		want    bool
 	}{
-		{"nothing changed", func(*tokenCache) {}, true},
-		{"the key changed", func(c *tokenCache) { c.changed("tokens.1") }, false},
-		{"another key changed", func(c *tokenCache) { c.changed("tokens.2") }, false},
-		{"the watch ended", func(c *tokenCache) { c.watching(false) }, false},
-		{"the watch ended and began again", func(c *tokenCache) { c.watching(false); c.watching(true) }, false},
+		{"nothing changed", func(*keptValues) {}, true},
+		{"the key changed", func(c *keptValues) { c.changed("tokens.1") }, false},
+		{"another key changed", func(c *keptValues) { c.changed("tokens.2") }, false},
+		{"the watch ended", func(c *keptValues) { c.watching(false) }, false},
+		{"the watch ended and began again", func(c *keptValues) { c.watching(false); c.watching(true) }, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var c tokenCache
+			var c keptValues
 			c.watching(true)
 			ticket, ok := c.ticket()
 			if !ok {
@@ -30,13 +27,13 @@ func TestTokenCacheKeepsNoOvertakenRead(t *testing.T) {
 			}
 			tt.between(&c)
 			c.keep("tokens.1", rec, ticket)
-			if got, ok := c.look("tokens.1"); ok != tt.want || (ok && got.Name != rec.Name) {
+			if got, ok := c.look("tokens.1"); ok != tt.want || (ok && got.revision != rec.revision) {
 				t.Errorf("look = %+v, %t, want kept %t", got, ok, tt.want)
 			}
 		})
 	}
 	t.Run("unwatched", func(t *testing.T) {
-		var c tokenCache
+		var c keptValues
 		ticket, ok := c.ticket()
 		if ok {
 			t.Error("a ticket says a read may be kept with no watch")
@@ -47,7 +44,7 @@ func TestTokenCacheKeepsNoOvertakenRead(t *testing.T) {
 		}
 	})
 	t.Run("forgotten when the watch ends", func(t *testing.T) {
-		var c tokenCache
+		var c keptValues
 		c.watching(true)
 		ticket, _ := c.ticket()
 		c.keep("tokens.1", rec, ticket)
