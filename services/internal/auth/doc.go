@@ -39,6 +39,15 @@
 // buckets lets nobody in. Everything lives in two JetStream key/value
 // buckets ([StateBucket], [SessionBucket]).
 //
+// # Records kept between requests
+//
+// Every request needs its token's record, or its session's and its
+// account's. The service reads each once and keeps it while a watch of
+// its bucket reports every change to such records ([Service.WatchRecords]):
+// a change made through the service forgets the record before it returns,
+// one made by another process once the watch reports it, and with no
+// watch under way every request reads its records.
+//
 // # Across processes
 //
 // Only the process that serves sign-in keeps the buckets. It answers the
