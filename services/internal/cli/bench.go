@@ -39,7 +39,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	dir := fs.String("dir", "", "where the fresh stack and the ceiling measurement keep their data (default: a new temporary directory, removed afterwards); put it on the disk to measure")
 	ceilings := fs.Bool("ceilings", true, "also measure durable publish and ordered read on the same disk, for ratios")
 	heapProfile := fs.String("heap-profile", "", "write a heap profile (go tool pprof) of the together this process starts to this file, once started: after the cold start with --history or --start-on (not with --url)")
-	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, or with --start-on, of the cold start (not with --url)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile (go tool pprof) of this process during the load to this file: the together it starts and the load's own clients; with --history and --duration 0, or with --start-on and no --duration, of the cold start (not with --url)")
 	history := fs.Int("history", 0, "first build a generated history of N events through the recorder and measure a cold start of the reports on it against a raw read of the stream (0: off; not with --url)")
 	restart := fs.Bool("restart", false, "with --history, after the cold start stop together and start it again on the same data, the reports resuming from the snapshot saved on stop: a restart as a deployment sees it, timed and measured as the cold start is; with --rebuild, before the rebuild")
 	rebuild := fs.Bool("rebuild", false, "with --history, after the cold start stop together, drop the reports' snapshot and start it again: the reports rebuilt from the history on a system that has run before (whose start reconciles erasures only since the last), as after an upgrade that changes the snapshot's format; the load, if any, runs on that together")
@@ -49,7 +49,7 @@ func runBench(ctx context.Context, args []string, env Env, stdout, stderr io.Wri
 	startHead := fs.Uint64("head", 0, "with --start-on, the position the reports are to reach")
 	keyFile := fs.String("key-file", "", "with --start-on, the key file of the data directory")
 	readRaw := fs.Bool("read-raw", false, "with --start-on, read the stopped data directory's event stream raw with an ordered consumer instead of starting on it (the ceiling a start is held to), print that as JSON and stop; --head is not needed")
-	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME] [--read-programme NAME | --read-project ID]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--heap-profile FILE] [--cpu-profile FILE]
+	usageFor(fs, stderr, `Usage: together bench [--url URL] [--clients C] [--report-readers R [--read-report NAME] [--read-programme NAME | --read-project ID]] [--duration D] [--max-commands N] [--token T] [--history H [--history-age D] [--restart] [--rebuild] [--separate-process]] [--start-on DIR --head N --key-file F [--read-raw]] [--heap-profile FILE] [--cpu-profile FILE]
 
 Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
@@ -82,6 +82,13 @@ then; the load, unless --duration is 0, runs on that same together.
 from their snapshot or rebuilt without it. With --separate-process each
 start runs in a process of its own, which reports its own memory.
 
+With --start-on DIR --head N --key-file F it starts together on a
+stopped data directory instead (a copy of one that --history built with
+--dir, say) and times it until the reports reflect position N, printing
+that as JSON; --read-raw reads its stream raw instead, the ceiling of
+such a start. Given --duration, the load then runs on the together it
+started: a load on a large history without building it for every run.
+
 Examples:
   together bench --clients 8 --duration 20s
   together bench --history 200000 --clients 8 --duration 10s
@@ -94,6 +101,7 @@ Examples:
   together bench --history 1000000 --history-age 2m --duration 0
   together bench --history 1000000 --history-age 2m --rebuild --duration 0
   together bench --history 1000000 --history-age 2m --restart --rebuild --separate-process --duration 0
+  together bench --start-on COPY --head 1001893 --key-file STACK.key --duration 20s --clients 0 --report-readers 8 --read-report participation --read-project 00000001-0000-7000-8000-000000000001
 `)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
