@@ -163,7 +163,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 // watchedGauge reads together_auth_records_watched for records from reg.
-func watchedGauge(t *testing.T, reg prometheus.Gatherer, records string) float64 {
+func watchedGauge(t testing.TB, reg prometheus.Gatherer, records string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
