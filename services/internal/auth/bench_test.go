@@ -22,25 +22,7 @@ import (
 func BenchmarkAuthenticate(b *testing.B) {
 	ctx := context.Background()
 	s, headers := authtest.Service(b)
-	if _, err := s.AddUser(ctx, "sarah@example.org", "Sarah Jones", auth.Viewer, password, "test"); err != nil {
-		b.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	s.Routes(mux)
-	form := url.Values{"username": {"sarah@example.org"}, "password": {password}}
-	r := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(form.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	w := httptest.NewRecorder()
-	s.Authenticate(mux).ServeHTTP(w, r)
-	var session string
-	for _, c := range w.Result().Cookies() {
-		if c.Name == auth.SessionCookie {
-			session = c.Value
-		}
-	}
-	if session == "" {
-		b.Fatalf("sign in = %d", w.Code)
-	}
+	session := signedIn(b, s)
 	srv, serving := natstest.RunJetStream(b)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -98,25 +80,7 @@ func BenchmarkAuthenticateOnJetStream(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.AddUser(ctx, "sarah@example.org", "Sarah Jones", auth.Viewer, password, "test"); err != nil {
-		b.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	s.Routes(mux)
-	form := url.Values{"username": {"sarah@example.org"}, "password": {password}}
-	r := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(form.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	w := httptest.NewRecorder()
-	s.Authenticate(mux).ServeHTTP(w, r)
-	var session string
-	for _, c := range w.Result().Cookies() {
-		if c.Name == auth.SessionCookie {
-			session = c.Value
-		}
-	}
-	if session == "" {
-		b.Fatalf("sign in = %d", w.Code)
-	}
+	session := signedIn(b, s)
 	h := s.Authenticate(probe())
 	for _, kept := range []bool{false, true} {
 		how := "read"
@@ -150,4 +114,27 @@ func BenchmarkAuthenticateOnJetStream(b *testing.B) {
 		}
 		stop()
 	}
+}
+
+// signedIn adds an account to s, signs in with it and returns the
+// session's cookie.
+func signedIn(b *testing.B, s *auth.Service) string {
+	b.Helper()
+	if _, err := s.AddUser(context.Background(), "sarah@example.org", "Sarah Jones", auth.Viewer, password, "test"); err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	s.Routes(mux)
+	form := url.Values{"username": {"sarah@example.org"}, "password": {password}}
+	r := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	s.Authenticate(mux).ServeHTTP(w, r)
+	for _, c := range w.Result().Cookies() {
+		if c.Name == auth.SessionCookie {
+			return c.Value
+		}
+	}
+	b.Fatalf("sign in = %d", w.Code)
+	return ""
 }
