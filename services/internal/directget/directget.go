@@ -139,9 +139,7 @@ func (g *Getter) dispatch(m *nats.Msg) {
 		}
 		m = nil // more than asked for
 	}
-	g.mu.Lock()
-	delete(g.waiting, token)
-	g.mu.Unlock()
+	g.forget(token)
 	c.ended <- m
 }
 
@@ -171,13 +169,13 @@ func (g *Getter) Get(ctx context.Context, req Request) (Reply, error) {
 	g.waiting[token] = c
 	g.mu.Unlock()
 	if err := g.nc.PublishRequest(g.subject, g.prefix+token, data); err != nil {
-		g.giveUp(token)
+		g.forget(token)
 		return Reply{}, fmt.Errorf("direct get: %w", err)
 	}
 	var m *nats.Msg
 	select {
 	case <-ctx.Done():
-		g.giveUp(token)
+		g.forget(token)
 		return Reply{}, fmt.Errorf("direct get: %w", ctx.Err())
 	case m = <-c.ended:
 	}
@@ -199,9 +197,9 @@ func (g *Getter) Get(ctx context.Context, req Request) (Reply, error) {
 	}
 }
 
-// giveUp forgets a call that stops waiting: what comes for it later is
-// dropped.
-func (g *Getter) giveUp(token string) {
+// forget forgets a call, handed its page or given up: what comes for it
+// later is dropped.
+func (g *Getter) forget(token string) {
 	g.mu.Lock()
 	delete(g.waiting, token)
 	g.mu.Unlock()
