@@ -478,11 +478,7 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 		fmt.Fprintf(stderr, "together bench: %v\n", profileErr)
 		return 1
 	}
-	if err := json.NewEncoder(stdout).Encode(cs); err != nil {
-		fmt.Fprintf(stderr, "together bench: %v\n", err)
-		return 1
-	}
-	return 0
+	return printJSON(cs, stdout, stderr)
 }
 
 // startOnThenLoad is together bench --start-on with --duration: it starts
@@ -560,7 +556,13 @@ func readRawAlone(ctx context.Context, dir, keyFile string, log zerolog.Logger, 
 		fmt.Fprintf(stderr, "together bench: raw read: %v\n", err)
 		return 1
 	}
-	if err := json.NewEncoder(stdout).Encode(rr); err != nil {
+	return printJSON(rr, stdout, stderr)
+}
+
+// printJSON prints a measure as JSON for the process that started this
+// one, and returns the exit code.
+func printJSON(measure any, stdout, stderr io.Writer) int {
+	if err := json.NewEncoder(stdout).Encode(measure); err != nil {
 		fmt.Fprintf(stderr, "together bench: %v\n", err)
 		return 1
 	}
