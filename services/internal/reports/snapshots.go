@@ -149,6 +149,11 @@ func (s *ObjectStoreSnapshots) stream(ctx context.Context, use func(r io.Reader,
 		return fmt.Errorf("snapshot of %d bytes, more than the %d a snapshot may be", info.Size, uint64(maxSnapshotSize))
 	}
 	head := make([]byte, len(snapshotMagic)+sha256.Size)
+	// An object whose stated size leaves nothing after the head would
+	// give use a length below zero.
+	if info.Size < uint64(len(head)) {
+		return fmt.Errorf("%w: it is not signed", ErrSnapshotNotAuthentic)
+	}
 	if _, err := io.ReadFull(res, head); err != nil || !bytes.HasPrefix(head, snapshotMagic) {
 		return fmt.Errorf("%w: it is not signed", ErrSnapshotNotAuthentic)
 	}
