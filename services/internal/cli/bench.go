@@ -244,13 +244,10 @@ Examples:
 // where it names a file, and prints rep with the load's result and, for
 // a together in this process (inProcess), the memory.
 func loadAndReport(ctx context.Context, load *bench.Load, rep *bench.Report, inProcess bool, cpuProfile string, stdout, stderr io.Writer) int {
-	stopProfile := func() error { return nil }
-	if cpuProfile != "" {
-		var err error
-		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
-			fmt.Fprintf(stderr, "together bench: %v\n", err)
-			return 1
-		}
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return 1
 	}
 	peakReset := inProcess && bench.ResetPeak()
 	res, err := load.Run(ctx)
@@ -367,11 +364,9 @@ func coldStart(ctx context.Context, cfg app.Config, cold coldStartPlan, start fu
 		return nil, "", err
 	}
 	fmt.Fprintf(progress, "starting together on it …\n")
-	stopProfile := func() error { return nil }
-	if cold.profile != "" {
-		if stopProfile, err = startCPUProfile(cold.profile); err != nil {
-			return nil, "", err
-		}
+	stopProfile, err := startCPUProfile(cold.profile)
+	if err != nil {
+		return nil, "", err
 	}
 	st, secret, cs, err := start(h.Head)
 	if err = errors.Join(err, stopProfile()); err != nil {
@@ -450,13 +445,10 @@ func startOnAlone(ctx context.Context, dir string, head uint64, keyFile, heapPro
 	if code != 0 {
 		return code
 	}
-	stopProfile := func() error { return nil }
-	if cpuProfile != "" {
-		var err error
-		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
-			fmt.Fprintf(stderr, "together bench: %v\n", err)
-			return 1
-		}
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "together bench: %v\n", err)
+		return 1
 	}
 	st, _, cs, err := bench.StartCold(ctx, cfg, head)
 	if perr := stopProfile(); err == nil && perr != nil {
@@ -619,8 +611,12 @@ func writeHeapProfile(path string) error {
 }
 
 // startCPUProfile profiles this process's CPU into a new file at path,
-// readable by its owner alone, until the returned stop is called.
+// readable by its owner alone, until the returned stop is called; with
+// no path, it profiles nothing and stop does nothing.
 func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cpu profile: %w", err)
