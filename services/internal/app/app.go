@@ -367,6 +367,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	ready := map[string]gateway.Check{}
 	var routes []gateway.Routable
 
+	// The command services in this process reach the recorder directly
+	// when it runs here too, and over NATS otherwise.
+	var recorderHere *recorder.Local
 	if cfg.runs(Recorder) {
 		nc, err := a.conn(busauth.Recorder)
 		if err != nil {
@@ -391,6 +394,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, ctx.Err()
 		}
 		ready["store"] = func(ctx context.Context) error { _, err := store.Head(ctx); return err }
+		recorderHere = rec.Local()
 	}
 
 	// The identities live with the reports, the front door people sign
@@ -438,7 +442,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	// the web forms to run in process.
 	var commandRoutes *http.ServeMux
 	if slices.ContainsFunc(CommandParts(), cfg.runs) {
-		services, err := a.commandServices(ctx, registry)
+		services, err := a.commandServices(ctx, registry, recorderHere)
 		if err != nil {
 			return nil, err
 		}
@@ -760,8 +764,10 @@ func (a *App) openStore(ctx context.Context, nc *nats.Conn) (events.Store, error
 }
 
 // commandServices builds the configured command services, each on its
-// own connection (its role's permissions) with its own executor.
-func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([]gateway.Routable, error) {
+// own connection (its role's permissions) with its own executor, which
+// appends and loads through here, the recorder of this process, unless
+// it is nil.
+func (a *App) commandServices(ctx context.Context, registry *events.Registry, here *recorder.Local) ([]gateway.Routable, error) {
 	// The key stream is the stakeholders'. In a process with access to
 	// it the services that seal for a person share it, and the
 	// stakeholders serve it to engagements and feedback processes of
@@ -814,7 +820,11 @@ func (a *App) commandServices(ctx context.Context, registry *events.Registry) ([
 			return nil, err
 		}
 		client := recorder.NewClient(nc, recorderTimeout)
-		x, err := command.NewExecutor(client, registry, command.WithClock(a.cfg.Now), command.WithMetrics(a.reg))
+		var store command.Store = client
+		if here != nil {
+			store = here
+		}
+		x, err := command.NewExecutor(store, registry, command.WithClock(a.cfg.Now), command.WithMetrics(a.reg))
 		if err != nil {
 			return nil, err
 		}

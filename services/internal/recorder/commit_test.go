@@ -24,6 +24,12 @@ import (
 // holds or conflicts on its own; afterwards recorded times rise along the
 // global order and every hash chain verifies.
 func TestConcurrentStormKeepsEveryGuarantee(t *testing.T) {
+	for _, r := range reaches {
+		t.Run(r.name, func(t *testing.T) { testConcurrentStorm(t, r) })
+	}
+}
+
+func testConcurrentStorm(t *testing.T, r reach) {
 	ctx := context.Background()
 	_, nc := natstest.RunJetStream(t)
 	store, err := natsjs.New(ctx, nc)
@@ -31,8 +37,8 @@ func TestConcurrentStormKeepsEveryGuarantee(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	stop := run(t, nc, store, catalogue.New(), recorder.WithSeals(50, time.Hour), recorder.WithMetrics(reg, "jetstream"))
-	client := recorder.NewClient(nc, 30*time.Second)
+	svc, stop := start(t, nc, store, catalogue.New(), recorder.WithSeals(50, time.Hour), recorder.WithMetrics(reg, "jetstream"))
+	client := r.of(nc, svc)
 
 	const writers, appends = 32, 10
 	shared := "project-" + uuid.NewString()

@@ -245,6 +245,15 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) error {
 	if err := events.DecodeStrict(req.Data(), &ar); err != nil {
 		return malformed("append", err)
 	}
+	res, err := s.appendCounted(ctx, ar)
+	if err != nil {
+		return storeError("append", err)
+	}
+	return respondJSON(req, res)
+}
+
+// appendCounted checks and appends what ar asks, and counts it.
+func (s *Service) appendCounted(ctx context.Context, ar appendRequest) (events.AppendResult, error) {
 	start := time.Now()
 	res, err := s.checkAndAppend(ctx, ar)
 	outcome := outcomeOK
@@ -259,7 +268,7 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) error {
 	s.metrics.duration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
 	s.metrics.appends.WithLabelValues(outcome).Inc()
 	if err != nil {
-		return storeError("append", err)
+		return events.AppendResult{}, err
 	}
 	for _, e := range ar.Events {
 		s.metrics.appended.WithLabelValues(e.Type).Inc()
@@ -267,7 +276,7 @@ func (s *Service) handleAppend(ctx context.Context, req micro.Request) error {
 	if l := zerolog.Ctx(ctx); l.Debug().Enabled() {
 		l.Debug().Str("stream", ar.Stream).Uint64("position", res.Position).Int("events", len(ar.Events)).Msg("appended")
 	}
-	return respondJSON(req, res)
+	return res, nil
 }
 
 // checkAndAppend refuses what the catalogue would not explain — an event

@@ -54,8 +54,14 @@ func TestNewRefusesBadOptions(t *testing.T) {
 // TestRefusesWhatTheCatalogueDoesNotExplain: events in the wrong stream,
 // seals from outside, and business times that cannot be.
 func TestRefusesWhatTheCatalogueDoesNotExplain(t *testing.T) {
+	for _, r := range reaches {
+		t.Run(r.name, func(t *testing.T) { testRefusesWhatTheCatalogueDoesNotExplain(t, r) })
+	}
+}
+
+func testRefusesWhatTheCatalogueDoesNotExplain(t *testing.T, r reach) {
 	store := memstore.New()
-	c := startRecorder(t, func(context.Context, *testing.T) events.Store { return store }, catalogue.New())
+	c := startRecorder(t, r, func(context.Context, *testing.T) events.Store { return store }, catalogue.New())
 	now := time.Now()
 	agreed := closed(t, now)
 	agreed.Type, agreed.Payload = "ActionAgreed", []byte(`{"project_id":"01a20000-0000-7000-8000-000000000001","feedback_ids":[],"description":"d","owner":"o","due_on":"2026-12-01"}`)
