@@ -3,6 +3,9 @@
 // through it, over NATS request/reply (a nats.go micro service named
 // "recorder"); [Client] is their side of that conversation and is itself an
 // [events.Store], so the same conformance suite checks the whole path.
+// A service in the recorder's own process reaches it through [Local]
+// instead: the same checks, stamps and group commit without the round trip
+// through the NATS server; it passes the same suite.
 //
 // Before appending, the recorder refuses any event the catalogue cannot
 // decode, stamps the recorded time, and after the store has acknowledged
