@@ -128,9 +128,54 @@ func TestMeasureCeilings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Messages != 60 || c.PublishPerSecond <= 0 || c.ReadPerSecond <= 0 || c.PublishLatency.N != 60 {
-		t.Errorf("ceilings = %+v, want 60 messages published and read back", c)
+	if c.Messages != 60 || c.PublishPerSecond <= 0 || c.ReadPerSecond <= 0 || c.PublishLatency.N != 60 || c.PublishCPU <= 0 {
+		t.Errorf("ceilings = %+v, want 60 messages published and read back, and the CPU they took", c)
 	}
+}
+
+// The CPU a command and a ceiling's message cost, as the report prints
+// them: per command only when no readers share the process's time.
+func TestReportPrintsTheCPU(t *testing.T) {
+	commands := bench.Result{Clients: 8, Elapsed: 2 * time.Second, Commands: 1000, Events: 1000}
+	withReaders := commands
+	withReaders.ReportReaders, withReaders.ReadReport = 2, "participation"
+	ceilings := &bench.Ceilings{Publishers: 8, Messages: 4000, PublishPerSecond: 2000, PublishCPU: 800 * time.Millisecond}
+	tests := []struct {
+		name        string
+		report      bench.Report
+		want, never []string
+	}{
+		{"commands alone", bench.Report{Load: commands, LoadCPU: 3 * time.Second, Ceilings: ceilings},
+			[]string{"3.00 s over the load (1.50 cores), 3.00 ms a command", "2000/s from 8 publishers (p50 0.0 ms, p99 0.0 ms), 0.20 ms of CPU a message"}, nil},
+		{"with readers besides", bench.Report{Load: withReaders, LoadCPU: 3 * time.Second},
+			[]string{"3.00 s over the load (1.50 cores)\n"}, []string{"a command"}},
+		{"a stack elsewhere", bench.Report{Load: commands, Ceilings: &bench.Ceilings{Publishers: 8, Messages: 4000, PublishPerSecond: 2000}},
+			[]string{"p99 0.0 ms)\n"}, []string{"CPU"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := tt.report.WriteText(&out); err != nil {
+				t.Fatal(err)
+			}
+			text := out.String()
+			for _, w := range tt.want {
+				if !strings.Contains(squeeze(text), squeeze(w)) {
+					t.Errorf("the report lacks %q:\n%s", w, text)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(text, n) {
+					t.Errorf("the report says %q:\n%s", n, text)
+				}
+			}
+		})
+	}
+}
+
+// squeeze makes every run of spaces one, as a tab writer's padding varies.
+func squeeze(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' }), " ")
 }
 
 // stopAtCleanup stops the stack when the test ends.

@@ -26,6 +26,9 @@ type Ceilings struct {
 	// its acknowledgement before the next, as a command does.
 	PublishPerSecond float64
 	PublishLatency   Percentiles
+	// PublishCPU is the CPU time this process used while publishing:
+	// the server's and the publishers'.
+	PublishCPU time.Duration
 	// ReadPerSecond is an ordered consumer reading back what was
 	// published, with no decoding.
 	ReadPerSecond float64
@@ -73,6 +76,7 @@ func MeasureCeilings(ctx context.Context, dir string, publishers int, d time.Dur
 	lat := make([][]time.Duration, publishers)
 	errs := make([]error, publishers)
 	var wg sync.WaitGroup
+	cpuBefore, cpuKnown := ProcessCPU()
 	start := time.Now()
 	for i := range publishers {
 		wg.Go(func() {
@@ -92,6 +96,7 @@ func MeasureCeilings(ctx context.Context, dir string, publishers int, d time.Dur
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpuAfter, _ := ProcessCPU()
 	var all []time.Duration
 	for i := range publishers {
 		if errs[i] != nil {
@@ -100,6 +105,9 @@ func MeasureCeilings(ctx context.Context, dir string, publishers int, d time.Dur
 		all = append(all, lat[i]...)
 	}
 	c := Ceilings{Publishers: publishers, Messages: len(all), PublishLatency: percentiles(all), PublishPerSecond: float64(len(all)) / elapsed.Seconds()}
+	if cpuKnown {
+		c.PublishCPU = cpuAfter - cpuBefore
+	}
 	if c.Messages == 0 {
 		return c, nil
 	}

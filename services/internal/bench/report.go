@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -49,12 +50,26 @@ func ResetPeak() bool {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
+// ProcessCPU returns the CPU time this process has used so far, in user
+// and system mode together; ok is false when the system cannot say.
+func ProcessCPU() (cpu time.Duration, ok bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
+
 // Report is everything one run measured.
 type Report struct {
 	Target   string
 	Load     Result
 	Ceilings *Ceilings // nil when not measured
 	Memory   *Memory   // nil when the stack is not in this process
+	// LoadCPU is the CPU time this process used over the load, the
+	// stack's and the clients' together; zero when the stack is not in
+	// this process.
+	LoadCPU time.Duration
 	// PeakOfLoad is set when Memory's peak is the load's, not the
 	// process's whole life.
 	PeakOfLoad bool
@@ -73,6 +88,11 @@ type Report struct {
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
+
+// cpuMS is ms to the hundredth, as a command's CPU is well under one.
+func cpuMS(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
 }
 
 // WriteText prints the report for a person.
@@ -194,6 +214,14 @@ func (r Report) writeCommands(tw io.Writer) {
 	}
 	fmt.Fprintf(tw, "report reflects newest event ms\tp50 %s  p95 %s  p99 %s  max %s  (%d samples)\n", ms(l.Visible.P50), ms(l.Visible.P95), ms(l.Visible.P99), ms(l.Visible.Max), l.Visible.N)
 	fmt.Fprintf(tw, "catch-up after the last command\t%s ms (position %d)\n", ms(l.CatchUp), l.LastPosition)
+	if r.LoadCPU > 0 {
+		fmt.Fprintf(tw, "CPU (bench + stack)\t%s over the load (%.2f cores)", secs(r.LoadCPU), r.LoadCPU.Seconds()/l.Elapsed.Seconds())
+		if l.ReportReaders == 0 && l.Commands > 0 {
+			// With readers besides, their share cannot be told apart.
+			fmt.Fprintf(tw, ", %s ms a command", cpuMS(r.LoadCPU/time.Duration(l.Commands)))
+		}
+		fmt.Fprintln(tw)
+	}
 }
 
 // writeCommandCeilings prints the ceilings and the commands' figures
@@ -201,7 +229,11 @@ func (r Report) writeCommands(tw io.Writer) {
 func (r Report) writeCommandCeilings(tw io.Writer) {
 	l := r.Load
 	if c := r.Ceilings; c != nil {
-		fmt.Fprintf(tw, "ceiling: durable publish\t%.0f/s from %d publishers (p50 %s ms, p99 %s ms)\n", c.PublishPerSecond, c.Publishers, ms(c.PublishLatency.P50), ms(c.PublishLatency.P99))
+		fmt.Fprintf(tw, "ceiling: durable publish\t%.0f/s from %d publishers (p50 %s ms, p99 %s ms)", c.PublishPerSecond, c.Publishers, ms(c.PublishLatency.P50), ms(c.PublishLatency.P99))
+		if c.PublishCPU > 0 && c.Messages > 0 {
+			fmt.Fprintf(tw, ", %s ms of CPU a message", cpuMS(c.PublishCPU/time.Duration(c.Messages)))
+		}
+		fmt.Fprintln(tw)
 		fmt.Fprintf(tw, "ceiling: ordered read\t%.0f/s over %d messages\n", c.ReadPerSecond, c.Messages)
 		if c.PublishPerSecond > 0 {
 			fmt.Fprintf(tw, "events/s ÷ durable publish/s\t%.2f\n", l.EventsPerSecond()/c.PublishPerSecond)

@@ -55,9 +55,10 @@ Drives together with a programme's command mix — projects and decisions,
 stakeholders registered, engagements planned, invitations answered and
 held, feedback, actions agreed, completed and fed back — from C clients
 for D (or N commands), then prints commands/s, events/s, latency
-percentiles, how soon the reports reflect a new event, memory, and the
-ceilings measured in the same run on the same disk: durable JetStream
-publish from C publishers with fsync, and an ordered read.
+percentiles, how soon the reports reflect a new event, memory, the CPU
+the process used (and a command's share of it), and the ceilings
+measured in the same run on the same disk: durable JetStream publish
+from C publishers with fsync (with a message's CPU), and an ordered read.
 
 With --report-readers R, R more clients ask for a report of everything
 over and over meanwhile, as open dashboards do, and the report's own
@@ -250,9 +251,14 @@ func loadAndReport(ctx context.Context, load *bench.Load, rep *bench.Report, inP
 		return 1
 	}
 	peakReset := inProcess && bench.ResetPeak()
+	cpuBefore, cpuKnown := bench.ProcessCPU()
 	res, err := load.Run(ctx)
+	cpuAfter, _ := bench.ProcessCPU()
 	err = errors.Join(err, stopProfile())
 	rep.Load = res
+	if inProcess && cpuKnown {
+		rep.LoadCPU = cpuAfter - cpuBefore
+	}
 	if m, ok := bench.ReadMemory(); ok && inProcess {
 		rep.Memory, rep.PeakOfLoad = &m, peakReset
 	}
