@@ -133,12 +133,16 @@ func TestMeasureCeilings(t *testing.T) {
 	}
 }
 
-// The CPU a command and a ceiling's message cost, as the report prints
-// them: per command only when no readers share the process's time.
+// The CPU a command, a reading and a ceiling's message cost, as the report
+// prints them: a command's or a reading's share only when they do not share
+// the process's time.
 func TestReportPrintsTheCPU(t *testing.T) {
 	commands := bench.Result{Clients: 8, Elapsed: 2 * time.Second, Commands: 1000, Events: 1000}
 	withReaders := commands
 	withReaders.ReportReaders, withReaders.ReadReport = 2, "participation"
+	withReaders.ReportReads = bench.Percentiles{N: 6000}
+	readersAlone := withReaders
+	readersAlone.Clients, readersAlone.Commands, readersAlone.Events = 0, 0, 0
 	ceilings := &bench.Ceilings{Publishers: 8, Messages: 4000, PublishPerSecond: 2000, PublishCPU: 800 * time.Millisecond}
 	tests := []struct {
 		name        string
@@ -148,7 +152,9 @@ func TestReportPrintsTheCPU(t *testing.T) {
 		{"commands alone", bench.Report{Load: commands, LoadCPU: 3 * time.Second, Ceilings: ceilings},
 			[]string{"3.00 s over the load (1.50 cores), 3.00 ms a command", "2000/s from 8 publishers (p50 0.0 ms, p99 0.0 ms), 0.20 ms of CPU a message"}, nil},
 		{"with readers besides", bench.Report{Load: withReaders, LoadCPU: 3 * time.Second},
-			[]string{"3.00 s over the load (1.50 cores)\n"}, []string{"a command"}},
+			[]string{"3.00 s over the load (1.50 cores)\n"}, []string{"a command", "a reading"}},
+		{"readers alone", bench.Report{Load: readersAlone, LoadCPU: 3 * time.Second},
+			[]string{"3.00 s over the load (1.50 cores), 0.50 ms a reading"}, []string{"a command"}},
 		{"a stack elsewhere", bench.Report{Load: commands, Ceilings: &bench.Ceilings{Publishers: 8, Messages: 4000, PublishPerSecond: 2000}},
 			[]string{"p99 0.0 ms)\n"}, []string{"CPU"}},
 	}

@@ -193,6 +193,9 @@ func (r Report) writeLoad(tw io.Writer) {
 		}
 		fmt.Fprintf(tw, "resident memory (bench + stack)\t%.0f MiB now, %.0f MiB %s\n", m.RSSMiB, m.PeakRSSMiB, peak)
 	}
+	if r.LoadCPU > 0 {
+		r.writeCPU(tw)
+	}
 	if l.Clients > 0 {
 		r.writeCommandCeilings(tw)
 	}
@@ -214,14 +217,21 @@ func (r Report) writeCommands(tw io.Writer) {
 	}
 	fmt.Fprintf(tw, "report reflects newest event ms\tp50 %s  p95 %s  p99 %s  max %s  (%d samples)\n", ms(l.Visible.P50), ms(l.Visible.P95), ms(l.Visible.P99), ms(l.Visible.Max), l.Visible.N)
 	fmt.Fprintf(tw, "catch-up after the last command\t%s ms (position %d)\n", ms(l.CatchUp), l.LastPosition)
-	if r.LoadCPU > 0 {
-		fmt.Fprintf(tw, "CPU (bench + stack)\t%s over the load (%.2f cores)", secs(r.LoadCPU), r.LoadCPU.Seconds()/l.Elapsed.Seconds())
-		if l.ReportReaders == 0 && l.Commands > 0 {
-			// With readers besides, their share cannot be told apart.
-			fmt.Fprintf(tw, ", %s ms a command", cpuMS(r.LoadCPU/time.Duration(l.Commands)))
-		}
-		fmt.Fprintln(tw)
+}
+
+// writeCPU prints the CPU the process used over the load, and a command's
+// or a reading's share of it when only commands or only readings ran:
+// with both, their shares cannot be told apart.
+func (r Report) writeCPU(tw io.Writer) {
+	l := r.Load
+	fmt.Fprintf(tw, "CPU (bench + stack)\t%s over the load (%.2f cores)", secs(r.LoadCPU), r.LoadCPU.Seconds()/l.Elapsed.Seconds())
+	switch {
+	case l.ReportReaders == 0 && l.Commands > 0:
+		fmt.Fprintf(tw, ", %s ms a command", cpuMS(r.LoadCPU/time.Duration(l.Commands)))
+	case l.Clients == 0 && l.ReportReads.N > 0:
+		fmt.Fprintf(tw, ", %s ms a reading", cpuMS(r.LoadCPU/time.Duration(l.ReportReads.N)))
 	}
+	fmt.Fprintln(tw)
 }
 
 // writeCommandCeilings prints the ceilings and the commands' figures
