@@ -148,15 +148,7 @@ func text(page string) string {
 
 func TestPages(t *testing.T) {
 	srv, _ := newTestSite(t)
-	tests := []struct {
-		name   string
-		path   string
-		exact  bool
-		status int
-		want   []string // in the page's text
-		html   []string // in the page's markup
-		not    []string // nowhere in the page's text
-	}{
+	tests := []pageCase{
 		{
 			name: "overview of everything", path: "/", exact: true, status: http.StatusOK,
 			want: []string{"All programmes", "Letters", "Waiting", "Parking", "People taking part", "New voices",
@@ -253,6 +245,24 @@ func TestPages(t *testing.T) {
 			want: []string{"Parking You said, we did", "Nobody has given feedback on this project in this period yet."},
 		},
 	}
+	checkPages(t, srv, tests)
+}
+
+// pageCase is a page asked for, and what it must and must not say.
+type pageCase struct {
+	name   string
+	path   string
+	exact  bool
+	status int
+	want   []string // in the page's text
+	html   []string // in the page's markup
+	not    []string // nowhere in the page's text
+}
+
+// checkPages asks srv for each page and checks its status, its headers,
+// its words and markup, and what every page must have.
+func checkPages(t *testing.T, srv *httptest.Server, tests []pageCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, h, page := get(t, srv, tt.path, tt.exact)

@@ -46,15 +46,7 @@ func (s storyPacks) AnnualPack(_ *http.Request, programme string, year int) ([]a
 
 func TestStatutoryPages(t *testing.T) {
 	srv, _ := newTestSite(t, WithPacks(storyPacks{historytest.Story().Ledger()}))
-	tests := []struct {
-		name   string
-		path   string
-		exact  bool
-		status int
-		want   []string // in the page's text
-		html   []string // in the page's markup
-		not    []string // nowhere in the page's text
-	}{
+	tests := []pageCase{
 		{
 			name: "duty to involve, everything, exact", path: "/reports", exact: true, status: http.StatusOK,
 			want: []string{"Duty to involve: All programmes", "as the system knew it now (31 March 2026, 11:00)",
@@ -151,34 +143,7 @@ func TestStatutoryPages(t *testing.T) {
 			html: []string{`href="/reports?programme=North"`},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, h, page := get(t, srv, tt.path, tt.exact)
-			if status != tt.status {
-				t.Errorf("GET %s: status %d, want %d\n%s", tt.path, status, tt.status, text(page))
-			}
-			if csp := h.Get("Content-Security-Policy"); csp != ContentSecurityPolicy {
-				t.Errorf("GET %s: Content-Security-Policy %q", tt.path, csp)
-			}
-			body := text(page)
-			for _, w := range tt.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("GET %s: the page does not say %q; it says:\n%s", tt.path, w, body)
-				}
-			}
-			for _, w := range tt.html {
-				if !strings.Contains(page, w) {
-					t.Errorf("GET %s: the markup has no %s", tt.path, w)
-				}
-			}
-			for _, n := range tt.not {
-				if strings.Contains(body, n) {
-					t.Errorf("GET %s: the page says %q", tt.path, n)
-				}
-			}
-			checkAccessible(t, tt.path, page)
-		})
-	}
+	checkPages(t, srv, tests)
 }
 
 // TestAnnualPackDownloads checks that the document and the spreadsheets
