@@ -15,7 +15,7 @@ import (
 // Local reaches the recorder from the process it runs in: an append goes
 // through the same checks, stamps, hash chain and group commit as one
 // sent over NATS, and is acknowledged as late (once the store has it), but
-// without the trip through the NATS server and JSON each way, a fifth of
+// without the trip through the NATS server and JSON each way: a third of
 // a command's CPU in together serve. A command service that runs in the
 // recorder's process (together serve) uses it; one in a process of its own
 // uses [Client]. It implements [events.Store] and is safe for concurrent
