@@ -111,14 +111,16 @@ func (l *Local) Head(ctx context.Context) (uint64, error) {
 }
 
 // classify returns err as a [Client] would have it from the recorder:
-// what the store refused as itself, anything else as the store being
-// unavailable, logged as the recorder logs a request that failed.
+// what the store refused (as [storeError] tells a refusal) as itself,
+// anything else as the store being unavailable, logged as the recorder
+// logs a request that failed.
 func (l *Local) classify(ctx context.Context, what string, err error) error {
-	var conflict *events.ConflictError
-	var unreadable *events.UnreadableError
-	switch {
-	case err == nil, errors.As(err, &conflict), errors.As(err, &unreadable),
-		errors.Is(err, events.ErrStreamNotFound), errors.Is(err, events.ErrInvalidEvent), errors.Is(err, events.ErrUnavailable):
+	if err == nil || errors.Is(err, events.ErrUnavailable) {
+		return err
+	}
+	var refusal *replyError
+	failed := storeError(what, err)
+	if errors.As(failed, &refusal) {
 		return err
 	}
 	log := zerolog.Ctx(ctx)
@@ -126,5 +128,5 @@ func (l *Local) classify(ctx context.Context, what string, err error) error {
 		log = &l.s.opts.log
 	}
 	log.Error().Err(err).Str("recorder_call", what).Msg("request failed")
-	return fmt.Errorf("%w: the event store did not take the %s: %v", events.ErrUnavailable, what, err)
+	return fmt.Errorf("%w: %v", events.ErrUnavailable, failed)
 }

@@ -69,3 +69,31 @@ func TestLocalRefusesOnceStoppedOrGone(t *testing.T) {
 		t.Errorf("store head = %d, want nothing appended", head)
 	}
 }
+
+// failingStore fails every append and every head with an error of its
+// own, as a store that lost its connection does.
+type failingStore struct {
+	*memstore.Store
+	err error
+}
+
+func (s failingStore) Append(context.Context, string, uint64, []events.Envelope) (events.AppendResult, error) {
+	return events.AppendResult{}, s.err
+}
+
+func (s failingStore) Head(context.Context) (uint64, error) { return 0, s.err }
+
+// A store's failure that is no refusal reaches the caller as the store
+// being unavailable, as a client over NATS is told.
+func TestLocalTellsAFailureAsUnavailable(t *testing.T) {
+	_, nc := natstest.RunJetStream(t)
+	svc, stop := start(t, nc, failingStore{Store: memstore.New(), err: errors.New("connection lost")}, catalogue.New(), recorder.WithSeals(0, 0))
+	t.Cleanup(func() { _ = stop() })
+	ctx := context.Background()
+	if _, err := svc.Local().Append(ctx, "project-x", 0, []events.Envelope{closed(t, time.Now())}); !errors.Is(err, events.ErrUnavailable) {
+		t.Errorf("Append on a failing store = %v, want ErrUnavailable", err)
+	}
+	if _, err := svc.Local().Head(ctx); !errors.Is(err, events.ErrUnavailable) {
+		t.Errorf("Head on a failing store = %v, want ErrUnavailable", err)
+	}
+}
